@@ -1,0 +1,70 @@
+# Essaim — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SCALE ?= 100000
+export ESSAIM_DATA_DIR ?= $(abspath $(DATA))
+
+.PHONY: run test test-only bench lint install install-test chromium clean messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(DATA)/secret_key:
+	mkdir -p $(DATA)
+	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+# Serve the atlas with the demo data through gunicorn (not Django's development server).
+run: install $(DATA)/secret_key
+	export ESSAIM_SECRET_KEY="$$(cat $(DATA)/secret_key)"; \
+	$(BIN)/essaim migrate --no-input -v 0 && \
+	$(BIN)/essaim load_demo && \
+	$(BIN)/essaim collectstatic --no-input -v 0 && \
+	echo "Essaim is served on http://$(HOST):$(PORT)/" && \
+	exec $(BIN)/gunicorn essaim.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+		--access-logfile - --forwarded-allow-ips 127.0.0.1
+
+# Debian's Chromium for the browser tests; never a tool's own browser download.
+chromium:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install-test chromium test-only
+
+test-only:
+	$(BIN)/pytest -q
+
+lint: install-test
+	$(BIN)/ruff check essaim tests bench
+	ESSAIM_DEBUG=1 $(BIN)/essaim makemigrations --check --dry-run
+	ESSAIM_DEBUG=1 $(BIN)/essaim check
+
+# Benchmarks write their figures to bench/results/.
+bench: install-test
+	$(BIN)/python -m bench.search --count $(SCALE)
+
+# Refresh the translation catalogues after changing user-facing strings.
+messages: install-test
+	cd essaim && ESSAIM_DEBUG=1 ../$(BIN)/essaim makemessages -l fr -l en -l it -l es --no-obsolete --no-location
+	ESSAIM_DEBUG=1 $(BIN)/essaim compilemessages -v 0
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""Essaim: the open atlas and commons of the digital social and solidarity economy."""

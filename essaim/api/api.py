@@ -1,0 +1,43 @@
+"""The public API, version 1: django-ninja, with its OpenAPI 3.1 document."""
+
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+
+from essaim.atlas.queries import InvalidQuery
+
+from .organisations import router as organisations_router
+
+api = NinjaAPI(
+    title="Essaim API",
+    version="1.0.0",
+    description=(
+        "Open data on the organisations of the digital social and solidarity economy. "
+        "Read-only, no key needed. Errors are JSON objects with `detail` (and `parameter`)."
+    ),
+    urls_namespace="api-1.0.0",
+)
+api.add_router("/", organisations_router)
+
+
+@api.exception_handler(InvalidQuery)
+def invalid_query(request, error: InvalidQuery):
+    return api.create_response(request, {"detail": error.message, "parameter": error.parameter},
+                               status=400)
+
+
+@api.exception_handler(ValidationError)
+def invalid_parameters(request, error: ValidationError):
+    first = error.errors[0] if error.errors else {}
+    location = [str(part) for part in first.get("loc", ()) if part not in ("query", "path")]
+    parameter = location[-1] if location else None
+    return api.create_response(request, {
+        "detail": _("Invalid value for %(parameter)s.") % {"parameter": parameter or "?"},
+        "parameter": parameter,
+    }, status=400)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, error: HttpError):
+    return api.create_response(request, {"detail": str(error), "parameter": None},
+                               status=error.status_code)

@@ -1,0 +1,204 @@
+"""The organisations endpoints: search with filters and cursors, one organisation, taxonomies,
+and map clusters."""
+
+import base64
+import binascii
+import json
+from urllib.parse import urlencode
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from essaim.atlas.actions import TAXONOMY_MODELS
+from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory
+from essaim.atlas.queries import InvalidQuery, parse_bbox, parse_search
+from essaim.exchange.records import organisation_record
+from essaim.search.index import get_index
+
+from . import schemas
+
+router = Router(tags=["organisations"])
+MAX_PAGE_SIZE = 500
+API_SORTS = ("id", "relevance", "name", "updated", "distance")
+
+
+def encode_cursor(payload: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str) -> dict:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        payload = None
+    if not isinstance(payload, dict) or not all(
+        isinstance(payload.get(key), int) and payload[key] >= 0 for key in payload
+    ) or not payload.keys() <= {"after", "offset"} or not payload:
+        raise InvalidQuery("cursor", _("This cursor is not valid; start again without it."))
+    return payload
+
+
+def check_language(lang: str | None) -> str | None:
+    if lang and lang not in CONTENT_LANGUAGES:
+        raise InvalidQuery("lang", _("Unknown language: %(value)s. Choose one of: %(choices)s.")
+                           % {"value": lang[:10], "choices": ", ".join(CONTENT_LANGUAGES)})
+    return lang
+
+
+def record_with_language(org: Organisation, lang: str | None) -> dict:
+    record = organisation_record(org)
+    if lang:
+        short = org.translated("short_description", lang)
+        long = org.translated("description", lang)
+        record["localized"] = {"language": long.language if long.text else short.language,
+                               "is_fallback": short.is_fallback or long.is_fallback,
+                               "short_description": short.text, "description": long.text}
+    return record
+
+
+class OrganisationFilters(schemas.Schema):
+    q: str | None = None
+    family: list[str] = []
+    sector: list[str] = []
+    service: list[str] = []
+    legal_form: list[str] = []
+    country: list[str] = []
+    region: list[str] = []
+    language: list[str] = []
+    territory: list[str] = []
+    role: list[str] = []
+    audience: list[str] = []
+    bbox: str | None = None
+    near: str | None = None
+    radius_km: str | None = None
+    updated_since: str | None = None
+
+
+@router.get("/organisations", response={200: schemas.OrganisationPage, 400: schemas.Error},
+            url_name="organisations", summary="Search organisations")
+def list_organisations(
+    request,
+    filters: Query[OrganisationFilters],
+    sort: str | None = None,
+    lang: str | None = None,
+    page_size: int = 50,
+    cursor: str | None = None,
+):
+    """Organisations matching `q` (full text, accents and case folded, prefixes match) and the
+    filters (several values of one filter: any of them; several filters: all of them).
+
+    `bbox` is `west,south,east,north`; `near` is `latitude,longitude`, with `radius_km`.
+    Sorted by `id` by default (by relevance with `q`). With `sort=id` the cursor is a position
+    in the data, so pages stay stable while organisations are added or changed: use it with
+    `updated_since` to stay in sync. Other sorts page by position in the results.
+    """
+    check_language(lang)
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidQuery("page_size", _("page_size must be between 1 and %(max)d.")
+                           % {"max": MAX_PAGE_SIZE})
+    parsed = parse_search(request.GET, sorts=API_SORTS)
+    query = parsed.query
+    if "sort" not in parsed.params and query.sort == "name":
+        query.sort = "id"
+    position = decode_cursor(cursor) if cursor else {}
+    if query.sort == "id":
+        if "offset" in position:
+            raise InvalidQuery("cursor", _("This cursor is not valid; start again without it."))
+        query.after_id = position.get("after")
+    else:
+        if "after" in position:
+            raise InvalidQuery("cursor", _("This cursor is not valid; start again without it."))
+        query.offset = position.get("offset", 0)
+    query.limit = page_size
+    result = get_index().search(query)
+    organisations = Organisation.objects.in_order(result.ids)
+    results = []
+    for org in organisations:
+        record = record_with_language(org, lang)
+        record["distance_km"] = (round(result.distances[org.pk], 3)
+                                 if org.pk in result.distances else None)
+        results.append(record)
+    has_more = (len(result.ids) == page_size and
+                (query.sort == "id" and result.total > page_size
+                 or query.sort != "id" and query.offset + page_size < result.total))
+    next_cursor = None
+    if has_more:
+        next_cursor = encode_cursor({"after": result.ids[-1]} if query.sort == "id"
+                                    else {"offset": query.offset + page_size})
+    next_url = None
+    if next_cursor:
+        params = [(key, value) for key, value in request.GET.lists() if key != "cursor"
+                  for value in value]
+        next_url = request.build_absolute_uri(
+            request.path + "?" + urlencode([*params, ("cursor", next_cursor)]))
+    # With a cursor on ids, `count` is what remains after the cursor; say the full count.
+    count = result.total if query.sort != "id" or query.after_id is None else (
+        get_index().search(_without_cursor(query)).total)
+    return {"count": count, "next_cursor": next_cursor, "next": next_url, "results": results}
+
+
+def _without_cursor(query):
+    from dataclasses import replace
+
+    return replace(query, after_id=None, limit=0, facets=())
+
+
+@router.get("/organisations/{organisation_id}",
+            response={200: schemas.Organisation, 404: schemas.Error, 400: schemas.Error},
+            url_name="organisation", summary="One organisation")
+def get_organisation(request, organisation_id: int, lang: str | None = None):
+    check_language(lang)
+    org = (Organisation.objects.with_facts()
+           .filter(pk=organisation_id).exclude(status=Status.HIDDEN).first())
+    if org is None:
+        return 404, {"detail": _("No organisation with this id."), "parameter": None}
+    return record_with_language(org, lang)
+
+
+@router.get("/taxonomies", response=schemas.Taxonomies, url_name="taxonomies",
+            summary="Codes and labels of every taxonomy")
+def taxonomies(request):
+    """The codes the filters accept, with their labels in French, English, Italian and Spanish."""
+    data = {}
+    for kind, model in TAXONOMY_MODELS.items():
+        data[kind] = [{"code": term.code, "labels": term.labels(),
+                       "color": getattr(term, "color", None)} for term in model.objects.all()]
+    territories = []
+    for value, label in Territory.choices:
+        labels = {}
+        for code in CONTENT_LANGUAGES:
+            with translation.override(code):
+                labels[code] = str(label)
+        territories.append({"code": value, "labels": labels})
+    data["territory"] = territories
+    return data
+
+
+@router.get("/map/clusters",
+            response={200: schemas.ClusterCollection, 400: schemas.Error},
+            url_name="map_clusters", summary="Map clusters for a viewport")
+def map_clusters(request, filters: Query[OrganisationFilters], zoom: int = 0):
+    """Organisations in `bbox` (required) grouped on a grid for `zoom` (0–20), with the same
+    filters as the search: at most 500 features, never every point."""
+    if not 0 <= zoom <= 20:
+        raise InvalidQuery("zoom", _("zoom must be between 0 and 20."))
+    if not request.GET.get("bbox"):
+        raise InvalidQuery("bbox", _("bbox is required."))
+    parsed = parse_search(request.GET)
+    parse_bbox(request.GET["bbox"])
+    clusters = get_index().clusters(parsed.query, zoom)
+    single_ids = [cluster.organisation_id for cluster in clusters if cluster.organisation_id]
+    singles = Organisation.objects.select_related("sector").in_bulk(single_ids)
+    features = []
+    for cluster in clusters:
+        properties = {"count": cluster.count}
+        org = singles.get(cluster.organisation_id)
+        if org:
+            properties.update(id=org.pk, name=org.name, url=org.get_absolute_url(),
+                              sector=org.sector.code if org.sector_id else None,
+                              color=org.sector.color if org.sector_id else None)
+        features.append({"type": "Feature", "properties": properties, "geometry": {
+            "type": "Point", "coordinates": [cluster.longitude, cluster.latitude]}})
+    return {"type": "FeatureCollection", "total": sum(c.count for c in clusters),
+            "features": features}

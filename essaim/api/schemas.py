@@ -1,0 +1,111 @@
+"""The shapes of the API's answers, as published in its OpenAPI document."""
+
+from ninja import Schema
+from pydantic import Field
+
+
+class Error(Schema):
+    detail: str = Field(description="What went wrong, in plain words.")
+    parameter: str | None = Field(None, description="The query parameter at fault, if any.")
+
+
+class LanguageText(Schema):
+    fr: str
+    en: str
+    it: str
+    es: str
+
+
+class Localized(Schema):
+    language: str = Field(description="The language of the texts below.")
+    is_fallback: bool = Field(description="True when the requested language was missing.")
+    short_description: str
+    description: str
+
+
+class Organisation(Schema):
+    id: int
+    url: str
+    name: str
+    short_description: LanguageText
+    description: LanguageText
+    original_language: str
+    legal_form: str | None
+    families: list[str]
+    roles: list[str]
+    sector: str | None
+    services: list[str]
+    audiences: list[str]
+    languages: list[str]
+    territory: str | None
+    address: str
+    postal_code: str
+    locality: str
+    region: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code.")
+    latitude: float | None
+    longitude: float | None
+    website: str
+    email: str
+    phone: str
+    identifiers: dict[str, str] = Field(description="By scheme: siret, siren, rna, neq, vat…")
+    founding_year: int | None
+    size_band: str | None
+    source: str
+    source_id: str
+    source_url: str
+    source_updated_at: str | None
+    status: str
+    created_at: str
+    updated_at: str
+    localized: Localized | None = Field(None, description="Texts in the language asked with lang.")
+    distance_km: float | None = Field(None, description="Distance from near, when given.")
+
+
+class OrganisationPage(Schema):
+    count: int = Field(description="How many organisations match, in all.")
+    next_cursor: str | None = Field(description="Pass as cursor to get the next page.")
+    next: str | None = Field(description="The URL of the next page.")
+    results: list[Organisation]
+
+
+class Term(Schema):
+    code: str
+    labels: LanguageText
+    color: str | None = None
+
+
+class Taxonomies(Schema):
+    family: list[Term]
+    role: list[Term]
+    sector: list[Term]
+    service: list[Term]
+    audience: list[Term]
+    legal_form: list[Term]
+    territory: list[Term]
+
+
+class ClusterProperties(Schema):
+    count: int
+    id: int | None = Field(None, description="The organisation, when the cluster holds one.")
+    name: str | None = None
+    url: str | None = None
+    sector: str | None = None
+    color: str | None = None
+
+
+class ClusterGeometry(Schema):
+    type: str = "Point"
+    coordinates: list[float]
+
+
+class ClusterFeature(Schema):
+    type: str = "Feature"
+    geometry: ClusterGeometry
+    properties: ClusterProperties
+
+
+class ClusterCollection(Schema):
+    type: str = "FeatureCollection"
+    total: int = Field(description="Organisations in the box: the sum of the counts.")
+    features: list[ClusterFeature]

@@ -1,0 +1,244 @@
+"""Every way the atlas changes. Views, the admin and commands validate, then call these.
+
+Each function writes inside one transaction and, once it has committed, brings the search index
+up to date, so that a reader who wants to know how an organisation can change reads one file.
+"""
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+
+from django.db import transaction
+
+from essaim.search.documents import document_for
+from essaim.search.index import get_index
+
+from .models import (
+    Audience,
+    Family,
+    Identifier,
+    LegalForm,
+    Organisation,
+    Role,
+    Sector,
+    Service,
+    Status,
+)
+
+TAXONOMY_MODELS = {
+    "family": Family,
+    "role": Role,
+    "sector": Sector,
+    "service": Service,
+    "audience": Audience,
+    "legal_form": LegalForm,
+}
+# Relation name on Organisation -> taxonomy model, for the many-to-many facts.
+MANY_TO_MANY = {"families": Family, "roles": Role, "services": Service, "audiences": Audience}
+INDEX_BATCH = 2000
+
+
+# The search index ----------------------------------------------------------------------------
+
+
+def index_organisations(ids: Iterable[int]) -> None:
+    """Write the current state of these organisations to the index (or remove them)."""
+    ids = list(ids)
+    if not ids:
+        return
+    organisations = {org.pk: org for org in Organisation.objects.with_facts().filter(pk__in=ids)}
+    documents, removed = [], []
+    for pk in ids:
+        org = organisations.get(pk)
+        document = document_for(org) if org else None
+        if document is None:
+            removed.append(pk)
+        else:
+            documents.append(document)
+    get_index().write(documents, removed)
+
+
+_pending = threading.local()
+
+
+def _index_after_commit(ids: Iterable[int]) -> None:
+    """Index these organisations once the transaction commits; many changes in one transaction
+    make one index write."""
+    pending = getattr(_pending, "ids", None)
+    if pending is None:
+        pending = _pending.ids = set()
+
+        def flush() -> None:
+            ids_to_index = sorted(_pending.ids)
+            _pending.ids = None
+            index_organisations(ids_to_index)
+
+        transaction.on_commit(flush)
+    pending.update(ids)
+
+
+def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]:
+    last = 0
+    while True:
+        batch = list(
+            Organisation.objects.published().with_facts().filter(pk__gt=last).order_by("pk")[
+                :batch_size
+            ]
+        )
+        if not batch:
+            return
+        last = batch[-1].pk
+        yield [document for org in batch if (document := document_for(org))]
+
+
+def rebuild_search_index(on_batch: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database; returns how many entries it holds."""
+    return get_index().rebuild(_documents_in_batches(), on_batch=on_batch)
+
+
+# Taxonomies ----------------------------------------------------------------------------------
+
+
+def do_load_taxonomies(data: dict[str, list[list[str]]]) -> int:
+    """Create or update taxonomy terms from {kind: [[code, fr, en, it, es, (colour)], …]}."""
+    count = 0
+    with transaction.atomic():
+        for kind, rows in data.items():
+            model = TAXONOMY_MODELS[kind]
+            for position, row in enumerate(rows):
+                code, label_fr, label_en, label_it, label_es, *extra = row
+                defaults = {
+                    "label_fr": label_fr,
+                    "label_en": label_en,
+                    "label_it": label_it,
+                    "label_es": label_es,
+                    "position": position,
+                }
+                if model is Sector:
+                    defaults["color"] = extra[0]
+                model.objects.update_or_create(code=code, defaults=defaults)
+                count += 1
+    return count
+
+
+def do_save_taxonomy_term(term) -> None:
+    """Save a term edited by an administrator; its labels are searchable, so reindex its users."""
+    with transaction.atomic():
+        term.save()
+        if isinstance(term, Sector | LegalForm):
+            users = Organisation.objects.filter(**{type(term).__name__.lower(): term})
+        else:
+            relation = next(name for name, model in MANY_TO_MANY.items() if isinstance(term, model))
+            users = Organisation.objects.filter(**{relation: term})
+        _index_after_commit(users.values_list("pk", flat=True))
+
+
+# Organisations -------------------------------------------------------------------------------
+
+
+def _set_relations(org: Organisation, relations: dict[str, list]) -> None:
+    for name, terms in relations.items():
+        getattr(org, name).set(terms)
+
+
+def _set_identifiers(org: Organisation, identifiers: dict[str, str]) -> None:
+    for scheme, value in identifiers.items():
+        if value:
+            Identifier.objects.update_or_create(
+                organisation=org, scheme=scheme, defaults={"value": value}
+            )
+        else:
+            Identifier.objects.filter(organisation=org, scheme=scheme).delete()
+
+
+def do_create_organisation(
+    fields: dict, relations: dict[str, list] | None = None, identifiers: dict[str, str] | None = None
+) -> Organisation:
+    with transaction.atomic():
+        org = Organisation(**fields)
+        org.full_clean()
+        org.save()
+        _set_relations(org, relations or {})
+        _set_identifiers(org, identifiers or {})
+        _index_after_commit([org.pk])
+    return org
+
+
+def do_update_organisation(
+    org: Organisation,
+    fields: dict,
+    relations: dict[str, list] | None = None,
+    identifiers: dict[str, str] | None = None,
+) -> Organisation:
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(org, name, value)
+        org.full_clean()
+        org.save()
+        _set_relations(org, relations or {})
+        _set_identifiers(org, identifiers or {})
+        _index_after_commit([org.pk])
+    return org
+
+
+def do_save_organisation(org: Organisation) -> Organisation:
+    """Save an organisation's own fields as edited in the admin."""
+    with transaction.atomic():
+        org.save()
+        _index_after_commit([org.pk])
+    return org
+
+
+def index_after_admin_save(org: Organisation) -> None:
+    """The admin saves an organisation, its relations and identifiers in one transaction
+    (ModelAdmin.changeform_view is atomic); once committed, the index follows."""
+    _index_after_commit([org.pk])
+
+
+def do_set_organisation_status(org: Organisation, status: Status) -> Organisation:
+    with transaction.atomic():
+        org.status = status
+        org.save(update_fields=["status", "updated_at"])
+        _index_after_commit([org.pk])
+    return org
+
+
+def do_delete_organisation(org: Organisation) -> None:
+    pk = org.pk
+    with transaction.atomic():
+        org.delete()
+        _index_after_commit([pk])
+
+
+def do_bulk_create_organisations(
+    records: Iterable[tuple[dict, dict[str, list[int]]]], batch_size: int = 2000
+) -> int:
+    """Insert many organisations fast: records are (fields, {relation: [term ids]}).
+
+    The index is not touched here: bulk loaders call `rebuild_search_index()` once at the end.
+    """
+    created = 0
+    batch: list[tuple[dict, dict]] = []
+
+    def flush() -> None:
+        nonlocal created
+        with transaction.atomic():
+            orgs = Organisation.objects.bulk_create([Organisation(**fields) for fields, _r in batch])
+            for name in MANY_TO_MANY:
+                through = getattr(Organisation, name).through
+                column = f"{MANY_TO_MANY[name].__name__.lower()}_id"
+                rows = [
+                    through(organisation_id=org.pk, **{column: term_id})
+                    for org, (_f, relations) in zip(orgs, batch, strict=True)
+                    for term_id in relations.get(name, [])
+                ]
+                through.objects.bulk_create(rows)
+        created += len(batch)
+        batch.clear()
+
+    for record in records:
+        batch.append(record)
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    return created

@@ -1,0 +1,102 @@
+"""The admin for network animators: find, filter, edit and hide organisations; edit taxonomies.
+
+Saves go through `actions.py`, so the search index follows every change made here.
+"""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import actions
+from .models import (
+    Audience,
+    Family,
+    Identifier,
+    LegalForm,
+    Organisation,
+    Role,
+    Sector,
+    Service,
+    Status,
+)
+
+
+class IdentifierInline(admin.TabularInline):
+    model = Identifier
+    extra = 1
+
+
+def _status_action(status: Status, description):
+    def action(modeladmin, request, queryset):
+        count = 0
+        for org in queryset:
+            actions.do_set_organisation_status(org, status)
+            count += 1
+        modeladmin.message_user(request, ngettext(
+            "%(count)d organisation updated.", "%(count)d organisations updated.", count)
+            % {"count": count}, messages.SUCCESS)
+
+    action.__name__ = f"make_{status}"
+    action.short_description = description
+    return action
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "locality", "country", "sector", "status", "updated_at")
+    list_filter = ("status", "sector", "legal_form", "families", "territory", "country")
+    search_fields = ("name", "locality", "identifiers__value")
+    filter_horizontal = ("families", "roles", "services", "audiences")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [IdentifierInline]
+    actions = [
+        _status_action(Status.PUBLISHED, _("Publish the selected organisations")),
+        _status_action(Status.HIDDEN, _("Hide the selected organisations")),
+        _status_action(Status.ARCHIVED, _("Archive the selected organisations")),
+    ]
+    fieldsets = (
+        (None, {"fields": ("name", "status", "original_language")}),
+        (_("Descriptions"), {"fields": (
+            "short_description_fr", "description_fr", "short_description_en", "description_en",
+            "short_description_it", "description_it", "short_description_es", "description_es")}),
+        (_("Classification"), {"fields": (
+            "legal_form", "sector", "families", "roles", "services", "audiences", "languages",
+            "territory", "size_band", "founding_year")}),
+        (_("Place"), {"fields": (
+            "address", "postal_code", "locality", "region", "country", "latitude", "longitude")}),
+        (_("Contact"), {"fields": ("website", "email", "phone")}),
+        (_("Provenance"), {"fields": (
+            "source", "source_id", "source_url", "source_updated_at", "created_at", "updated_at")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        actions.do_save_organisation(obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        actions.index_after_admin_save(form.instance)
+
+    def delete_model(self, request, obj):
+        actions.do_delete_organisation(obj)
+
+    def delete_queryset(self, request, queryset):
+        for org in queryset:
+            actions.do_delete_organisation(org)
+
+
+class TaxonomyAdmin(admin.ModelAdmin):
+    list_display = ("code", "label_fr", "label_en", "label_it", "label_es", "position")
+    list_editable = ("position",)
+    search_fields = ("code", "label_fr", "label_en", "label_it", "label_es")
+
+    def save_model(self, request, obj, form, change):
+        actions.do_save_taxonomy_term(obj)
+
+
+for model in (Family, Role, Service, Audience, LegalForm):
+    admin.site.register(model, TaxonomyAdmin)
+
+
+@admin.register(Sector)
+class SectorAdmin(TaxonomyAdmin):
+    list_display = ("code", "label_fr", "label_en", "label_it", "label_es", "color", "position")

@@ -1,0 +1,280 @@
+"""The atlas: organisations and the taxonomies that describe them.
+
+Content written by people (names aside) is stored once per language, with the language it was
+first written in; `translated()` picks the visitor's language or falls back, saying so.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import translation
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+CONTENT_LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+@dataclass(frozen=True)
+class Translated:
+    text: str
+    language: str
+    # True when the text is not in the language that was asked for.
+    is_fallback: bool
+
+
+def pick_translation(values: dict[str, str], wanted: str, original: str = "") -> Translated:
+    """The text in `wanted`, else in the original language, else in the first language we have."""
+    if values.get(wanted):
+        return Translated(values[wanted], wanted, False)
+    for language in [original, *CONTENT_LANGUAGES]:
+        if language and values.get(language):
+            return Translated(values[language], language, True)
+    return Translated("", wanted, False)
+
+
+class Taxonomy(models.Model):
+    """A term with a stable code (used by the API and URLs) and a label in each language."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    label_fr = models.CharField(_("label (French)"), max_length=120)
+    label_en = models.CharField(_("label (English)"), max_length=120)
+    label_it = models.CharField(_("label (Italian)"), max_length=120)
+    label_es = models.CharField(_("label (Spanish)"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def labels(self) -> dict[str, str]:
+        return {language: getattr(self, f"label_{language}") for language in CONTENT_LANGUAGES}
+
+    @property
+    def label(self) -> str:
+        return pick_translation(self.labels(), translation.get_language() or "fr").text
+
+
+class Family(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("ESS family")
+        verbose_name_plural = _("ESS families")
+
+
+class Role(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+
+class Sector(Taxonomy):
+    color = models.CharField(
+        _("map colour"), max_length=7, help_text=_("Hexadecimal colour of the dots on the map.")
+    )
+
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+
+class Service(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+
+class Audience(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("audience")
+        verbose_name_plural = _("audiences")
+
+
+class LegalForm(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("legal form")
+        verbose_name_plural = _("legal forms")
+
+
+class Territory(models.TextChoices):
+    LOCAL = "local", _("Local")
+    REGIONAL = "regional", _("Regional")
+    NATIONAL = "national", _("National")
+    EUROPEAN = "european", _("European")
+    REMOTE = "remote", _("Remote")
+
+
+class SizeBand(models.TextChoices):
+    NONE = "0", _("No employees")
+    MICRO = "1-9", _("1 to 9 employees")
+    SMALL = "10-49", _("10 to 49 employees")
+    MEDIUM = "50-249", _("50 to 249 employees")
+    LARGE = "250+", _("250 employees or more")
+
+
+class Status(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    HIDDEN = "hidden", _("Hidden")
+    ARCHIVED = "archived", _("Archived")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def in_order(self, ids: list[int]) -> list["Organisation"]:
+        """These organisations, with their facts, in the order of `ids` (a search's order)."""
+        found = self.with_facts().in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+    def with_facts(self):
+        return self.select_related("legal_form", "sector").prefetch_related(
+            "families", "roles", "services", "audiences", "identifiers"
+        )
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    short_description_fr = models.CharField(_("short description (French)"), max_length=300, blank=True)
+    short_description_en = models.CharField(_("short description (English)"), max_length=300, blank=True)
+    short_description_it = models.CharField(_("short description (Italian)"), max_length=300, blank=True)
+    short_description_es = models.CharField(_("short description (Spanish)"), max_length=300, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_it = models.TextField(_("description (Italian)"), blank=True)
+    description_es = models.TextField(_("description (Spanish)"), blank=True)
+    original_language = models.CharField(
+        _("original language"), max_length=2, choices=settings.LANGUAGES, default="fr"
+    )
+
+    legal_form = models.ForeignKey(
+        LegalForm, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("legal form")
+    )
+    families = models.ManyToManyField(Family, blank=True, verbose_name=_("ESS families"))
+    roles = models.ManyToManyField(Role, blank=True, verbose_name=_("roles"))
+    sector = models.ForeignKey(
+        Sector,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("sector"),
+        help_text=_("The main sector, which gives the dot its colour on the map."),
+    )
+    services = models.ManyToManyField(Service, blank=True, verbose_name=_("services offered"))
+    audiences = models.ManyToManyField(Audience, blank=True, verbose_name=_("audiences"))
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, help_text=_("ISO 639-1 codes, such as fr or it.")
+    )
+    territory = models.CharField(
+        _("territory served"), max_length=10, choices=Territory.choices, blank=True
+    )
+
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    locality = models.CharField(_("locality"), max_length=120, blank=True)
+    region = models.CharField(_("region"), max_length=120, blank=True)
+    country = CountryField(_("country"))
+    latitude = models.FloatField(
+        _("latitude"), null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.FloatField(
+        _("longitude"), null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    founding_year = models.PositiveSmallIntegerField(
+        _("founding year"), null=True, blank=True,
+        validators=[MinValueValidator(1800), MaxValueValidator(2100)],
+    )
+    size_band = models.CharField(_("size"), max_length=8, choices=SizeBand.choices, blank=True)
+
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    source_id = models.CharField(_("identifier at the source"), max_length=200, blank=True)
+    source_url = models.URLField(_("source URL"), blank=True)
+    source_updated_at = models.DateTimeField(_("last updated at the source"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED, db_index=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"],
+                condition=~models.Q(source="") & ~models.Q(source_id=""),
+                name="organisation_unique_source_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)[:80] or "organisation"
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisation", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def translated(self, field: str, language: str | None = None) -> Translated:
+        values = {code: getattr(self, f"{field}_{code}") for code in CONTENT_LANGUAGES}
+        return pick_translation(values, language or translation.get_language() or "fr",
+                                self.original_language)
+
+    @property
+    def short_description(self) -> Translated:
+        return self.translated("short_description")
+
+    @property
+    def description(self) -> Translated:
+        return self.translated("description")
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class Identifier(models.Model):
+    """An official identifier: SIRET, SIREN, RNA in France, NEQ in Québec, VAT or EUID elsewhere."""
+
+    class Scheme(models.TextChoices):
+        SIRET = "siret", "SIRET"
+        SIREN = "siren", "SIREN"
+        RNA = "rna", "RNA"
+        NEQ = "neq", "NEQ"
+        VAT = "vat", _("VAT number")
+        EUID = "euid", "EUID"
+        OTHER = "other", _("Other")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="identifiers"
+    )
+    scheme = models.CharField(_("scheme"), max_length=8, choices=Scheme.choices)
+    value = models.CharField(_("value"), max_length=60)
+
+    class Meta:
+        verbose_name = _("identifier")
+        verbose_name_plural = _("identifiers")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "scheme"], name="one_identifier_per_scheme")
+        ]
+        indexes = [models.Index(fields=["scheme", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.value}"

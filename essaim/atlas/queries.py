@@ -1,0 +1,194 @@
+"""Reading a search from URL parameters — the same rules for the pages, the API and the exports.
+
+A bad value raises `InvalidQuery` with a translated message naming the parameter; it never
+reaches the index.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+
+from essaim.search.documents import FACETS
+from essaim.search.index import SearchQuery
+
+from .actions import TAXONOMY_MODELS
+from .models import Territory
+
+MAX_QUERY_LENGTH = 200
+MAX_VALUES_PER_FILTER = 50
+SORT_LABELS = {
+    "relevance": gettext_lazy("Relevance"),
+    "name": gettext_lazy("Name"),
+    "updated": gettext_lazy("Last updated"),
+    "distance": gettext_lazy("Distance"),
+}
+FACET_LABELS = {
+    "family": gettext_lazy("ESS family"),
+    "sector": gettext_lazy("Sector"),
+    "service": gettext_lazy("Service offered"),
+    "legal_form": gettext_lazy("Legal form"),
+    "country": gettext_lazy("Country"),
+    "region": gettext_lazy("Region"),
+    "language": gettext_lazy("Language"),
+    "territory": gettext_lazy("Territory served"),
+    "role": gettext_lazy("Role"),
+    "audience": gettext_lazy("Audience"),
+}
+# The facets shown beside the list, in this order.
+PAGE_FACETS = ("sector", "family", "service", "legal_form", "country", "region", "language",
+               "territory")
+
+
+class InvalidQuery(ValueError):
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass
+class ParsedSearch:
+    query: SearchQuery
+    # What the visitor asked for, to show it back and build links.
+    params: dict[str, list[str]]
+
+
+def _floats(parameter: str, raw: str, count: int) -> list[float]:
+    parts = raw.split(",")
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        values = []
+    if len(values) != count or not all(math.isfinite(value) for value in values):
+        raise InvalidQuery(parameter, _("%(parameter)s must be %(count)d numbers separated by "
+                                        "commas.") % {"parameter": parameter, "count": count})
+    return values
+
+
+def parse_bbox(raw: str) -> tuple[float, float, float, float]:
+    west, south, east, north = _floats("bbox", raw, 4)
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south < north <= 90):
+        raise InvalidQuery("bbox", _("bbox must be west,south,east,north in degrees, with south "
+                                     "below north."))
+    return west, south, east, north
+
+
+def parse_near(raw: str) -> tuple[float, float]:
+    latitude, longitude = _floats("near", raw, 2)
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise InvalidQuery("near", _("near must be latitude,longitude in degrees."))
+    return latitude, longitude
+
+
+def _check_codes(name: str, codes: list[str]) -> None:
+    if len(codes) > MAX_VALUES_PER_FILTER:
+        raise InvalidQuery(name, _("Too many values for %(parameter)s.") % {"parameter": name})
+    if name in TAXONOMY_MODELS:
+        known = set(TAXONOMY_MODELS[name].objects.filter(code__in=codes)
+                    .values_list("code", flat=True))
+    elif name == "country":
+        known = {code for code in codes if code in countries}
+    elif name == "territory":
+        known = {code for code in codes if code in Territory.values}
+    elif name == "language":
+        known = {code for code in codes if len(code) == 2 and code.isalpha() and code.islower()}
+    else:  # region: free text, bounded
+        known = {code for code in codes if 0 < len(code) <= 120}
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise InvalidQuery(name, _("Unknown value for %(parameter)s: %(value)s.")
+                           % {"parameter": name, "value": unknown[0][:60]})
+
+
+def parse_datetime_param(parameter: str, raw: str) -> datetime:
+    value = parse_datetime(raw)
+    if value is None and (day := parse_date(raw)):
+        value = datetime(day.year, day.month, day.day)
+    if value is None:
+        raise InvalidQuery(parameter, _("%(parameter)s must be a date or date-time in ISO 8601 "
+                                        "format.") % {"parameter": parameter})
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    return value
+
+
+def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> ParsedSearch:
+    """Read q, the facet filters, bbox, near and radius_km, updated_since and sort."""
+    kept: dict[str, list[str]] = {}
+    text = params.get("q", "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise InvalidQuery("q", _("The search text is too long (%(max)d characters at most).")
+                           % {"max": MAX_QUERY_LENGTH})
+    if text:
+        kept["q"] = [text]
+    filters = {}
+    for name in FACETS:
+        codes = [code.strip() for code in params.getlist(name) if code.strip()]
+        if codes:
+            _check_codes(name, codes)
+            filters[name] = codes
+            kept[name] = codes
+    query = SearchQuery(text=text, filters=filters)
+    if raw := params.get("bbox", "").strip():
+        query.bbox = parse_bbox(raw)
+        kept["bbox"] = [raw]
+    if raw := params.get("near", "").strip():
+        query.near = parse_near(raw)
+        kept["near"] = [raw]
+    if raw := params.get("radius_km", "").strip():
+        if not query.near:
+            raise InvalidQuery("radius_km", _("radius_km needs near."))
+        (radius,) = _floats("radius_km", raw, 1)
+        if not 0 < radius <= 20000:
+            raise InvalidQuery("radius_km", _("radius_km must be between 0 and 20000."))
+        query.radius_km = radius
+        kept["radius_km"] = [raw]
+    if raw := params.get("updated_since", "").strip():
+        query.updated_since = parse_datetime_param("updated_since", raw)
+        kept["updated_since"] = [raw]
+    sort = params.get("sort", "").strip()
+    if sort:
+        if sort not in sorts:
+            raise InvalidQuery("sort", _("Unknown sort: %(value)s. Choose one of: %(choices)s.")
+                               % {"value": sort[:30], "choices": ", ".join(sorts)})
+        if sort == "distance" and not query.near:
+            raise InvalidQuery("sort", _("Sorting by distance needs near."))
+        kept["sort"] = [sort]
+    else:
+        sort = "relevance" if text else ("distance" if query.near else "name")
+    query.sort = sort
+    return ParsedSearch(query=query, params=kept)
+
+
+def facet_label(name: str, code: str) -> str:
+    """The visitor-facing label of a facet value."""
+    if name in TAXONOMY_MODELS:
+        return taxonomy_labels(name).get(code, code)
+    if name == "country":
+        return str(countries.name(code)) or code
+    if name == "territory":
+        return str(Territory(code).label) if code in Territory.values else code
+    if name == "language":
+        return language_name(code)
+    return code
+
+
+def language_name(code: str) -> str:
+    try:
+        info = translation.get_language_info(code)
+    except KeyError:
+        return code
+    return translation.gettext(info["name"])
+
+
+def taxonomy_labels(name: str) -> dict[str, str]:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    column = f"label_{language}" if language in ("fr", "en", "it", "es") else "label_en"
+    return dict(TAXONOMY_MODELS[name].objects.values_list("code", column))

@@ -1,0 +1,142 @@
+"""The atlas pages: home, the list with search and facets, an organisation, the map.
+
+Every page works without JavaScript; with htmx, the list swaps only its results.
+"""
+
+import json
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from essaim.exchange.jsonld import organisation_jsonld
+from essaim.search.index import MAX_HITS, get_index
+
+from .models import Organisation, Sector, Status
+from .queries import FACET_LABELS, PAGE_FACETS, SORT_LABELS, InvalidQuery, facet_label, parse_search
+
+PAGE_SIZE = 20
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+def home(request):
+    index = get_index()
+    from essaim.search.index import SearchQuery
+
+    overview = index.search(SearchQuery(limit=0, facets=("country", "sector")))
+    sector_counts = dict(overview.facets.get("sector", []))
+    sectors = [(sector, sector_counts.get(sector.code, 0)) for sector in Sector.objects.all()]
+    return render(request, "atlas/home.html", {
+        "organisation_count": overview.total,
+        "country_count": len(overview.facets.get("country", [])),
+        "sectors": sectors,
+    })
+
+
+def _query_string(params: dict[str, list[str]], **changes) -> str:
+    merged = {**params, **{key: [value] for key, value in changes.items() if value is not None}}
+    return urlencode([(key, value) for key, values in merged.items() for value in values])
+
+
+def _facet_groups(facets: dict, params: dict[str, list[str]]) -> list[dict]:
+    groups = []
+    for name in PAGE_FACETS:
+        selected = set(params.get(name, []))
+        counts = dict(facets.get(name, []))
+        for code in selected:
+            counts.setdefault(code, 0)
+        options = sorted(
+            ({"code": code, "label": facet_label(name, code), "count": count,
+              "selected": code in selected} for code, count in counts.items()),
+            key=lambda option: (not option["selected"], -option["count"], option["label"]),
+        )
+        groups.append({"name": name, "label": FACET_LABELS[name], "options": options,
+                       "selected_count": len(selected)})
+    return groups
+
+
+def atlas_list(request):
+    context = {"sort_labels": SORT_LABELS, "error": None, "params": {}, "page": None}
+    try:
+        parsed = parse_search(request.GET)
+    except InvalidQuery as error:
+        context["error"] = error
+        context["typed"] = request.GET.get("q", "")[:200]
+        status = 400
+        template = "atlas/_layout.html" if is_htmx(request) else "atlas/list.html"
+        return render(request, template, context, status=status)
+    query = parsed.query
+    query.facets = PAGE_FACETS
+    query.limit = PAGE_SIZE
+    try:
+        page_number = int(request.GET.get("page", "1"))
+    except ValueError:
+        page_number = 0
+    last_page = MAX_HITS // PAGE_SIZE
+    if not 1 <= page_number <= last_page:
+        context["error"] = InvalidQuery("page", _("There is no such page."))
+        return render(request, "atlas/list.html", context, status=404)
+    query.offset = (page_number - 1) * PAGE_SIZE
+    result = get_index().search(query)
+    paginator = Paginator(range(min(result.total, MAX_HITS)), PAGE_SIZE)
+    page = paginator.get_page(page_number) if result.total else None
+    organisations = Organisation.objects.in_order(result.ids)
+    for org in organisations:
+        org.distance_km = result.distances.get(org.pk)
+    params = parsed.params
+    context.update({
+        "organisations": organisations,
+        "total": result.total,
+        "page": page,
+        "params": params,
+        "typed": query.text,
+        "sort": query.sort,
+        "facet_groups": _facet_groups(result.facets, params),
+        "query_string": _query_string(params),
+        "page_query": _query_string({k: v for k, v in params.items() if k != "page"}),
+        "export_query": _query_string(params),
+        "has_filters": any(key != "sort" for key in params),
+    })
+    template = "atlas/_layout.html" if is_htmx(request) else "atlas/list.html"
+    return render(request, template, context)
+
+
+def organisation_detail(request, pk: int, slug: str):
+    org = get_object_or_404(Organisation.objects.with_facts(), pk=pk)
+    if org.status == Status.HIDDEN:
+        raise Http404
+    if slug != org.slug:
+        return HttpResponsePermanentRedirect(org.get_absolute_url())
+    jsonld = organisation_jsonld(org, request.build_absolute_uri(org.get_absolute_url()))
+    return render(request, "atlas/organisation.html", {
+        "org": org,
+        "languages": [facet_label("language", code) for code in org.languages],
+        "jsonld": json.dumps(jsonld, ensure_ascii=False).replace("</", "<\\/"),
+    })
+
+
+def map_page(request):
+    try:
+        parsed = parse_search(request.GET)
+        error = None
+    except InvalidQuery as invalid:
+        parsed, error = None, invalid
+    params = parsed.params if parsed else {}
+    return render(request, "atlas/map.html", {
+        "sectors": Sector.objects.all(),
+        "error": error,
+        "params": params,
+        "filter_query": _query_string({k: v for k, v in params.items() if k != "bbox"}),
+        "clusters_url": reverse("api-1.0.0:map_clusters"),
+        "tile_url": settings.ESSAIM["TILE_URL"],
+        "tile_attribution": settings.ESSAIM["TILE_ATTRIBUTION"],
+    }, status=400 if error else 200)

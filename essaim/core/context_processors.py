@@ -1,0 +1,11 @@
+"""Values every template needs: the site's name and the data licence."""
+
+from django.conf import settings
+
+
+def site(request):
+    return {
+        "site_name": settings.ESSAIM["SITE_NAME"],
+        "data_licence": settings.ESSAIM["DATA_LICENCE"],
+        "data_licence_url": settings.ESSAIM["DATA_LICENCE_URL"],
+    }

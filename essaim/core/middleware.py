@@ -1,0 +1,39 @@
+"""Site-wide HTTP headers: a Content-Security-Policy that keeps every request on our origin."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+def content_security_policy() -> str:
+    image_sources = ["'self'", "data:"]
+    tile_url = settings.ESSAIM["TILE_URL"]
+    if tile_url:
+        # A deployer's tile server is the only other origin a page may load from.
+        parts = urlsplit(tile_url.replace("{s}", "a"))
+        image_sources.append(f"{parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}")
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"img-src {' '.join(image_sources)}",
+            "style-src 'self'",
+            "script-src 'self'",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = content_security_policy()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response

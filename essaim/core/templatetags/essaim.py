@@ -1,0 +1,36 @@
+"""Template helpers: language switching that keeps the search, and URL building."""
+
+from urllib.parse import urlencode
+
+from django import template
+from django.urls import translate_url
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def url_in_language(context, language: str) -> str:
+    """The current page in another language, with its query string."""
+    request = context["request"]
+    url = translate_url(request.path, language)
+    query = request.GET.urlencode()
+    return f"{url}?{query}" if query else url
+
+
+@register.simple_tag
+def toggle_filter(params: dict, name: str, code: str) -> str:
+    """The query string with `code` added to or removed from filter `name`, back to page 1."""
+    values = list(params.get(name, []))
+    if code in values:
+        values.remove(code)
+    else:
+        values.append(code)
+    merged = {key: value for key, value in params.items() if key not in (name, "page")}
+    if values:
+        merged[name] = values
+    return urlencode([(key, item) for key, items in merged.items() for item in items])
+
+
+@register.simple_tag
+def with_page(query_string: str, number: int) -> str:
+    return f"{query_string}&page={number}" if query_string else f"page={number}"

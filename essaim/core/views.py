@@ -1,0 +1,28 @@
+"""Site-wide pages: the API documentation, rendered from the OpenAPI document."""
+
+from django.shortcuts import render
+from django.urls import reverse
+
+from essaim.api.api import api
+
+
+def api_docs(request):
+    schema = api.get_openapi_schema(path_prefix=reverse("api-1.0.0:api-root").rstrip("/"))
+    endpoints = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            endpoints.append({
+                "method": method.upper(),
+                "path": path,
+                "summary": operation.get("summary", ""),
+                "description": operation.get("description", ""),
+                "parameters": [
+                    {"name": parameter["name"], "required": parameter.get("required", False),
+                     "type": parameter.get("schema", {}).get("type", "")
+                     or "/".join(option.get("type", "") for option in
+                                 parameter.get("schema", {}).get("anyOf", [])
+                                 if option.get("type") != "null")}
+                    for parameter in operation.get("parameters", [])
+                ],
+            })
+    return render(request, "core/api_docs.html", {"endpoints": endpoints})

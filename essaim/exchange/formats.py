@@ -1,0 +1,115 @@
+"""Open-data exports of the atlas, streamed so that memory stays flat at any size.
+
+CSV (UTF-8, columns in docs/exports.md), JSON, GeoJSON (RFC 7946) and JSON-LD (schema.org).
+Each states its licence and date.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+
+from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
+
+from .jsonld import organisation_jsonld
+from .records import IDENTIFIER_SCHEMES, licence, organisation_record
+
+LIST_SEPARATOR = "|"
+CSV_COLUMNS = [
+    "id", "url", "name",
+    *[f"short_description_{code}" for code in CONTENT_LANGUAGES],
+    *[f"description_{code}" for code in CONTENT_LANGUAGES],
+    "original_language", "legal_form", "families", "roles", "sector", "services", "audiences",
+    "languages", "territory", "address", "postal_code", "locality", "region", "country",
+    "latitude", "longitude", "website", "email", "phone",
+    *IDENTIFIER_SCHEMES,
+    "founding_year", "size_band", "source", "source_id", "source_url", "source_updated_at",
+    "updated_at", "licence",
+]
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def csv_rows(organisations: Iterable[Organisation]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    about = licence()
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield "\ufeff" + flush()  # the BOM lets spreadsheet programs read UTF-8
+    for org in organisations:
+        record = organisation_record(org)
+        row = []
+        for column in CSV_COLUMNS:
+            if column.startswith(("short_description_", "description_")):
+                field, code = column.rsplit("_", 1)
+                value = record[field][code]
+            elif column in IDENTIFIER_SCHEMES:
+                value = record["identifiers"].get(column, "")
+            elif column == "licence":
+                value = about["licence"]
+            else:
+                value = record[column]
+            if isinstance(value, list):
+                value = LIST_SEPARATOR.join(value)
+            row.append("" if value is None else value)
+        writer.writerow(row)
+        yield flush()
+
+
+def json_chunks(organisations: Iterable[Organisation]) -> Iterator[str]:
+    header = _dumps(licence())[:-1]
+    yield header + ', "organisations": ['
+    for number, org in enumerate(organisations):
+        yield ("," if number else "") + "\n" + _dumps(organisation_record(org))
+    yield "\n]}\n"
+
+
+def geojson_chunks(organisations: Iterable[Organisation]) -> Iterator[str]:
+    # Foreign members (licence, generated_at) are allowed by RFC 7946 section 6.1.
+    header = _dumps({"type": "FeatureCollection", **licence()})[:-1]
+    yield header + ', "features": ['
+    for number, org in enumerate(organisations):
+        record = organisation_record(org)
+        geometry = None
+        if org.has_coordinates:
+            geometry = {"type": "Point", "coordinates": [round(org.longitude, 6),
+                                                         round(org.latitude, 6)]}
+        properties = {key: value for key, value in record.items()
+                      if key not in ("latitude", "longitude")}
+        feature = {"type": "Feature", "id": org.pk, "geometry": geometry, "properties": properties}
+        yield ("," if number else "") + "\n" + _dumps(feature)
+    yield "\n]}\n"
+
+
+def jsonld_chunks(organisations: Iterable[Organisation], catalogue_url: str) -> Iterator[str]:
+    about = licence()
+    dataset = {
+        "@type": "Dataset",
+        "@id": catalogue_url,
+        "name": f"{about['publisher']} — organisations",
+        "license": about["licence_url"],
+        "dateModified": about["generated_at"],
+    }
+    yield '{"@context": "https://schema.org", "@graph": [' + _dumps(dataset)
+    for org in organisations:
+        node = organisation_jsonld(org)
+        del node["@context"]
+        yield ",\n" + _dumps(node)
+    yield "\n]}\n"
+
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", csv_rows),
+    "json": ("application/json", json_chunks),
+    "geojson": ("application/geo+json", geojson_chunks),
+    "jsonld": ("application/ld+json", jsonld_chunks),
+}

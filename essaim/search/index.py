@@ -1,0 +1,384 @@
+"""The search index behind one small interface: tantivy, stored beside the database.
+
+The database is the source of truth. `actions.py` calls `update()` and `delete()` after each
+commit; `essaim reindex` rebuilds the whole index from the database. Queries go through
+`search()` and `clusters()`, which every page, the API and the exports share.
+"""
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import tantivy
+from django.conf import settings
+
+from .documents import FACETS, mercator
+
+WRITER_HEAP_BYTES = 64 * 1024 * 1024
+MAX_HITS = 10_000
+SORTS = ("relevance", "name", "id", "updated", "distance")
+SCHEMA_VERSION = "1"
+
+_analyzer = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.remove_long(40))
+    .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.ascii_fold())
+    .build()
+)
+
+
+def fold(text: str) -> list[str]:
+    """Words of `text` as the index stores them: lower case, accents folded."""
+    return _analyzer.analyze(text)
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", stored=True, indexed=True, fast=True)
+    builder.add_text_field("name", tokenizer_name="folded")
+    builder.add_text_field("body", tokenizer_name="folded")
+    builder.add_text_field("name_key", tokenizer_name="raw", fast=True)
+    builder.add_integer_field("updated", indexed=True, fast=True)
+    for name in FACETS:
+        builder.add_text_field(name, tokenizer_name="raw", fast=True)
+    for name in ("lat", "lon", "x", "y"):
+        builder.add_float_field(name, indexed=True, fast=True)
+    return builder.build()
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    near: tuple[float, float] | None = None  # latitude, longitude
+    radius_km: float | None = None
+    updated_since: datetime | None = None
+    after_id: int | None = None
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+    facets: tuple[str, ...] = ()
+
+
+@dataclass
+class SearchResult:
+    ids: list[int]
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+    distances: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class Cluster:
+    latitude: float
+    longitude: float
+    count: int
+    # The organisation's id when the cluster holds a single one.
+    organisation_id: int | None
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance on a sphere of the Earth's mean radius."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
+
+
+class SearchIndex:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.schema = build_schema()
+        self._write_lock = threading.Lock()
+        version_file = self.path / "essaim-schema-version"
+        if version_file.exists() and version_file.read_text().strip() != SCHEMA_VERSION:
+            # An index of an older layout cannot be read: start empty, `essaim reindex` refills.
+            for child in self.path.iterdir():
+                child.unlink()
+        self.index = tantivy.Index(self.schema, path=str(self.path))
+        self.index.register_tokenizer("folded", _analyzer)
+        self.index.config_reader("OnCommit")
+        version_file.write_text(SCHEMA_VERSION)
+
+    # Writing ------------------------------------------------------------------------------
+
+    def _writer(self):
+        # One writer at a time per index, across processes too: wait for the lock to free.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return self.index.writer(WRITER_HEAP_BYTES, 1)
+            except ValueError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _to_tantivy(self, document: dict) -> tantivy.Document:
+        doc = tantivy.Document()
+        doc.add_integer("id", document["id"])
+        doc.add_text("name", document["name"])
+        doc.add_text("name_key", document["name_key"])
+        for text in document["body"]:
+            doc.add_text("body", text)
+        doc.add_integer("updated", document["updated"])
+        for name, codes in document["facets"].items():
+            for code in codes:
+                doc.add_text(name, code)
+        if "lat" in document:
+            for name in ("lat", "lon", "x", "y"):
+                doc.add_float(name, document[name])
+        return doc
+
+    def write(self, documents: list[dict], deleted_ids: list[int] = ()) -> None:
+        """Replace the entries of `documents`, remove `deleted_ids`, and make it visible."""
+        with self._write_lock:
+            writer = self._writer()
+            try:
+                for pk in [*deleted_ids, *(document["id"] for document in documents)]:
+                    writer.delete_documents_by_term("id", pk)
+                for document in documents:
+                    writer.add_document(self._to_tantivy(document))
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                writer.rollback()
+                raise
+        self.index.reload()
+
+    def rebuild(self, batches, on_batch=None) -> int:
+        """Empty the index and fill it from `batches` (lists of documents), in one commit."""
+        total = 0
+        with self._write_lock:
+            writer = self._writer()
+            try:
+                writer.delete_all_documents()
+                for batch in batches:
+                    for document in batch:
+                        writer.add_document(self._to_tantivy(document))
+                    total += len(batch)
+                    if on_batch:
+                        on_batch(len(batch))
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                writer.rollback()
+                raise
+        self.index.reload()
+        return total
+
+    # Reading ------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.index.searcher().num_docs
+
+    def all_ids(self) -> list[int]:
+        searcher = self.index.searcher()
+        result = searcher.search(tantivy.Query.all_query(), max(1, searcher.num_docs), count=False)
+        return searcher.fast_field_values("id", [address for _key, address in result.hits])
+
+    def _text_query(self, text: str):
+        words = fold(text)
+        if not words:
+            return None
+        clauses = []
+        for word in words:
+            options = []
+            for name, boost in (("name", 4.0), ("body", 1.0)):
+                options.append(tantivy.Query.boost_query(
+                    tantivy.Query.term_query(self.schema, name, word), boost * 2))
+                if len(word) >= 2:
+                    # Prefix matching: "coop" finds "coopérative".
+                    options.append(tantivy.Query.boost_query(tantivy.Query.fuzzy_term_query(
+                        self.schema, name, word, distance=0, prefix=True), boost))
+            clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, option) for option in options])))
+        return tantivy.Query.boolean_query(clauses)
+
+    def _facet_clause(self, name: str, codes: list[str]):
+        return tantivy.Query.term_set_query(self.schema, name, list(codes))
+
+    def _bbox_clauses(self, bbox):
+        west, south, east, north = bbox
+        lat = tantivy.Query.range_query(self.schema, "lat", tantivy.FieldType.Float, south, north)
+        if west <= east:
+            lon = tantivy.Query.range_query(self.schema, "lon", tantivy.FieldType.Float, west, east)
+        else:  # the box crosses the antimeridian
+            lon = tantivy.Query.boolean_query([
+                (tantivy.Occur.Should, tantivy.Query.range_query(
+                    self.schema, "lon", tantivy.FieldType.Float, west, 180.0)),
+                (tantivy.Occur.Should, tantivy.Query.range_query(
+                    self.schema, "lon", tantivy.FieldType.Float, -180.0, east)),
+            ])
+        return [lat, lon]
+
+    def _near_ids(self, searcher, base_clauses, near, radius_km) -> dict[int, float]:
+        """Ids within `radius_km` of `near`, with their distance: a box first, then the circle."""
+        latitude, longitude = near
+        d_lat = radius_km / 111.2
+        d_lon = radius_km / max(111.2 * math.cos(math.radians(latitude)), 0.01)
+        west = max(-180.0, longitude - d_lon) if d_lon < 180 else -180.0
+        east = min(180.0, longitude + d_lon) if d_lon < 180 else 180.0
+        box = (west, max(-90.0, latitude - d_lat), east, min(90.0, latitude + d_lat))
+        query = self._combine([*base_clauses, *self._bbox_clauses(box)])
+        hits = searcher.search(query, max(1, searcher.num_docs), count=False).hits
+        addresses = [address for _key, address in hits]
+        ids = searcher.fast_field_values("id", addresses)
+        lats = searcher.fast_field_values("lat", addresses)
+        lons = searcher.fast_field_values("lon", addresses)
+        distances = {}
+        for pk, lat, lon in zip(ids, lats, lons, strict=True):
+            distance = distance_km(latitude, longitude, lat, lon)
+            if distance <= radius_km:
+                distances[pk] = distance
+        return distances
+
+    @staticmethod
+    def _combine(clauses):
+        if not clauses:
+            return tantivy.Query.all_query()
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, clause) for clause in clauses])
+
+    def _base_clauses(self, query: SearchQuery, without_facet: str | None = None):
+        clauses = []
+        text_query = self._text_query(query.text)
+        if text_query is not None:
+            clauses.append(text_query)
+        for name, codes in query.filters.items():
+            if codes and name != without_facet:
+                clauses.append(self._facet_clause(name, codes))
+        if query.bbox:
+            clauses.extend(self._bbox_clauses(query.bbox))
+        if query.updated_since:
+            clauses.append(tantivy.Query.range_query(
+                self.schema, "updated", tantivy.FieldType.Integer,
+                int(query.updated_since.timestamp()), None))
+        return clauses
+
+    def _facet_counts(self, searcher, query: SearchQuery, clauses, near_clause):
+        """Counts per facet value. A facet with a selection is counted without its own filter,
+        so the visitor sees what else they could add to it."""
+        counts = {}
+        shared = {name: {"terms": {"field": name, "size": 200}}
+                  for name in query.facets if not query.filters.get(name)}
+        if shared:
+            result = searcher.aggregate(self._combine(clauses), shared)
+            counts.update({name: result[name]["buckets"] for name in shared})
+        for name in query.facets:
+            if name in shared:
+                continue
+            own = self._base_clauses(query, without_facet=name)
+            if near_clause is not None:
+                own.append(near_clause)
+            result = searcher.aggregate(self._combine(own),
+                                        {name: {"terms": {"field": name, "size": 200}}})
+            counts[name] = result[name]["buckets"]
+        return {name: [(bucket["key"], bucket["doc_count"]) for bucket in buckets]
+                for name, buckets in counts.items()}
+
+    def _filtered(self, searcher, query: SearchQuery):
+        """The query's clauses, with the radius turned into an id set, and the distances."""
+        clauses = self._base_clauses(query)
+        distances = {}
+        near_clause = None
+        if query.near and query.radius_km:
+            distances = self._near_ids(searcher, clauses, query.near, query.radius_km)
+            near_clause = tantivy.Query.term_set_query(self.schema, "id", list(distances))
+            clauses.append(near_clause)
+        if query.after_id is not None:
+            clauses.append(tantivy.Query.range_query(
+                self.schema, "id", tantivy.FieldType.Integer, query.after_id, None,
+                include_lower=False))
+        return clauses, distances, near_clause
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        searcher = self.index.searcher()
+        clauses, distances, near_clause = self._filtered(searcher, query)
+        combined = self._combine(clauses)
+        limit = max(1, min(query.limit, MAX_HITS))
+        if query.sort == "distance" and query.near:
+            if not distances:  # no radius given: measure every match
+                distances = self._distances(searcher, combined, query.near)
+            ordered = sorted(distances, key=lambda pk: (distances[pk], pk))
+            ids = ordered[query.offset:query.offset + limit] if query.limit else []
+            total = len(ordered)
+        else:
+            if query.sort == "relevance" and query.text.strip():
+                options = {}
+            elif query.sort == "name":
+                options = {"order_by_field": "name_key", "order": tantivy.Order.Asc}
+            elif query.sort == "updated":
+                options = {"order_by_field": "updated", "order": tantivy.Order.Desc}
+            else:
+                options = {"order_by_field": "id", "order": tantivy.Order.Asc}
+            result = searcher.search(combined, limit, offset=query.offset, **options)
+            addresses = [address for _key, address in result.hits]
+            ids = searcher.fast_field_values("id", addresses) if query.limit else []
+            total = result.count
+        facets = self._facet_counts(searcher, query, clauses, near_clause) if query.facets else {}
+        return SearchResult(ids=ids, total=total, facets=facets,
+                            distances={pk: distances[pk] for pk in ids if pk in distances})
+
+    def matching_ids(self, query: SearchQuery) -> list[int]:
+        """Every id the query matches, in id order: for exports, which are not paginated."""
+        searcher = self.index.searcher()
+        clauses, _distances, _near = self._filtered(searcher, query)
+        hits = searcher.search(self._combine(clauses), max(1, searcher.num_docs), count=False,
+                               order_by_field="id", order=tantivy.Order.Asc).hits
+        return searcher.fast_field_values("id", [address for _key, address in hits])
+
+    def _distances(self, searcher, combined, near) -> dict[int, float]:
+        hits = searcher.search(combined, max(1, searcher.num_docs), count=False).hits
+        addresses = [address for _key, address in hits]
+        values = zip(searcher.fast_field_values("id", addresses),
+                     searcher.fast_field_values("lat", addresses),
+                     searcher.fast_field_values("lon", addresses), strict=True)
+        return {pk: distance_km(near[0], near[1], lat, lon)
+                for pk, lat, lon in values if lat is not None}
+
+    def clusters(self, query: SearchQuery, zoom: int, max_clusters: int = 500) -> list[Cluster]:
+        """Organisations in the query's box grouped on a grid of 64-pixel cells at `zoom`."""
+        searcher = self.index.searcher()
+        clauses, _distances, _near = self._filtered(searcher, query)
+        clauses.append(tantivy.Query.exists_query("lat"))
+        cell = 1.0 / (2 ** (zoom + 2))
+        inner = {"lat": {"avg": {"field": "lat"}}, "lon": {"avg": {"field": "lon"}},
+                 "first": {"min": {"field": "id"}}}
+        aggregation = {"x": {"histogram": {"field": "x", "interval": cell, "min_doc_count": 1},
+                             "aggs": {"y": {"histogram": {"field": "y", "interval": cell,
+                                                          "min_doc_count": 1},
+                                            "aggs": inner}}}}
+        result = searcher.aggregate(self._combine(clauses), aggregation)
+        clusters = []
+        for column in result["x"]["buckets"]:
+            for bucket in column["y"]["buckets"]:
+                count = bucket["doc_count"]
+                clusters.append(Cluster(
+                    latitude=round(bucket["lat"]["value"], 5),
+                    longitude=round(bucket["lon"]["value"], 5),
+                    count=count,
+                    organisation_id=int(bucket["first"]["value"]) if count == 1 else None,
+                ))
+        clusters.sort(key=lambda cluster: -cluster.count)
+        return clusters[:max_clusters]
+
+
+_indexes: dict[Path, SearchIndex] = {}
+_indexes_lock = threading.Lock()
+
+
+def get_index() -> SearchIndex:
+    path = Path(settings.ESSAIM["INDEX_DIR"])
+    with _indexes_lock:
+        if path not in _indexes:
+            _indexes[path] = SearchIndex(path)
+        return _indexes[path]
+
+
+__all__ = ["SORTS", "Cluster", "SearchIndex", "SearchQuery", "SearchResult", "distance_km",
+           "fold", "get_index", "mercator"]

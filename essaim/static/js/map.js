@@ -1,0 +1,107 @@
+/* Essaim maps: the atlas map (clusters computed by the server for each view) and the small map
+   of an organisation page. The basemap is vendored country outlines unless a deployer set tiles. */
+(function () {
+  "use strict";
+
+  function addBasemap(map, element) {
+    var tiles = element.dataset.tiles;
+    if (tiles) {
+      L.tileLayer(tiles, { attribution: element.dataset.attribution || "", maxZoom: 19 }).addTo(map);
+      return;
+    }
+    map.attributionControl.addAttribution("Natural Earth");
+    fetch(element.dataset.basemap)
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        L.geoJSON(data, {
+          interactive: false,
+          style: { color: "#8a8a8a", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1 }
+        }).addTo(map).bringToBack();
+      });
+  }
+
+  function makeMap(element, options) {
+    var map = L.map(element, Object.assign({ worldCopyJump: true, maxZoom: 18 }, options));
+    map.getContainer().style.background = "#dfeaf2";
+    addBasemap(map, element);
+    return map;
+  }
+
+  function clusterIcon(count) {
+    var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 44 : 52;
+    return L.divIcon({
+      className: "cluster",
+      html: "<span>" + (count >= 10000 ? Math.round(count / 1000) + "k" : count) + "</span>",
+      iconSize: [size, size]
+    });
+  }
+
+  function dotIcon(color) {
+    return L.divIcon({
+      className: "org-dot",
+      html: '<svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true"><circle cx="10" cy="10" r="8" fill="' +
+        color + '" stroke="#fff" stroke-width="2"/></svg>',
+      iconSize: [20, 20]
+    });
+  }
+
+  function atlasMap(element) {
+    var near = element.dataset.near ? element.dataset.near.split(",").map(Number) : null;
+    var map = makeMap(element, {});
+    map.getContainer().setAttribute("aria-label", element.dataset.label);
+    if (near) { map.setView(near, 11); } else { map.setView([47, 2], 4); }
+    var layer = L.layerGroup().addTo(map);
+    var link = document.getElementById("in-view-link");
+    var controller = null;
+    var linkText = link ? link.textContent : "";
+
+    function refresh() {
+      var b = map.getBounds();
+      var west = Math.max(-180, b.getWest()), east = Math.min(180, b.getEast());
+      var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());
+      var bbox = [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(",");
+      var filters = element.dataset.filters;
+      var query = "bbox=" + bbox + "&zoom=" + map.getZoom() + (filters ? "&" + filters : "");
+      if (controller) { controller.abort(); }
+      controller = new AbortController();
+      fetch(element.dataset.clusters + "?" + query, { signal: controller.signal })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          layer.clearLayers();
+          data.features.forEach(function (feature) {
+            var c = feature.geometry.coordinates, p = feature.properties;
+            var marker;
+            if (p.id) {
+              marker = L.marker([c[1], c[0]], { icon: dotIcon(p.color || "#595959"), title: p.name, alt: p.name });
+              marker.on("click", function () { window.location.href = p.url; });
+            } else {
+              marker = L.marker([c[1], c[0]], { icon: clusterIcon(p.count), title: String(p.count) });
+              marker.on("click", function () { map.setView([c[1], c[0]], Math.min(map.getZoom() + 2, 18)); });
+            }
+            marker.addTo(layer);
+          });
+          if (link) {
+            link.href = element.dataset.list + "?" + (filters ? filters + "&" : "") + "bbox=" + bbox;
+            link.textContent = linkText + " (" + data.total + ")";
+          }
+        })
+        .catch(function (error) { if (error.name !== "AbortError") { throw error; } });
+    }
+    map.on("moveend", refresh);
+    refresh();
+  }
+
+  function miniMap(element) {
+    var point = [Number(element.dataset.lat), Number(element.dataset.lon)];
+    var map = makeMap(element, { zoomControl: true, scrollWheelZoom: false, keyboard: false });
+    map.setView(point, 6);
+    L.marker(point, { icon: dotIcon(element.dataset.color), keyboard: false, interactive: false }).addTo(map);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var atlas = document.getElementById("map");
+    if (atlas) { atlasMap(atlas); }
+    var mini = document.getElementById("mini-map");
+    if (mini) { miniMap(mini); }
+  });
+})();

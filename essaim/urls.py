@@ -1,0 +1,26 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import path, re_path
+from django.views.generic import TemplateView
+
+from essaim.api.api import api
+from essaim.atlas import views as atlas
+from essaim.core import views as core
+from essaim.exchange import views as exchange
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    re_path(r"^exports/organisations\.(?P<fmt>csv|json|geojson|jsonld)$", exchange.export,
+            name="export"),
+    path("robots.txt", TemplateView.as_view(template_name="robots.txt",
+                                            content_type="text/plain")),
+]
+
+urlpatterns += i18n_patterns(
+    path("", atlas.home, name="home"),
+    path("atlas/", atlas.atlas_list, name="atlas-list"),
+    path("atlas/map/", atlas.map_page, name="atlas-map"),
+    path("atlas/<int:pk>/<slug:slug>/", atlas.organisation_detail, name="organisation"),
+    path("api/", core.api_docs, name="api-docs"),
+    path("admin/", admin.site.urls),
+)

@@ -1,0 +1,42 @@
+"""Shared fixtures: a fresh search index per test, the demo atlas, synthetic organisations."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+
+@pytest.fixture(autouse=True)
+def search_index_dir(settings, tmp_path):
+    settings.ESSAIM = {**settings.ESSAIM, "INDEX_DIR": tmp_path / "index"}
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run what actions schedule after commit (the index update) as a real commit would."""
+
+    def run(function, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def demo(db, commit):
+    commit(call_command, "load_demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def generated(db, commit):
+    def make(count: int, seed: int = 7):
+        call_command("generate", count=count, seed=seed, stdout=io.StringIO())
+
+    return make
+
+
+@pytest.fixture
+def client():
+    return Client()

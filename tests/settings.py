@@ -1,0 +1,20 @@
+"""The test run: Essaim's one settings module, with a throwaway secret and data directory."""
+
+import os
+import tempfile
+
+os.environ.setdefault("ESSAIM_SECRET_KEY", "tests-only-" + "k" * 40)
+os.environ.setdefault("ESSAIM_DATA_DIR", tempfile.mkdtemp(prefix="essaim-tests-"))
+
+from essaim.settings import *  # noqa: E402,F403
+
+# Tests read templates through the finders; no collectstatic manifest is needed.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID[%s]"  # noqa: F405
+# Static files straight from the source folders, as in development.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
