@@ -36,6 +36,7 @@ run: install $(DATA)/secret_key
 	export ESSAIM_SECRET_KEY="$$(cat $(DATA)/secret_key)"; \
 	$(BIN)/essaim migrate --no-input -v 0 && \
 	$(BIN)/essaim load_demo && \
+	$(BIN)/essaim reindex --if-needed && \
 	$(BIN)/essaim collectstatic --no-input -v 0 && \
 	echo "Essaim is served on http://$(HOST):$(PORT)/" && \
 	exec $(BIN)/gunicorn essaim.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja.responses import Status as HttpStatus
 
 from essaim.atlas.actions import TAXONOMY_MODELS
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory
@@ -152,7 +153,7 @@ def get_organisation(request, organisation_id: int, lang: str | None = None):
     org = (Organisation.objects.with_facts()
            .filter(pk=organisation_id).exclude(status=Status.HIDDEN).first())
     if org is None:
-        return 404, {"detail": _("No organisation with this id."), "parameter": None}
+        return HttpStatus(404, {"detail": _("No organisation with this id."), "parameter": None})
     return record_with_language(org, lang)
 
 
@@ -177,7 +178,7 @@ def taxonomies(request):
 
 @router.get("/map/clusters",
             response={200: schemas.ClusterCollection, 400: schemas.Error},
-            url_name="map_clusters", summary="Map clusters for a viewport")
+            url_name="map_clusters", summary="Map clusters for a viewport", exclude_none=True)
 def map_clusters(request, filters: Query[OrganisationFilters], zoom: int = 0):
     """Organisations in `bbox` (required) grouped on a grid for `zoom` (0–20), with the same
     filters as the search: at most 500 features, never every point."""

@@ -63,7 +63,7 @@ def document_for(org: Organisation) -> dict | None:
         "name": org.name,
         "name_key": sort_key(org.name),
         "body": searchable_text(org),
-        "updated": int(org.updated_at.timestamp()),
+        "updated": int(org.updated_at.timestamp() * 1_000_000),  # microseconds
         "facets": {name: read(org) for name, read in FACETS.items()},
     }
     if org.has_coordinates:

@@ -20,7 +20,7 @@ from .documents import FACETS, mercator
 WRITER_HEAP_BYTES = 64 * 1024 * 1024
 MAX_HITS = 10_000
 SORTS = ("relevance", "name", "id", "updated", "distance")
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _analyzer = (
     tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
@@ -257,7 +257,7 @@ class SearchIndex:
         if query.updated_since:
             clauses.append(tantivy.Query.range_query(
                 self.schema, "updated", tantivy.FieldType.Integer,
-                int(query.updated_since.timestamp()), None))
+                int(query.updated_since.timestamp() * 1_000_000), None))
         return clauses
 
     def _facet_counts(self, searcher, query: SearchQuery, clauses, near_clause):

@@ -1,0 +1,170 @@
+"""The public API contract: filters, cursors, errors, taxonomies and map clusters."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from essaim.atlas import actions
+from essaim.atlas.models import Organisation, Status
+
+pytestmark = pytest.mark.django_db
+SNAPSHOT = Path(__file__).parent / "snapshots" / "openapi.json"
+
+
+def get(client, url, **params):
+    response = client.get(url, params)
+    return response.status_code, response.json()
+
+
+def test_openapi_document_matches_the_snapshot(client):
+    """Any change to the public contract shows up here, and in review.
+
+    After an intended change: UPDATE_SNAPSHOTS=1 pytest tests/test_api.py"""
+    document = client.get("/api/v1/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
+    rendered = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(rendered, encoding="utf-8")
+    assert rendered == SNAPSHOT.read_text(encoding="utf-8")
+
+
+def test_search_with_text_and_filters(client, demo):
+    status, data = get(client, "/api/v1/organisations", q="reconditionnement", country="FR")
+    assert status == 200
+    names = {item["name"] for item in data["results"]}
+    assert {"Envie", "Ecodair", "Label Emmaüs"} <= names
+    assert all(item["country"] == "FR" for item in data["results"])
+    assert data["count"] == len(data["results"])
+
+
+def test_every_facet_filters(client, demo):
+    org = Organisation.objects.get(name="Fundación Esplai")
+    filters = {"family": "popular-education", "sector": "digital-inclusion", "service":
+               "digital-mediation", "legal_form": "foundation", "country": "ES",
+               "region": "Cataluña", "language": "es", "territory": "national",
+               "role": "offers-digital", "audience": "young-people"}
+    status, data = get(client, "/api/v1/organisations", **filters)
+    assert status == 200
+    assert [item["id"] for item in data["results"]] == [org.pk]
+    # Values Fundación Esplai does not have: each filter alone excludes it.
+    others = {"family": "digital-commons", "sector": "free-software", "service": "hosting",
+              "legal_form": "scop", "country": "FR", "region": "Bretagne", "language": "it",
+              "territory": "local", "role": "uses-digital", "audience": "trainers"}
+    for name, value in others.items():
+        status, data = get(client, "/api/v1/organisations", **{**filters, name: value})
+        assert status == 200, name
+        assert data["count"] == 0, name
+
+
+def test_bbox_and_radius(client, demo):
+    _status, quebec = get(client, "/api/v1/organisations", bbox="-80,44,-60,50", page_size=100)
+    assert {item["country"] for item in quebec["results"]} == {"CA"}
+    assert quebec["count"] == Organisation.objects.filter(
+        country="CA", latitude__isnull=False).count()
+    _status, near = get(client, "/api/v1/organisations", near="48.4488,-68.5240", radius_km=5,
+                        sort="distance")
+    assert [item["name"] for item in near["results"]] == ["Atena Informatique"]
+    assert near["results"][0]["distance_km"] < 1
+
+
+def test_language_of_texts(client, demo):
+    org = Organisation.objects.get(name="EGINA")
+    _status, data = get(client, f"/api/v1/organisations/{org.pk}", lang="it")
+    assert data["localized"]["language"] == "it"
+    assert data["localized"]["is_fallback"] is False
+    _status, data = get(client, f"/api/v1/organisations/{org.pk}", lang="es")
+    assert data["localized"]["is_fallback"] is True
+    assert data["localized"]["language"] == "it", "falls back to the original language"
+
+
+def test_cursor_pages_stay_stable_while_data_changes(client, generated, commit):
+    generated(30)
+    _status, first = get(client, "/api/v1/organisations", page_size=10)
+    seen = [item["id"] for item in first["results"]]
+    # A new organisation and a deletion between two pages must not shift the next page.
+    commit(actions.do_create_organisation, {"name": "Arrivée en cours de route", "country": "FR"})
+    commit(actions.do_delete_organisation, Organisation.objects.get(pk=seen[0]))
+    cursor = first["next_cursor"]
+    while cursor:
+        _status, page = get(client, "/api/v1/organisations", page_size=10, cursor=cursor)
+        seen += [item["id"] for item in page["results"]]
+        cursor = page["next_cursor"]
+    assert len(seen) == len(set(seen)) == 31
+    assert seen == sorted(seen)
+
+
+def test_updated_since(client, demo, commit):
+    org = Organisation.objects.get(name="Télécoop")
+    commit(actions.do_update_organisation, org, {"phone": "+33 1 00 00 00 00"})
+    org.refresh_from_db()
+    _status, data = get(client, "/api/v1/organisations",
+                        updated_since=org.updated_at.isoformat())
+    assert [item["name"] for item in data["results"]] == ["Télécoop"]
+
+
+@pytest.mark.parametrize(("params", "parameter"), [
+    ({"sector": "unknown"}, "sector"),
+    ({"country": "XX"}, "country"),
+    ({"bbox": "0,0,1"}, "bbox"),
+    ({"bbox": "0,50,1,40"}, "bbox"),
+    ({"near": "91,0", "radius_km": "5"}, "near"),
+    ({"radius_km": "5"}, "radius_km"),
+    ({"page_size": "501"}, "page_size"),
+    ({"page_size": "many"}, "page_size"),
+    ({"cursor": "not-a-cursor"}, "cursor"),
+    ({"cursor": "eyJvZmZzZXQiOiAtMX0"}, "cursor"),
+    ({"lang": "de"}, "lang"),
+    ({"updated_since": "yesterday"}, "updated_since"),
+    ({"sort": "distance"}, "sort"),
+])
+def test_bad_values_are_400_with_a_message(client, demo, params, parameter):
+    status, data = get(client, "/api/v1/organisations", **params)
+    assert status == 400
+    assert data["parameter"] == parameter
+    assert data["detail"]
+
+
+def test_errors_are_translated(client, demo):
+    response = client.get("/api/v1/organisations", {"lang": "de"},
+                          headers={"accept-language": "es"})
+    assert response.json()["detail"] == "Idioma desconocido: de. Elija uno de: fr, en, it, es."
+
+
+def test_hidden_organisations_are_not_served(client, demo, commit):
+    org = Organisation.objects.get(name="Make.org")
+    commit(actions.do_set_organisation_status, org, Status.HIDDEN)
+    assert client.get(f"/api/v1/organisations/{org.pk}").status_code == 404
+    names = [item["name"] for item in get(client, "/api/v1/organisations", q="make")[1]["results"]]
+    assert "Make.org" not in names
+
+
+def test_taxonomies_list_codes_in_four_languages(client, demo):
+    _status, data = get(client, "/api/v1/taxonomies")
+    sector = next(term for term in data["sector"] if term["code"] == "reuse-refurbishing")
+    assert sector["labels"]["it"] == "Riuso e ricondizionamento"
+    assert sector["color"].startswith("#")
+    assert {term["code"] for term in data["territory"]} == {
+        "local", "regional", "national", "european", "remote"}
+    assert next(t for t in data["territory"] if t["code"] == "remote")["labels"]["fr"] == "À distance"
+
+
+def test_map_clusters_count_what_the_list_counts(client, generated):
+    generated(300)
+    box = "-6,41,10,52"  # mainland France and Belgium
+    for zoom in (3, 5, 8):
+        _status, clusters = get(client, "/api/v1/map/clusters", bbox=box, zoom=zoom,
+                                sector="reuse-refurbishing")
+        _status, listed = get(client, "/api/v1/organisations", bbox=box, page_size=1,
+                              sector="reuse-refurbishing")
+        counts = [feature["properties"]["count"] for feature in clusters["features"]]
+        assert sum(counts) == clusters["total"] == listed["count"] > 0
+        assert len(clusters["features"]) <= 500
+    singles = [f for f in clusters["features"] if f["properties"]["count"] == 1]
+    assert singles and all(f["properties"]["url"].startswith("/") for f in singles)
+
+
+def test_map_clusters_need_a_box_and_a_sane_zoom(client, demo):
+    assert client.get("/api/v1/map/clusters", {"zoom": 3}).status_code == 400
+    assert client.get("/api/v1/map/clusters", {"bbox": "0,0,1,1", "zoom": 40}).status_code == 400
