@@ -64,8 +64,9 @@ bench: install-test
 
 # Refresh the translation catalogues after changing user-facing strings.
 messages: install-test
-	cd essaim && ESSAIM_DEBUG=1 ../$(BIN)/essaim makemessages -l fr -l en -l it -l es --no-obsolete --no-location
-	ESSAIM_DEBUG=1 $(BIN)/essaim compilemessages -v 0
+	ESSAIM_DEBUG=1 $(BIN)/essaim makemessages -l fr -l en -l it -l es --no-obsolete --no-location \
+		-i ".venv/*" -i "tests/*" -i "bench/*" -i "build/*"
+	ESSAIM_DEBUG=1 $(BIN)/essaim compilemessages -v 0 -i .venv
 
 clean:
 	rm -rf $(VENV) build *.egg-info

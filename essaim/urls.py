@@ -10,10 +10,10 @@ from essaim.exchange import views as exchange
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    re_path(r"^exports/organisations\.(?P<fmt>csv|json|geojson|jsonld)$", exchange.export,
-            name="export"),
-    path("robots.txt", TemplateView.as_view(template_name="robots.txt",
-                                            content_type="text/plain")),
+    re_path(
+        r"^exports/organisations\.(?P<fmt>csv|json|geojson|jsonld)$", exchange.export, name="export"
+    ),
+    path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
 ]
 
 urlpatterns += i18n_patterns(

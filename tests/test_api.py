@@ -41,17 +41,34 @@ def test_search_with_text_and_filters(client, demo):
 
 def test_every_facet_filters(client, demo):
     org = Organisation.objects.get(name="Fundación Esplai")
-    filters = {"family": "popular-education", "sector": "digital-inclusion", "service":
-               "digital-mediation", "legal_form": "foundation", "country": "ES",
-               "region": "Cataluña", "language": "es", "territory": "national",
-               "role": "offers-digital", "audience": "young-people"}
+    filters = {
+        "family": "popular-education",
+        "sector": "digital-inclusion",
+        "service": "digital-mediation",
+        "legal_form": "foundation",
+        "country": "ES",
+        "region": "Cataluña",
+        "language": "es",
+        "territory": "national",
+        "role": "offers-digital",
+        "audience": "young-people",
+    }
     status, data = get(client, "/api/v1/organisations", **filters)
     assert status == 200
     assert [item["id"] for item in data["results"]] == [org.pk]
     # Values Fundación Esplai does not have: each filter alone excludes it.
-    others = {"family": "digital-commons", "sector": "free-software", "service": "hosting",
-              "legal_form": "scop", "country": "FR", "region": "Bretagne", "language": "it",
-              "territory": "local", "role": "uses-digital", "audience": "trainers"}
+    others = {
+        "family": "digital-commons",
+        "sector": "free-software",
+        "service": "hosting",
+        "legal_form": "scop",
+        "country": "FR",
+        "region": "Bretagne",
+        "language": "it",
+        "territory": "local",
+        "role": "uses-digital",
+        "audience": "trainers",
+    }
     for name, value in others.items():
         status, data = get(client, "/api/v1/organisations", **{**filters, name: value})
         assert status == 200, name
@@ -61,10 +78,12 @@ def test_every_facet_filters(client, demo):
 def test_bbox_and_radius(client, demo):
     _status, quebec = get(client, "/api/v1/organisations", bbox="-80,44,-60,50", page_size=100)
     assert {item["country"] for item in quebec["results"]} == {"CA"}
-    assert quebec["count"] == Organisation.objects.filter(
-        country="CA", latitude__isnull=False).count()
-    _status, near = get(client, "/api/v1/organisations", near="48.4488,-68.5240", radius_km=5,
-                        sort="distance")
+    assert (
+        quebec["count"] == Organisation.objects.filter(country="CA", latitude__isnull=False).count()
+    )
+    _status, near = get(
+        client, "/api/v1/organisations", near="48.4488,-68.5240", radius_km=5, sort="distance"
+    )
     assert [item["name"] for item in near["results"]] == ["Atena Informatique"]
     assert near["results"][0]["distance_km"] < 1
 
@@ -99,26 +118,28 @@ def test_updated_since(client, demo, commit):
     org = Organisation.objects.get(name="Télécoop")
     commit(actions.do_update_organisation, org, {"phone": "+33 1 00 00 00 00"})
     org.refresh_from_db()
-    _status, data = get(client, "/api/v1/organisations",
-                        updated_since=org.updated_at.isoformat())
+    _status, data = get(client, "/api/v1/organisations", updated_since=org.updated_at.isoformat())
     assert [item["name"] for item in data["results"]] == ["Télécoop"]
 
 
-@pytest.mark.parametrize(("params", "parameter"), [
-    ({"sector": "unknown"}, "sector"),
-    ({"country": "XX"}, "country"),
-    ({"bbox": "0,0,1"}, "bbox"),
-    ({"bbox": "0,50,1,40"}, "bbox"),
-    ({"near": "91,0", "radius_km": "5"}, "near"),
-    ({"radius_km": "5"}, "radius_km"),
-    ({"page_size": "501"}, "page_size"),
-    ({"page_size": "many"}, "page_size"),
-    ({"cursor": "not-a-cursor"}, "cursor"),
-    ({"cursor": "eyJvZmZzZXQiOiAtMX0"}, "cursor"),
-    ({"lang": "de"}, "lang"),
-    ({"updated_since": "yesterday"}, "updated_since"),
-    ({"sort": "distance"}, "sort"),
-])
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"sector": "unknown"}, "sector"),
+        ({"country": "XX"}, "country"),
+        ({"bbox": "0,0,1"}, "bbox"),
+        ({"bbox": "0,50,1,40"}, "bbox"),
+        ({"near": "91,0", "radius_km": "5"}, "near"),
+        ({"radius_km": "5"}, "radius_km"),
+        ({"page_size": "501"}, "page_size"),
+        ({"page_size": "many"}, "page_size"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "eyJvZmZzZXQiOiAtMX0"}, "cursor"),
+        ({"lang": "de"}, "lang"),
+        ({"updated_since": "yesterday"}, "updated_since"),
+        ({"sort": "distance"}, "sort"),
+    ],
+)
 def test_bad_values_are_400_with_a_message(client, demo, params, parameter):
     status, data = get(client, "/api/v1/organisations", **params)
     assert status == 400
@@ -127,8 +148,9 @@ def test_bad_values_are_400_with_a_message(client, demo, params, parameter):
 
 
 def test_errors_are_translated(client, demo):
-    response = client.get("/api/v1/organisations", {"lang": "de"},
-                          headers={"accept-language": "es"})
+    response = client.get(
+        "/api/v1/organisations", {"lang": "de"}, headers={"accept-language": "es"}
+    )
     assert response.json()["detail"] == "Idioma desconocido: de. Elija uno de: fr, en, it, es."
 
 
@@ -146,18 +168,27 @@ def test_taxonomies_list_codes_in_four_languages(client, demo):
     assert sector["labels"]["it"] == "Riuso e ricondizionamento"
     assert sector["color"].startswith("#")
     assert {term["code"] for term in data["territory"]} == {
-        "local", "regional", "national", "european", "remote"}
-    assert next(t for t in data["territory"] if t["code"] == "remote")["labels"]["fr"] == "À distance"
+        "local",
+        "regional",
+        "national",
+        "european",
+        "remote",
+    }
+    assert (
+        next(t for t in data["territory"] if t["code"] == "remote")["labels"]["fr"] == "À distance"
+    )
 
 
 def test_map_clusters_count_what_the_list_counts(client, generated):
     generated(300)
     box = "-6,41,10,52"  # mainland France and Belgium
     for zoom in (3, 5, 8):
-        _status, clusters = get(client, "/api/v1/map/clusters", bbox=box, zoom=zoom,
-                                sector="reuse-refurbishing")
-        _status, listed = get(client, "/api/v1/organisations", bbox=box, page_size=1,
-                              sector="reuse-refurbishing")
+        _status, clusters = get(
+            client, "/api/v1/map/clusters", bbox=box, zoom=zoom, sector="reuse-refurbishing"
+        )
+        _status, listed = get(
+            client, "/api/v1/organisations", bbox=box, page_size=1, sector="reuse-refurbishing"
+        )
         counts = [feature["properties"]["count"] for feature in clusters["features"]]
         assert sum(counts) == clusters["total"] == listed["count"] > 0
         assert len(clusters["features"]) <= 500

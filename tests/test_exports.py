@@ -29,8 +29,12 @@ def test_csv_reads_back_with_the_csv_module(client, demo):
     assert atena["country"] == "CA"
     assert atena["founding_year"] == "1984"
     assert atena["licence"] == "ODbL-1.0"
-    assert set(atena["services"].split("|")) == {"equipment", "training", "consulting",
-                                                   "connectivity"}
+    assert set(atena["services"].split("|")) == {
+        "equipment",
+        "training",
+        "consulting",
+        "connectivity",
+    }
     assert float(atena["latitude"]) == pytest.approx(48.449, abs=0.01)
 
 
@@ -62,8 +66,12 @@ def test_geojson_is_valid_rfc_7946(client, demo):
 
 def _schema_org_loader(url, options=None):
     # The schema.org context, offline: every term in the schema.org vocabulary.
-    return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
-            "document": {"@context": {"@vocab": "https://schema.org/"}}}
+    return {
+        "contentType": "application/ld+json",
+        "contextUrl": None,
+        "documentUrl": url,
+        "document": {"@context": {"@vocab": "https://schema.org/"}},
+    }
 
 
 def test_json_ld_expands_with_a_json_ld_processor(client, demo):
@@ -71,8 +79,11 @@ def test_json_ld_expands_with_a_json_ld_processor(client, demo):
     expanded = jsonld.expand(document, {"documentLoader": _schema_org_loader})
     types = {node["@type"][0] for node in expanded}
     assert types == {"https://schema.org/Dataset", "https://schema.org/Organization"}
-    egina = next(node for node in expanded if node.get("https://schema.org/name", [{}])[0]
-                 .get("@value") == "EGINA")
+    egina = next(
+        node
+        for node in expanded
+        if node.get("https://schema.org/name", [{}])[0].get("@value") == "EGINA"
+    )
     address = egina["https://schema.org/address"][0]
     assert address["https://schema.org/addressLocality"][0]["@value"] == "Foligno"
     descriptions = {value["@language"] for value in egina["https://schema.org/description"]}
@@ -82,7 +93,8 @@ def test_json_ld_expands_with_a_json_ld_processor(client, demo):
 
 
 def test_bad_search_in_an_export_is_refused_clearly(client, demo):
-    response = client.get("/exports/organisations.csv", {"sector": "nope"},
-                          headers={"accept-language": "en"})
+    response = client.get(
+        "/exports/organisations.csv", {"sector": "nope"}, headers={"accept-language": "en"}
+    )
     assert response.status_code == 400
     assert "Unknown value for sector: nope." in response.content.decode()

@@ -22,8 +22,9 @@ api.add_router("/", organisations_router)
 
 @api.exception_handler(InvalidQuery)
 def invalid_query(request, error: InvalidQuery):
-    return api.create_response(request, {"detail": error.message, "parameter": error.parameter},
-                               status=400)
+    return api.create_response(
+        request, {"detail": error.message, "parameter": error.parameter}, status=400
+    )
 
 
 @api.exception_handler(ValidationError)
@@ -31,13 +32,18 @@ def invalid_parameters(request, error: ValidationError):
     first = error.errors[0] if error.errors else {}
     location = [str(part) for part in first.get("loc", ()) if part not in ("query", "path")]
     parameter = location[-1] if location else None
-    return api.create_response(request, {
-        "detail": _("Invalid value for %(parameter)s.") % {"parameter": parameter or "?"},
-        "parameter": parameter,
-    }, status=400)
+    return api.create_response(
+        request,
+        {
+            "detail": _("Invalid value for %(parameter)s.") % {"parameter": parameter or "?"},
+            "parameter": parameter,
+        },
+        status=400,
+    )
 
 
 @api.exception_handler(HttpError)
 def http_error(request, error: HttpError):
-    return api.create_response(request, {"detail": str(error), "parameter": None},
-                               status=error.status_code)
+    return api.create_response(
+        request, {"detail": str(error), "parameter": None}, status=error.status_code
+    )

@@ -33,17 +33,23 @@ def decode_cursor(raw: str) -> dict:
         payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         payload = None
-    if not isinstance(payload, dict) or not all(
-        isinstance(payload.get(key), int) and payload[key] >= 0 for key in payload
-    ) or not payload.keys() <= {"after", "offset"} or not payload:
+    if (
+        not isinstance(payload, dict)
+        or not all(isinstance(payload.get(key), int) and payload[key] >= 0 for key in payload)
+        or not payload.keys() <= {"after", "offset"}
+        or not payload
+    ):
         raise InvalidQuery("cursor", _("This cursor is not valid; start again without it."))
     return payload
 
 
 def check_language(lang: str | None) -> str | None:
     if lang and lang not in CONTENT_LANGUAGES:
-        raise InvalidQuery("lang", _("Unknown language: %(value)s. Choose one of: %(choices)s.")
-                           % {"value": lang[:10], "choices": ", ".join(CONTENT_LANGUAGES)})
+        raise InvalidQuery(
+            "lang",
+            _("Unknown language: %(value)s. Choose one of: %(choices)s.")
+            % {"value": lang[:10], "choices": ", ".join(CONTENT_LANGUAGES)},
+        )
     return lang
 
 
@@ -52,9 +58,12 @@ def record_with_language(org: Organisation, lang: str | None) -> dict:
     if lang:
         short = org.translated("short_description", lang)
         long = org.translated("description", lang)
-        record["localized"] = {"language": long.language if long.text else short.language,
-                               "is_fallback": short.is_fallback or long.is_fallback,
-                               "short_description": short.text, "description": long.text}
+        record["localized"] = {
+            "language": long.language if long.text else short.language,
+            "is_fallback": short.is_fallback or long.is_fallback,
+            "short_description": short.text,
+            "description": long.text,
+        }
     return record
 
 
@@ -76,8 +85,12 @@ class OrganisationFilters(schemas.Schema):
     updated_since: str | None = None
 
 
-@router.get("/organisations", response={200: schemas.OrganisationPage, 400: schemas.Error},
-            url_name="organisations", summary="Search organisations")
+@router.get(
+    "/organisations",
+    response={200: schemas.OrganisationPage, 400: schemas.Error},
+    url_name="organisations",
+    summary="Search organisations",
+)
 def list_organisations(
     request,
     filters: Query[OrganisationFilters],
@@ -96,8 +109,9 @@ def list_organisations(
     """
     check_language(lang)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidQuery("page_size", _("page_size must be between 1 and %(max)d.")
-                           % {"max": MAX_PAGE_SIZE})
+        raise InvalidQuery(
+            "page_size", _("page_size must be between 1 and %(max)d.") % {"max": MAX_PAGE_SIZE}
+        )
     parsed = parse_search(request.GET, sorts=API_SORTS)
     query = parsed.query
     if "sort" not in parsed.params and query.sort == "name":
@@ -117,25 +131,37 @@ def list_organisations(
     results = []
     for org in organisations:
         record = record_with_language(org, lang)
-        record["distance_km"] = (round(result.distances[org.pk], 3)
-                                 if org.pk in result.distances else None)
+        record["distance_km"] = (
+            round(result.distances[org.pk], 3) if org.pk in result.distances else None
+        )
         results.append(record)
-    has_more = (len(result.ids) == page_size and
-                (query.sort == "id" and result.total > page_size
-                 or query.sort != "id" and query.offset + page_size < result.total))
+    has_more = len(result.ids) == page_size and (
+        query.sort == "id"
+        and result.total > page_size
+        or query.sort != "id"
+        and query.offset + page_size < result.total
+    )
     next_cursor = None
     if has_more:
-        next_cursor = encode_cursor({"after": result.ids[-1]} if query.sort == "id"
-                                    else {"offset": query.offset + page_size})
+        next_cursor = encode_cursor(
+            {"after": result.ids[-1]}
+            if query.sort == "id"
+            else {"offset": query.offset + page_size}
+        )
     next_url = None
     if next_cursor:
-        params = [(key, value) for key, value in request.GET.lists() if key != "cursor"
-                  for value in value]
+        params = [
+            (key, value) for key, value in request.GET.lists() if key != "cursor" for value in value
+        ]
         next_url = request.build_absolute_uri(
-            request.path + "?" + urlencode([*params, ("cursor", next_cursor)]))
+            request.path + "?" + urlencode([*params, ("cursor", next_cursor)])
+        )
     # With a cursor on ids, `count` is what remains after the cursor; say the full count.
-    count = result.total if query.sort != "id" or query.after_id is None else (
-        get_index().search(_without_cursor(query)).total)
+    count = (
+        result.total
+        if query.sort != "id" or query.after_id is None
+        else (get_index().search(_without_cursor(query)).total)
+    )
     return {"count": count, "next_cursor": next_cursor, "next": next_url, "results": results}
 
 
@@ -145,26 +171,39 @@ def _without_cursor(query):
     return replace(query, after_id=None, limit=0, facets=())
 
 
-@router.get("/organisations/{organisation_id}",
-            response={200: schemas.Organisation, 404: schemas.Error, 400: schemas.Error},
-            url_name="organisation", summary="One organisation")
+@router.get(
+    "/organisations/{organisation_id}",
+    response={200: schemas.Organisation, 404: schemas.Error, 400: schemas.Error},
+    url_name="organisation",
+    summary="One organisation",
+)
 def get_organisation(request, organisation_id: int, lang: str | None = None):
     check_language(lang)
-    org = (Organisation.objects.with_facts()
-           .filter(pk=organisation_id).exclude(status=Status.HIDDEN).first())
+    org = (
+        Organisation.objects.with_facts()
+        .filter(pk=organisation_id)
+        .exclude(status=Status.HIDDEN)
+        .first()
+    )
     if org is None:
         return HttpStatus(404, {"detail": _("No organisation with this id."), "parameter": None})
     return record_with_language(org, lang)
 
 
-@router.get("/taxonomies", response=schemas.Taxonomies, url_name="taxonomies",
-            summary="Codes and labels of every taxonomy")
+@router.get(
+    "/taxonomies",
+    response=schemas.Taxonomies,
+    url_name="taxonomies",
+    summary="Codes and labels of every taxonomy",
+)
 def taxonomies(request):
     """The codes the filters accept, with their labels in French, English, Italian and Spanish."""
     data = {}
     for kind, model in TAXONOMY_MODELS.items():
-        data[kind] = [{"code": term.code, "labels": term.labels(),
-                       "color": getattr(term, "color", None)} for term in model.objects.all()]
+        data[kind] = [
+            {"code": term.code, "labels": term.labels(), "color": getattr(term, "color", None)}
+            for term in model.objects.all()
+        ]
     territories = []
     for value, label in Territory.choices:
         labels = {}
@@ -176,9 +215,13 @@ def taxonomies(request):
     return data
 
 
-@router.get("/map/clusters",
-            response={200: schemas.ClusterCollection, 400: schemas.Error},
-            url_name="map_clusters", summary="Map clusters for a viewport", exclude_none=True)
+@router.get(
+    "/map/clusters",
+    response={200: schemas.ClusterCollection, 400: schemas.Error},
+    url_name="map_clusters",
+    summary="Map clusters for a viewport",
+    exclude_none=True,
+)
 def map_clusters(request, filters: Query[OrganisationFilters], zoom: int = 0):
     """Organisations in `bbox` (required) grouped on a grid for `zoom` (0–20), with the same
     filters as the search: at most 500 features, never every point."""
@@ -196,10 +239,22 @@ def map_clusters(request, filters: Query[OrganisationFilters], zoom: int = 0):
         properties = {"count": cluster.count}
         org = singles.get(cluster.organisation_id)
         if org:
-            properties.update(id=org.pk, name=org.name, url=org.get_absolute_url(),
-                              sector=org.sector.code if org.sector_id else None,
-                              color=org.sector.color if org.sector_id else None)
-        features.append({"type": "Feature", "properties": properties, "geometry": {
-            "type": "Point", "coordinates": [cluster.longitude, cluster.latitude]}})
-    return {"type": "FeatureCollection", "total": sum(c.count for c in clusters),
-            "features": features}
+            properties.update(
+                id=org.pk,
+                name=org.name,
+                url=org.get_absolute_url(),
+                sector=org.sector.code if org.sector_id else None,
+                color=org.sector.color if org.sector_id else None,
+            )
+        features.append(
+            {
+                "type": "Feature",
+                "properties": properties,
+                "geometry": {"type": "Point", "coordinates": [cluster.longitude, cluster.latitude]},
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "total": sum(c.count for c in clusters),
+        "features": features,
+    }

@@ -80,9 +80,10 @@ def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]
     last = 0
     while True:
         batch = list(
-            Organisation.objects.published().with_facts().filter(pk__gt=last).order_by("pk")[
-                :batch_size
-            ]
+            Organisation.objects.published()
+            .with_facts()
+            .filter(pk__gt=last)
+            .order_by("pk")[:batch_size]
         )
         if not batch:
             return
@@ -151,7 +152,9 @@ def _set_identifiers(org: Organisation, identifiers: dict[str, str]) -> None:
 
 
 def do_create_organisation(
-    fields: dict, relations: dict[str, list] | None = None, identifiers: dict[str, str] | None = None
+    fields: dict,
+    relations: dict[str, list] | None = None,
+    identifiers: dict[str, str] | None = None,
 ) -> Organisation:
     with transaction.atomic():
         org = Organisation(**fields)
@@ -222,7 +225,9 @@ def do_bulk_create_organisations(
     def flush() -> None:
         nonlocal created
         with transaction.atomic():
-            orgs = Organisation.objects.bulk_create([Organisation(**fields) for fields, _r in batch])
+            orgs = Organisation.objects.bulk_create(
+                [Organisation(**fields) for fields, _r in batch]
+            )
             for name in MANY_TO_MANY:
                 through = getattr(Organisation, name).through
                 column = f"{MANY_TO_MANY[name].__name__.lower()}_id"

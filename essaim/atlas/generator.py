@@ -18,48 +18,88 @@ KINDS = {
     "es": ["Cooperativa", "Asociación", "Taller", "Colectivo", "Red", "Laboratorio", "Casa"],
 }
 THEMES = {
-    "fr": ["numérique solidaire", "du libre", "des communs", "du réemploi", "de la médiation",
-           "des données", "citoyenne", "de l'inclusion"],
-    "en": ["for digital solidarity", "for free software", "of the commons", "for reuse",
-           "for digital mediation", "for open data", "for civic tech", "for inclusion"],
-    "it": ["digitale solidale", "del software libero", "dei beni comuni", "del riuso",
-           "della mediazione", "dei dati aperti", "civica", "dell'inclusione"],
-    "es": ["digital solidaria", "del software libre", "de los comunes", "de la reutilización",
-           "de la mediación", "de datos abiertos", "cívica", "de la inclusión"],
+    "fr": [
+        "numérique solidaire",
+        "du libre",
+        "des communs",
+        "du réemploi",
+        "de la médiation",
+        "des données",
+        "citoyenne",
+        "de l'inclusion",
+    ],
+    "en": [
+        "for digital solidarity",
+        "for free software",
+        "of the commons",
+        "for reuse",
+        "for digital mediation",
+        "for open data",
+        "for civic tech",
+        "for inclusion",
+    ],
+    "it": [
+        "digitale solidale",
+        "del software libero",
+        "dei beni comuni",
+        "del riuso",
+        "della mediazione",
+        "dei dati aperti",
+        "civica",
+        "dell'inclusione",
+    ],
+    "es": [
+        "digital solidaria",
+        "del software libre",
+        "de los comunes",
+        "de la reutilización",
+        "de la mediación",
+        "de datos abiertos",
+        "cívica",
+        "de la inclusión",
+    ],
 }
 SENTENCES = {
-    "fr": ["Nous accompagnons les associations dans leur transition numérique.",
-           "Nous reconditionnons des ordinateurs pour les familles et les structures solidaires.",
-           "Nos ateliers de médiation aident chacun à gagner en autonomie.",
-           "Nous développons des logiciels libres pour l'économie sociale.",
-           "Nous formons les salariés et bénévoles aux outils collaboratifs éthiques.",
-           "Nous hébergeons des services en ligne respectueux de la vie privée.",
-           "Nous ouvrons les données d'intérêt général et animons leur réutilisation.",
-           "Notre gouvernance est démocratique : une personne, une voix."],
-    "en": ["We support associations through their digital transition.",
-           "We refurbish computers for families and solidarity organisations.",
-           "Our mediation workshops help everyone become more autonomous online.",
-           "We develop free software for the social economy.",
-           "We train staff and volunteers in ethical collaborative tools.",
-           "We host online services that respect privacy.",
-           "We open public-interest data and help people reuse it.",
-           "Our governance is democratic: one member, one vote."],
-    "it": ["Accompagniamo le associazioni nella loro transizione digitale.",
-           "Ricondizioniamo computer per famiglie e organizzazioni solidali.",
-           "I nostri laboratori di mediazione aiutano ognuno a diventare autonomo.",
-           "Sviluppiamo software libero per l'economia sociale.",
-           "Formiamo dipendenti e volontari agli strumenti collaborativi etici.",
-           "Ospitiamo servizi online rispettosi della privacy.",
-           "Apriamo i dati di interesse generale e ne favoriamo il riuso.",
-           "La nostra governance è democratica: una persona, un voto."],
-    "es": ["Acompañamos a las asociaciones en su transición digital.",
-           "Reacondicionamos ordenadores para familias y entidades solidarias.",
-           "Nuestros talleres de mediación ayudan a cada persona a ganar autonomía.",
-           "Desarrollamos software libre para la economía social.",
-           "Formamos a personal y voluntariado en herramientas colaborativas éticas.",
-           "Alojamos servicios en línea que respetan la privacidad.",
-           "Abrimos datos de interés general y animamos su reutilización.",
-           "Nuestra gobernanza es democrática: una persona, un voto."],
+    "fr": [
+        "Nous accompagnons les associations dans leur transition numérique.",
+        "Nous reconditionnons des ordinateurs pour les familles et les structures solidaires.",
+        "Nos ateliers de médiation aident chacun à gagner en autonomie.",
+        "Nous développons des logiciels libres pour l'économie sociale.",
+        "Nous formons les salariés et bénévoles aux outils collaboratifs éthiques.",
+        "Nous hébergeons des services en ligne respectueux de la vie privée.",
+        "Nous ouvrons les données d'intérêt général et animons leur réutilisation.",
+        "Notre gouvernance est démocratique : une personne, une voix.",
+    ],
+    "en": [
+        "We support associations through their digital transition.",
+        "We refurbish computers for families and solidarity organisations.",
+        "Our mediation workshops help everyone become more autonomous online.",
+        "We develop free software for the social economy.",
+        "We train staff and volunteers in ethical collaborative tools.",
+        "We host online services that respect privacy.",
+        "We open public-interest data and help people reuse it.",
+        "Our governance is democratic: one member, one vote.",
+    ],
+    "it": [
+        "Accompagniamo le associazioni nella loro transizione digitale.",
+        "Ricondizioniamo computer per famiglie e organizzazioni solidali.",
+        "I nostri laboratori di mediazione aiutano ognuno a diventare autonomo.",
+        "Sviluppiamo software libero per l'economia sociale.",
+        "Formiamo dipendenti e volontari agli strumenti collaborativi etici.",
+        "Ospitiamo servizi online rispettosi della privacy.",
+        "Apriamo i dati di interesse generale e ne favoriamo il riuso.",
+        "La nostra governance è democratica: una persona, un voto.",
+    ],
+    "es": [
+        "Acompañamos a las asociaciones en su transición digital.",
+        "Reacondicionamos ordenadores para familias y entidades solidarias.",
+        "Nuestros talleres de mediación ayudan a cada persona a ganar autonomía.",
+        "Desarrollamos software libre para la economía social.",
+        "Formamos a personal y voluntariado en herramientas colaborativas éticas.",
+        "Alojamos servicios en línea que respetan la privacidad.",
+        "Abrimos datos de interés general y animamos su reutilización.",
+        "Nuestra gobernanza es democrática: una persona, un voto.",
+    ],
 }
 COUNTRY_LANGUAGE = {"FR": "fr", "BE": "fr", "CA": "fr", "IT": "it", "ES": "es"}
 TERRITORIES = ["local", "local", "regional", "regional", "national", "european", "remote"]
@@ -74,7 +114,7 @@ def generate_records(count: int, seed: int = 1) -> Iterator[tuple[dict, dict[str
     """(fields, relations) for `count` organisations; needs the taxonomies loaded."""
     rng = random.Random(seed)
     places = localities()
-    weights = [place.population ** 0.5 for place in places]
+    weights = [place.population**0.5 for place in places]
     sectors, legal_forms = _terms(Sector), _terms(LegalForm)
     families, roles = _terms(Family), _terms(Role)
     services, audiences = _terms(Service), _terms(Audience)
@@ -88,8 +128,12 @@ def generate_records(count: int, seed: int = 1) -> Iterator[tuple[dict, dict[str
             "name": name,
             "original_language": language,
             "legal_form_id": rng.choice(legal_forms),
-            "sector_id": sectors[theme % len(sectors)] if rng.random() < 0.7 else rng.choice(sectors),
-            "languages": sorted({language, *rng.sample(["fr", "en", "it", "es"], k=rng.randint(0, 2))}),
+            "sector_id": sectors[theme % len(sectors)]
+            if rng.random() < 0.7
+            else rng.choice(sectors),
+            "languages": sorted(
+                {language, *rng.sample(["fr", "en", "it", "es"], k=rng.randint(0, 2))}
+            ),
             "territory": rng.choice(TERRITORIES),
             "locality": place.name,
             "region": place.region,

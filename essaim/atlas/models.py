@@ -140,10 +140,18 @@ class OrganisationQuerySet(models.QuerySet):
 
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
-    short_description_fr = models.CharField(_("short description (French)"), max_length=300, blank=True)
-    short_description_en = models.CharField(_("short description (English)"), max_length=300, blank=True)
-    short_description_it = models.CharField(_("short description (Italian)"), max_length=300, blank=True)
-    short_description_es = models.CharField(_("short description (Spanish)"), max_length=300, blank=True)
+    short_description_fr = models.CharField(
+        _("short description (French)"), max_length=300, blank=True
+    )
+    short_description_en = models.CharField(
+        _("short description (English)"), max_length=300, blank=True
+    )
+    short_description_it = models.CharField(
+        _("short description (Italian)"), max_length=300, blank=True
+    )
+    short_description_es = models.CharField(
+        _("short description (Spanish)"), max_length=300, blank=True
+    )
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     description_it = models.TextField(_("description (Italian)"), blank=True)
@@ -180,11 +188,15 @@ class Organisation(models.Model):
     region = models.CharField(_("region"), max_length=120, blank=True)
     country = CountryField(_("country"))
     latitude = models.FloatField(
-        _("latitude"), null=True, blank=True,
+        _("latitude"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.FloatField(
-        _("longitude"), null=True, blank=True,
+        _("longitude"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
 
@@ -192,7 +204,9 @@ class Organisation(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     founding_year = models.PositiveSmallIntegerField(
-        _("founding year"), null=True, blank=True,
+        _("founding year"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1800), MaxValueValidator(2100)],
     )
     size_band = models.CharField(_("size"), max_length=8, choices=SizeBand.choices, blank=True)
@@ -225,17 +239,18 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("organisation", kwargs={"pk": self.pk, "slug": self.slug})
+
     @property
     def slug(self) -> str:
         return slugify(self.name)[:80] or "organisation"
 
-    def get_absolute_url(self) -> str:
-        return reverse("organisation", kwargs={"pk": self.pk, "slug": self.slug})
-
     def translated(self, field: str, language: str | None = None) -> Translated:
         values = {code: getattr(self, f"{field}_{code}") for code in CONTENT_LANGUAGES}
-        return pick_translation(values, language or translation.get_language() or "fr",
-                                self.original_language)
+        return pick_translation(
+            values, language or translation.get_language() or "fr", self.original_language
+        )
 
     @property
     def short_description(self) -> Translated:
@@ -272,7 +287,9 @@ class Identifier(models.Model):
         verbose_name = _("identifier")
         verbose_name_plural = _("identifiers")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "scheme"], name="one_identifier_per_scheme")
+            models.UniqueConstraint(
+                fields=["organisation", "scheme"], name="one_identifier_per_scheme"
+            )
         ]
         indexes = [models.Index(fields=["scheme", "value"])]
 

@@ -42,8 +42,16 @@ FACET_LABELS = {
     "audience": gettext_lazy("Audience"),
 }
 # The facets shown beside the list, in this order.
-PAGE_FACETS = ("sector", "family", "service", "legal_form", "country", "region", "language",
-               "territory")
+PAGE_FACETS = (
+    "sector",
+    "family",
+    "service",
+    "legal_form",
+    "country",
+    "region",
+    "language",
+    "territory",
+)
 
 
 class InvalidQuery(ValueError):
@@ -67,16 +75,20 @@ def _floats(parameter: str, raw: str, count: int) -> list[float]:
     except ValueError:
         values = []
     if len(values) != count or not all(math.isfinite(value) for value in values):
-        raise InvalidQuery(parameter, _("%(parameter)s must be %(count)d numbers separated by "
-                                        "commas.") % {"parameter": parameter, "count": count})
+        raise InvalidQuery(
+            parameter,
+            _("%(parameter)s must be %(count)d numbers separated by commas.")
+            % {"parameter": parameter, "count": count},
+        )
     return values
 
 
 def parse_bbox(raw: str) -> tuple[float, float, float, float]:
     west, south, east, north = _floats("bbox", raw, 4)
     if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south < north <= 90):
-        raise InvalidQuery("bbox", _("bbox must be west,south,east,north in degrees, with south "
-                                     "below north."))
+        raise InvalidQuery(
+            "bbox", _("bbox must be west,south,east,north in degrees, with south below north.")
+        )
     return west, south, east, north
 
 
@@ -91,8 +103,9 @@ def _check_codes(name: str, codes: list[str]) -> None:
     if len(codes) > MAX_VALUES_PER_FILTER:
         raise InvalidQuery(name, _("Too many values for %(parameter)s.") % {"parameter": name})
     if name in TAXONOMY_MODELS:
-        known = set(TAXONOMY_MODELS[name].objects.filter(code__in=codes)
-                    .values_list("code", flat=True))
+        known = set(
+            TAXONOMY_MODELS[name].objects.filter(code__in=codes).values_list("code", flat=True)
+        )
     elif name == "country":
         known = {code for code in codes if code in countries}
     elif name == "territory":
@@ -103,8 +116,11 @@ def _check_codes(name: str, codes: list[str]) -> None:
         known = {code for code in codes if 0 < len(code) <= 120}
     unknown = [code for code in codes if code not in known]
     if unknown:
-        raise InvalidQuery(name, _("Unknown value for %(parameter)s: %(value)s.")
-                           % {"parameter": name, "value": unknown[0][:60]})
+        raise InvalidQuery(
+            name,
+            _("Unknown value for %(parameter)s: %(value)s.")
+            % {"parameter": name, "value": unknown[0][:60]},
+        )
 
 
 def parse_datetime_param(parameter: str, raw: str) -> datetime:
@@ -112,8 +128,11 @@ def parse_datetime_param(parameter: str, raw: str) -> datetime:
     if value is None and (day := parse_date(raw)):
         value = datetime(day.year, day.month, day.day)
     if value is None:
-        raise InvalidQuery(parameter, _("%(parameter)s must be a date or date-time in ISO 8601 "
-                                        "format.") % {"parameter": parameter})
+        raise InvalidQuery(
+            parameter,
+            _("%(parameter)s must be a date or date-time in ISO 8601 format.")
+            % {"parameter": parameter},
+        )
     if timezone.is_naive(value):
         value = timezone.make_aware(value, timezone.get_default_timezone())
     return value
@@ -124,8 +143,11 @@ def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> 
     kept: dict[str, list[str]] = {}
     text = params.get("q", "").strip()
     if len(text) > MAX_QUERY_LENGTH:
-        raise InvalidQuery("q", _("The search text is too long (%(max)d characters at most).")
-                           % {"max": MAX_QUERY_LENGTH})
+        raise InvalidQuery(
+            "q",
+            _("The search text is too long (%(max)d characters at most).")
+            % {"max": MAX_QUERY_LENGTH},
+        )
     if text:
         kept["q"] = [text]
     filters = {}
@@ -156,8 +178,11 @@ def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> 
     sort = params.get("sort", "").strip()
     if sort:
         if sort not in sorts:
-            raise InvalidQuery("sort", _("Unknown sort: %(value)s. Choose one of: %(choices)s.")
-                               % {"value": sort[:30], "choices": ", ".join(sorts)})
+            raise InvalidQuery(
+                "sort",
+                _("Unknown sort: %(value)s. Choose one of: %(choices)s.")
+                % {"value": sort[:30], "choices": ", ".join(sorts)},
+            )
         if sort == "distance" and not query.near:
             raise InvalidQuery("sort", _("Sorting by distance needs near."))
         kept["sort"] = [sort]

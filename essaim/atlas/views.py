@@ -35,11 +35,15 @@ def home(request):
     overview = index.search(SearchQuery(limit=0, facets=("country", "sector")))
     sector_counts = dict(overview.facets.get("sector", []))
     sectors = [(sector, sector_counts.get(sector.code, 0)) for sector in Sector.objects.all()]
-    return render(request, "atlas/home.html", {
-        "organisation_count": overview.total,
-        "country_count": len(overview.facets.get("country", [])),
-        "sectors": sectors,
-    })
+    return render(
+        request,
+        "atlas/home.html",
+        {
+            "organisation_count": overview.total,
+            "country_count": len(overview.facets.get("country", [])),
+            "sectors": sectors,
+        },
+    )
 
 
 def _query_string(params: dict[str, list[str]], **changes) -> str:
@@ -55,12 +59,25 @@ def _facet_groups(facets: dict, params: dict[str, list[str]]) -> list[dict]:
         for code in selected:
             counts.setdefault(code, 0)
         options = sorted(
-            ({"code": code, "label": facet_label(name, code), "count": count,
-              "selected": code in selected} for code, count in counts.items()),
+            (
+                {
+                    "code": code,
+                    "label": facet_label(name, code),
+                    "count": count,
+                    "selected": code in selected,
+                }
+                for code, count in counts.items()
+            ),
             key=lambda option: (not option["selected"], -option["count"], option["label"]),
         )
-        groups.append({"name": name, "label": FACET_LABELS[name], "options": options,
-                       "selected_count": len(selected)})
+        groups.append(
+            {
+                "name": name,
+                "label": FACET_LABELS[name],
+                "options": options,
+                "selected_count": len(selected),
+            }
+        )
     return groups
 
 
@@ -93,19 +110,21 @@ def atlas_list(request):
     for org in organisations:
         org.distance_km = result.distances.get(org.pk)
     params = parsed.params
-    context.update({
-        "organisations": organisations,
-        "total": result.total,
-        "page": page,
-        "params": params,
-        "typed": query.text,
-        "sort": query.sort,
-        "facet_groups": _facet_groups(result.facets, params),
-        "query_string": _query_string(params),
-        "page_query": _query_string({k: v for k, v in params.items() if k != "page"}),
-        "export_query": _query_string(params),
-        "has_filters": any(key != "sort" for key in params),
-    })
+    context.update(
+        {
+            "organisations": organisations,
+            "total": result.total,
+            "page": page,
+            "params": params,
+            "typed": query.text,
+            "sort": query.sort,
+            "facet_groups": _facet_groups(result.facets, params),
+            "query_string": _query_string(params),
+            "page_query": _query_string({k: v for k, v in params.items() if k != "page"}),
+            "export_query": _query_string(params),
+            "has_filters": any(key != "sort" for key in params),
+        }
+    )
     template = "atlas/_layout.html" if is_htmx(request) else "atlas/list.html"
     return render(request, template, context)
 
@@ -117,11 +136,15 @@ def organisation_detail(request, pk: int, slug: str):
     if slug != org.slug:
         return HttpResponsePermanentRedirect(org.get_absolute_url())
     jsonld = organisation_jsonld(org, request.build_absolute_uri(org.get_absolute_url()))
-    return render(request, "atlas/organisation.html", {
-        "org": org,
-        "languages": [facet_label("language", code) for code in org.languages],
-        "jsonld": json.dumps(jsonld, ensure_ascii=False).replace("</", "<\\/"),
-    })
+    return render(
+        request,
+        "atlas/organisation.html",
+        {
+            "org": org,
+            "languages": [facet_label("language", code) for code in org.languages],
+            "jsonld": json.dumps(jsonld, ensure_ascii=False).replace("</", "<\\/"),
+        },
+    )
 
 
 def map_page(request):
@@ -131,12 +154,17 @@ def map_page(request):
     except InvalidQuery as invalid:
         parsed, error = None, invalid
     params = parsed.params if parsed else {}
-    return render(request, "atlas/map.html", {
-        "sectors": Sector.objects.all(),
-        "error": error,
-        "params": params,
-        "filter_query": _query_string({k: v for k, v in params.items() if k != "bbox"}),
-        "clusters_url": reverse("api-1.0.0:map_clusters"),
-        "tile_url": settings.ESSAIM["TILE_URL"],
-        "tile_attribution": settings.ESSAIM["TILE_ATTRIBUTION"],
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "atlas/map.html",
+        {
+            "sectors": Sector.objects.all(),
+            "error": error,
+            "params": params,
+            "filter_query": _query_string({k: v for k, v in params.items() if k != "bbox"}),
+            "clusters_url": reverse("api-1.0.0:map_clusters"),
+            "tile_url": settings.ESSAIM["TILE_URL"],
+            "tile_attribution": settings.ESSAIM["TILE_ATTRIBUTION"],
+        },
+        status=400 if error else 200,
+    )

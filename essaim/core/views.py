@@ -11,18 +11,25 @@ def api_docs(request):
     endpoints = []
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
-            endpoints.append({
-                "method": method.upper(),
-                "path": path,
-                "summary": operation.get("summary", ""),
-                "description": operation.get("description", ""),
-                "parameters": [
-                    {"name": parameter["name"], "required": parameter.get("required", False),
-                     "type": parameter.get("schema", {}).get("type", "")
-                     or "/".join(option.get("type", "") for option in
-                                 parameter.get("schema", {}).get("anyOf", [])
-                                 if option.get("type") != "null")}
-                    for parameter in operation.get("parameters", [])
-                ],
-            })
+            endpoints.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "parameters": [
+                        {
+                            "name": parameter["name"],
+                            "required": parameter.get("required", False),
+                            "type": parameter.get("schema", {}).get("type", "")
+                            or "/".join(
+                                option.get("type", "")
+                                for option in parameter.get("schema", {}).get("anyOf", [])
+                                if option.get("type") != "null"
+                            ),
+                        }
+                        for parameter in operation.get("parameters", [])
+                    ],
+                }
+            )
     return render(request, "core/api_docs.html", {"endpoints": endpoints})

@@ -16,15 +16,39 @@ from .records import IDENTIFIER_SCHEMES, licence, organisation_record
 
 LIST_SEPARATOR = "|"
 CSV_COLUMNS = [
-    "id", "url", "name",
+    "id",
+    "url",
+    "name",
     *[f"short_description_{code}" for code in CONTENT_LANGUAGES],
     *[f"description_{code}" for code in CONTENT_LANGUAGES],
-    "original_language", "legal_form", "families", "roles", "sector", "services", "audiences",
-    "languages", "territory", "address", "postal_code", "locality", "region", "country",
-    "latitude", "longitude", "website", "email", "phone",
+    "original_language",
+    "legal_form",
+    "families",
+    "roles",
+    "sector",
+    "services",
+    "audiences",
+    "languages",
+    "territory",
+    "address",
+    "postal_code",
+    "locality",
+    "region",
+    "country",
+    "latitude",
+    "longitude",
+    "website",
+    "email",
+    "phone",
     *IDENTIFIER_SCHEMES,
-    "founding_year", "size_band", "source", "source_id", "source_url", "source_updated_at",
-    "updated_at", "licence",
+    "founding_year",
+    "size_band",
+    "source",
+    "source_id",
+    "source_url",
+    "source_updated_at",
+    "updated_at",
+    "licence",
 ]
 
 
@@ -81,10 +105,13 @@ def geojson_chunks(organisations: Iterable[Organisation]) -> Iterator[str]:
         record = organisation_record(org)
         geometry = None
         if org.has_coordinates:
-            geometry = {"type": "Point", "coordinates": [round(org.longitude, 6),
-                                                         round(org.latitude, 6)]}
-        properties = {key: value for key, value in record.items()
-                      if key not in ("latitude", "longitude")}
+            geometry = {
+                "type": "Point",
+                "coordinates": [round(org.longitude, 6), round(org.latitude, 6)],
+            }
+        properties = {
+            key: value for key, value in record.items() if key not in ("latitude", "longitude")
+        }
         feature = {"type": "Feature", "id": org.pk, "geometry": geometry, "properties": properties}
         yield ("," if number else "") + "\n" + _dumps(feature)
     yield "\n]}\n"

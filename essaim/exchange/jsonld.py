@@ -2,38 +2,51 @@
 
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 
-from .records import public_url
+from .records import organisation_url
 
 # The identifiers schema.org names; others go to `identifier` as PropertyValue.
 SCHEMA_IDENTIFIERS = {"vat": "vatID"}
 
 
 def _language_values(org: Organisation, field: str) -> list[dict]:
-    return [{"@value": value, "@language": code}
-            for code in CONTENT_LANGUAGES if (value := getattr(org, f"{field}_{code}"))]
+    return [
+        {"@value": value, "@language": code}
+        for code in CONTENT_LANGUAGES
+        if (value := getattr(org, f"{field}_{code}"))
+    ]
 
 
 def organisation_jsonld(org: Organisation, url: str | None = None) -> dict:
     node = {
         "@context": "https://schema.org",
         "@type": "Organization",
-        "@id": url or public_url(org.get_absolute_url()),
+        "@id": url or organisation_url(org),
         "name": org.name,
-        "url": org.website or url or public_url(org.get_absolute_url()),
+        "url": org.website or url or organisation_url(org),
     }
     if descriptions := _language_values(org, "short_description"):
         node["disambiguatingDescription"] = descriptions
     if descriptions := _language_values(org, "description"):
         node["description"] = descriptions
     address = {"@type": "PostalAddress", "addressCountry": org.country.code}
-    for key, value in (("streetAddress", org.address), ("postalCode", org.postal_code),
-                       ("addressLocality", org.locality), ("addressRegion", org.region)):
+    for key, value in (
+        ("streetAddress", org.address),
+        ("postalCode", org.postal_code),
+        ("addressLocality", org.locality),
+        ("addressRegion", org.region),
+    ):
         if value:
             address[key] = value
     node["address"] = address
     if org.has_coordinates:
-        node["location"] = {"@type": "Place", "geo": {
-            "@type": "GeoCoordinates", "latitude": org.latitude, "longitude": org.longitude}}
+        node["location"] = {
+            "@type": "Place",
+            "geo": {
+                "@type": "GeoCoordinates",
+                "latitude": org.latitude,
+                "longitude": org.longitude,
+            },
+        }
     if org.email:
         node["email"] = org.email
     if org.phone:
@@ -50,8 +63,9 @@ def organisation_jsonld(org: Organisation, url: str | None = None) -> dict:
         if item.scheme in SCHEMA_IDENTIFIERS:
             node[SCHEMA_IDENTIFIERS[item.scheme]] = item.value
         else:
-            identifiers.append({"@type": "PropertyValue", "propertyID": item.scheme.upper(),
-                                "value": item.value})
+            identifiers.append(
+                {"@type": "PropertyValue", "propertyID": item.scheme.upper(), "value": item.value}
+            )
     if identifiers:
         node["identifier"] = identifiers
     services = [term.label_en for term in org.services.all()]

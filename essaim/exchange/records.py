@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from essaim.atlas.models import CONTENT_LANGUAGES, Identifier, Organisation, Status
 from essaim.search.index import SearchQuery, get_index
@@ -15,14 +15,21 @@ def public_url(path: str) -> str:
     return settings.ESSAIM["PUBLIC_URL"].rstrip("/") + path
 
 
+def organisation_url(org: Organisation) -> str:
+    """The page of an organisation in the site's default language: a stable address for data."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return public_url(org.get_absolute_url())
+
+
 def organisation_record(org: Organisation) -> dict:
     """All public facts of an organisation; email and phone are those it published itself."""
     return {
         "id": org.pk,
-        "url": public_url(org.get_absolute_url()),
+        "url": organisation_url(org),
         "name": org.name,
-        "short_description": {code: getattr(org, f"short_description_{code}")
-                              for code in CONTENT_LANGUAGES},
+        "short_description": {
+            code: getattr(org, f"short_description_{code}") for code in CONTENT_LANGUAGES
+        },
         "description": {code: getattr(org, f"description_{code}") for code in CONTENT_LANGUAGES},
         "original_language": org.original_language,
         "legal_form": org.legal_form.code if org.legal_form_id else None,
@@ -67,7 +74,7 @@ def export_ids(query: SearchQuery | None) -> Iterator[list[int]]:
         return
     ids = get_index().matching_ids(query)
     for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+        yield ids[start : start + CHUNK]
 
 
 def export_organisations(query: SearchQuery | None) -> Iterator[Organisation]:

@@ -16,8 +16,10 @@ def export(request, fmt: str):
     try:
         query = parse_search(request.GET).query if filtered else None
     except InvalidQuery as error:
-        return HttpResponseBadRequest(_("Invalid search: %(message)s") % {"message": error.message},
-                                      content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(
+            _("Invalid search: %(message)s") % {"message": error.message},
+            content_type="text/plain; charset=utf-8",
+        )
     organisations = export_organisations(query)
     if chunks is jsonld_chunks:
         stream = chunks(organisations, request.build_absolute_uri())
@@ -26,6 +28,8 @@ def export(request, fmt: str):
     response = StreamingHttpResponse(stream, content_type=content_type)
     extension = "jsonld" if fmt == "jsonld" else fmt
     stamp = timezone.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="essaim-organisations-{stamp}.{extension}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="essaim-organisations-{stamp}.{extension}"'
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response

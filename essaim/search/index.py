@@ -190,14 +190,29 @@ class SearchIndex:
         for word in words:
             options = []
             for name, boost in (("name", 4.0), ("body", 1.0)):
-                options.append(tantivy.Query.boost_query(
-                    tantivy.Query.term_query(self.schema, name, word), boost * 2))
+                options.append(
+                    tantivy.Query.boost_query(
+                        tantivy.Query.term_query(self.schema, name, word), boost * 2
+                    )
+                )
                 if len(word) >= 2:
                     # Prefix matching: "coop" finds "coopérative".
-                    options.append(tantivy.Query.boost_query(tantivy.Query.fuzzy_term_query(
-                        self.schema, name, word, distance=0, prefix=True), boost))
-            clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(
-                [(tantivy.Occur.Should, option) for option in options])))
+                    options.append(
+                        tantivy.Query.boost_query(
+                            tantivy.Query.fuzzy_term_query(
+                                self.schema, name, word, distance=0, prefix=True
+                            ),
+                            boost,
+                        )
+                    )
+            clauses.append(
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.boolean_query(
+                        [(tantivy.Occur.Should, option) for option in options]
+                    ),
+                )
+            )
         return tantivy.Query.boolean_query(clauses)
 
     def _facet_clause(self, name: str, codes: list[str]):
@@ -209,12 +224,22 @@ class SearchIndex:
         if west <= east:
             lon = tantivy.Query.range_query(self.schema, "lon", tantivy.FieldType.Float, west, east)
         else:  # the box crosses the antimeridian
-            lon = tantivy.Query.boolean_query([
-                (tantivy.Occur.Should, tantivy.Query.range_query(
-                    self.schema, "lon", tantivy.FieldType.Float, west, 180.0)),
-                (tantivy.Occur.Should, tantivy.Query.range_query(
-                    self.schema, "lon", tantivy.FieldType.Float, -180.0, east)),
-            ])
+            lon = tantivy.Query.boolean_query(
+                [
+                    (
+                        tantivy.Occur.Should,
+                        tantivy.Query.range_query(
+                            self.schema, "lon", tantivy.FieldType.Float, west, 180.0
+                        ),
+                    ),
+                    (
+                        tantivy.Occur.Should,
+                        tantivy.Query.range_query(
+                            self.schema, "lon", tantivy.FieldType.Float, -180.0, east
+                        ),
+                    ),
+                ]
+            )
         return [lat, lon]
 
     def _near_ids(self, searcher, base_clauses, near, radius_km) -> dict[int, float]:
@@ -255,17 +280,26 @@ class SearchIndex:
         if query.bbox:
             clauses.extend(self._bbox_clauses(query.bbox))
         if query.updated_since:
-            clauses.append(tantivy.Query.range_query(
-                self.schema, "updated", tantivy.FieldType.Integer,
-                int(query.updated_since.timestamp() * 1_000_000), None))
+            clauses.append(
+                tantivy.Query.range_query(
+                    self.schema,
+                    "updated",
+                    tantivy.FieldType.Integer,
+                    int(query.updated_since.timestamp() * 1_000_000),
+                    None,
+                )
+            )
         return clauses
 
     def _facet_counts(self, searcher, query: SearchQuery, clauses, near_clause):
         """Counts per facet value. A facet with a selection is counted without its own filter,
         so the visitor sees what else they could add to it."""
         counts = {}
-        shared = {name: {"terms": {"field": name, "size": 200}}
-                  for name in query.facets if not query.filters.get(name)}
+        shared = {
+            name: {"terms": {"field": name, "size": 200}}
+            for name in query.facets
+            if not query.filters.get(name)
+        }
         if shared:
             result = searcher.aggregate(self._combine(clauses), shared)
             counts.update({name: result[name]["buckets"] for name in shared})
@@ -275,11 +309,14 @@ class SearchIndex:
             own = self._base_clauses(query, without_facet=name)
             if near_clause is not None:
                 own.append(near_clause)
-            result = searcher.aggregate(self._combine(own),
-                                        {name: {"terms": {"field": name, "size": 200}}})
+            result = searcher.aggregate(
+                self._combine(own), {name: {"terms": {"field": name, "size": 200}}}
+            )
             counts[name] = result[name]["buckets"]
-        return {name: [(bucket["key"], bucket["doc_count"]) for bucket in buckets]
-                for name, buckets in counts.items()}
+        return {
+            name: [(bucket["key"], bucket["doc_count"]) for bucket in buckets]
+            for name, buckets in counts.items()
+        }
 
     def _filtered(self, searcher, query: SearchQuery):
         """The query's clauses, with the radius turned into an id set, and the distances."""
@@ -291,9 +328,16 @@ class SearchIndex:
             near_clause = tantivy.Query.term_set_query(self.schema, "id", list(distances))
             clauses.append(near_clause)
         if query.after_id is not None:
-            clauses.append(tantivy.Query.range_query(
-                self.schema, "id", tantivy.FieldType.Integer, query.after_id, None,
-                include_lower=False))
+            clauses.append(
+                tantivy.Query.range_query(
+                    self.schema,
+                    "id",
+                    tantivy.FieldType.Integer,
+                    query.after_id,
+                    None,
+                    include_lower=False,
+                )
+            )
         return clauses, distances, near_clause
 
     def search(self, query: SearchQuery) -> SearchResult:
@@ -305,7 +349,7 @@ class SearchIndex:
             if not distances:  # no radius given: measure every match
                 distances = self._distances(searcher, combined, query.near)
             ordered = sorted(distances, key=lambda pk: (distances[pk], pk))
-            ids = ordered[query.offset:query.offset + limit] if query.limit else []
+            ids = ordered[query.offset : query.offset + limit] if query.limit else []
             total = len(ordered)
         else:
             if query.sort == "relevance" and query.text.strip():
@@ -321,25 +365,40 @@ class SearchIndex:
             ids = searcher.fast_field_values("id", addresses) if query.limit else []
             total = result.count
         facets = self._facet_counts(searcher, query, clauses, near_clause) if query.facets else {}
-        return SearchResult(ids=ids, total=total, facets=facets,
-                            distances={pk: distances[pk] for pk in ids if pk in distances})
+        return SearchResult(
+            ids=ids,
+            total=total,
+            facets=facets,
+            distances={pk: distances[pk] for pk in ids if pk in distances},
+        )
 
     def matching_ids(self, query: SearchQuery) -> list[int]:
         """Every id the query matches, in id order: for exports, which are not paginated."""
         searcher = self.index.searcher()
         clauses, _distances, _near = self._filtered(searcher, query)
-        hits = searcher.search(self._combine(clauses), max(1, searcher.num_docs), count=False,
-                               order_by_field="id", order=tantivy.Order.Asc).hits
+        hits = searcher.search(
+            self._combine(clauses),
+            max(1, searcher.num_docs),
+            count=False,
+            order_by_field="id",
+            order=tantivy.Order.Asc,
+        ).hits
         return searcher.fast_field_values("id", [address for _key, address in hits])
 
     def _distances(self, searcher, combined, near) -> dict[int, float]:
         hits = searcher.search(combined, max(1, searcher.num_docs), count=False).hits
         addresses = [address for _key, address in hits]
-        values = zip(searcher.fast_field_values("id", addresses),
-                     searcher.fast_field_values("lat", addresses),
-                     searcher.fast_field_values("lon", addresses), strict=True)
-        return {pk: distance_km(near[0], near[1], lat, lon)
-                for pk, lat, lon in values if lat is not None}
+        values = zip(
+            searcher.fast_field_values("id", addresses),
+            searcher.fast_field_values("lat", addresses),
+            searcher.fast_field_values("lon", addresses),
+            strict=True,
+        )
+        return {
+            pk: distance_km(near[0], near[1], lat, lon)
+            for pk, lat, lon in values
+            if lat is not None
+        }
 
     def clusters(self, query: SearchQuery, zoom: int, max_clusters: int = 500) -> list[Cluster]:
         """Organisations in the query's box grouped on a grid of 64-pixel cells at `zoom`."""
@@ -347,23 +406,35 @@ class SearchIndex:
         clauses, _distances, _near = self._filtered(searcher, query)
         clauses.append(tantivy.Query.exists_query("lat"))
         cell = 1.0 / (2 ** (zoom + 2))
-        inner = {"lat": {"avg": {"field": "lat"}}, "lon": {"avg": {"field": "lon"}},
-                 "first": {"min": {"field": "id"}}}
-        aggregation = {"x": {"histogram": {"field": "x", "interval": cell, "min_doc_count": 1},
-                             "aggs": {"y": {"histogram": {"field": "y", "interval": cell,
-                                                          "min_doc_count": 1},
-                                            "aggs": inner}}}}
+        inner = {
+            "lat": {"avg": {"field": "lat"}},
+            "lon": {"avg": {"field": "lon"}},
+            "first": {"min": {"field": "id"}},
+        }
+        aggregation = {
+            "x": {
+                "histogram": {"field": "x", "interval": cell, "min_doc_count": 1},
+                "aggs": {
+                    "y": {
+                        "histogram": {"field": "y", "interval": cell, "min_doc_count": 1},
+                        "aggs": inner,
+                    }
+                },
+            }
+        }
         result = searcher.aggregate(self._combine(clauses), aggregation)
         clusters = []
         for column in result["x"]["buckets"]:
             for bucket in column["y"]["buckets"]:
                 count = bucket["doc_count"]
-                clusters.append(Cluster(
-                    latitude=round(bucket["lat"]["value"], 5),
-                    longitude=round(bucket["lon"]["value"], 5),
-                    count=count,
-                    organisation_id=int(bucket["first"]["value"]) if count == 1 else None,
-                ))
+                clusters.append(
+                    Cluster(
+                        latitude=round(bucket["lat"]["value"], 5),
+                        longitude=round(bucket["lon"]["value"], 5),
+                        count=count,
+                        organisation_id=int(bucket["first"]["value"]) if count == 1 else None,
+                    )
+                )
         clusters.sort(key=lambda cluster: -cluster.count)
         return clusters[:max_clusters]
 
@@ -380,5 +451,14 @@ def get_index() -> SearchIndex:
         return _indexes[path]
 
 
-__all__ = ["SORTS", "Cluster", "SearchIndex", "SearchQuery", "SearchResult", "distance_km",
-           "fold", "get_index", "mercator"]
+__all__ = [
+    "SORTS",
+    "Cluster",
+    "SearchIndex",
+    "SearchQuery",
+    "SearchResult",
+    "distance_km",
+    "fold",
+    "get_index",
+    "mercator",
+]

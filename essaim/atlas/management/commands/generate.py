@@ -23,8 +23,9 @@ class Command(BaseCommand):
             actions.do_load_taxonomies(taxonomy_data())
         started = time.monotonic()
         created = actions.do_bulk_create_organisations(generate_records(count, seed))
-        self.stdout.write(_("%(count)d organisations generated in %(seconds).1f s.")
-                          % {"count": created, "seconds": time.monotonic() - started})
+        self.stdout.write(
+            _("%(count)d organisations generated in %(seconds).1f s.")
+            % {"count": created, "seconds": time.monotonic() - started}
+        )
         indexed = actions.rebuild_search_index()
         self.stdout.write(_("Search index rebuilt: %(count)d organisations.") % {"count": indexed})
-

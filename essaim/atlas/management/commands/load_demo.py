@@ -9,5 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created, updated = load_demo()
-        self.stdout.write(_("Demo data: %(created)d organisations created, %(updated)d updated.")
-                          % {"created": created, "updated": updated})
+        self.stdout.write(
+            _("Demo data: %(created)d organisations created, %(updated)d updated.")
+            % {"created": created, "updated": updated}
+        )

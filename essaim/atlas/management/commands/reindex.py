@@ -13,8 +13,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--if-needed", action="store_true",
-            help="Only when the index does not hold as many organisations as the database.")
+            "--if-needed",
+            action="store_true",
+            help="Only when the index does not hold as many organisations as the database.",
+        )
 
     def handle(self, *args, if_needed, **options):
         if if_needed and get_index().count() == Organisation.objects.published().count():
@@ -22,5 +24,7 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         count = rebuild_search_index()
-        self.stdout.write(_("Search index rebuilt: %(count)d organisations in %(seconds).1f s.")
-                          % {"count": count, "seconds": time.monotonic() - started})
+        self.stdout.write(
+            _("Search index rebuilt: %(count)d organisations in %(seconds).1f s.")
+            % {"count": count, "seconds": time.monotonic() - started}
+        )
