@@ -94,7 +94,7 @@
   function miniMap(element) {
     var point = [Number(element.dataset.lat), Number(element.dataset.lon)];
     var map = makeMap(element, { zoomControl: true, scrollWheelZoom: false, keyboard: false });
-    map.setView(point, 6);
+    map.setView(point, 5);
     L.marker(point, { icon: dotIcon(element.dataset.color), keyboard: false, interactive: false }).addTo(map);
   }
 
