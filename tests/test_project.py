@@ -144,6 +144,7 @@ def test_no_page_loads_anything_from_a_third_party(client, demo, language):
         response = client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
+        assert "INVALID[" not in html, f"{url} uses a template variable that does not exist"
         # Links with rel=alternate name our own pages in other languages: not loaded.
         html = re.sub(r'<link rel="alternate"[^>]*>', "", html)
         assert external_resources(html) == [], url

@@ -162,6 +162,7 @@ def map_page(request):
             "error": error,
             "params": params,
             "filter_query": _query_string({k: v for k, v in params.items() if k != "bbox"}),
+            "near": params["near"][0] if "near" in params else "",
             "clusters_url": reverse("api-1.0.0:map_clusters"),
             "tile_url": settings.ESSAIM["TILE_URL"],
             "tile_attribution": settings.ESSAIM["TILE_ATTRIBUTION"],

@@ -1,0 +1,111 @@
+"""The atlas in a real browser (Debian's Chromium driven by Playwright): the map draws server
+clusters, search works with JavaScript off, and no request leaves Essaim's origin."""
+
+import io
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the database calls the tests
+    # make here are still synchronous (Playwright's documented advice for Django).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def atlas(live_server, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=io.StringIO())
+    return live_server.url
+
+
+def open_page(browser, java_script=True):
+    context = browser.new_context(java_script_enabled=java_script, locale="fr-FR")
+    page = context.new_page()
+    page.requested = []
+    page.on("request", lambda request: page.requested.append(request.url))
+    return page
+
+
+def assert_same_origin(page, origin):
+    foreign = [
+        url
+        for url in page.requested
+        if urlsplit(url).scheme in ("http", "https")
+        and urlsplit(url).netloc != urlsplit(origin).netloc
+    ]
+    assert foreign == []
+
+
+def test_map_draws_clusters_from_the_server(browser, atlas):
+    page = open_page(browser)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(f"{atlas}/en/atlas/map/")
+    page.wait_for_selector(".leaflet-marker-icon")
+    link = page.locator("#in-view-link")
+    page.wait_for_function("document.getElementById('in-view-link').href.includes('bbox=')")
+    assert "bbox=" in link.get_attribute("href")
+    cluster_calls = [url for url in page.requested if "/api/v1/map/clusters" in url]
+    assert cluster_calls, "the map asked the server for clusters"
+    assert errors == []
+    assert_same_origin(page, atlas)
+    page.context.close()
+
+
+def test_search_and_filters_without_javascript(browser, atlas):
+    page = open_page(browser, java_script=False)
+    page.goto(f"{atlas}/fr/atlas/")
+    page.fill("#q", "reconditionnement")
+    page.click("form.atlas .search button")
+    page.wait_for_load_state()
+    assert "q=reconditionnement" in page.url
+    names = page.locator(".cards h3").all_inner_texts()
+    assert "Envie" in names
+    page.click("summary:has-text('Pays')")
+    page.check("#f-country-fr")
+    page.click("text=Appliquer les filtres")
+    page.wait_for_load_state()
+    assert "country=FR" in page.url
+    assert all("France" in meta for meta in page.locator(".cards .meta").all_inner_texts())
+    assert_same_origin(page, atlas)
+    page.context.close()
+
+
+def test_htmx_updates_results_and_the_address(browser, atlas):
+    page = open_page(browser)
+    page.goto(f"{atlas}/fr/atlas/")
+    page.click("summary:has-text('Pays')")
+    page.check("#f-country-be")
+    page.wait_for_url("**country=BE**")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.cards .meta')].every(e => e.textContent.includes('Belgique'))"
+    )
+    assert page.evaluate("document.activeElement.id") == "f-country-be", "focus stays put"
+    assert_same_origin(page, atlas)
+    page.context.close()
