@@ -104,7 +104,8 @@ def test_htmx_updates_results_and_the_address(browser, atlas):
     page.check("#f-country-be")
     page.wait_for_url("**country=BE**")
     page.wait_for_function(
-        "[...document.querySelectorAll('.cards .meta')].every(e => e.textContent.includes('Belgique'))"
+        "[...document.querySelectorAll('.cards .meta')]"
+        ".every(e => e.textContent.includes('Belgique'))"
     )
     assert page.evaluate("document.activeElement.id") == "f-country-be", "focus stays put"
     assert_same_origin(page, atlas)
