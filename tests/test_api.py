@@ -75,6 +75,17 @@ def test_every_facet_filters(client, demo):
         assert data["count"] == 0, name
 
 
+def test_facet_counts_on_request(client, demo):
+    status, data = get(client, "/api/v1/organisations", q="coop", facets="country,sector")
+    assert status == 200
+    countries = {item["code"]: item["count"] for item in data["facets"]["country"]}
+    for code, number in countries.items():
+        assert get(client, "/api/v1/organisations", q="coop", country=code)[1]["count"] == number
+    assert sum(countries.values()) == data["count"]
+    assert get(client, "/api/v1/organisations", facets="colour")[0] == 400
+    assert get(client, "/api/v1/organisations")[1]["facets"] is None
+
+
 def test_bbox_and_radius(client, demo):
     _status, quebec = get(client, "/api/v1/organisations", bbox="-80,44,-60,50", page_size=100)
     assert {item["country"] for item in quebec["results"]} == {"CA"}

@@ -15,6 +15,7 @@ from essaim.atlas.actions import TAXONOMY_MODELS
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory
 from essaim.atlas.queries import InvalidQuery, parse_bbox, parse_search
 from essaim.exchange.records import organisation_record
+from essaim.search.documents import FACETS
 from essaim.search.index import get_index
 
 from . import schemas
@@ -98,11 +99,14 @@ def list_organisations(
     lang: str | None = None,
     page_size: int = 50,
     cursor: str | None = None,
+    facets: str | None = None,
 ):
     """Organisations matching `q` (full text, accents and case folded, prefixes match) and the
     filters (several values of one filter: any of them; several filters: all of them).
 
     `bbox` is `west,south,east,north`; `near` is `latitude,longitude`, with `radius_km`.
+    `facets=sector,country` adds the count of matches for each value of those facets (a facet
+    with a selected value is counted as if it had none, to show the alternatives).
     Sorted by `id` by default (by relevance with `q`). With `sort=id` the cursor is a position
     in the data, so pages stay stable while organisations are added or changed: use it with
     `updated_since` to stay in sync. Other sorts page by position in the results.
@@ -126,6 +130,7 @@ def list_organisations(
             raise InvalidQuery("cursor", _("This cursor is not valid; start again without it."))
         query.offset = position.get("offset", 0)
     query.limit = page_size
+    query.facets = parse_facet_names(facets)
     result = get_index().search(query)
     organisations = Organisation.objects.in_order(result.ids)
     results = []
@@ -162,7 +167,30 @@ def list_organisations(
         if query.sort != "id" or query.after_id is None
         else (get_index().search(_without_cursor(query)).total)
     )
-    return {"count": count, "next_cursor": next_cursor, "next": next_url, "results": results}
+    return {
+        "count": count,
+        "next_cursor": next_cursor,
+        "next": next_url,
+        "results": results,
+        "facets": {
+            name: [{"code": code, "count": number} for code, number in counts]
+            for name, counts in result.facets.items()
+        }
+        if query.facets
+        else None,
+    }
+
+
+def parse_facet_names(raw: str | None) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in (raw or "").split(",") if name.strip()))
+    for name in names:
+        if name not in FACETS:
+            raise InvalidQuery(
+                "facets",
+                _("Unknown facet: %(value)s. Choose among: %(choices)s.")
+                % {"value": name[:30], "choices": ", ".join(FACETS)},
+            )
+    return names
 
 
 def _without_cursor(query):

@@ -62,11 +62,19 @@ class Organisation(Schema):
     distance_km: float | None = Field(None, description="Distance from near, when given.")
 
 
+class FacetCount(Schema):
+    code: str
+    count: int
+
+
 class OrganisationPage(Schema):
     count: int = Field(description="How many organisations match, in all.")
     next_cursor: str | None = Field(description="Pass as cursor to get the next page.")
     next: str | None = Field(description="The URL of the next page.")
     results: list[Organisation]
+    facets: dict[str, list[FacetCount]] | None = Field(
+        None, description="Counts per value of the facets asked for with `facets`."
+    )
 
 
 class Term(Schema):

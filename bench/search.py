@@ -1,0 +1,387 @@
+"""Search benchmark: Essaim's API and its engine beside the baselines directory sites ship.
+
+    python -m bench.search --count 100000        (make bench SCALE=100000)
+
+Generates (or reuses) N synthetic organisations, then runs the same query mix — frequent words,
+rare words, two words, prefixes, no hit, with and without filters and a map box — through:
+
+- essaim-api:    GET /api/v1/organisations over HTTP on 127.0.0.1 (gunicorn), top 20, count,
+                 6 facet counts;
+- essaim-engine: the search index call beneath it, in process (the limit);
+- orm-icontains: Django ORM `icontains` on name and descriptions, COUNT, top 20, GROUP BY for
+                 the 6 facets (what most directory sites ship);
+- sqlite-fts5:   SQLite FTS5 with bm25 ranking and GROUP BY facets (on SQLite only).
+
+Prints p50/p95/max per engine with ratios, build times, sizes and memory; writes JSON to
+bench/results/.
+"""
+
+import argparse
+import json
+import os
+import resource
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FACET_NAMES = ("sector", "country", "region", "legal_form", "family", "service")
+QUERIES = [
+    ("frequent word", {"q": "numerique"}),
+    ("frequent word (en)", {"q": "digital"}),
+    ("rare word", {"q": "privacy"}),
+    ("two words", {"q": "logiciels libres"}),
+    ("prefix", {"q": "coop"}),
+    ("short prefix", {"q": "re"}),
+    ("no hit", {"q": "zzyzzyva"}),
+    ("word + filter", {"q": "formation", "country": "FR"}),
+    ("filters only", {"sector": "reuse-refurbishing", "country": "IT"}),
+    ("word + box", {"q": "atelier", "bbox": "-5,42,8,51"}),
+    ("box only", {"bbox": "2,48.5,2.7,49"}),
+    ("everything", {}),
+]
+
+
+def setup_django(data_dir: Path) -> None:
+    os.environ.setdefault("ESSAIM_SECRET_KEY", "benchmark-only-" + "b" * 40)
+    os.environ["ESSAIM_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "essaim.settings"
+    import django
+
+    django.setup()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def summary(timings: list[float]) -> dict:
+    return {
+        "p50_ms": round(statistics.median(timings) * 1000, 2),
+        "p95_ms": round(percentile(timings, 0.95) * 1000, 2),
+        "max_ms": round(max(timings) * 1000, 2),
+        "runs": len(timings),
+    }
+
+
+def directory_size(path: Path) -> int:
+    return sum(item.stat().st_size for item in path.rglob("*") if item.is_file())
+
+
+def ensure_data(count: int) -> dict:
+    from django.core.management import call_command
+
+    from essaim.atlas import actions
+    from essaim.atlas.demo import taxonomy_data
+    from essaim.atlas.generator import generate_records
+    from essaim.atlas.models import Organisation
+    from essaim.search.index import get_index
+
+    call_command("migrate", verbosity=0)
+    figures = {}
+    if Organisation.objects.count() != count:
+        Organisation.objects.all().delete()
+        actions.do_load_taxonomies(taxonomy_data())
+        started = time.perf_counter()
+        actions.do_bulk_create_organisations(generate_records(count, seed=1))
+        figures["database_load_s"] = round(time.perf_counter() - started, 1)
+    if get_index().count() != count or "database_load_s" in figures:
+        started = time.perf_counter()
+        actions.rebuild_search_index()
+        figures["index_build_s"] = round(time.perf_counter() - started, 1)
+    return figures
+
+
+# Engines -------------------------------------------------------------------------------------
+
+
+def essaim_engine(params: dict):
+    from django.http import QueryDict
+
+    from essaim.atlas.queries import parse_search
+    from essaim.search.index import get_index
+
+    query = parse_search(QueryDict(urllib.parse.urlencode(params))).query
+    query.limit, query.facets = 20, FACET_NAMES
+    return get_index().search(query).total
+
+
+class EssaimApi:
+    def __init__(self, data_dir: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "essaim.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+            ],
+            env={**os.environ, "ESSAIM_DATA_DIR": str(data_dir)},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                self("", {})
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def __call__(self, _label, params: dict):
+        query = urllib.parse.urlencode({**params, "page_size": 20, "facets": ",".join(FACET_NAMES)})
+        url = f"http://127.0.0.1:{self.port}/api/v1/organisations?{query}"
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (loopback only)
+            return json.loads(response.read())["count"]
+
+    def resident_memory_mb(self) -> float:
+        children = subprocess.run(
+            ["pgrep", "-P", str(self.server.pid)], capture_output=True, text=True
+        ).stdout.split()
+        sizes = []
+        for pid in children:
+            status = Path(f"/proc/{pid}/status").read_text()
+            sizes.append(
+                int(
+                    next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[
+                        1
+                    ]
+                )
+                / 1024
+            )
+        return round(max(sizes), 1) if sizes else 0.0
+
+    def stop(self):
+        self.server.terminate()
+        self.server.wait(timeout=30)
+
+
+def orm_icontains(params: dict):
+    from django.db.models import Count, Q
+
+    from essaim.atlas.models import Organisation
+
+    queryset = Organisation.objects.published()
+    for word in params.get("q", "").split():
+        match = Q(name__icontains=word)
+        for code in ("fr", "en", "it", "es"):
+            match |= Q(**{f"description_{code}__icontains": word})
+        queryset = queryset.filter(match)
+    if "country" in params:
+        queryset = queryset.filter(country=params["country"])
+    if "sector" in params:
+        queryset = queryset.filter(sector__code=params["sector"])
+    if "bbox" in params:
+        west, south, east, north = map(float, params["bbox"].split(","))
+        queryset = queryset.filter(latitude__range=(south, north), longitude__range=(west, east))
+    total = queryset.count()
+    list(queryset.order_by("name")[:20].values_list("pk", flat=True))
+    for field in (
+        "sector__code",
+        "country",
+        "region",
+        "legal_form__code",
+        "families__code",
+        "services__code",
+    ):
+        list(queryset.values(field).annotate(n=Count("pk")).order_by())
+    return total
+
+
+class SqliteFts5:
+    """FTS5 over the same text, bm25-ranked, facets by GROUP BY on the joined table."""
+
+    def __init__(self, database: Path):
+        self.connection = sqlite3.connect(database)
+        self.build_s = None
+        exists = self.connection.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'bench_fts'"
+        ).fetchone()[0]
+        if not exists:
+            started = time.perf_counter()
+            self.connection.execute(
+                "CREATE VIRTUAL TABLE bench_fts USING fts5(name, body, content='', "
+                "tokenize='unicode61 remove_diacritics 2')"
+            )
+            self.connection.execute(
+                "INSERT INTO bench_fts(rowid, name, body) SELECT id, name, "
+                "description_fr || ' ' || description_en || ' ' || description_it || ' ' || "
+                "description_es FROM atlas_organisation"
+            )
+            self.connection.commit()
+            self.build_s = round(time.perf_counter() - started, 1)
+
+    def __call__(self, params: dict):
+        where, args = ["o.status = 'published'"], []
+        words = params.get("q", "").split()
+        match = " ".join(f'"{word}"*' for word in words)
+        if words:
+            where.append("o.id IN (SELECT rowid FROM bench_fts WHERE bench_fts MATCH ?)")
+            args.append(match)
+        if "country" in params:
+            where.append("o.country = ?")
+            args.append(params["country"])
+        if "sector" in params:
+            where.append("o.sector_id = (SELECT id FROM atlas_sector WHERE code = ?)")
+            args.append(params["sector"])
+        if "bbox" in params:
+            west, south, east, north = map(float, params["bbox"].split(","))
+            where.append("o.latitude BETWEEN ? AND ? AND o.longitude BETWEEN ? AND ?")
+            args += [south, north, west, east]
+        base = f"FROM atlas_organisation o WHERE {' AND '.join(where)}"
+        run = self.connection.execute
+        total = run(f"SELECT count(*) {base}", args).fetchone()[0]  # noqa: S608
+        if words:  # bm25 ranks every match: the cost the naive design pays
+            others = [clause for clause in where if "bench_fts" not in clause]
+            run(
+                "SELECT f.rowid FROM bench_fts f JOIN atlas_organisation o ON o.id = f.rowid "
+                f"WHERE bench_fts MATCH ? AND {' AND '.join(others)} "  # noqa: S608
+                "ORDER BY bm25(bench_fts) LIMIT 20",
+                [match, *args[1:]],
+            ).fetchall()
+        else:
+            run(f"SELECT o.id {base} ORDER BY o.name LIMIT 20", args).fetchall()  # noqa: S608
+        for column in ("o.sector_id", "o.country", "o.region", "o.legal_form_id"):
+            run(f"SELECT {column}, count(*) {base} GROUP BY {column}", args).fetchall()  # noqa: S608
+        for table, column in (
+            ("atlas_organisation_families", "family_id"),
+            ("atlas_organisation_services", "service_id"),
+        ):
+            run(
+                f"SELECT t.{column}, count(*) {base.replace('WHERE', f'JOIN {table} t ON t.organisation_id = o.id WHERE', 1)} "  # noqa: E501,S608
+                f"GROUP BY t.{column}",
+                args,
+            ).fetchall()
+        return total
+
+
+# The run -------------------------------------------------------------------------------------
+
+
+def measure(engine, repeat: int) -> tuple[dict, dict]:
+    timings, per_query = [], {}
+    for label, params in QUERIES:
+        engine(params)  # warm
+        mine = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            engine(params)
+            mine.append(time.perf_counter() - started)
+        per_query[label] = round(statistics.median(mine) * 1000, 2)
+        timings += mine
+    return summary(timings), per_query
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--baseline-repeat", type=int, default=3)
+    arguments = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "")
+    data_dir = (
+        ROOT
+        / "bench"
+        / ".data"
+        / (f"{arguments.count}-pg" if database_url else str(arguments.count))
+    )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    setup_django(data_dir)
+    from django.conf import settings
+
+    from essaim.atlas.models import Organisation
+
+    print(f"Preparing {arguments.count} organisations in {data_dir} …", flush=True)
+    build = ensure_data(arguments.count)
+    results = {
+        "count": Organisation.objects.count(),
+        "queries": QUERIES,
+        "engines": {},
+        "build": build,
+        "database": settings.DATABASES["default"]["ENGINE"],
+    }
+    api = EssaimApi(data_dir)
+    try:
+        engines = [
+            ("essaim-api", lambda params: api("", params), arguments.repeat),
+            ("essaim-engine", essaim_engine, arguments.repeat),
+            ("orm-icontains", orm_icontains, arguments.baseline_repeat),
+        ]
+        if not database_url:
+            fts5 = SqliteFts5(data_dir / "essaim.sqlite3")
+            if fts5.build_s is not None:
+                build["fts5_build_s"] = fts5.build_s
+            engines.append(("sqlite-fts5", fts5, arguments.baseline_repeat))
+        for name, engine, repeat in engines:
+            print(f"  measuring {name} …", flush=True)
+            overall, per_query = measure(engine, repeat)
+            results["engines"][name] = {**overall, "per_query_p50_ms": per_query}
+        results["api_worker_rss_mb"] = api.resident_memory_mb()
+    finally:
+        api.stop()
+    results["index_size_mb"] = round(directory_size(Path(settings.ESSAIM["INDEX_DIR"])) / 2**20, 1)
+    if not database_url:
+        results["database_size_mb"] = round((data_dir / "essaim.sqlite3").stat().st_size / 2**20, 1)
+    results["bench_process_peak_rss_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
+    report(results)
+    output = (
+        ROOT
+        / "bench"
+        / "results"
+        / f"search-{arguments.count}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    )
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nWritten to {output.relative_to(ROOT)}")
+
+
+def report(results: dict) -> None:
+    api_p95 = results["engines"]["essaim-api"]["p95_ms"]
+    print(
+        f"\n{results['count']} organisations on {results['database'].rsplit('.', 1)[-1]}; "
+        f"build: {results['build'] or 'reused'}"
+    )
+    print(f"{'engine':<15}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'p95 ÷ essaim-api':>19}")
+    for name, figures in results["engines"].items():
+        ratio = figures["p95_ms"] / api_p95 if api_p95 else float("nan")
+        print(
+            f"{name:<15}{figures['p50_ms']:>10}{figures['p95_ms']:>10}{figures['max_ms']:>10}"
+            f"{ratio:>18.1f}×"
+        )
+    print("\nper query, p50 ms: " + ", ".join(results["engines"]))
+    for label, _params in results["queries"]:
+        print(
+            f"  {label:<20}"
+            + "".join(
+                f"{figures['per_query_p50_ms'][label]:>12}"
+                for figures in results["engines"].values()
+            )
+        )
+    print(
+        f"\nindex {results['index_size_mb']} MB, database "
+        f"{results.get('database_size_mb', '?')} MB, API worker RSS "
+        f"{results['api_worker_rss_mb']} MB, bench process peak RSS "
+        f"{results['bench_process_peak_rss_mb']} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
