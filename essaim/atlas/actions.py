@@ -151,19 +151,22 @@ def _set_identifiers(org: Organisation, identifiers: dict[str, str]) -> None:
             Identifier.objects.filter(organisation=org, scheme=scheme).delete()
 
 
-def do_create_organisation(
-    fields: dict,
-    relations: dict[str, list] | None = None,
-    identifiers: dict[str, str] | None = None,
-) -> Organisation:
+def _save_with_facts(org: Organisation, relations, identifiers) -> Organisation:
     with transaction.atomic():
-        org = Organisation(**fields)
         org.full_clean()
         org.save()
         _set_relations(org, relations or {})
         _set_identifiers(org, identifiers or {})
         _index_after_commit([org.pk])
     return org
+
+
+def do_create_organisation(
+    fields: dict,
+    relations: dict[str, list] | None = None,
+    identifiers: dict[str, str] | None = None,
+) -> Organisation:
+    return _save_with_facts(Organisation(**fields), relations, identifiers)
 
 
 def do_update_organisation(
@@ -172,15 +175,9 @@ def do_update_organisation(
     relations: dict[str, list] | None = None,
     identifiers: dict[str, str] | None = None,
 ) -> Organisation:
-    with transaction.atomic():
-        for name, value in fields.items():
-            setattr(org, name, value)
-        org.full_clean()
-        org.save()
-        _set_relations(org, relations or {})
-        _set_identifiers(org, identifiers or {})
-        _index_after_commit([org.pk])
-    return org
+    for name, value in fields.items():
+        setattr(org, name, value)
+    return _save_with_facts(org, relations, identifiers)
 
 
 def do_save_organisation(org: Organisation) -> Organisation:

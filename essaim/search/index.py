@@ -8,6 +8,7 @@ commit; `essaim reindex` rebuilds the whole index from the database. Queries go 
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -135,15 +136,13 @@ class SearchIndex:
                 doc.add_float(name, document[name])
         return doc
 
-    def write(self, documents: list[dict], deleted_ids: list[int] = ()) -> None:
-        """Replace the entries of `documents`, remove `deleted_ids`, and make it visible."""
+    @contextmanager
+    def _writing(self):
+        """One writer, committed and made visible at the end, rolled back on any error."""
         with self._write_lock:
             writer = self._writer()
             try:
-                for pk in [*deleted_ids, *(document["id"] for document in documents)]:
-                    writer.delete_documents_by_term("id", pk)
-                for document in documents:
-                    writer.add_document(self._to_tantivy(document))
+                yield writer
                 writer.commit()
                 writer.wait_merging_threads()
             except BaseException:
@@ -151,25 +150,25 @@ class SearchIndex:
                 raise
         self.index.reload()
 
+    def write(self, documents: list[dict], deleted_ids: list[int] = ()) -> None:
+        """Replace the entries of `documents`, remove `deleted_ids`, and make it visible."""
+        with self._writing() as writer:
+            for pk in [*deleted_ids, *(document["id"] for document in documents)]:
+                writer.delete_documents_by_term("id", pk)
+            for document in documents:
+                writer.add_document(self._to_tantivy(document))
+
     def rebuild(self, batches, on_batch=None) -> int:
         """Empty the index and fill it from `batches` (lists of documents), in one commit."""
         total = 0
-        with self._write_lock:
-            writer = self._writer()
-            try:
-                writer.delete_all_documents()
-                for batch in batches:
-                    for document in batch:
-                        writer.add_document(self._to_tantivy(document))
-                    total += len(batch)
-                    if on_batch:
-                        on_batch(len(batch))
-                writer.commit()
-                writer.wait_merging_threads()
-            except BaseException:
-                writer.rollback()
-                raise
-        self.index.reload()
+        with self._writing() as writer:
+            writer.delete_all_documents()
+            for batch in batches:
+                for document in batch:
+                    writer.add_document(self._to_tantivy(document))
+                total += len(batch)
+                if on_batch:
+                    on_batch(len(batch))
         return total
 
     # Reading ------------------------------------------------------------------------------
