@@ -1,12 +1,16 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from essaim.api.api import api
 from essaim.atlas import views as atlas
 from essaim.core import views as core
 from essaim.exchange import views as exchange
+
+admin.site.site_header = admin.site.site_title = _("Essaim administration")
+admin.site.index_title = _("The atlas and its taxonomies")
 
 urlpatterns = [
     path("api/v1/", api.urls),

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from . import actions
 from .gazetteer import find_locality
-from .models import Organisation
+from .models import Organisation, Sector
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_SOURCE = "essaim-demo"
@@ -63,21 +63,25 @@ def record_fields(record: dict) -> tuple[dict, dict]:
     return fields, relations
 
 
-def load_demo() -> tuple[int, int]:
-    """Load taxonomies and demo organisations; running it again updates instead of duplicating.
+def load_demo(update: bool = False) -> tuple[int, int]:
+    """Load taxonomies and demo organisations. Running it again adds what is missing and, with
+    `update`, resets the demo organisations to the shipped facts (edits made since are lost).
 
     Returns (created, updated)."""
     created = updated = 0
     with transaction.atomic():
-        actions.do_load_taxonomies(taxonomy_data())
+        if update or not Sector.objects.exists():
+            actions.do_load_taxonomies(taxonomy_data())
         for record in demo_records():
             fields, relations = record_fields(record)
             existing = Organisation.objects.filter(
                 source=DEMO_SOURCE, source_id=fields["source_id"]
             ).first()
-            if existing:
+            if existing and update:
                 actions.do_update_organisation(existing, fields, relations)
                 updated += 1
+            elif existing:
+                continue
             else:
                 actions.do_create_organisation(fields, relations)
                 created += 1
