@@ -79,6 +79,7 @@ def ensure_data(count: int) -> dict:
     from django.core.management import call_command
 
     from essaim.atlas import actions
+    from essaim.atlas.bulk import bulk_load
     from essaim.atlas.demo import taxonomy_data
     from essaim.atlas.generator import generate_records
     from essaim.atlas.models import Organisation
@@ -89,13 +90,14 @@ def ensure_data(count: int) -> dict:
     if Organisation.objects.count() != count:
         Organisation.objects.all().delete()
         actions.do_load_taxonomies(taxonomy_data())
+        actions.rebuild_search_index()  # empty
         started = time.perf_counter()
-        actions.do_bulk_create_organisations(generate_records(count, seed=1))
-        figures["database_load_s"] = round(time.perf_counter() - started, 1)
-    if get_index().count() != count or "database_load_s" in figures:
+        bulk_load(generate_records(count, seed=1))
+        figures["load_and_index_s"] = round(time.perf_counter() - started, 1)
+    if get_index().count() != count:
         started = time.perf_counter()
         actions.rebuild_search_index()
-        figures["index_build_s"] = round(time.perf_counter() - started, 1)
+        figures["index_rebuild_s"] = round(time.perf_counter() - started, 1)
     return figures
 
 

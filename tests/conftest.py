@@ -32,7 +32,7 @@ def demo(db, commit):
 @pytest.fixture
 def generated(db, commit):
     def make(count: int, seed: int = 7):
-        call_command("generate", count=count, seed=seed, stdout=io.StringIO())
+        call_command("generate", count=count, seed=seed, no_progress=True, stdout=io.StringIO())
 
     return make
 

@@ -88,3 +88,22 @@ def test_reindex_restores_a_lost_index(client, generated, search_index_dir):
     assert "30" in run("reindex")
     assert client.get("/api/v1/organisations").json()["count"] == 30
     assert "up to date" in run("reindex", if_needed=True)
+
+
+def test_generate_resumes_to_the_same_organisations(client, generated, search_index_dir):
+    generated(30, seed=5)
+    # A crash that lost the index's last commit: the next run repairs it, then resumes.
+    shutil.rmtree(search_index_dir)
+    from essaim.search import index
+
+    index._indexes.clear()
+    generated(50, seed=5)
+    resumed = list(Organisation.objects.order_by("pk").values_list("source_id", "name", "latitude"))
+    assert client.get("/api/v1/organisations").json()["count"] == 50
+    Organisation.objects.all().delete()
+    generated(50, seed=5)
+    straight = list(
+        Organisation.objects.order_by("pk").values_list("source_id", "name", "latitude")
+    )
+    assert resumed == straight
+    assert len({source_id for source_id, _n, _l in straight}) == 50

@@ -1,7 +1,8 @@
 """Every way the atlas changes. Views, the admin and commands validate, then call these.
 
 Each function writes inside one transaction and, once it has committed, brings the search index
-up to date, so that a reader who wants to know how an organisation can change reads one file.
+up to date, so that a reader who wants to know how an organisation can change reads one file
+(and `bulk.py`, the batch path for loading millions at once).
 """
 
 import threading
@@ -9,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.db import transaction
 
-from essaim.search.documents import document_for
+from essaim.search.documents import Vocabulary, documents_for
 from essaim.search.index import get_index
 
 from .models import (
@@ -43,18 +44,9 @@ INDEX_BATCH = 2000
 def index_organisations(ids: Iterable[int]) -> None:
     """Write the current state of these organisations to the index (or remove them)."""
     ids = list(ids)
-    if not ids:
-        return
-    organisations = {org.pk: org for org in Organisation.objects.with_facts().filter(pk__in=ids)}
-    documents, removed = [], []
-    for pk in ids:
-        org = organisations.get(pk)
-        document = document_for(org) if org else None
-        if document is None:
-            removed.append(pk)
-        else:
-            documents.append(document)
-    get_index().write(documents, removed)
+    if ids:
+        documents, removed = documents_for(ids)
+        get_index().write(documents, removed)
 
 
 _pending = threading.local()
@@ -77,18 +69,12 @@ def _index_after_commit(ids: Iterable[int]) -> None:
 
 
 def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]:
+    vocabulary = Vocabulary()
+    published = Organisation.objects.published().order_by("pk")
     last = 0
-    while True:
-        batch = list(
-            Organisation.objects.published()
-            .with_facts()
-            .filter(pk__gt=last)
-            .order_by("pk")[:batch_size]
-        )
-        if not batch:
-            return
-        last = batch[-1].pk
-        yield [document for org in batch if (document := document_for(org))]
+    while ids := list(published.filter(pk__gt=last).values_list("pk", flat=True)[:batch_size]):
+        last = ids[-1]
+        yield documents_for(ids, vocabulary)[0]
 
 
 def rebuild_search_index(on_batch: Callable[[int], None] | None = None) -> int:
@@ -207,40 +193,3 @@ def do_delete_organisation(org: Organisation) -> None:
     with transaction.atomic():
         org.delete()
         _index_after_commit([pk])
-
-
-def do_bulk_create_organisations(
-    records: Iterable[tuple[dict, dict[str, list[int]]]], batch_size: int = 2000
-) -> int:
-    """Insert many organisations fast: records are (fields, {relation: [term ids]}).
-
-    The index is not touched here: bulk loaders call `rebuild_search_index()` once at the end.
-    """
-    created = 0
-    batch: list[tuple[dict, dict]] = []
-
-    def flush() -> None:
-        nonlocal created
-        with transaction.atomic():
-            orgs = Organisation.objects.bulk_create(
-                [Organisation(**fields) for fields, _r in batch]
-            )
-            for name in MANY_TO_MANY:
-                through = getattr(Organisation, name).through
-                column = f"{MANY_TO_MANY[name].__name__.lower()}_id"
-                rows = [
-                    through(organisation_id=org.pk, **{column: term_id})
-                    for org, (_f, relations) in zip(orgs, batch, strict=True)
-                    for term_id in relations.get(name, [])
-                ]
-                through.objects.bulk_create(rows)
-        created += len(batch)
-        batch.clear()
-
-    for record in records:
-        batch.append(record)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
-    return created

@@ -7,6 +7,7 @@ and Québec.
 
 import random
 from collections.abc import Iterator
+from itertools import accumulate
 
 from .gazetteer import localities
 from .models import Audience, Family, LegalForm, Role, Sector, Service
@@ -103,6 +104,8 @@ SENTENCES = {
 }
 COUNTRY_LANGUAGE = {"FR": "fr", "BE": "fr", "CA": "fr", "IT": "it", "ES": "es"}
 TERRITORIES = ["local", "local", "regional", "regional", "national", "european", "remote"]
+GENERATOR_SOURCE = "essaim-generator"
+BLOCK = 1000
 SIZES = ["0", "1-9", "1-9", "1-9", "10-49", "10-49", "50-249", "250+"]
 
 
@@ -110,30 +113,37 @@ def _terms(model) -> list[int]:
     return list(model.objects.order_by("position", "code").values_list("pk", flat=True))
 
 
-def generate_records(count: int, seed: int = 1) -> Iterator[tuple[dict, dict[str, list[int]]]]:
-    """(fields, relations) for `count` organisations; needs the taxonomies loaded."""
-    rng = random.Random(seed)
+def generate_records(
+    count: int, seed: int = 1, start: int = 1
+) -> Iterator[tuple[dict, dict[str, list[int]]]]:
+    """(fields, relations) for organisations number `start` to `count` of this seed.
+
+    Each block of records draws from its own random generator, so a load can resume at any
+    number and still produce exactly what an uninterrupted run would. Needs the taxonomies
+    loaded."""
     places = localities()
-    weights = [place.population**0.5 for place in places]
+    cumulative = list(accumulate(place.population**0.5 for place in places))
     sectors, legal_forms = _terms(Sector), _terms(LegalForm)
     families, roles = _terms(Family), _terms(Role)
     services, audiences = _terms(Service), _terms(Audience)
-    chosen_places = rng.choices(places, weights=weights, k=count)
-    for number, place in enumerate(chosen_places, start=1):
+    rng = random.Random()
+    first = start - (start - 1) % BLOCK  # the first number of start's block
+    for number in range(first, count + 1):
+        if (number - 1) % BLOCK == 0:
+            rng.seed(seed * 10_000_019 + number)
+        place = rng.choices(places, cum_weights=cumulative)[0]
         language = COUNTRY_LANGUAGE.get(place.country, "fr")
         theme = rng.randrange(len(THEMES["fr"]))
         kind = rng.randrange(len(KINDS["fr"]))
         name = f"{KINDS[language][kind]} {THEMES[language][theme]} {place.name} {number}"
+        sector = sectors[theme % len(sectors)] if rng.random() < 0.7 else rng.choice(sectors)
+        spoken = rng.sample(["fr", "en", "it", "es"], k=rng.randint(0, 2))
         fields = {
             "name": name,
             "original_language": language,
             "legal_form_id": rng.choice(legal_forms),
-            "sector_id": sectors[theme % len(sectors)]
-            if rng.random() < 0.7
-            else rng.choice(sectors),
-            "languages": sorted(
-                {language, *rng.sample(["fr", "en", "it", "es"], k=rng.randint(0, 2))}
-            ),
+            "sector_id": sector,
+            "languages": sorted({language, *spoken}),
             "territory": rng.choice(TERRITORIES),
             "locality": place.name,
             "region": place.region,
@@ -143,7 +153,7 @@ def generate_records(count: int, seed: int = 1) -> Iterator[tuple[dict, dict[str
             "longitude": round(place.longitude + rng.uniform(-0.04, 0.04), 5),
             "founding_year": rng.randint(1950, 2025),
             "size_band": rng.choice(SIZES),
-            "source": "essaim-generator",
+            "source": GENERATOR_SOURCE,
             "source_id": f"{seed}-{number}",
         }
         picked = rng.sample(range(len(SENTENCES["fr"])), k=3)
@@ -159,4 +169,5 @@ def generate_records(count: int, seed: int = 1) -> Iterator[tuple[dict, dict[str
             "services": rng.sample(services, k=rng.randint(1, 3)),
             "audiences": rng.sample(audiences, k=rng.randint(1, 3)),
         }
-        yield fields, relations
+        if number >= start:
+            yield fields, relations

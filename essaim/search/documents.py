@@ -1,25 +1,70 @@
-"""What the search index knows of an organisation: its words, facet codes and place."""
+"""What the search index knows of an organisation: its words, facet codes and place.
+
+Documents are built in bulk from plain database rows (no model instances), so that reindexing
+millions of organisations stays fast.
+"""
 
 import math
+from collections import defaultdict
+from functools import lru_cache
 
 from django.utils import translation
+from django_countries import countries
 
-from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status
+from essaim.atlas.models import (
+    CONTENT_LANGUAGES,
+    Audience,
+    Family,
+    LegalForm,
+    Organisation,
+    Role,
+    Sector,
+    Service,
+    Status,
+)
 
-# Facet name -> how to read its codes from an organisation. The names are the public filter
-# names of the pages and the API.
-FACETS = {
-    "family": lambda org: [item.code for item in org.families.all()],
-    "sector": lambda org: [org.sector.code] if org.sector_id else [],
-    "service": lambda org: [item.code for item in org.services.all()],
-    "legal_form": lambda org: [org.legal_form.code] if org.legal_form_id else [],
-    "country": lambda org: [org.country.code] if org.country else [],
-    "region": lambda org: [org.region] if org.region else [],
-    "language": lambda org: list(org.languages),
-    "territory": lambda org: [org.territory] if org.territory else [],
-    "role": lambda org: [item.code for item in org.roles.all()],
-    "audience": lambda org: [item.code for item in org.audiences.all()],
+# The public filter names of the pages and the API, in the index.
+FACETS = (
+    "family",
+    "sector",
+    "service",
+    "legal_form",
+    "country",
+    "region",
+    "language",
+    "territory",
+    "role",
+    "audience",
+)
+# Facet name -> (relation on Organisation, taxonomy model) for the many-to-many facets.
+RELATION_FACETS = {
+    "family": ("families", Family),
+    "service": ("services", Service),
+    "role": ("roles", Role),
+    "audience": ("audiences", Audience),
 }
+TEXT_FIELDS = [
+    f"{field}_{code}"
+    for code in CONTENT_LANGUAGES
+    for field in ("short_description", "description")
+]
+ROW_FIELDS = [
+    "id",
+    "name",
+    "status",
+    "locality",
+    "region",
+    "postal_code",
+    "country",
+    "languages",
+    "territory",
+    "latitude",
+    "longitude",
+    "updated_at",
+    "sector_id",
+    "legal_form_id",
+    *TEXT_FIELDS,
+]
 
 
 def mercator(latitude: float, longitude: float) -> tuple[float, float]:
@@ -36,37 +81,106 @@ def sort_key(name: str) -> str:
     return " ".join(fold(name))[:120]
 
 
-def searchable_text(org: Organisation) -> list[str]:
-    parts = [org.locality, org.region, org.postal_code]
-    for language in CONTENT_LANGUAGES:
-        parts.append(getattr(org, f"short_description_{language}"))
-        parts.append(getattr(org, f"description_{language}"))
-    taxonomies = [*org.families.all(), *org.services.all(), *org.audiences.all(), *org.roles.all()]
-    if org.sector_id:
-        taxonomies.append(org.sector)
-    if org.legal_form_id:
-        taxonomies.append(org.legal_form)
-    for term in taxonomies:
-        parts.extend(term.labels().values())
+@lru_cache(maxsize=512)
+def country_names(code: str) -> tuple[str, ...]:
+    names = []
     for language in CONTENT_LANGUAGES:
         with translation.override(language):
-            parts.append(str(org.country.name))
-    return [part for part in parts if part]
+            names.append(str(countries.name(code)))
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
-def document_for(org: Organisation) -> dict | None:
-    """The index entry of an organisation, or None when it must not be found by visitors."""
-    if org.status != Status.PUBLISHED:
-        return None
-    document = {
-        "id": org.pk,
-        "name": org.name,
-        "name_key": sort_key(org.name),
-        "body": searchable_text(org),
-        "updated": int(org.updated_at.timestamp() * 1_000_000),  # microseconds
-        "facets": {name: read(org) for name, read in FACETS.items()},
+class Vocabulary:
+    """Codes and labels of every taxonomy term, read once per indexing run."""
+
+    def __init__(self):
+        self.terms = {}
+        for model in (Family, Role, Sector, Service, Audience, LegalForm):
+            columns = ["id", "code", *(f"label_{code}" for code in CONTENT_LANGUAGES)]
+            self.terms[model] = {
+                row[0]: (row[1], [label for label in row[2:] if label])
+                for row in model.objects.values_list(*columns)
+            }
+
+    def code(self, model, pk):
+        return self.terms[model][pk][0] if pk in self.terms[model] else None
+
+    def labels(self, model, pk) -> list[str]:
+        return self.terms[model][pk][1] if pk in self.terms[model] else []
+
+
+def documents_for(ids: list[int], vocabulary: Vocabulary | None = None):
+    """(documents, ids to remove) for these organisations: unpublished or missing ones go."""
+    vocabulary = vocabulary or Vocabulary()
+    rows = Organisation.objects.filter(pk__in=ids).values(*ROW_FIELDS)
+    related = defaultdict(lambda: defaultdict(list))
+    for facet, (relation, model) in RELATION_FACETS.items():
+        through = getattr(Organisation, relation).through
+        column = f"{model.__name__.lower()}_id"
+        for organisation_id, term_id in through.objects.filter(organisation_id__in=ids).values_list(
+            "organisation_id", column
+        ):
+            related[organisation_id][facet].append(term_id)
+    documents = []
+    for row in rows:
+        if row["status"] != Status.PUBLISHED:
+            continue
+        documents.append(_document(row, related[row["id"]], vocabulary))
+    kept = {document["id"] for document in documents}
+    return documents, [pk for pk in ids if pk not in kept]
+
+
+def documents_from_records(ids: list[int], records, vocabulary: Vocabulary) -> list[dict]:
+    """Documents for organisations just inserted from (fields, relations) records: the bulk
+    path indexes what it wrote without reading it back."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    documents = []
+    for pk, (fields, relations) in zip(ids, records, strict=True):
+        if fields.get("status", Status.PUBLISHED) != Status.PUBLISHED:
+            continue
+        row = {name: fields.get(name) for name in ROW_FIELDS}
+        row.update(id=pk, updated_at=now)
+        for name in ("locality", "region", "postal_code", "territory", *TEXT_FIELDS):
+            row[name] = row[name] or ""
+        related = {
+            facet: relations.get(relation, [])
+            for facet, (relation, _model) in RELATION_FACETS.items()
+        }
+        documents.append(_document(row, related, vocabulary))
+    return documents
+
+
+def _document(row: dict, related: dict, vocabulary: Vocabulary) -> dict:
+    facets = {
+        "sector": [code] if (code := vocabulary.code(Sector, row["sector_id"])) else [],
+        "legal_form": [code] if (code := vocabulary.code(LegalForm, row["legal_form_id"])) else [],
+        "country": [row["country"]] if row["country"] else [],
+        "region": [row["region"]] if row["region"] else [],
+        "language": list(row["languages"] or []),
+        "territory": [row["territory"]] if row["territory"] else [],
     }
-    if org.has_coordinates:
-        x, y = mercator(org.latitude, org.longitude)
-        document.update(lat=org.latitude, lon=org.longitude, x=x, y=y)
+    body = [row["locality"], row["region"], row["postal_code"]]
+    body += [row[field] for field in TEXT_FIELDS]
+    body += vocabulary.labels(Sector, row["sector_id"])
+    body += vocabulary.labels(LegalForm, row["legal_form_id"])
+    for facet, (_relation, model) in RELATION_FACETS.items():
+        term_ids = related.get(facet, [])
+        facets[facet] = [vocabulary.code(model, pk) for pk in term_ids]
+        for pk in term_ids:
+            body += vocabulary.labels(model, pk)
+    if row["country"]:
+        body += country_names(row["country"])
+    document = {
+        "id": row["id"],
+        "name": row["name"],
+        "name_key": sort_key(row["name"]),
+        "body": [part for part in body if part],
+        "updated": int(row["updated_at"].timestamp() * 1_000_000),  # microseconds
+        "facets": facets,
+    }
+    if row["latitude"] is not None and row["longitude"] is not None:
+        x, y = mercator(row["latitude"], row["longitude"])
+        document.update(lat=row["latitude"], lon=row["longitude"], x=x, y=y)
     return document

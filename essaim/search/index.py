@@ -18,7 +18,8 @@ from django.conf import settings
 
 from .documents import FACETS, mercator
 
-WRITER_HEAP_BYTES = 64 * 1024 * 1024
+WRITER_HEAP_BYTES = 128 * 1024 * 1024
+WRITER_THREADS = 2
 MAX_HITS = 10_000
 SORTS = ("relevance", "name", "id", "updated", "distance")
 SCHEMA_VERSION = "2"
@@ -114,7 +115,7 @@ class SearchIndex:
         deadline = time.monotonic() + 30
         while True:
             try:
-                return self.index.writer(WRITER_HEAP_BYTES, 1)
+                return self.index.writer(WRITER_HEAP_BYTES, WRITER_THREADS)
             except ValueError:
                 if time.monotonic() > deadline:
                     raise
@@ -150,10 +151,13 @@ class SearchIndex:
                 raise
         self.index.reload()
 
-    def write(self, documents: list[dict], deleted_ids: list[int] = ()) -> None:
-        """Replace the entries of `documents`, remove `deleted_ids`, and make it visible."""
+    def write(self, documents: list[dict], deleted_ids=(), append: bool = False) -> None:
+        """Replace the entries of `documents`, remove `deleted_ids`, and make it visible.
+
+        `append` says the documents are new to the index: nothing to replace."""
         with self._writing() as writer:
-            for pk in [*deleted_ids, *(document["id"] for document in documents)]:
+            replaced = [] if append else [document["id"] for document in documents]
+            for pk in [*deleted_ids, *replaced]:
                 writer.delete_documents_by_term("id", pk)
             for document in documents:
                 writer.add_document(self._to_tantivy(document))
