@@ -107,3 +107,28 @@ def test_generate_resumes_to_the_same_organisations(client, generated, search_in
     )
     assert resumed == straight
     assert len({source_id for source_id, _n, _l in straight}) == 50
+
+
+def test_check_index_reports_and_repairs_drift(generated, commit):
+    from django.core.management.base import CommandError
+
+    generated(40)
+    assert "matches" in run("check-index")
+    # A process that died between the database commit and the index write leaves drift:
+    # simulated here by writing behind the actions' back.
+    changed = list(Organisation.objects.order_by("pk")[:3])
+    Organisation.objects.filter(pk=changed[0].pk).update(name="Renamed behind the index")
+    Organisation.objects.filter(pk=changed[1].pk).update(status="hidden")
+    Organisation.objects.filter(pk=changed[2].pk).delete()
+    import datetime
+
+    from django.utils import timezone
+
+    Organisation.objects.filter(pk=changed[0].pk).update(
+        updated_at=timezone.now() + datetime.timedelta(seconds=1)
+    )
+    with pytest.raises(CommandError):
+        run("check-index")
+    report = run("check-index", repair=True)
+    assert "Missing from the index: 0; not published: 2; out of date: 1." in report
+    assert "matches" in run("check-index")

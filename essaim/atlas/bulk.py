@@ -22,7 +22,7 @@ BATCH = 5000
 INDEX_EVERY = 50_000
 
 
-def _columns():
+def _columns(now):
     """(column names, one function per column turning a fields dict into a database value)."""
     stamp = None
     names, readers = [], []
@@ -30,7 +30,7 @@ def _columns():
         names.append(field.column)
         attname, default = field.attname, field.get_default()
         if field.attname in ("created_at", "updated_at"):
-            stamp = stamp or field.get_db_prep_save(timezone.now(), connection)
+            stamp = stamp or field.get_db_prep_save(now, connection)
             readers.append(lambda fields, value=stamp: value)
         elif field.get_internal_type() in ("JSONField", "DateTimeField"):
             readers.append(
@@ -75,9 +75,10 @@ def _reset_sequences() -> None:
             cursor.execute(statement)
 
 
-def insert_batch(records: list[tuple[dict, dict[str, list[int]]]]) -> list[int]:
-    """Insert one batch of (fields, {relation: [term ids]}) atomically; returns the new ids."""
-    names, readers = _columns()
+def insert_batch(records: list[tuple[dict, dict[str, list[int]]]], now) -> list[int]:
+    """Insert one batch of (fields, {relation: [term ids]}) atomically, created and updated
+    at `now`; returns the new ids."""
+    names, readers = _columns(now)
     first = _next_id()
     ids = list(range(first, first + len(records)))
     with transaction.atomic():
@@ -125,6 +126,32 @@ def sync_index(on_progress: Callable[[int], None] | None = None) -> int:
     return len(missing) + len(extra)
 
 
+def index_drift(chunk: int = 100_000):
+    """Yield (missing, extra, stale) id lists, one chunk of ids at a time, comparing the
+    database's published organisations with the index: bounded memory at any size."""
+    from essaim.search.documents import microseconds
+
+    index = get_index()
+    last = Organisation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    indexed_last = max(index.all_ids(), default=0) if index.count() else 0
+    for first in range(1, max(last, indexed_last) + 1, chunk):
+        end = first + chunk - 1
+        database = dict(
+            Organisation.objects.published()
+            .filter(pk__range=(first, end))
+            .values_list("pk", "updated_at")
+        )
+        indexed = index.entries_between(first, end)
+        missing = sorted(set(database) - set(indexed))
+        extra = sorted(set(indexed) - set(database))
+        stale = sorted(
+            pk
+            for pk, updated in indexed.items()
+            if pk in database and updated != microseconds(database[pk])
+        )
+        yield missing, extra, stale
+
+
 def batched(records: Iterable, size: int) -> Iterator[list]:
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
@@ -140,8 +167,9 @@ def bulk_load(
     pending: list[dict] = []
     loaded = 0
     for batch in batched(records, BATCH):
-        ids = insert_batch(batch)
-        pending += documents_from_records(ids, batch, vocabulary)
+        now = timezone.now()
+        ids = insert_batch(batch, now)
+        pending += documents_from_records(ids, batch, vocabulary, now)
         loaded += len(ids)
         if len(pending) >= INDEX_EVERY:
             index.write(pending, append=True)

@@ -75,6 +75,11 @@ def mercator(latitude: float, longitude: float) -> tuple[float, float]:
     return x, y
 
 
+def microseconds(moment) -> int:
+    """A time as whole microseconds since the epoch, as the index stores it."""
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
 def sort_key(name: str) -> str:
     from .index import fold
 
@@ -130,12 +135,9 @@ def documents_for(ids: list[int], vocabulary: Vocabulary | None = None):
     return documents, [pk for pk in ids if pk not in kept]
 
 
-def documents_from_records(ids: list[int], records, vocabulary: Vocabulary) -> list[dict]:
-    """Documents for organisations just inserted from (fields, relations) records: the bulk
-    path indexes what it wrote without reading it back."""
-    from django.utils import timezone
-
-    now = timezone.now()
+def documents_from_records(ids: list[int], records, vocabulary: Vocabulary, now) -> list[dict]:
+    """Documents for organisations just inserted from (fields, relations) records at `now`:
+    the bulk path indexes what it wrote without reading it back."""
     documents = []
     for pk, (fields, relations) in zip(ids, records, strict=True):
         if fields.get("status", Status.PUBLISHED) != Status.PUBLISHED:
@@ -177,7 +179,7 @@ def _document(row: dict, related: dict, vocabulary: Vocabulary) -> dict:
         "name": row["name"],
         "name_key": sort_key(row["name"]),
         "body": [part for part in body if part],
-        "updated": int(row["updated_at"].timestamp() * 1_000_000),  # microseconds
+        "updated": microseconds(row["updated_at"]),
         "facets": facets,
     }
     if row["latitude"] is not None and row["longitude"] is not None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import tantivy
 from django.conf import settings
 
-from .documents import FACETS, mercator
+from .documents import FACETS, mercator, microseconds
 
 WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
@@ -288,7 +288,7 @@ class SearchIndex:
                     self.schema,
                     "updated",
                     tantivy.FieldType.Integer,
-                    int(query.updated_since.timestamp() * 1_000_000),
+                    microseconds(query.updated_since),
                     None,
                 )
             )
@@ -373,6 +373,22 @@ class SearchIndex:
             total=total,
             facets=facets,
             distances={pk: distances[pk] for pk in ids if pk in distances},
+        )
+
+    def entries_between(self, first_id: int, last_id: int) -> dict[int, int]:
+        """{id: update time in microseconds} of the entries with first_id <= id <= last_id."""
+        searcher = self.index.searcher()
+        query = tantivy.Query.range_query(
+            self.schema, "id", tantivy.FieldType.Integer, first_id, last_id
+        )
+        hits = searcher.search(query, max(1, searcher.num_docs), count=False).hits
+        addresses = [address for _key, address in hits]
+        return dict(
+            zip(
+                searcher.fast_field_values("id", addresses),
+                searcher.fast_field_values("updated", addresses),
+                strict=True,
+            )
         )
 
     def matching_ids(self, query: SearchQuery) -> list[int]:
