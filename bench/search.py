@@ -296,9 +296,15 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--baseline-repeat", type=int, default=3)
+    parser.add_argument(
+        "--engines",
+        default="essaim-api,essaim-engine,orm-icontains,sqlite-fts5",
+        help="Comma-separated engines to measure (the baselines take minutes at millions).",
+    )
+    parser.add_argument("--data-dir", type=Path, help="Reuse this data directory.")
     arguments = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
-    data_dir = (
+    data_dir = arguments.data_dir or (
         ROOT
         / "bench"
         / ".data"
@@ -326,12 +332,15 @@ def main() -> None:
             ("essaim-engine", essaim_engine, arguments.repeat),
             ("orm-icontains", orm_icontains, arguments.baseline_repeat),
         ]
-        if not database_url:
+        wanted = set(arguments.engines.split(","))
+        if not database_url and "sqlite-fts5" in wanted:
             fts5 = SqliteFts5(data_dir / "essaim.sqlite3")
             if fts5.build_s is not None:
                 build["fts5_build_s"] = fts5.build_s
             engines.append(("sqlite-fts5", fts5, arguments.baseline_repeat))
         for name, engine, repeat in engines:
+            if name not in wanted:
+                continue
             print(f"  measuring {name} …", flush=True)
             overall, per_query = measure(engine, repeat)
             results["engines"][name] = {**overall, "per_query_p50_ms": per_query}
@@ -356,7 +365,10 @@ def main() -> None:
 
 
 def report(results: dict) -> None:
-    api_p95 = results["engines"]["essaim-api"]["p95_ms"]
+    reference = (
+        "essaim-api" if "essaim-api" in results["engines"] else next(iter(results["engines"]))
+    )
+    api_p95 = results["engines"][reference]["p95_ms"]
     print(
         f"\n{results['count']} organisations on {results['database'].rsplit('.', 1)[-1]}; "
         f"build: {results['build'] or 'reused'}"
