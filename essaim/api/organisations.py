@@ -12,9 +12,9 @@ from ninja import Query, Router
 from ninja.responses import Status as HttpStatus
 
 from essaim.atlas.actions import TAXONOMY_MODELS
-from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory
+from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory, pick_translation
 from essaim.atlas.queries import InvalidQuery, parse_bbox, parse_search
-from essaim.exchange.records import organisation_record
+from essaim.exchange.records import records_for
 from essaim.search.documents import FACETS
 from essaim.search.index import get_index
 
@@ -54,11 +54,12 @@ def check_language(lang: str | None) -> str | None:
     return lang
 
 
-def record_with_language(org: Organisation, lang: str | None) -> dict:
-    record = organisation_record(org)
+def with_language(record: dict, lang: str | None) -> dict:
+    """Add the texts in `lang` (or their fallback) to a public record."""
     if lang:
-        short = org.translated("short_description", lang)
-        long = org.translated("description", lang)
+        original = record["original_language"]
+        short = pick_translation(record["short_description"], lang, original)
+        long = pick_translation(record["description"], lang, original)
         record["localized"] = {
             "language": long.language if long.text else short.language,
             "is_fallback": short.is_fallback or long.is_fallback,
@@ -132,13 +133,11 @@ def list_organisations(
     query.limit = page_size
     query.facets = parse_facet_names(facets)
     result = get_index().search(query)
-    organisations = Organisation.objects.in_order(result.ids)
     results = []
-    for org in organisations:
-        record = record_with_language(org, lang)
-        record["distance_km"] = (
-            round(result.distances[org.pk], 3) if org.pk in result.distances else None
-        )
+    for record in records_for(result.ids):
+        with_language(record, lang)
+        distance = result.distances.get(record["id"])
+        record["distance_km"] = round(distance, 3) if distance is not None else None
         results.append(record)
     has_more = len(result.ids) == page_size and (
         query.sort == "id"
@@ -207,15 +206,10 @@ def _without_cursor(query):
 )
 def get_organisation(request, organisation_id: int, lang: str | None = None):
     check_language(lang)
-    org = (
-        Organisation.objects.with_facts()
-        .filter(pk=organisation_id)
-        .exclude(status=Status.HIDDEN)
-        .first()
-    )
-    if org is None:
+    records = records_for([organisation_id])
+    if not records or records[0]["status"] == Status.HIDDEN:
         return HttpStatus(404, {"detail": _("No organisation with this id."), "parameter": None})
-    return record_with_language(org, lang)
+    return with_language(records[0], lang)
 
 
 @router.get(

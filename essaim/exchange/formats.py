@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 
 from .jsonld import organisation_jsonld
-from .records import IDENTIFIER_SCHEMES, licence, organisation_record
+from .records import IDENTIFIER_SCHEMES, licence
 
 LIST_SEPARATOR = "|"
 CSV_COLUMNS = [
@@ -56,7 +56,7 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def csv_rows(organisations: Iterable[Organisation]) -> Iterator[str]:
+def csv_rows(records: Iterable[dict]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     about = licence()
@@ -69,8 +69,7 @@ def csv_rows(organisations: Iterable[Organisation]) -> Iterator[str]:
 
     writer.writerow(CSV_COLUMNS)
     yield "\ufeff" + flush()  # the BOM lets spreadsheet programs read UTF-8
-    for org in organisations:
-        record = organisation_record(org)
+    for record in records:
         row = []
         for column in CSV_COLUMNS:
             if column.startswith(("short_description_", "description_")):
@@ -89,30 +88,34 @@ def csv_rows(organisations: Iterable[Organisation]) -> Iterator[str]:
         yield flush()
 
 
-def json_chunks(organisations: Iterable[Organisation]) -> Iterator[str]:
+def json_chunks(records: Iterable[dict]) -> Iterator[str]:
     header = _dumps(licence())[:-1]
     yield header + ', "organisations": ['
-    for number, org in enumerate(organisations):
-        yield ("," if number else "") + "\n" + _dumps(organisation_record(org))
+    for number, record in enumerate(records):
+        yield ("," if number else "") + "\n" + _dumps(record)
     yield "\n]}\n"
 
 
-def geojson_chunks(organisations: Iterable[Organisation]) -> Iterator[str]:
+def geojson_chunks(records: Iterable[dict]) -> Iterator[str]:
     # Foreign members (licence, generated_at) are allowed by RFC 7946 section 6.1.
     header = _dumps({"type": "FeatureCollection", **licence()})[:-1]
     yield header + ', "features": ['
-    for number, org in enumerate(organisations):
-        record = organisation_record(org)
+    for number, record in enumerate(records):
         geometry = None
-        if org.has_coordinates:
+        if record["latitude"] is not None and record["longitude"] is not None:
             geometry = {
                 "type": "Point",
-                "coordinates": [round(org.longitude, 6), round(org.latitude, 6)],
+                "coordinates": [round(record["longitude"], 6), round(record["latitude"], 6)],
             }
         properties = {
             key: value for key, value in record.items() if key not in ("latitude", "longitude")
         }
-        feature = {"type": "Feature", "id": org.pk, "geometry": geometry, "properties": properties}
+        feature = {
+            "type": "Feature",
+            "id": record["id"],
+            "geometry": geometry,
+            "properties": properties,
+        }
         yield ("," if number else "") + "\n" + _dumps(feature)
     yield "\n]}\n"
 

@@ -1,11 +1,26 @@
 """An organisation as open data: the one public record shared by the API and every export."""
 
+from collections import defaultdict
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import slugify
 
-from essaim.atlas.models import CONTENT_LANGUAGES, Identifier, Organisation, Status
+from essaim.atlas.models import (
+    CONTENT_LANGUAGES,
+    Audience,
+    Family,
+    Identifier,
+    LegalForm,
+    Organisation,
+    Role,
+    Sector,
+    Service,
+    Status,
+)
+from essaim.search.documents import Vocabulary, related_terms
 from essaim.search.index import SearchQuery, get_index
 
 CHUNK = 500
@@ -15,52 +30,102 @@ def public_url(path: str) -> str:
     return settings.ESSAIM["PUBLIC_URL"].rstrip("/") + path
 
 
-def organisation_url(org: Organisation) -> str:
+def organisation_url(org) -> str:
     """The page of an organisation in the site's default language: a stable address for data."""
     with translation.override(settings.LANGUAGE_CODE):
-        return public_url(org.get_absolute_url())
+        return public_url(reverse("organisation", kwargs={"pk": org.pk, "slug": org.slug}))
+
+
+RECORD_FIELDS = [
+    "id", "name", "original_language", "legal_form_id", "sector_id", "languages", "territory",
+    "address", "postal_code", "locality", "region", "country", "latitude", "longitude",
+    "website", "email", "phone", "founding_year", "size_band", "source", "source_id",
+    "source_url", "source_updated_at", "status", "created_at", "updated_at",
+    *[f"{field}_{code}" for field in ("short_description", "description")
+      for code in CONTENT_LANGUAGES],
+]  # fmt: skip
+
+
+class _Row:
+    """Just enough of an organisation to build its address."""
+
+    def __init__(self, pk: int, name: str):
+        self.pk, self.name = pk, name
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)[:80] or "organisation"
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def records_for(ids: list[int], vocabulary: Vocabulary | None = None) -> list[dict]:
+    """The public records of these organisations, in the order of `ids`, read with a few plain
+    queries (no model instances): the API and the exports serve thousands a second this way."""
+    vocabulary = vocabulary or Vocabulary()
+    rows = {
+        row["id"]: row for row in Organisation.objects.filter(pk__in=ids).values(*RECORD_FIELDS)
+    }
+    related = related_terms(ids)
+    identifiers = defaultdict(dict)
+    for organisation_id, scheme, value in Identifier.objects.filter(
+        organisation_id__in=ids
+    ).values_list("organisation_id", "scheme", "value"):
+        identifiers[organisation_id][scheme] = value
+
+    def codes(model, term_ids: list[int]) -> list[str]:
+        return [vocabulary.code(model, pk) for pk in term_ids]
+
+    records = []
+    for pk in ids:
+        row = rows.get(pk)
+        if row is None:
+            continue
+        records.append({
+            "id": pk,
+            "url": organisation_url(_Row(pk, row["name"])),
+            "name": row["name"],
+            "short_description": {code: row[f"short_description_{code}"]
+                                  for code in CONTENT_LANGUAGES},
+            "description": {code: row[f"description_{code}"] for code in CONTENT_LANGUAGES},
+            "original_language": row["original_language"],
+            "legal_form": vocabulary.code(LegalForm, row["legal_form_id"]),
+            "families": codes(Family, related[pk]["family"]),
+            "roles": codes(Role, related[pk]["role"]),
+            "sector": vocabulary.code(Sector, row["sector_id"]),
+            "services": codes(Service, related[pk]["service"]),
+            "audiences": codes(Audience, related[pk]["audience"]),
+            "languages": list(row["languages"] or []),
+            "territory": row["territory"] or None,
+            "address": row["address"],
+            "postal_code": row["postal_code"],
+            "locality": row["locality"],
+            "region": row["region"],
+            "country": row["country"],
+            "latitude": row["latitude"],
+            "longitude": row["longitude"],
+            "website": row["website"],
+            "email": row["email"],
+            "phone": row["phone"],
+            "identifiers": identifiers[pk],
+            "founding_year": row["founding_year"],
+            "size_band": row["size_band"] or None,
+            "source": row["source"],
+            "source_id": row["source_id"],
+            "source_url": row["source_url"],
+            "source_updated_at": _iso(row["source_updated_at"]),
+            "status": row["status"],
+            "created_at": _iso(row["created_at"]),
+            "updated_at": _iso(row["updated_at"]),
+        })  # fmt: skip
+    return records
 
 
 def organisation_record(org: Organisation) -> dict:
     """All public facts of an organisation; email and phone are those it published itself."""
-    return {
-        "id": org.pk,
-        "url": organisation_url(org),
-        "name": org.name,
-        "short_description": {
-            code: getattr(org, f"short_description_{code}") for code in CONTENT_LANGUAGES
-        },
-        "description": {code: getattr(org, f"description_{code}") for code in CONTENT_LANGUAGES},
-        "original_language": org.original_language,
-        "legal_form": org.legal_form.code if org.legal_form_id else None,
-        "families": [term.code for term in org.families.all()],
-        "roles": [term.code for term in org.roles.all()],
-        "sector": org.sector.code if org.sector_id else None,
-        "services": [term.code for term in org.services.all()],
-        "audiences": [term.code for term in org.audiences.all()],
-        "languages": list(org.languages),
-        "territory": org.territory or None,
-        "address": org.address,
-        "postal_code": org.postal_code,
-        "locality": org.locality,
-        "region": org.region,
-        "country": org.country.code,
-        "latitude": org.latitude,
-        "longitude": org.longitude,
-        "website": org.website,
-        "email": org.email,
-        "phone": org.phone,
-        "identifiers": {item.scheme: item.value for item in org.identifiers.all()},
-        "founding_year": org.founding_year,
-        "size_band": org.size_band or None,
-        "source": org.source,
-        "source_id": org.source_id,
-        "source_url": org.source_url,
-        "source_updated_at": org.source_updated_at.isoformat() if org.source_updated_at else None,
-        "status": org.status,
-        "created_at": org.created_at.isoformat(),
-        "updated_at": org.updated_at.isoformat(),
-    }
+    return records_for([org.pk])[0]
 
 
 def export_ids(query: SearchQuery | None) -> Iterator[list[int]]:
@@ -84,6 +149,15 @@ def export_organisations(query: SearchQuery | None) -> Iterator[Organisation]:
         for pk in chunk:
             if pk in found:
                 yield found[pk]
+
+
+def export_records(query: SearchQuery | None) -> Iterator[dict]:
+    """Public records of the published organisations in id order, a chunk at a time."""
+    vocabulary = Vocabulary()
+    for chunk in export_ids(query):
+        for record in records_for(chunk, vocabulary):
+            if record["status"] == Status.PUBLISHED:
+                yield record
 
 
 def licence() -> dict:

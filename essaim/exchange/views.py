@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from essaim.atlas.queries import InvalidQuery, parse_search
 
 from .formats import FORMATS, jsonld_chunks
-from .records import export_organisations
+from .records import export_organisations, export_records
 
 
 def export(request, fmt: str):
@@ -20,11 +20,10 @@ def export(request, fmt: str):
             _("Invalid search: %(message)s") % {"message": error.message},
             content_type="text/plain; charset=utf-8",
         )
-    organisations = export_organisations(query)
     if chunks is jsonld_chunks:
-        stream = chunks(organisations, request.build_absolute_uri())
+        stream = chunks(export_organisations(query), request.build_absolute_uri())
     else:
-        stream = chunks(organisations)
+        stream = chunks(export_records(query))
     response = StreamingHttpResponse(stream, content_type=content_type)
     extension = "jsonld" if fmt == "jsonld" else fmt
     stamp = timezone.now().strftime("%Y%m%d")

@@ -114,18 +114,25 @@ class Vocabulary:
         return self.terms[model][pk][1] if pk in self.terms[model] else []
 
 
-def documents_for(ids: list[int], vocabulary: Vocabulary | None = None):
-    """(documents, ids to remove) for these organisations: unpublished or missing ones go."""
-    vocabulary = vocabulary or Vocabulary()
-    rows = Organisation.objects.filter(pk__in=ids).values(*ROW_FIELDS)
+def related_terms(ids: list[int]) -> dict[int, dict[str, list[int]]]:
+    """{organisation id: {facet: [term ids]}} for the many-to-many facets, in one query each."""
     related = defaultdict(lambda: defaultdict(list))
     for facet, (relation, model) in RELATION_FACETS.items():
         through = getattr(Organisation, relation).through
         column = f"{model.__name__.lower()}_id"
-        for organisation_id, term_id in through.objects.filter(organisation_id__in=ids).values_list(
+        pairs = through.objects.filter(organisation_id__in=ids).values_list(
             "organisation_id", column
-        ):
+        )
+        for organisation_id, term_id in pairs:
             related[organisation_id][facet].append(term_id)
+    return related
+
+
+def documents_for(ids: list[int], vocabulary: Vocabulary | None = None):
+    """(documents, ids to remove) for these organisations: unpublished or missing ones go."""
+    vocabulary = vocabulary or Vocabulary()
+    rows = Organisation.objects.filter(pk__in=ids).values(*ROW_FIELDS)
+    related = related_terms(ids)
     documents = []
     for row in rows:
         if row["status"] != Status.PUBLISHED:
