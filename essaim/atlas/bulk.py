@@ -133,7 +133,7 @@ def index_drift(chunk: int = 100_000):
 
     index = get_index()
     last = Organisation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    indexed_last = max(index.all_ids(), default=0) if index.count() else 0
+    indexed_last = index.last_id()
     for first in range(1, max(last, indexed_last) + 1, chunk):
         end = first + chunk - 1
         database = dict(

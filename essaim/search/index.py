@@ -22,7 +22,7 @@ WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
 MAX_HITS = 10_000
 SORTS = ("relevance", "name", "id", "updated", "distance")
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _analyzer = (
     tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
@@ -41,12 +41,13 @@ def fold(text: str) -> list[str]:
 def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", stored=True, indexed=True, fast=True)
-    builder.add_text_field("name", tokenizer_name="folded")
-    builder.add_text_field("body", tokenizer_name="folded")
+    # No phrase queries: term frequencies are enough, positions would double the index.
+    builder.add_text_field("name", tokenizer_name="folded", index_option="freq")
+    builder.add_text_field("body", tokenizer_name="folded", index_option="freq")
     builder.add_text_field("name_key", tokenizer_name="raw", fast=True)
     builder.add_integer_field("updated", indexed=True, fast=True)
     for name in FACETS:
-        builder.add_text_field(name, tokenizer_name="raw", fast=True)
+        builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     for name in ("lat", "lon", "x", "y"):
         builder.add_float_field(name, indexed=True, fast=True)
     return builder.build()
@@ -179,6 +180,12 @@ class SearchIndex:
 
     def count(self) -> int:
         return self.index.searcher().num_docs
+
+    def last_id(self) -> int:
+        """The highest id in the index (0 when empty)."""
+        searcher = self.index.searcher()
+        hits = searcher.search(tantivy.Query.all_query(), 1, count=False, order_by_field="id").hits
+        return searcher.fast_field_values("id", [hits[0][1]])[0] if hits else 0
 
     def all_ids(self) -> list[int]:
         searcher = self.index.searcher()
