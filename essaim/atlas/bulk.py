@@ -49,6 +49,16 @@ def _insert(table: str, columns: list[str], rows: list[tuple]) -> None:
     if not rows:
         return
     quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        # COPY streams rows without building statements: several times faster on PostgreSQL.
+        names = ", ".join(quote(column) for column in columns)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     # SQLite accepts at most 32,766 parameters a statement.
     per_statement = max(1, 30_000 // len(columns))
