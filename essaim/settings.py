@@ -154,6 +154,8 @@ ESSAIM = {
     "TILE_URL": os.environ.get("ESSAIM_TILE_URL", ""),
     "TILE_ATTRIBUTION": os.environ.get("ESSAIM_TILE_ATTRIBUTION", ""),
     "PUBLIC_URL": os.environ.get("ESSAIM_PUBLIC_URL", "http://127.0.0.1:8000"),
+    # Above this many matches, facet counts are estimated from a sixteenth of them.
+    "FACET_SAMPLE_ABOVE": int(os.environ.get("ESSAIM_FACET_SAMPLE_ABOVE", "200000")),
 }
 
 LOGGING = {

@@ -210,3 +210,19 @@ def test_map_clusters_count_what_the_list_counts(client, generated):
 def test_map_clusters_need_a_box_and_a_sane_zoom(client, demo):
     assert client.get("/api/v1/map/clusters", {"zoom": 3}).status_code == 400
     assert client.get("/api/v1/map/clusters", {"bbox": "0,0,1,1", "zoom": 40}).status_code == 400
+
+
+def test_facet_counts_are_estimated_over_very_many_matches(client, generated, settings):
+    generated(400)
+    exact = get(client, "/api/v1/organisations", facets="country")[1]
+    assert exact["facets_approximate"] is False
+    assert sum(item["count"] for item in exact["facets"]["country"]) == 400
+    settings.ESSAIM = {**settings.ESSAIM, "FACET_SAMPLE_ABOVE": 100}
+    estimated = get(client, "/api/v1/organisations", facets="country")[1]
+    assert estimated["facets_approximate"] is True
+    assert estimated["count"] == 400, "the number of matches stays exact"
+    counts = [item["count"] for item in estimated["facets"]["country"]]
+    assert counts and all(count % 16 == 0 for count in counts)
+    assert 400 / 3 < sum(counts) < 400 * 3
+    html = client.get("/en/atlas/").content.decode()
+    assert "Counts marked ≈ are estimates." in html

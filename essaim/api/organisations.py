@@ -107,7 +107,8 @@ def list_organisations(
 
     `bbox` is `west,south,east,north`; `near` is `latitude,longitude`, with `radius_km`.
     `facets=sector,country` adds the count of matches for each value of those facets (a facet
-    with a selected value is counted as if it had none, to show the alternatives).
+    with a selected value is counted as if it had none, to show the alternatives). Over very
+    many matches the facet counts are estimates, and `facets_approximate` is true.
     Sorted by `id` by default (by relevance with `q`). With `sort=id` the cursor is a position
     in the data, so pages stay stable while organisations are added or changed: use it with
     `updated_since` to stay in sync. Other sorts page by position in the results.
@@ -177,6 +178,7 @@ def list_organisations(
         }
         if query.facets
         else None,
+        "facets_approximate": result.facets_approximate,
     }
 
 

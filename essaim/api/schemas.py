@@ -75,6 +75,9 @@ class OrganisationPage(Schema):
     facets: dict[str, list[FacetCount]] | None = Field(
         None, description="Counts per value of the facets asked for with `facets`."
     )
+    facets_approximate: bool = Field(
+        False, description="True when the facet counts are estimated from a sample."
+    )
 
 
 class Term(Schema):

@@ -119,6 +119,7 @@ def atlas_list(request):
             "typed": query.text,
             "sort": query.sort,
             "facet_groups": _facet_groups(result.facets, params),
+            "facets_approximate": result.facets_approximate,
             "query_string": _query_string(params),
             "page_query": _query_string({k: v for k, v in params.items() if k != "page"}),
             "export_query": _query_string(params),

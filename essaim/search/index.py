@@ -22,7 +22,8 @@ WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
 MAX_HITS = 10_000
 SORTS = ("relevance", "name", "id", "updated", "distance")
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
+SAMPLE_BUCKETS = 16
 
 _analyzer = (
     tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
@@ -46,6 +47,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("body", tokenizer_name="folded", index_option="freq")
     builder.add_text_field("name_key", tokenizer_name="raw", fast=True)
     builder.add_integer_field("updated", indexed=True, fast=True)
+    builder.add_integer_field("sample", indexed=True)
     for name in FACETS:
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     for name in ("lat", "lon", "x", "y"):
@@ -73,6 +75,7 @@ class SearchResult:
     ids: list[int]
     total: int
     facets: dict[str, list[tuple[str, int]]]
+    facets_approximate: bool = False
     distances: dict[int, float] = field(default_factory=dict)
 
 
@@ -130,6 +133,8 @@ class SearchIndex:
         for text in document["body"]:
             doc.add_text("body", text)
         doc.add_integer("updated", document["updated"])
+        # A stable pseudo-random sixteenth of the documents, for estimating large facet counts.
+        doc.add_integer("sample", (document["id"] * 2654435761) % 2**32 % SAMPLE_BUCKETS)
         for name, codes in document["facets"].items():
             for code in codes:
                 doc.add_text(name, code)
@@ -301,32 +306,42 @@ class SearchIndex:
             )
         return clauses
 
-    def _facet_counts(self, searcher, query: SearchQuery, clauses, near_clause):
-        """Counts per facet value. A facet with a selection is counted without its own filter,
-        so the visitor sees what else they could add to it."""
-        counts = {}
-        shared = {
-            name: {"terms": {"field": name, "size": 200}}
-            for name in query.facets
-            if not query.filters.get(name)
+    def _aggregate(self, searcher, clauses, names, matches: int):
+        """Terms counts for `names` over the documents matching `clauses`. Above
+        `sample_above` matches, the counts are estimated from one sixteenth of them (the
+        `sample` field): exact counting would visit millions of documents per facet."""
+        aggregations = {name: {"terms": {"field": name, "size": 200}} for name in names}
+        scale = 1
+        if matches > settings.ESSAIM["FACET_SAMPLE_ABOVE"]:
+            sample = tantivy.Query.term_query(self.schema, "sample", 0)
+            clauses, scale = [*clauses, sample], SAMPLE_BUCKETS
+        result = searcher.aggregate(self._combine(clauses), aggregations)
+        counts = {
+            name: [
+                (bucket["key"], bucket["doc_count"] * scale) for bucket in result[name]["buckets"]
+            ]
+            for name in names
         }
+        return counts, scale > 1
+
+    def _facet_counts(self, searcher, query: SearchQuery, clauses, near_clause, total):
+        """Counts per facet value, and whether they are estimates. A facet with a selection is
+        counted without its own filter, so the visitor sees what else they could add to it."""
+        shared = [name for name in query.facets if not query.filters.get(name)]
+        counts, approximate = {}, False
         if shared:
-            result = searcher.aggregate(self._combine(clauses), shared)
-            counts.update({name: result[name]["buckets"] for name in shared})
+            counts, approximate = self._aggregate(searcher, clauses, shared, total)
         for name in query.facets:
             if name in shared:
                 continue
             own = self._base_clauses(query, without_facet=name)
             if near_clause is not None:
                 own.append(near_clause)
-            result = searcher.aggregate(
-                self._combine(own), {name: {"terms": {"field": name, "size": 200}}}
-            )
-            counts[name] = result[name]["buckets"]
-        return {
-            name: [(bucket["key"], bucket["doc_count"]) for bucket in buckets]
-            for name, buckets in counts.items()
-        }
+            matches = searcher.search(self._combine(own), 1).count
+            own_counts, estimated = self._aggregate(searcher, own, [name], matches)
+            counts.update(own_counts)
+            approximate = approximate or estimated
+        return counts, approximate
 
     def _filtered(self, searcher, query: SearchQuery):
         """The query's clauses, with the radius turned into an id set, and the distances."""
@@ -374,11 +389,14 @@ class SearchIndex:
             addresses = [address for _key, address in result.hits]
             ids = searcher.fast_field_values("id", addresses) if query.limit else []
             total = result.count
-        facets = self._facet_counts(searcher, query, clauses, near_clause) if query.facets else {}
+        facets, approximate = {}, False
+        if query.facets:
+            facets, approximate = self._facet_counts(searcher, query, clauses, near_clause, total)
         return SearchResult(
             ids=ids,
             total=total,
             facets=facets,
+            facets_approximate=approximate,
             distances={pk: distances[pk] for pk in ids if pk in distances},
         )
 
