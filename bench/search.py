@@ -12,6 +12,9 @@ rare words, two words, prefixes, no hit, with and without filters and a map box 
                  the 6 facets (what most directory sites ship);
 - sqlite-fts5:   SQLite FTS5 with bm25 ranking and GROUP BY facets (on SQLite only).
 
+Then a load test: 50 concurrent clients on the search API for 60 seconds, on 127.0.0.1 only,
+reporting throughput, errors and latencies.
+
 Prints p50/p95/max per engine with ratios, build times, sizes and memory; writes JSON to
 bench/results/.
 """
@@ -274,6 +277,60 @@ class SqliteFts5:
         return total
 
 
+def load_test(port: int, clients: int, seconds: float) -> dict:
+    """`clients` concurrent clients, each with a kept-alive connection to 127.0.0.1, cycling
+    through the query mix on the search API for `seconds`; bounded in time, loopback only."""
+    import http.client
+    import threading
+
+    paths = [
+        "/api/v1/organisations?"
+        + urllib.parse.urlencode({**params, "page_size": 20, "facets": ",".join(FACET_NAMES)})
+        for _label, params in QUERIES
+    ]
+    deadline = time.monotonic() + seconds
+    timings, errors, lock = [], [0], threading.Lock()
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, failed, turn = [], 0, number
+        while time.monotonic() < deadline:
+            path = paths[turn % len(paths)]
+            turn += 1
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    failed += 1
+            except (OSError, http.client.HTTPException):
+                failed += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine.append(time.perf_counter() - started)
+        connection.close()
+        with lock:
+            timings.extend(mine)
+            errors[0] += failed
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(timings),
+        "throughput_rps": round(len(timings) / elapsed, 1),
+        "errors": errors[0],
+        **summary(timings),
+    }
+
+
 # The run -------------------------------------------------------------------------------------
 
 
@@ -302,6 +359,8 @@ def main() -> None:
         help="Comma-separated engines to measure (the baselines take minutes at millions).",
     )
     parser.add_argument("--data-dir", type=Path, help="Reuse this data directory.")
+    parser.add_argument("--load-clients", type=int, default=50)
+    parser.add_argument("--load-seconds", type=float, default=60, help="0 skips the load test.")
     arguments = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
     data_dir = arguments.data_dir or (
@@ -344,6 +403,15 @@ def main() -> None:
             print(f"  measuring {name} …", flush=True)
             overall, per_query = measure(engine, repeat)
             results["engines"][name] = {**overall, "per_query_p50_ms": per_query}
+        if arguments.load_seconds > 0:
+            print(
+                f"  load test: {arguments.load_clients} clients for "
+                f"{arguments.load_seconds:.0f} s …",
+                flush=True,
+            )
+            results["load_test"] = load_test(
+                api.port, arguments.load_clients, arguments.load_seconds
+            )
         results["api_worker_rss_mb"] = api.resident_memory_mb()
     finally:
         api.stop()
@@ -388,6 +456,12 @@ def report(results: dict) -> None:
                 f"{figures['per_query_p50_ms'][label]:>12}"
                 for figures in results["engines"].values()
             )
+        )
+    if load := results.get("load_test"):
+        print(
+            f"\nload test: {load['clients']} clients, {load['seconds']} s: "
+            f"{load['throughput_rps']} requests/s, {load['errors']} errors, "
+            f"p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms, max {load['max_ms']} ms"
         )
     print(
         f"\nindex {results['index_size_mb']} MB, database "
