@@ -170,7 +170,7 @@ def _document(row: dict, related: dict, vocabulary: Vocabulary) -> dict:
         "language": list(row["languages"] or []),
         "territory": [row["territory"]] if row["territory"] else [],
     }
-    body = [row["name"], row["locality"], row["region"], row["postal_code"]]
+    body = [row["locality"], row["region"], row["postal_code"]]
     body += [row[field] for field in TEXT_FIELDS]
     body += vocabulary.labels(Sector, row["sector_id"])
     body += vocabulary.labels(LegalForm, row["legal_form_id"])

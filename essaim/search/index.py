@@ -22,7 +22,7 @@ WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
 MAX_HITS = 10_000
 SORTS = ("relevance", "name", "id", "updated", "distance")
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "4"
 SAMPLE_BUCKETS = 16
 
 _analyzer = (
@@ -198,30 +198,36 @@ class SearchIndex:
         return searcher.fast_field_values("id", [address for _key, address in result.hits])
 
     def _text_query(self, text: str):
-        """Every word must match the body (which holds the name too), as a whole word or as a
-        prefix ("coop" finds "coopérative"); words found in the name rank higher. One field to
-        match keeps the number of posting lists, hence the cost, low on frequent words."""
         words = fold(text)
         if not words:
             return None
         clauses = []
         for word in words:
-            exact = tantivy.Query.term_query(self.schema, "body", word)
-            if len(word) >= 2:
-                prefix = tantivy.Query.fuzzy_term_query(
-                    self.schema, "body", word, distance=0, prefix=True
+            options = []
+            for name, boost in (("name", 4.0), ("body", 1.0)):
+                options.append(
+                    tantivy.Query.boost_query(
+                        tantivy.Query.term_query(self.schema, name, word), boost * 2
+                    )
                 )
-                match = tantivy.Query.boolean_query(
-                    [
-                        (tantivy.Occur.Should, tantivy.Query.boost_query(exact, 2.0)),
-                        (tantivy.Occur.Should, prefix),
-                    ]
+                if len(word) >= 2:
+                    # Prefix matching: "coop" finds "coopérative".
+                    options.append(
+                        tantivy.Query.boost_query(
+                            tantivy.Query.fuzzy_term_query(
+                                self.schema, name, word, distance=0, prefix=True
+                            ),
+                            boost,
+                        )
+                    )
+            clauses.append(
+                (
+                    tantivy.Occur.Must,
+                    tantivy.Query.boolean_query(
+                        [(tantivy.Occur.Should, option) for option in options]
+                    ),
                 )
-            else:
-                match = exact
-            clauses.append((tantivy.Occur.Must, match))
-            name = tantivy.Query.term_query(self.schema, "name", word)
-            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(name, 4.0)))
+            )
         return tantivy.Query.boolean_query(clauses)
 
     def _facet_clause(self, name: str, codes: list[str]):
