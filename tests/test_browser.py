@@ -4,10 +4,13 @@ clusters, search works with JavaScript off, and no request leaves Essaim's origi
 import io
 import os
 import shutil
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+
+from tests.helpers import page_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -111,3 +114,37 @@ def test_htmx_updates_results_and_the_address(browser, atlas):
     assert page.evaluate("document.activeElement.id") == "f-country-be", "focus stays put"
     assert_same_origin(page, atlas)
     page.context.close()
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_pages_have_no_axe_violations(browser, atlas, language):
+    from essaim.atlas.models import Organisation
+
+    org = Organisation.objects.get(name="Emmaüs Connect")
+    pages = [
+        f"/{language}/",
+        f"/{language}/atlas/",
+        f"/{language}/atlas/?q=coop&country=FR",
+        f"/{language}/atlas/?sector=unknown",
+        page_of(org, language),
+        f"/{language}/atlas/map/",
+        f"/{language}/api/",
+    ]
+    page = open_page(browser)
+    found = []
+    for path in pages:
+        page.goto(f"{atlas}{path}", wait_until="networkidle")
+        # Evaluated rather than injected: the Content-Security-Policy forbids inline scripts.
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+        result = page.evaluate(
+            "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}})", AXE_RULES
+        )
+        for violation in result["violations"]:
+            targets = [node["target"] for node in violation["nodes"][:3]]
+            found.append(f"{path}: {violation['id']} ({violation['help']}) at {targets}")
+    page.context.close()
+    assert found == []
