@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
-from tests.helpers import page_of
+from tests.helpers import page_types
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -122,18 +122,7 @@ AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_pages_have_no_axe_violations(browser, atlas, language):
-    from essaim.atlas.models import Organisation
-
-    org = Organisation.objects.get(name="Emmaüs Connect")
-    pages = [
-        f"/{language}/",
-        f"/{language}/atlas/",
-        f"/{language}/atlas/?q=coop&country=FR",
-        f"/{language}/atlas/?sector=unknown",
-        page_of(org, language),
-        f"/{language}/atlas/map/",
-        f"/{language}/api/",
-    ]
+    pages = page_types(language)
     page = open_page(browser)
     found = []
     for path in pages:
