@@ -188,4 +188,7 @@ def bulk_load(
             on_progress(len(ids))
     if pending:
         index.write(pending, append=True)
+    # Fresh statistics, or the query planner keeps the plans of an empty table.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return loaded
