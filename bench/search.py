@@ -212,6 +212,24 @@ def orm_icontains(params: dict):
     return total
 
 
+def sql_filters(params: dict, mark: str) -> tuple[list[str], list]:
+    """The WHERE conditions and arguments of the filters, with `mark` as the placeholder."""
+    where, args = ["o.status = 'published'"], []
+    if "country" in params:
+        where.append(f"o.country = {mark}")
+        args.append(params["country"])
+    if "sector" in params:
+        where.append(f"o.sector_id = (SELECT id FROM atlas_sector WHERE code = {mark})")
+        args.append(params["sector"])
+    if "bbox" in params:
+        west, south, east, north = map(float, params["bbox"].split(","))
+        where.append(
+            f"o.latitude BETWEEN {mark} AND {mark} AND o.longitude BETWEEN {mark} AND {mark}"
+        )
+        args += [south, north, west, east]
+    return where, args
+
+
 class PostgresFullText:
     """PostgreSQL full text: a tsvector per organisation (name and descriptions, 'simple'
     configuration: no stemming, no accent folding), a GIN index, ts_rank ordering, prefix
@@ -240,22 +258,12 @@ class PostgresFullText:
 
     def __call__(self, params: dict):
         words = params.get("q", "").split()
-        where, args = ["o.status = 'published'"], []
+        where, args = sql_filters(params, "%s")
         join = ""
         if words:
             join = "JOIN bench_pg_fts f ON f.id = o.id"
-            where.append("f.document @@ to_tsquery('simple', %s)")
-            args.append(" & ".join(f"{word}:*" for word in words))
-        if "country" in params:
-            where.append("o.country = %s")
-            args.append(params["country"])
-        if "sector" in params:
-            where.append("o.sector_id = (SELECT id FROM atlas_sector WHERE code = %s)")
-            args.append(params["sector"])
-        if "bbox" in params:
-            west, south, east, north = map(float, params["bbox"].split(","))
-            where.append("o.latitude BETWEEN %s AND %s AND o.longitude BETWEEN %s AND %s")
-            args += [south, north, west, east]
+            where.insert(1, "f.document @@ to_tsquery('simple', %s)")
+            args.insert(0, " & ".join(f"{word}:*" for word in words))
         base = f"FROM atlas_organisation o {join} WHERE {' AND '.join(where)}"
         with self.connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) {base}", args)  # noqa: S608
@@ -308,22 +316,12 @@ class SqliteFts5:
             self.build_s = round(time.perf_counter() - started, 1)
 
     def __call__(self, params: dict):
-        where, args = ["o.status = 'published'"], []
+        where, args = sql_filters(params, "?")
         words = params.get("q", "").split()
         match = " ".join(f'"{word}"*' for word in words)
         if words:
-            where.append("o.id IN (SELECT rowid FROM bench_fts WHERE bench_fts MATCH ?)")
-            args.append(match)
-        if "country" in params:
-            where.append("o.country = ?")
-            args.append(params["country"])
-        if "sector" in params:
-            where.append("o.sector_id = (SELECT id FROM atlas_sector WHERE code = ?)")
-            args.append(params["sector"])
-        if "bbox" in params:
-            west, south, east, north = map(float, params["bbox"].split(","))
-            where.append("o.latitude BETWEEN ? AND ? AND o.longitude BETWEEN ? AND ?")
-            args += [south, north, west, east]
+            where.insert(1, "o.id IN (SELECT rowid FROM bench_fts WHERE bench_fts MATCH ?)")
+            args.insert(0, match)
         base = f"FROM atlas_organisation o WHERE {' AND '.join(where)}"
         run = self.connection.execute
         total = run(f"SELECT count(*) {base}", args).fetchone()[0]  # noqa: S608

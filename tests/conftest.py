@@ -4,7 +4,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 
 @pytest.fixture(autouse=True)
@@ -35,8 +34,3 @@ def generated(db, commit):
         call_command("generate", count=count, seed=seed, no_progress=True, stdout=io.StringIO())
 
     return make
-
-
-@pytest.fixture
-def client():
-    return Client()

@@ -4,6 +4,7 @@ and map clusters."""
 import base64
 import binascii
 import json
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.utils import translation
@@ -13,7 +14,7 @@ from ninja.responses import Status as HttpStatus
 
 from essaim.atlas.actions import TAXONOMY_MODELS
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory, pick_translation
-from essaim.atlas.queries import InvalidQuery, parse_bbox, parse_search
+from essaim.atlas.queries import InvalidQuery, parse_search
 from essaim.exchange.records import records_for
 from essaim.search.documents import FACETS
 from essaim.search.index import get_index
@@ -195,8 +196,6 @@ def parse_facet_names(raw: str | None) -> tuple[str, ...]:
 
 
 def _without_cursor(query):
-    from dataclasses import replace
-
     return replace(query, after_id=None, limit=0, facets=())
 
 
@@ -254,7 +253,6 @@ def map_clusters(request, filters: Query[OrganisationFilters], zoom: int = 0):
     if not request.GET.get("bbox"):
         raise InvalidQuery("bbox", _("bbox is required."))
     parsed = parse_search(request.GET)
-    parse_bbox(request.GET["bbox"])
     clusters = get_index().clusters(parsed.query, zoom)
     single_ids = [cluster.organisation_id for cluster in clusters if cluster.organisation_id]
     singles = Organisation.objects.select_related("sector").in_bulk(single_ids)

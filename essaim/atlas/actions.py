@@ -6,11 +6,11 @@ up to date, so that a reader who wants to know how an organisation can change re
 """
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 
-from essaim.search.documents import Vocabulary, documents_for
+from essaim.search.documents import RELATION_FACETS, Vocabulary, documents_for
 from essaim.search.index import get_index
 
 from .models import (
@@ -34,7 +34,7 @@ TAXONOMY_MODELS = {
     "legal_form": LegalForm,
 }
 # Relation name on Organisation -> taxonomy model, for the many-to-many facts.
-MANY_TO_MANY = {"families": Family, "roles": Role, "services": Service, "audiences": Audience}
+MANY_TO_MANY = dict(RELATION_FACETS.values())
 INDEX_BATCH = 2000
 
 
@@ -77,9 +77,9 @@ def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]
         yield documents_for(ids, vocabulary)[0]
 
 
-def rebuild_search_index(on_batch: Callable[[int], None] | None = None) -> int:
+def rebuild_search_index() -> int:
     """Rebuild the whole index from the database; returns how many entries it holds."""
-    return get_index().rebuild(_documents_in_batches(), on_batch=on_batch)
+    return get_index().rebuild(_documents_in_batches())
 
 
 # Taxonomies ----------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Rows are written with plain multi-row INSERTs (one transaction per batch, explicit ids), which
 is an order of magnitude faster than model instances; the search index is fed from the same
 batches and committed every few batches. If the load is interrupted, the database holds whole
-batches only, and `sync_index()` brings the index level with it before loading resumes.
+batches only, and `compare_index(repair=True)` brings the index level with it before loading
+resumes.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -12,7 +13,7 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils import timezone
 
-from essaim.search.documents import Vocabulary, documents_for, documents_from_records
+from essaim.search.documents import Vocabulary, documents_from_records
 from essaim.search.index import get_index
 
 from .actions import MANY_TO_MANY
@@ -114,28 +115,6 @@ def insert_batch(records: list[tuple[dict, dict[str, list[int]]]], now) -> list[
     return ids
 
 
-def sync_index(on_progress: Callable[[int], None] | None = None) -> int:
-    """Index the published organisations the index is missing, and drop what it should not
-    hold; returns how many entries changed."""
-    index = get_index()
-    indexed = set(index.all_ids())
-    published = set(Organisation.objects.published().values_list("pk", flat=True))
-    missing = sorted(published - indexed)
-    extra = sorted(indexed - published)
-    vocabulary = Vocabulary()
-    for start in range(0, len(missing), INDEX_EVERY):
-        chunk = missing[start : start + INDEX_EVERY]
-        documents = []
-        for part in range(0, len(chunk), BATCH):
-            documents += documents_for(chunk[part : part + BATCH], vocabulary)[0]
-        index.write(documents, extra if start == 0 else (), append=True)
-        if on_progress:
-            on_progress(len(chunk))
-    if extra and not missing:
-        index.write([], extra)
-    return len(missing) + len(extra)
-
-
 def index_drift(chunk: int = 100_000):
     """Yield (missing, extra, stale) id lists, one chunk of ids at a time, comparing the
     database's published organisations with the index: bounded memory at any size."""
@@ -160,6 +139,24 @@ def index_drift(chunk: int = 100_000):
             if pk in database and updated != microseconds(database[pk])
         )
         yield missing, extra, stale
+
+
+def compare_index(repair: bool = False) -> tuple[dict[str, int], list[int]]:
+    """How many published organisations are missing from the index, how many entries should not
+    be there, how many are out of date, and up to ten of their ids; with `repair`, reindex
+    them as they are found."""
+    from .actions import index_organisations
+
+    totals, examples = {"missing": 0, "extra": 0, "stale": 0}, []
+    for missing, extra, stale in index_drift():
+        totals["missing"] += len(missing)
+        totals["extra"] += len(extra)
+        totals["stale"] += len(stale)
+        differing = missing + extra + stale
+        examples += differing[: 10 - len(examples)]
+        if repair:
+            index_organisations(differing)
+    return totals, examples
 
 
 def batched(records: Iterable, size: int) -> Iterator[list]:

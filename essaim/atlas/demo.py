@@ -7,7 +7,7 @@ from django.db import transaction
 
 from . import actions
 from .gazetteer import find_locality
-from .models import Organisation, Sector
+from .models import LegalForm, Organisation, Sector
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_SOURCE = "essaim-demo"
@@ -23,8 +23,6 @@ def demo_records() -> list[dict]:
 
 def record_fields(record: dict) -> tuple[dict, dict]:
     """Model fields and relations of a demo record; coordinates come from the gazetteer."""
-    from .models import LegalForm, Sector
-
     fields = {
         "name": record["name"],
         "original_language": record.get("original_language", "fr"),

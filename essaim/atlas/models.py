@@ -18,6 +18,11 @@ from django_countries.fields import CountryField
 CONTENT_LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
+def slug_for(name: str) -> str:
+    """The readable part of an organisation's address."""
+    return slugify(name)[:80] or "organisation"
+
+
 @dataclass(frozen=True)
 class Translated:
     text: str
@@ -244,7 +249,7 @@ class Organisation(models.Model):
 
     @property
     def slug(self) -> str:
-        return slugify(self.name)[:80] or "organisation"
+        return slug_for(self.name)
 
     def translated(self, field: str, language: str | None = None) -> Translated:
         values = {code: getattr(self, f"{field}_{code}") for code in CONTENT_LANGUAGES}

@@ -192,17 +192,20 @@ def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> 
     return ParsedSearch(query=query, params=kept)
 
 
-def facet_label(name: str, code: str) -> str:
-    """The visitor-facing label of a facet value."""
+def facet_labels(name: str, codes) -> dict[str, str]:
+    """The visitor-facing labels of these values of a facet (one query for a taxonomy)."""
     if name in TAXONOMY_MODELS:
-        return taxonomy_labels(name).get(code, code)
+        labels = taxonomy_labels(name)
+        return {code: labels.get(code, code) for code in codes}
     if name == "country":
-        return str(countries.name(code)) or code
+        return {code: str(countries.name(code)) or code for code in codes}
     if name == "territory":
-        return str(Territory(code).label) if code in Territory.values else code
+        return {
+            code: str(Territory(code).label) if code in Territory.values else code for code in codes
+        }
     if name == "language":
-        return language_name(code)
-    return code
+        return {code: language_name(code) for code in codes}
+    return {code: code for code in codes}
 
 
 def language_name(code: str) -> str:

@@ -14,10 +14,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from essaim.exchange.jsonld import organisation_jsonld
-from essaim.search.index import MAX_HITS, get_index
+from essaim.search.index import MAX_HITS, SearchQuery, get_index
 
 from .models import Organisation, Sector, Status
-from .queries import FACET_LABELS, PAGE_FACETS, SORT_LABELS, InvalidQuery, facet_label, parse_search
+from .queries import (
+    FACET_LABELS,
+    PAGE_FACETS,
+    SORT_LABELS,
+    InvalidQuery,
+    facet_labels,
+    parse_search,
+)
 
 PAGE_SIZE = 20
 
@@ -29,10 +36,7 @@ def is_htmx(request) -> bool:
 
 
 def home(request):
-    index = get_index()
-    from essaim.search.index import SearchQuery
-
-    overview = index.search(SearchQuery(limit=0, facets=("country", "sector")))
+    overview = get_index().search(SearchQuery(limit=0, facets=("country", "sector")))
     sector_counts = dict(overview.facets.get("sector", []))
     sectors = [(sector, sector_counts.get(sector.code, 0)) for sector in Sector.objects.all()]
     return render(
@@ -58,11 +62,12 @@ def _facet_groups(facets: dict, params: dict[str, list[str]]) -> list[dict]:
         counts = dict(facets.get(name, []))
         for code in selected:
             counts.setdefault(code, 0)
+        labels = facet_labels(name, counts)
         options = sorted(
             (
                 {
                     "code": code,
-                    "label": facet_label(name, code),
+                    "label": labels[code],
                     "count": count,
                     "selected": code in selected,
                 }
@@ -142,7 +147,7 @@ def organisation_detail(request, pk: int, slug: str):
         "atlas/organisation.html",
         {
             "org": org,
-            "languages": [facet_label("language", code) for code in org.languages],
+            "languages": list(facet_labels("language", org.languages).values()),
             "jsonld": json.dumps(jsonld, ensure_ascii=False).replace("</", "<\\/"),
         },
     )

@@ -20,9 +20,9 @@ def organisation_jsonld(org: Organisation, url: str | None = None) -> dict:
     node = {
         "@context": "https://schema.org",
         "@type": "Organization",
-        "@id": url or organisation_url(org),
+        "@id": url or organisation_url(org.pk, org.name),
         "name": org.name,
-        "url": org.website or url or organisation_url(org),
+        "url": org.website or url or organisation_url(org.pk, org.name),
     }
     if descriptions := _language_values(org, "short_description"):
         node["disambiguatingDescription"] = descriptions

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import slugify
 
 from essaim.atlas.models import (
     CONTENT_LANGUAGES,
@@ -19,6 +18,7 @@ from essaim.atlas.models import (
     Sector,
     Service,
     Status,
+    slug_for,
 )
 from essaim.search.documents import Vocabulary, related_terms
 from essaim.search.index import SearchQuery, get_index
@@ -30,10 +30,10 @@ def public_url(path: str) -> str:
     return settings.ESSAIM["PUBLIC_URL"].rstrip("/") + path
 
 
-def organisation_url(org) -> str:
+def organisation_url(pk: int, name: str) -> str:
     """The page of an organisation in the site's default language: a stable address for data."""
     with translation.override(settings.LANGUAGE_CODE):
-        return public_url(reverse("organisation", kwargs={"pk": org.pk, "slug": org.slug}))
+        return public_url(reverse("organisation", kwargs={"pk": pk, "slug": slug_for(name)}))
 
 
 RECORD_FIELDS = [
@@ -44,17 +44,6 @@ RECORD_FIELDS = [
     *[f"{field}_{code}" for field in ("short_description", "description")
       for code in CONTENT_LANGUAGES],
 ]  # fmt: skip
-
-
-class _Row:
-    """Just enough of an organisation to build its address."""
-
-    def __init__(self, pk: int, name: str):
-        self.pk, self.name = pk, name
-
-    @property
-    def slug(self) -> str:
-        return slugify(self.name)[:80] or "organisation"
 
 
 def _iso(moment) -> str | None:
@@ -85,7 +74,7 @@ def records_for(ids: list[int], vocabulary: Vocabulary | None = None) -> list[di
             continue
         records.append({
             "id": pk,
-            "url": organisation_url(_Row(pk, row["name"])),
+            "url": organisation_url(pk, row["name"]),
             "name": row["name"],
             "short_description": {code: row[f"short_description_{code}"]
                                   for code in CONTENT_LANGUAGES},
@@ -121,11 +110,6 @@ def records_for(ids: list[int], vocabulary: Vocabulary | None = None) -> list[di
             "updated_at": _iso(row["updated_at"]),
         })  # fmt: skip
     return records
-
-
-def organisation_record(org: Organisation) -> dict:
-    """All public facts of an organisation; email and phone are those it published itself."""
-    return records_for([org.pk])[0]
 
 
 def export_ids(query: SearchQuery | None) -> Iterator[list[int]]:

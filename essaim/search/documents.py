@@ -22,6 +22,7 @@ from essaim.atlas.models import (
     Service,
     Status,
 )
+from essaim.search.text import fold
 
 # The public filter names of the pages and the API, in the index.
 FACETS = (
@@ -81,8 +82,6 @@ def microseconds(moment) -> int:
 
 
 def sort_key(name: str) -> str:
-    from .index import fold
-
     return " ".join(fold(name))[:120]
 
 

@@ -17,6 +17,7 @@ import tantivy
 from django.conf import settings
 
 from .documents import FACETS, mercator, microseconds
+from .text import ANALYZER, fold
 
 WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
@@ -24,19 +25,6 @@ MAX_HITS = 10_000
 SORTS = ("relevance", "name", "id", "updated", "distance")
 SCHEMA_VERSION = "4"
 SAMPLE_BUCKETS = 16
-
-_analyzer = (
-    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-    .filter(tantivy.Filter.remove_long(40))
-    .filter(tantivy.Filter.lowercase())
-    .filter(tantivy.Filter.ascii_fold())
-    .build()
-)
-
-
-def fold(text: str) -> list[str]:
-    """Words of `text` as the index stores them: lower case, accents folded."""
-    return _analyzer.analyze(text)
 
 
 def build_schema() -> tantivy.Schema:
@@ -108,7 +96,7 @@ class SearchIndex:
             for child in self.path.iterdir():
                 child.unlink()
         self.index = tantivy.Index(self.schema, path=str(self.path))
-        self.index.register_tokenizer("folded", _analyzer)
+        self.index.register_tokenizer("folded", ANALYZER)
         self.index.config_reader("OnCommit")
         version_file.write_text(SCHEMA_VERSION)
 
@@ -168,7 +156,7 @@ class SearchIndex:
             for document in documents:
                 writer.add_document(self._to_tantivy(document))
 
-    def rebuild(self, batches, on_batch=None) -> int:
+    def rebuild(self, batches) -> int:
         """Empty the index and fill it from `batches` (lists of documents), in one commit."""
         total = 0
         with self._writing() as writer:
@@ -177,8 +165,6 @@ class SearchIndex:
                 for document in batch:
                     writer.add_document(self._to_tantivy(document))
                 total += len(batch)
-                if on_batch:
-                    on_batch(len(batch))
         return total
 
     # Reading ------------------------------------------------------------------------------
@@ -191,11 +177,6 @@ class SearchIndex:
         searcher = self.index.searcher()
         hits = searcher.search(tantivy.Query.all_query(), 1, count=False, order_by_field="id").hits
         return searcher.fast_field_values("id", [hits[0][1]])[0] if hits else 0
-
-    def all_ids(self) -> list[int]:
-        searcher = self.index.searcher()
-        result = searcher.search(tantivy.Query.all_query(), max(1, searcher.num_docs), count=False)
-        return searcher.fast_field_values("id", [address for _key, address in result.hits])
 
     def _text_query(self, text: str):
         words = fold(text)
@@ -266,17 +247,8 @@ class SearchIndex:
         east = min(180.0, longitude + d_lon) if d_lon < 180 else 180.0
         box = (west, max(-90.0, latitude - d_lat), east, min(90.0, latitude + d_lat))
         query = self._combine([*base_clauses, *self._bbox_clauses(box)])
-        hits = searcher.search(query, max(1, searcher.num_docs), count=False).hits
-        addresses = [address for _key, address in hits]
-        ids = searcher.fast_field_values("id", addresses)
-        lats = searcher.fast_field_values("lat", addresses)
-        lons = searcher.fast_field_values("lon", addresses)
-        distances = {}
-        for pk, lat, lon in zip(ids, lats, lons, strict=True):
-            distance = distance_km(latitude, longitude, lat, lon)
-            if distance <= radius_km:
-                distances[pk] = distance
-        return distances
+        distances = self._distances(searcher, query, near)
+        return {pk: distance for pk, distance in distances.items() if distance <= radius_km}
 
     @staticmethod
     def _combine(clauses):
@@ -400,47 +372,35 @@ class SearchIndex:
             distances={pk: distances[pk] for pk in ids if pk in distances},
         )
 
+    @staticmethod
+    def _every_hit(searcher, query, fields: tuple[str, ...], **order) -> list[tuple]:
+        """The values of `fields` (fast fields) for every document `query` matches."""
+        hits = searcher.search(query, max(1, searcher.num_docs), count=False, **order).hits
+        addresses = [address for _key, address in hits]
+        columns = [searcher.fast_field_values(name, addresses) for name in fields]
+        return list(zip(*columns, strict=True))
+
     def entries_between(self, first_id: int, last_id: int) -> dict[int, int]:
         """{id: update time in microseconds} of the entries with first_id <= id <= last_id."""
         searcher = self.index.searcher()
         query = tantivy.Query.range_query(
             self.schema, "id", tantivy.FieldType.Integer, first_id, last_id
         )
-        hits = searcher.search(query, max(1, searcher.num_docs), count=False).hits
-        addresses = [address for _key, address in hits]
-        return dict(
-            zip(
-                searcher.fast_field_values("id", addresses),
-                searcher.fast_field_values("updated", addresses),
-                strict=True,
-            )
-        )
+        return dict(self._every_hit(searcher, query, ("id", "updated")))
 
     def matching_ids(self, query: SearchQuery) -> list[int]:
         """Every id the query matches, in id order: for exports, which are not paginated."""
         searcher = self.index.searcher()
         clauses, _distances, _near = self._filtered(searcher, query)
-        hits = searcher.search(
-            self._combine(clauses),
-            max(1, searcher.num_docs),
-            count=False,
-            order_by_field="id",
-            order=tantivy.Order.Asc,
-        ).hits
-        return searcher.fast_field_values("id", [address for _key, address in hits])
+        hits = self._every_hit(
+            searcher, self._combine(clauses), ("id",), order_by_field="id", order=tantivy.Order.Asc
+        )
+        return [pk for (pk,) in hits]
 
     def _distances(self, searcher, combined, near) -> dict[int, float]:
-        hits = searcher.search(combined, max(1, searcher.num_docs), count=False).hits
-        addresses = [address for _key, address in hits]
-        values = zip(
-            searcher.fast_field_values("id", addresses),
-            searcher.fast_field_values("lat", addresses),
-            searcher.fast_field_values("lon", addresses),
-            strict=True,
-        )
         return {
             pk: distance_km(near[0], near[1], lat, lon)
-            for pk, lat, lon in values
+            for pk, lat, lon in self._every_hit(searcher, combined, ("id", "lat", "lon"))
             if lat is not None
         }
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from essaim.atlas import actions
-from essaim.atlas.bulk import bulk_load, sync_index
+from essaim.atlas.bulk import bulk_load, compare_index
 from essaim.atlas.demo import taxonomy_data
 from essaim.atlas.generator import GENERATOR_SOURCE, generate_records
 from essaim.atlas.models import Organisation, Sector
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         ).count()
         started = time.monotonic()
         # A previous run may have stopped between a database batch and its index commit.
-        repaired = sync_index()
+        repaired = sum(compare_index(repair=True)[0].values())
         if done:
             self.stdout.write(
                 _("Resuming after %(done)d organisations already loaded.") % {"done": done}

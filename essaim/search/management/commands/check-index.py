@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from essaim.atlas.actions import index_organisations
-from essaim.atlas.bulk import index_drift
+from essaim.atlas.bulk import compare_index
 
 
 class Command(BaseCommand):
@@ -16,15 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--repair", action="store_true", help="Reindex what differs.")
 
     def handle(self, *args, repair, **options):
-        totals = {"missing": 0, "extra": 0, "stale": 0}
-        examples = []
-        for missing, extra, stale in index_drift():
-            totals["missing"] += len(missing)
-            totals["extra"] += len(extra)
-            totals["stale"] += len(stale)
-            examples += (missing + extra + stale)[: 10 - len(examples)]
-            if repair and (missing or extra or stale):
-                index_organisations(missing + extra + stale)
+        totals, examples = compare_index(repair=repair)
         if not any(totals.values()):
             self.stdout.write(_("The search index matches the database."))
             return
