@@ -205,6 +205,9 @@ def test_map_clusters_count_what_the_list_counts(client, generated):
         assert len(clusters["features"]) <= 500
     singles = [f for f in clusters["features"] if f["properties"]["count"] == 1]
     assert singles and all(f["properties"]["url"].startswith("/") for f in singles)
+    _status, italian = get(client, "/api/v1/map/clusters", bbox=box, zoom=8, lang="it")
+    urls = [f["properties"]["url"] for f in italian["features"] if "url" in f["properties"]]
+    assert urls and all(url.startswith("/it/atlas/") for url in urls)
 
 
 def test_map_clusters_need_a_box_and_a_sane_zoom(client, demo):

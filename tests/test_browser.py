@@ -82,6 +82,20 @@ def test_map_draws_clusters_from_the_server(browser, atlas):
     page.context.close()
 
 
+def test_a_map_dot_opens_with_the_keyboard_in_the_page_language(browser, atlas):
+    page = open_page(browser)
+    page.goto(f"{atlas}/it/atlas/map/?near=48.45,-68.52")  # Rimouski: Atena Informatique
+    page.wait_for_selector(".org-dot")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if "org-dot" in page.evaluate("document.activeElement.className"):
+            break
+    assert page.evaluate("document.activeElement.title") == "Atena Informatique"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/it/atlas/*/atena-informatique/")
+    page.context.close()
+
+
 def test_search_and_filters_without_javascript(browser, atlas):
     page = open_page(browser, java_script=False)
     page.goto(f"{atlas}/fr/atlas/")

@@ -245,9 +245,13 @@ def taxonomies(request):
     summary="Map clusters for a viewport",
     exclude_none=True,
 )
-def map_clusters(request, filters: Query[OrganisationFilters], zoom: int = 0):
+def map_clusters(
+    request, filters: Query[OrganisationFilters], zoom: int = 0, lang: str | None = None
+):
     """Organisations in `bbox` (required) grouped on a grid for `zoom` (0–20), with the same
-    filters as the search: at most 500 features, never every point."""
+    filters as the search: at most 500 features, never every point. A cluster of one gives the
+    organisation's page, in `lang` when given."""
+    check_language(lang)
     if not 0 <= zoom <= 20:
         raise InvalidQuery("zoom", _("zoom must be between 0 and 20."))
     if not request.GET.get("bbox"):
@@ -261,10 +265,12 @@ def map_clusters(request, filters: Query[OrganisationFilters], zoom: int = 0):
         properties = {"count": cluster.count}
         org = singles.get(cluster.organisation_id)
         if org:
+            with translation.override(lang or translation.get_language()):
+                url = org.get_absolute_url()
             properties.update(
                 id=org.pk,
                 name=org.name,
-                url=org.get_absolute_url(),
+                url=url,
                 sector=org.sector.code if org.sector_id else None,
                 color=org.sector.color if org.sector_id else None,
             )

@@ -61,7 +61,8 @@
       var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());
       var bbox = [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(",");
       var filters = element.dataset.filters;
-      var query = "bbox=" + bbox + "&zoom=" + map.getZoom() + (filters ? "&" + filters : "");
+      var query = "bbox=" + bbox + "&zoom=" + map.getZoom() + "&lang=" + document.documentElement.lang +
+        (filters ? "&" + filters : "");
       if (controller) { controller.abort(); }
       controller = new AbortController();
       fetch(element.dataset.clusters + "?" + query, { signal: controller.signal })
@@ -70,15 +71,20 @@
           layer.clearLayers();
           data.features.forEach(function (feature) {
             var c = feature.geometry.coordinates, p = feature.properties;
-            var marker;
+            var marker, activate;
             if (p.id) {
               marker = L.marker([c[1], c[0]], { icon: dotIcon(p.color || "#595959"), title: p.name, alt: p.name });
-              marker.on("click", function () { window.location.href = p.url; });
+              activate = function () { window.location.href = p.url; };
             } else {
               marker = L.marker([c[1], c[0]], { icon: clusterIcon(p.count), title: String(p.count) });
-              marker.on("click", function () { map.setView([c[1], c[0]], Math.min(map.getZoom() + 2, 18)); });
+              activate = function () { map.setView([c[1], c[0]], Math.min(map.getZoom() + 2, 18)); };
             }
+            marker.on("click", activate);
             marker.addTo(layer);
+            // Keyboard users reach markers with Tab: Enter opens them as a click does.
+            marker.getElement().addEventListener("keydown", function (event) {
+              if (event.key === "Enter") { activate(); }
+            });
           });
           if (link) {
             link.href = element.dataset.list + "?" + (filters ? filters + "&" : "") + "bbox=" + bbox;
