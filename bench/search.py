@@ -14,14 +14,20 @@ rare words, two words, prefixes, no hit, with and without filters and a map box 
 - postgres-tsvector: PostgreSQL tsvector + GIN, ts_rank, GROUP BY facets (with a
                  DATABASE_URL to PostgreSQL).
 
-Then a load test: 50 concurrent clients on the search API for 60 seconds, on 127.0.0.1 only,
-reporting throughput, errors and latencies.
+Map clusters are measured the same way (API and engine) over viewports from Europe to a city,
+with the size of each gzipped answer.
+
+Latencies are measured with the result cache off (ESSAIM_SEARCH_CACHE_SIZE=0): they are the cost
+of computing an answer. Then two load tests: 50 concurrent clients on the search API for 60
+seconds, on 127.0.0.1 only, reporting throughput, errors and latencies — first with the cache off
+(every request computed), then as served (the cache on, answers remembered per index commit).
 
 Prints p50/p95/max per engine with ratios, build times, sizes and memory; writes JSON to
 bench/results/.
 """
 
 import argparse
+import gzip
 import json
 import os
 import resource
@@ -51,10 +57,22 @@ QUERIES = [
     ("box only", {"bbox": "2,48.5,2.7,49"}),
     ("everything", {}),
 ]
+EUROPE = "-25,34,45,71"
+MAP_VIEWS = [
+    ("world z2", {"bbox": "-180,-85,180,85", "zoom": 2}),
+    ("Europe z4", {"bbox": EUROPE, "zoom": 4}),
+    ("Europe z4 + sector", {"bbox": EUROPE, "zoom": 4, "sector": "reuse-refurbishing"}),
+    ("Europe z5 + word", {"bbox": EUROPE, "zoom": 5, "q": "numerique"}),
+    ("France z6", {"bbox": "-5.5,41,10,51.5", "zoom": 6}),
+    ("Paris region z9", {"bbox": "1.4,48.1,3.6,49.3", "zoom": 9}),
+    ("Milan z12", {"bbox": "9.1,45.43,9.27,45.51", "zoom": 12}),
+]
 
 
 def setup_django(data_dir: Path) -> None:
     os.environ.setdefault("ESSAIM_SECRET_KEY", "benchmark-only-" + "b" * 40)
+    # Latencies measure computing answers, not remembering them.
+    os.environ["ESSAIM_SEARCH_CACHE_SIZE"] = "0"
     os.environ["ESSAIM_DATA_DIR"] = str(data_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "essaim.settings"
     import django
@@ -120,8 +138,20 @@ def essaim_engine(params: dict):
     return get_index().search(query).total
 
 
+def essaim_engine_clusters(params: dict):
+    from django.http import QueryDict
+
+    from essaim.atlas.queries import parse_search
+    from essaim.search.index import get_index
+
+    query = parse_search(QueryDict(urllib.parse.urlencode(params))).query
+    return len(get_index().clusters(query, params["zoom"]))
+
+
 class EssaimApi:
-    def __init__(self, data_dir: Path):
+    """Essaim served by gunicorn as `make run` serves it, with or without the result cache."""
+
+    def __init__(self, data_dir: Path, cache: bool):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -138,7 +168,11 @@ class EssaimApi:
                 "--threads",
                 "4",
             ],
-            env={**os.environ, "ESSAIM_DATA_DIR": str(data_dir)},
+            env={
+                **os.environ,
+                "ESSAIM_DATA_DIR": str(data_dir),
+                "ESSAIM_SEARCH_CACHE_SIZE": "256" if cache else "0",
+            },
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -157,6 +191,15 @@ class EssaimApi:
         url = f"http://127.0.0.1:{self.port}/api/v1/organisations?{query}"
         with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (loopback only)
             return json.loads(response.read())["count"]
+
+    def clusters(self, params: dict) -> tuple[int, int]:
+        """Features and gzipped bytes of the map's answer for this viewport."""
+        url = f"http://127.0.0.1:{self.port}/api/v1/map/clusters?{urllib.parse.urlencode(params)}"
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
+            body = response.read()
+        assert response.headers["Content-Encoding"] == "gzip"
+        return len(json.loads(gzip.decompress(body))["features"]), len(body)
 
     def resident_memory_mb(self) -> float:
         children = subprocess.run(
@@ -406,9 +449,9 @@ def load_test(port: int, clients: int, seconds: float) -> dict:
 # The run -------------------------------------------------------------------------------------
 
 
-def measure(engine, repeat: int) -> tuple[dict, dict]:
+def measure(engine, repeat: int, queries=QUERIES) -> tuple[dict, dict]:
     timings, per_query = [], {}
-    for label, params in QUERIES:
+    for label, params in queries:
         engine(params)  # warm
         mine = []
         for _ in range(repeat):
@@ -418,6 +461,30 @@ def measure(engine, repeat: int) -> tuple[dict, dict]:
         per_query[label] = round(statistics.median(mine) * 1000, 2)
         timings += mine
     return summary(timings), per_query
+
+
+def measure_map(api: EssaimApi, repeat: int) -> dict:
+    """Clusters per viewport through the API and the engine, and the largest answer's size."""
+    sizes = {label: api.clusters(params) for label, params in MAP_VIEWS}
+    figures = {}
+    for name, engine in (
+        ("essaim-api", lambda params: api.clusters(params)),
+        ("essaim-engine", essaim_engine_clusters),
+    ):
+        overall, per_view = measure(engine, repeat, MAP_VIEWS)
+        figures[name] = {**overall, "per_view_p50_ms": per_view}
+    figures["max_features"] = max(features for features, _bytes in sizes.values())
+    figures["max_gzipped_kb"] = round(max(size for _features, size in sizes.values()) / 1024, 1)
+    return figures
+
+
+def run_load_test(api: EssaimApi, arguments, label: str) -> dict:
+    print(
+        f"  load test ({label}): {arguments.load_clients} clients for "
+        f"{arguments.load_seconds:.0f} s …",
+        flush=True,
+    )
+    return {"label": label, **load_test(api.port, arguments.load_clients, arguments.load_seconds)}
 
 
 def main() -> None:
@@ -456,7 +523,7 @@ def main() -> None:
         "build": build,
         "database": settings.DATABASES["default"]["ENGINE"],
     }
-    api = EssaimApi(data_dir)
+    api = EssaimApi(data_dir, cache=False)
     try:
         engines = [
             ("essaim-api", lambda params: api("", params), arguments.repeat),
@@ -480,15 +547,16 @@ def main() -> None:
             print(f"  measuring {name} …", flush=True)
             overall, per_query = measure(engine, repeat)
             results["engines"][name] = {**overall, "per_query_p50_ms": per_query}
+        print("  measuring map clusters …", flush=True)
+        results["map"] = measure_map(api, arguments.repeat)
         if arguments.load_seconds > 0:
-            print(
-                f"  load test: {arguments.load_clients} clients for "
-                f"{arguments.load_seconds:.0f} s …",
-                flush=True,
-            )
-            results["load_test"] = load_test(
-                api.port, arguments.load_clients, arguments.load_seconds
-            )
+            results["load_test_uncached"] = run_load_test(api, arguments, "cache off")
+    finally:
+        api.stop()
+    api = EssaimApi(data_dir, cache=True)
+    try:
+        if arguments.load_seconds > 0:
+            results["load_test"] = run_load_test(api, arguments, "as served, cache on")
         results["api_worker_rss_mb"] = api.resident_memory_mb()
     finally:
         api.stop()
@@ -534,12 +602,31 @@ def report(results: dict) -> None:
                 for figures in results["engines"].values()
             )
         )
-    if load := results.get("load_test"):
+    if map_figures := results.get("map"):
         print(
-            f"\nload test: {load['clients']} clients, {load['seconds']} s: "
-            f"{load['throughput_rps']} requests/s, {load['errors']} errors, "
-            f"p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms, max {load['max_ms']} ms"
+            f"\nmap clusters, p50 ms (largest answer {map_figures['max_features']} features, "
+            f"{map_figures['max_gzipped_kb']} KB gzipped):"
         )
+        print(f"  {'':<20}{'essaim-api':>14}{'essaim-engine':>14}")
+        for label, _params in MAP_VIEWS:
+            print(
+                f"  {label:<20}"
+                f"{map_figures['essaim-api']['per_view_p50_ms'][label]:>14}"
+                f"{map_figures['essaim-engine']['per_view_p50_ms'][label]:>14}"
+            )
+        for name in ("essaim-api", "essaim-engine"):
+            figures = map_figures[name]
+            print(
+                f"  {name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
+                f"max {figures['max_ms']} ms"
+            )
+    for key in ("load_test_uncached", "load_test"):
+        if load := results.get(key):
+            print(
+                f"\nload test, {load['label']}: {load['clients']} clients, {load['seconds']} s: "
+                f"{load['throughput_rps']} requests/s, {load['errors']} errors, "
+                f"p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms, max {load['max_ms']} ms"
+            )
     print(
         f"\nindex {results['index_size_mb']} MB, database "
         f"{results.get('database_size_mb', '?')} MB, API worker RSS "

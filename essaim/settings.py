@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "essaim.core.middleware.DataCompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -156,6 +157,8 @@ ESSAIM = {
     "PUBLIC_URL": os.environ.get("ESSAIM_PUBLIC_URL", "http://127.0.0.1:8000"),
     # Above this many matches, facet counts are estimated from a sixteenth of them.
     "FACET_SAMPLE_ABOVE": int(os.environ.get("ESSAIM_FACET_SAMPLE_ABOVE", "200000")),
+    # Search and map answers remembered per index commit, per web process (0 turns it off).
+    "SEARCH_CACHE_SIZE": int(os.environ.get("ESSAIM_SEARCH_CACHE_SIZE", "256")),
 }
 
 LOGGING = {

@@ -1,13 +1,17 @@
 """The public API contract: filters, cursors, errors, taxonomies and map clusters."""
 
+import gzip
 import json
 import os
 from pathlib import Path
 
 import pytest
 
+from essaim.accounts.models import User
 from essaim.atlas import actions
-from essaim.atlas.models import Organisation, Status
+from essaim.atlas.models import Family, Organisation, Status
+from essaim.search.documents import documents_for
+from essaim.search.index import SearchIndex
 
 pytestmark = pytest.mark.django_db
 SNAPSHOT = Path(__file__).parent / "snapshots" / "openapi.json"
@@ -190,6 +194,25 @@ def test_taxonomies_list_codes_in_four_languages(client, demo):
     )
 
 
+def test_taxonomy_changes_show_in_answers_at_once(client, demo, commit):
+    org = Organisation.objects.get(name="Make.org")
+    url = "/api/v1/organisations?q=make.org&page_size=5"
+    assert get(client, url)[1]["results"][0]["families"] == ["solidarity-platforms"]
+    family = Family.objects.get(code="solidarity-platforms")
+    family.code = "platform-cooperatives"
+    commit(actions.do_save_taxonomy_term, family)
+    assert get(client, url)[1]["results"][0]["families"] == ["platform-cooperatives"]
+    # A term deleted in the admin leaves the organisations that listed it, and their answers.
+    admin = User.objects.create_superuser("admin", "admin@example.org", "pw-for-tests-only")
+    client.force_login(admin)
+    response = commit(
+        client.post, f"/en/admin/atlas/family/{family.pk}/delete/", {"post": "yes"}, follow=True
+    )
+    assert response.status_code == 200
+    assert get(client, url)[1]["results"][0]["families"] == []
+    assert org.pk in [item["id"] for item in get(client, url)[1]["results"]]
+
+
 def test_map_clusters_count_what_the_list_counts(client, generated):
     generated(300)
     box = "-6,41,10,52"  # mainland France and Belgium
@@ -205,9 +228,34 @@ def test_map_clusters_count_what_the_list_counts(client, generated):
         assert len(clusters["features"]) <= 500
     singles = [f for f in clusters["features"] if f["properties"]["count"] == 1]
     assert singles and all(f["properties"]["url"].startswith("/") for f in singles)
+    # Compressed for slow connections when the client accepts it; pages with secrets are not.
+    compressed = client.get(
+        "/api/v1/map/clusters",
+        {"bbox": box, "zoom": 8, "sector": "reuse-refurbishing"},
+        headers={"accept-encoding": "gzip"},
+    )
+    assert compressed["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(compressed.content)) == clusters
+    page = client.get("/en/atlas/", headers={"accept-encoding": "gzip"})
+    assert page.status_code == 200 and not page.has_header("Content-Encoding")
     _status, italian = get(client, "/api/v1/map/clusters", bbox=box, zoom=8, lang="it")
     urls = [f["properties"]["url"] for f in italian["features"] if "url" in f["properties"]]
     assert urls and all(url.startswith("/it/atlas/") for url in urls)
+
+
+def test_answers_follow_what_another_process_writes(client, generated, search_index_dir):
+    generated(30)
+    assert get(client, "/api/v1/organisations", q="Zéphyrine")[1]["count"] == 0
+    mapped = get(client, "/api/v1/map/clusters", bbox="-6,41,10,52", zoom=3)[1]["total"]
+    # Another web worker or a command saves an organisation and writes its own index handle.
+    org = Organisation.objects.create(
+        name="Atelier Zéphyrine", country="FR", latitude=45.76, longitude=4.84
+    )
+    SearchIndex(search_index_dir).write(documents_for([org.pk])[0])
+    _status, found = get(client, "/api/v1/organisations", q="zephyrine")
+    assert [item["name"] for item in found["results"]] == ["Atelier Zéphyrine"]
+    assert get(client, "/api/v1/organisations", q="Zéphyrine")[1]["count"] == 1
+    assert get(client, "/api/v1/map/clusters", bbox="-6,41,10,52", zoom=3)[1]["total"] == mapped + 1
 
 
 def test_map_clusters_need_a_box_and_a_sane_zoom(client, demo):
@@ -221,7 +269,8 @@ def test_facet_counts_are_estimated_over_very_many_matches(client, generated, se
     assert exact["facets_approximate"] is False
     assert sum(item["count"] for item in exact["facets"]["country"]) == 400
     settings.ESSAIM = {**settings.ESSAIM, "FACET_SAMPLE_ABOVE": 100}
-    estimated = get(client, "/api/v1/organisations", facets="country")[1]
+    # (Another query than the first: answers are remembered until the index changes.)
+    estimated = get(client, "/api/v1/organisations", facets="country", page_size=5)[1]
     assert estimated["facets_approximate"] is True
     assert estimated["count"] == 400, "the number of matches stays exact"
     counts = [item["count"] for item in estimated["facets"]["country"]]

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 from ninja.responses import Status as HttpStatus
 
 from essaim.atlas.actions import TAXONOMY_MODELS
@@ -70,7 +70,7 @@ def with_language(record: dict, lang: str | None) -> dict:
     return record
 
 
-class OrganisationFilters(schemas.Schema):
+class OrganisationFilters(Schema):
     q: str | None = None
     family: list[str] = []
     sector: list[str] = []
@@ -114,6 +114,28 @@ def list_organisations(
     in the data, so pages stay stable while organisations are added or changed: use it with
     `updated_since` to stay in sync. Other sorts page by position in the results.
     """
+    return remembered_answer(
+        request,
+        "organisations",
+        lambda: _organisation_page(request, lang, page_size, cursor, facets),
+    )
+
+
+def remembered_answer(request, name: str, compute):
+    """The answer for this request, computed once per state of the search index: every change
+    to a published organisation commits the index (see `actions`), so it is never stale."""
+    key = (
+        "api",
+        name,
+        request.get_host(),
+        request.is_secure(),
+        translation.get_language(),
+        tuple(sorted((key, tuple(values)) for key, values in request.GET.lists())),
+    )
+    return get_index().remembered(key, lambda _searcher: compute())
+
+
+def _organisation_page(request, lang, page_size, cursor, facets):
     check_language(lang)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidQuery(
@@ -251,6 +273,10 @@ def map_clusters(
     """Organisations in `bbox` (required) grouped on a grid for `zoom` (0–20), with the same
     filters as the search: at most 500 features, never every point. A cluster of one gives the
     organisation's page, in `lang` when given."""
+    return remembered_answer(request, "clusters", lambda: _clusters(request, zoom, lang))
+
+
+def _clusters(request, zoom: int, lang: str | None):
     check_language(lang)
     if not 0 <= zoom <= 20:
         raise InvalidQuery("zoom", _("zoom must be between 0 and 20."))

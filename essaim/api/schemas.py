@@ -1,7 +1,10 @@
 """The shapes of the API's answers, as published in its OpenAPI document."""
 
-from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
+
+# Answers are built from plain dicts, never ORM objects: plain pydantic models validate them
+# without ninja's attribute resolver (a third of a search request's time otherwise).
+Schema = BaseModel
 
 
 class Error(Schema):

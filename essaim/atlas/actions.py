@@ -104,19 +104,38 @@ def do_load_taxonomies(data: dict[str, list[list[str]]]) -> int:
                     defaults["color"] = extra[0]
                 model.objects.update_or_create(code=code, defaults=defaults)
                 count += 1
+        _vocabulary_changed()
     return count
+
+
+def _users_of(term):
+    if isinstance(term, Sector | LegalForm):
+        return Organisation.objects.filter(**{type(term).__name__.lower(): term})
+    relation = next(name for name, model in MANY_TO_MANY.items() if isinstance(term, model))
+    return Organisation.objects.filter(**{relation: term})
+
+
+def _vocabulary_changed() -> None:
+    # Answers remembered with the old labels or codes must be computed again.
+    transaction.on_commit(lambda: get_index().touch())
 
 
 def do_save_taxonomy_term(term) -> None:
     """Save a term edited by an administrator; its labels are searchable, so reindex its users."""
     with transaction.atomic():
         term.save()
-        if isinstance(term, Sector | LegalForm):
-            users = Organisation.objects.filter(**{type(term).__name__.lower(): term})
-        else:
-            relation = next(name for name, model in MANY_TO_MANY.items() if isinstance(term, model))
-            users = Organisation.objects.filter(**{relation: term})
-        _index_after_commit(users.values_list("pk", flat=True))
+        _index_after_commit(_users_of(term).values_list("pk", flat=True))
+        _vocabulary_changed()
+
+
+def do_delete_taxonomy_term(term) -> None:
+    """Delete a term (refused by the database while an organisation's main sector or legal form
+    uses it); the organisations that listed it are reindexed without it."""
+    with transaction.atomic():
+        users = list(_users_of(term).values_list("pk", flat=True))
+        term.delete()
+        _index_after_commit(users)
+        _vocabulary_changed()
 
 
 # Organisations -------------------------------------------------------------------------------

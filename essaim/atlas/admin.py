@@ -144,6 +144,13 @@ class TaxonomyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         actions.do_save_taxonomy_term(obj)
 
+    def delete_model(self, request, obj):
+        actions.do_delete_taxonomy_term(obj)
+
+    def delete_queryset(self, request, queryset):
+        for term in queryset:
+            actions.do_delete_taxonomy_term(term)
+
 
 for model in (Family, Role, Service, Audience, LegalForm):
     admin.site.register(model, TaxonomyAdmin)

@@ -50,10 +50,24 @@ def _iso(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
+_vocabulary: tuple[tuple, Vocabulary] | None = None
+
+
+def current_vocabulary() -> Vocabulary:
+    """The taxonomies' codes and labels, read again after each change: a change to a term
+    commits the search index (see `actions`), whose state says which vocabulary is current."""
+    global _vocabulary
+    index = get_index()
+    state = (index.path, index.state())
+    if _vocabulary is None or _vocabulary[0] != state:
+        _vocabulary = (state, Vocabulary())
+    return _vocabulary[1]
+
+
 def records_for(ids: list[int], vocabulary: Vocabulary | None = None) -> list[dict]:
     """The public records of these organisations, in the order of `ids`, read with a few plain
     queries (no model instances): the API and the exports serve thousands a second this way."""
-    vocabulary = vocabulary or Vocabulary()
+    vocabulary = vocabulary or current_vocabulary()
     rows = {
         row["id"]: row for row in Organisation.objects.filter(pk__in=ids).values(*RECORD_FIELDS)
     }

@@ -5,9 +5,11 @@ commit; `essaim reindex` rebuilds the whole index from the database. Queries go 
 `search()` and `clusters()`, which every page, the API and the exports share.
 """
 
+import hashlib
 import math
 import threading
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -57,8 +59,15 @@ class SearchQuery:
     limit: int = 20
     facets: tuple[str, ...] = ()
 
+    def cache_key(self) -> tuple:
+        filters = tuple(sorted((name, tuple(codes)) for name, codes in self.filters.items()))
+        return (
+            self.text, filters, self.bbox, self.near, self.radius_km, self.updated_since,
+            self.after_id, self.sort, self.offset, self.limit, tuple(self.facets),
+        )  # fmt: skip
 
-@dataclass
+
+@dataclass(frozen=True)
 class SearchResult:
     ids: list[int]
     total: int
@@ -67,7 +76,7 @@ class SearchResult:
     distances: dict[int, float] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cluster:
     latitude: float
     longitude: float
@@ -97,8 +106,15 @@ class SearchIndex:
                 child.unlink()
         self.index = tantivy.Index(self.schema, path=str(self.path))
         self.index.register_tokenizer("folded", ANALYZER)
-        self.index.config_reader("OnCommit")
+        # The reader reloads when meta.json changes (see `_searcher`), so that each searcher is
+        # known to reflect one committed state, which keys the result cache.
+        self.index.config_reader("Manual")
         version_file.write_text(SCHEMA_VERSION)
+        self._state = self._committed_state()
+        self._reload_lock = threading.Lock()
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._cache_size = settings.ESSAIM["SEARCH_CACHE_SIZE"]
 
     # Writing ------------------------------------------------------------------------------
 
@@ -143,7 +159,7 @@ class SearchIndex:
             except BaseException:
                 writer.rollback()
                 raise
-        self.index.reload()
+        self._searcher()  # make the commit visible to this process now
 
     def write(self, documents: list[dict], deleted_ids=(), append: bool = False) -> None:
         """Replace the entries of `documents`, remove `deleted_ids`, and make it visible.
@@ -169,12 +185,61 @@ class SearchIndex:
 
     # Reading ------------------------------------------------------------------------------
 
+    def _committed_state(self) -> bytes:
+        """Which commit is on disk: tantivy replaces meta.json (a few kilobytes, with the
+        commit's opstamp) atomically on each commit, from this process or another one."""
+        try:
+            return hashlib.blake2b((self.path / "meta.json").read_bytes(), digest_size=16).digest()
+        except FileNotFoundError:
+            return b""
+
+    def _searcher(self):
+        """A searcher on the last commit, and that commit's state. The state is read before
+        reloading, so a searcher may be newer than its state says, never older."""
+        state = self._committed_state()
+        if state != self._state:
+            with self._reload_lock:
+                if state != self._state:
+                    self.index.reload()
+                    self._state = state
+        return self.index.searcher(), state
+
+    def remembered(self, key: tuple, compute):
+        """`compute(searcher)`, remembered per committed state of the index. A write anywhere
+        makes what was remembered unreachable, so a remembered answer is never staler than the
+        index; anything derived from what the index holds (such as API answers built from the
+        database rows of its hits) can be remembered here."""
+        searcher, state = self._searcher()
+        if not self._cache_size:
+            return compute(searcher)
+        key = (state, *key)
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute(searcher)
+        with self._cache_lock:
+            self._cache[key] = value
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return value
+
+    def state(self) -> bytes:
+        """An opaque value that changes with every commit, from any process."""
+        return self._searcher()[1]
+
+    def touch(self) -> None:
+        """Commit nothing: a new state, so that what was remembered is computed again (after a
+        change that no document shows, such as a taxonomy label nobody uses yet)."""
+        with self._writing():
+            pass
+
     def count(self) -> int:
-        return self.index.searcher().num_docs
+        return self._searcher()[0].num_docs
 
     def last_id(self) -> int:
         """The highest id in the index (0 when empty)."""
-        searcher = self.index.searcher()
+        searcher = self._searcher()[0]
         hits = searcher.search(tantivy.Query.all_query(), 1, count=False, order_by_field="id").hits
         return searcher.fast_field_values("id", [hits[0][1]])[0] if hits else 0
 
@@ -338,7 +403,11 @@ class SearchIndex:
         return clauses, distances, near_clause
 
     def search(self, query: SearchQuery) -> SearchResult:
-        searcher = self.index.searcher()
+        # The sampling threshold is part of the answer (it decides exact or estimated counts).
+        key = ("search", query.cache_key(), settings.ESSAIM["FACET_SAMPLE_ABOVE"])
+        return self.remembered(key, lambda searcher: self._search(searcher, query))
+
+    def _search(self, searcher, query: SearchQuery) -> SearchResult:
         clauses, distances, near_clause = self._filtered(searcher, query)
         combined = self._combine(clauses)
         limit = max(1, min(query.limit, MAX_HITS))
@@ -382,7 +451,7 @@ class SearchIndex:
 
     def entries_between(self, first_id: int, last_id: int) -> dict[int, int]:
         """{id: update time in microseconds} of the entries with first_id <= id <= last_id."""
-        searcher = self.index.searcher()
+        searcher = self._searcher()[0]
         query = tantivy.Query.range_query(
             self.schema, "id", tantivy.FieldType.Integer, first_id, last_id
         )
@@ -390,7 +459,7 @@ class SearchIndex:
 
     def matching_ids(self, query: SearchQuery) -> list[int]:
         """Every id the query matches, in id order: for exports, which are not paginated."""
-        searcher = self.index.searcher()
+        searcher = self._searcher()[0]
         clauses, _distances, _near = self._filtered(searcher, query)
         hits = self._every_hit(
             searcher, self._combine(clauses), ("id",), order_by_field="id", order=tantivy.Order.Asc
@@ -404,9 +473,16 @@ class SearchIndex:
             if lat is not None
         }
 
-    def clusters(self, query: SearchQuery, zoom: int, max_clusters: int = 500) -> list[Cluster]:
+    def clusters(
+        self, query: SearchQuery, zoom: int, max_clusters: int = 500
+    ) -> tuple[Cluster, ...]:
         """Organisations in the query's box grouped on a grid of 64-pixel cells at `zoom`."""
-        searcher = self.index.searcher()
+        return self.remembered(
+            ("clusters", query.cache_key(), zoom, max_clusters),
+            lambda searcher: self._clusters(searcher, query, zoom, max_clusters),
+        )
+
+    def _clusters(self, searcher, query: SearchQuery, zoom: int, max_clusters: int):
         clauses, _distances, _near = self._filtered(searcher, query)
         clauses.append(tantivy.Query.exists_query("lat"))
         cell = 1.0 / (2 ** (zoom + 2))
@@ -440,7 +516,7 @@ class SearchIndex:
                     )
                 )
         clusters.sort(key=lambda cluster: -cluster.count)
-        return clusters[:max_clusters]
+        return tuple(clusters[:max_clusters])
 
 
 _indexes: dict[Path, SearchIndex] = {}
