@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,22 @@ def test_search_with_text_and_filters(client, demo):
     assert {"Envie", "Ecodair", "Label Emmaüs"} <= names
     assert all(item["country"] == "FR" for item in data["results"])
     assert data["count"] == len(data["results"])
+
+
+def name_words(name: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", name.lower())
+    return "".join(c if c.isalnum() else " " for c in plain if not unicodedata.combining(c)).split()
+
+
+def test_prefixes_complete_names_from_two_letters_and_texts_from_three(client, demo):
+    _status, two = get(client, "/api/v1/organisations", q="Ré", page_size=100)
+    assert two["count"] > 0
+    assert all(any(w.startswith("re") for w in name_words(i["name"])) for i in two["results"])
+    _status, three = get(client, "/api/v1/organisations", q="rés", page_size=100)
+    by_text = [i for i in three["results"] if not any(
+        w.startswith("res") for w in name_words(i["name"])
+    )]  # fmt: skip
+    assert by_text, "three letters complete words of the descriptions and labels too"
 
 
 def test_every_facet_filters(client, demo):

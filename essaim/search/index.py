@@ -10,8 +10,9 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +28,8 @@ MAX_HITS = 10_000
 SORTS = ("relevance", "name", "id", "updated", "distance")
 SCHEMA_VERSION = "4"
 SAMPLE_BUCKETS = 16
+# Above this many completions, a prefix is matched by an automaton instead of term by term.
+MAX_COMPLETIONS = 64
 
 
 def build_schema() -> tantivy.Schema:
@@ -243,29 +246,46 @@ class SearchIndex:
         hits = searcher.search(tantivy.Query.all_query(), 1, count=False, order_by_field="id").hits
         return searcher.fast_field_values("id", [hits[0][1]])[0] if hits else 0
 
-    def _text_query(self, text: str):
+    def _word_options(self, searcher, name: str, word: str, boost: float, shortest: int) -> list:
+        """Ways `word` can match field `name`: the word itself, and from `shortest` letters as a
+        prefix ("coop" finds "coopérative"). A prefix with few completions becomes one scored
+        term per completion (a few posting lists, ranked by BM25); one with very many becomes
+        a constant-score automaton over the term dictionary, plus the exact word for ranking."""
+        exact = tantivy.Query.term_query(self.schema, name, word)
+        if len(word) < shortest:
+            return [tantivy.Query.boost_query(exact, boost * 2)]
+        completions = searcher.terms_with_prefix(name, word, limit=MAX_COMPLETIONS + 1)
+        if len(completions) > MAX_COMPLETIONS:
+            prefix = tantivy.Query.fuzzy_term_query(
+                self.schema, name, word, distance=0, prefix=True
+            )
+            return [
+                tantivy.Query.boost_query(exact, boost * 2),
+                tantivy.Query.boost_query(prefix, boost),
+            ]
+        return [
+            tantivy.Query.boost_query(
+                tantivy.Query.term_query(self.schema, name, term),
+                boost * (2 if term == word else 1),
+            )
+            for term, _count in completions
+        ]
+
+    def _text_query(self, searcher, text: str):
+        """Every word must match, in the name (worth four times more) or the body. Two letters
+        complete words of names ("re" finds "Réseau…"); in descriptions, where they would
+        complete nearly every text, completion starts at three."""
         words = fold(text)
         if not words:
             return None
         clauses = []
         for word in words:
-            options = []
-            for name, boost in (("name", 4.0), ("body", 1.0)):
-                options.append(
-                    tantivy.Query.boost_query(
-                        tantivy.Query.term_query(self.schema, name, word), boost * 2
-                    )
-                )
-                if len(word) >= 2:
-                    # Prefix matching: "coop" finds "coopérative".
-                    options.append(
-                        tantivy.Query.boost_query(
-                            tantivy.Query.fuzzy_term_query(
-                                self.schema, name, word, distance=0, prefix=True
-                            ),
-                            boost,
-                        )
-                    )
+            options = [
+                *self._word_options(searcher, "name", word, 4.0, shortest=2),
+                *self._word_options(searcher, "body", word, 1.0, shortest=3),
+            ]
+            if not options:
+                return tantivy.Query.boolean_query([])  # a word found nowhere: no match
             clauses.append(
                 (
                     tantivy.Occur.Must,
@@ -321,9 +341,9 @@ class SearchIndex:
             return tantivy.Query.all_query()
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, clause) for clause in clauses])
 
-    def _base_clauses(self, query: SearchQuery, without_facet: str | None = None):
+    def _base_clauses(self, searcher, query: SearchQuery, without_facet: str | None = None):
         clauses = []
-        text_query = self._text_query(query.text)
+        text_query = self._text_query(searcher, query.text)
         if text_query is not None:
             clauses.append(text_query)
         for name, codes in query.filters.items():
@@ -343,16 +363,22 @@ class SearchIndex:
             )
         return clauses
 
-    def _aggregate(self, searcher, clauses, names, matches: int):
-        """Terms counts for `names` over the documents matching `clauses`. Above
-        `sample_above` matches, the counts are estimated from one sixteenth of them (the
-        `sample` field): exact counting would visit millions of documents per facet."""
-        aggregations = {name: {"terms": {"field": name, "size": 200}} for name in names}
-        scale = 1
-        if matches > settings.ESSAIM["FACET_SAMPLE_ABOVE"]:
-            sample = tantivy.Query.term_query(self.schema, "sample", 0)
-            clauses, scale = [*clauses, sample], SAMPLE_BUCKETS
-        result = searcher.aggregate(self._combine(clauses), aggregations)
+    def _aggregate(self, searcher, clauses, names):
+        """Terms counts for `names` over the documents matching `clauses`, and whether they are
+        estimates. A sixteenth of the documents (the `sample` field) is counted first; when it
+        says there are more than FACET_SAMPLE_ABOVE matches, its counts, times sixteen, are the
+        estimate (exact counting would visit millions of documents per facet); otherwise the
+        matches are few enough to count them all."""
+        terms = {name: {"terms": {"field": name, "size": 200}} for name in names}
+        sample = tantivy.Query.term_query(self.schema, "sample", 0)
+        sampled = searcher.aggregate(
+            self._combine([*clauses, sample]),
+            {**terms, "matches": {"value_count": {"field": "id"}}},
+        )
+        if sampled["matches"]["value"] * SAMPLE_BUCKETS > settings.ESSAIM["FACET_SAMPLE_ABOVE"]:
+            result, scale = sampled, SAMPLE_BUCKETS
+        else:
+            result, scale = searcher.aggregate(self._combine(clauses), terms), 1
         counts = {
             name: [
                 (bucket["key"], bucket["doc_count"] * scale) for bucket in result[name]["buckets"]
@@ -361,28 +387,35 @@ class SearchIndex:
         }
         return counts, scale > 1
 
-    def _facet_counts(self, searcher, query: SearchQuery, clauses, near_clause, total):
-        """Counts per facet value, and whether they are estimates. A facet with a selection is
-        counted without its own filter, so the visitor sees what else they could add to it."""
+    def _start_facet_counts(self, searcher, query: SearchQuery, clauses, near_clause) -> list:
+        """Count facet values beside the search, on other cores (tantivy releases the GIL). A
+        facet with a selection is counted without its own filter, so the visitor sees what else
+        they could add to it."""
         shared = [name for name in query.facets if not query.filters.get(name)]
-        counts, approximate = {}, False
+        jobs = []
         if shared:
-            counts, approximate = self._aggregate(searcher, clauses, shared, total)
+            jobs.append(_facet_pool.submit(self._aggregate, searcher, clauses, shared))
         for name in query.facets:
             if name in shared:
                 continue
-            own = self._base_clauses(query, without_facet=name)
+            own = self._base_clauses(searcher, query, without_facet=name)
             if near_clause is not None:
                 own.append(near_clause)
-            matches = searcher.search(self._combine(own), 1).count
-            own_counts, estimated = self._aggregate(searcher, own, [name], matches)
-            counts.update(own_counts)
+            jobs.append(_facet_pool.submit(self._aggregate, searcher, own, [name]))
+        return jobs
+
+    @staticmethod
+    def _facet_counts(jobs) -> tuple[dict, bool]:
+        counts, approximate = {}, False
+        for job in jobs:
+            job_counts, estimated = job.result()
+            counts.update(job_counts)
             approximate = approximate or estimated
         return counts, approximate
 
     def _filtered(self, searcher, query: SearchQuery):
         """The query's clauses, with the radius turned into an id set, and the distances."""
-        clauses = self._base_clauses(query)
+        clauses = self._base_clauses(searcher, query)
         distances = {}
         near_clause = None
         if query.near and query.radius_km:
@@ -409,6 +442,7 @@ class SearchIndex:
 
     def _search(self, searcher, query: SearchQuery) -> SearchResult:
         clauses, distances, near_clause = self._filtered(searcher, query)
+        facet_jobs = self._start_facet_counts(searcher, query, clauses, near_clause)
         combined = self._combine(clauses)
         limit = max(1, min(query.limit, MAX_HITS))
         if query.sort == "distance" and query.near:
@@ -430,9 +464,7 @@ class SearchIndex:
             addresses = [address for _key, address in result.hits]
             ids = searcher.fast_field_values("id", addresses) if query.limit else []
             total = result.count
-        facets, approximate = {}, False
-        if query.facets:
-            facets, approximate = self._facet_counts(searcher, query, clauses, near_clause, total)
+        facets, approximate = self._facet_counts(facet_jobs)
         return SearchResult(
             ids=ids,
             total=total,
@@ -483,9 +515,24 @@ class SearchIndex:
         )
 
     def _clusters(self, searcher, query: SearchQuery, zoom: int, max_clusters: int):
-        clauses, _distances, _near = self._filtered(searcher, query)
-        clauses.append(tantivy.Query.exists_query("lat"))
         cell = 1.0 / (2 ** (zoom + 2))
+        x_bounds = y_bounds = {}
+        if query.bbox and query.bbox[0] <= query.bbox[2]:
+            # The box bounds the grid itself (inclusive bounds: the same documents), and only
+            # the latitudes are queried: intersecting two ranges over millions of documents
+            # costs more than the whole aggregation.
+            west, south, east, north = query.bbox
+            (x_min, y_min), (x_max, y_max) = mercator(north, west), mercator(south, east)
+            x_bounds = {"hard_bounds": {"min": x_min, "max": x_max}}
+            y_bounds = {"hard_bounds": {"min": y_min, "max": y_max}}
+            query = replace(query, bbox=None)
+            latitudes = tantivy.Query.range_query(
+                self.schema, "lat", tantivy.FieldType.Float, south, north
+            )
+        else:
+            latitudes = tantivy.Query.exists_query("lat")
+        clauses, _distances, _near = self._filtered(searcher, query)
+        clauses.append(latitudes)
         inner = {
             "lat": {"avg": {"field": "lat"}},
             "lon": {"avg": {"field": "lon"}},
@@ -493,10 +540,15 @@ class SearchIndex:
         }
         aggregation = {
             "x": {
-                "histogram": {"field": "x", "interval": cell, "min_doc_count": 1},
+                "histogram": {"field": "x", "interval": cell, "min_doc_count": 1, **x_bounds},
                 "aggs": {
                     "y": {
-                        "histogram": {"field": "y", "interval": cell, "min_doc_count": 1},
+                        "histogram": {
+                            "field": "y",
+                            "interval": cell,
+                            "min_doc_count": 1,
+                            **y_bounds,
+                        },
                         "aggs": inner,
                     }
                 },
@@ -519,6 +571,7 @@ class SearchIndex:
         return tuple(clusters[:max_clusters])
 
 
+_facet_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="essaim-facets")
 _indexes: dict[Path, SearchIndex] = {}
 _indexes_lock = threading.Lock()
 
