@@ -35,6 +35,7 @@ $(DATA)/secret_key:
 run: install $(DATA)/secret_key
 	export ESSAIM_SECRET_KEY="$$(cat $(DATA)/secret_key)"; \
 	$(BIN)/essaim migrate --no-input -v 0 && \
+	$(BIN)/essaim createcachetable && \
 	$(BIN)/essaim load_demo && \
 	$(BIN)/essaim reindex --if-needed && \
 	$(BIN)/essaim collectstatic --no-input -v 0 && \

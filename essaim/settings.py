@@ -44,9 +44,13 @@ INSTALLED_APPS = [
     "essaim.core",
     "essaim.accounts",
     "essaim.atlas",
+    "essaim.contributions",
     "essaim.search",
     "essaim.exchange",
     "essaim.api",
+    "django_ratelimit",
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "essaim.core.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -99,6 +104,45 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+
+# Shared by every web worker without another service: rate-limit counters live in the database.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "essaim_cache",
+    }
+}
+# The database cache increments without a lock: two simultaneous requests may count once.
+# For rate limits (not quotas) that is acceptable, and it keeps Essaim a single service.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Accounts: email and password only, email verified before anything else (django-allauth).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("ESSAIM_HTTPS") else "http"
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/h/ip"}
+LOGIN_REDIRECT_URL = "home"
+LOGIN_URL = "account_login"
+
+# Email: written to files in the data directory unless an SMTP server is configured.
+if os.environ.get("ESSAIM_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["ESSAIM_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("ESSAIM_SMTP_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("ESSAIM_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("ESSAIM_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("ESSAIM_SMTP_TLS", default=True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("ESSAIM_FROM_EMAIL", "essaim@localhost")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

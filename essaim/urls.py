@@ -1,11 +1,12 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from essaim.api.api import api
 from essaim.atlas import views as atlas
+from essaim.contributions import views as contributions
 from essaim.core import views as core
 from essaim.exchange import views as exchange
 
@@ -25,6 +26,17 @@ urlpatterns += i18n_patterns(
     path("atlas/", atlas.atlas_list, name="atlas-list"),
     path("atlas/map/", atlas.map_page, name="atlas-map"),
     path("atlas/<int:pk>/<slug:slug>/", atlas.organisation_detail, name="organisation"),
+    path("atlas/suggest/", contributions.suggest, name="suggest"),
+    path("atlas/<int:pk>/<slug:slug>/suggest/", contributions.suggest, name="suggest-change"),
+    path("atlas/<int:pk>/<slug:slug>/history/", contributions.history, name="organisation-history"),
+    path("moderation/", contributions.moderation_queue, name="moderation-queue"),
+    path(
+        "moderation/suggestions/<int:pk>/",
+        contributions.review_suggestion,
+        name="review-suggestion",
+    ),
+    path("moderation/changes/<int:pk>/revert/", contributions.revert, name="revert-change"),
+    path("accounts/", include("allauth.urls")),
     path("api/", core.api_docs, name="api-docs"),
     path("admin/", admin.site.urls),
 )

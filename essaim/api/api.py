@@ -6,6 +6,7 @@ from ninja.errors import HttpError, ValidationError
 
 from essaim.atlas.queries import InvalidQuery
 
+from .changes import router as changes_router
 from .organisations import router as organisations_router
 
 api = NinjaAPI(
@@ -18,6 +19,7 @@ api = NinjaAPI(
     urls_namespace="api-1.0.0",
 )
 api.add_router("/", organisations_router)
+api.add_router("/", changes_router)
 
 
 @api.exception_handler(InvalidQuery)

@@ -123,3 +123,20 @@ class ClusterCollection(Schema):
     type: str = "FeatureCollection"
     total: int = Field(description="Organisations in the box: the sum of the counts.")
     features: list[ClusterFeature]
+
+
+class ChangeEntry(Schema):
+    sequence: int = Field(description="Increases with every change; pass the last one as since.")
+    organisation: int = Field(description="The organisation's id.")
+    action: str = Field(
+        description="`upsert`: fetch the organisation again; `delete`: remove it (deleted, "
+        "hidden or archived)."
+    )
+    fields: list[str] = Field(description="The fields that changed.")
+    at: str = Field(description="When, in ISO 8601.")
+
+
+class ChangeFeed(Schema):
+    changes: list[ChangeEntry]
+    next_since: int = Field(description="Pass as since to get the changes after these.")
+    next: str = Field(description="The URL of the changes after these.")

@@ -13,8 +13,10 @@ from django.db import transaction
 from essaim.search.documents import RELATION_FACETS, Vocabulary, documents_for
 from essaim.search.index import get_index
 
+from .facts import differences, facts_of, split_facts
 from .models import (
     Audience,
+    Change,
     Family,
     Identifier,
     LegalForm,
@@ -156,12 +158,32 @@ def _set_identifiers(org: Organisation, identifiers: dict[str, str]) -> None:
             Identifier.objects.filter(organisation=org, scheme=scheme).delete()
 
 
-def _save_with_facts(org: Organisation, relations, identifiers) -> Organisation:
+def _record_change(org_id: int, name: str, kind: str, before: dict, after: dict, **origin):
+    """Keep the change for the history and number it for the change feed."""
+    fields = differences(before, after)
+    if kind == Change.Kind.UPDATED and not fields:
+        return None
+    published = kind != Change.Kind.DELETED and after.get("status") == Status.PUBLISHED
+    return Change.objects.create(
+        organisation_id=org_id,
+        organisation_name=name,
+        kind=kind,
+        fields=fields,
+        published=published,
+        **origin,
+    )
+
+
+def _save_with_facts(org: Organisation, relations, identifiers, origin: dict) -> Organisation:
     with transaction.atomic():
+        creating = org.pk is None
+        before = {} if creating else facts_of(Organisation.objects.get(pk=org.pk))
         org.full_clean()
         org.save()
         _set_relations(org, relations or {})
         _set_identifiers(org, identifiers or {})
+        kind = Change.Kind.CREATED if creating else Change.Kind.UPDATED
+        _record_change(org.pk, org.name, kind, before, facts_of(org), **origin)
         _index_after_commit([org.pk])
     return org
 
@@ -170,8 +192,11 @@ def do_create_organisation(
     fields: dict,
     relations: dict[str, list] | None = None,
     identifiers: dict[str, str] | None = None,
+    **origin,
 ) -> Organisation:
-    return _save_with_facts(Organisation(**fields), relations, identifiers)
+    """Create an organisation. `origin` says who and what brought the change (author,
+    suggestion, reverts), for its history."""
+    return _save_with_facts(Organisation(**fields), relations, identifiers, origin)
 
 
 def do_update_organisation(
@@ -179,36 +204,70 @@ def do_update_organisation(
     fields: dict,
     relations: dict[str, list] | None = None,
     identifiers: dict[str, str] | None = None,
+    **origin,
 ) -> Organisation:
     for name, value in fields.items():
         setattr(org, name, value)
-    return _save_with_facts(org, relations, identifiers)
+    return _save_with_facts(org, relations, identifiers, origin)
+
+
+def do_apply_facts(org: Organisation | None, facts: dict, **origin) -> Organisation:
+    """Create (`org` None) or update an organisation from facts (see facts.py)."""
+    fields, relations, identifiers = split_facts(facts)
+    if org is None:
+        return do_create_organisation(fields, relations, identifiers, **origin)
+    return do_update_organisation(org, fields, relations, identifiers, **origin)
+
+
+def do_revert_change(change: Change, author) -> Organisation:
+    """Put back the values a change replaced; the revert is itself a change."""
+    org = Organisation.objects.get(pk=change.organisation_id)
+    old_values = {name: values[0] for name, values in change.fields.items()}
+    status = old_values.pop("status", None)
+    with transaction.atomic():
+        if old_values:
+            do_apply_facts(org, old_values, author=author, reverts=change)
+        if status:
+            do_set_organisation_status(org, status, author=author, reverts=change)
+    return org
+
+
+def admin_facts_before(org: Organisation) -> dict:
+    """The facts of an organisation the admin is about to save (nothing if it is new)."""
+    return facts_of(Organisation.objects.get(pk=org.pk)) if org.pk else {}
 
 
 def do_save_organisation(org: Organisation) -> Organisation:
-    """Save an organisation's own fields as edited in the admin."""
+    """Save an organisation's own fields as edited in the admin (its relations follow, then
+    `record_admin_save`)."""
     with transaction.atomic():
         org.save()
-        _index_after_commit([org.pk])
     return org
 
 
-def index_after_admin_save(org: Organisation) -> None:
+def record_admin_save(org: Organisation, before: dict, author) -> None:
     """The admin saves an organisation, its relations and identifiers in one transaction
-    (ModelAdmin.changeform_view is atomic); once committed, the index follows."""
+    (ModelAdmin.changeform_view is atomic): record the change, and once committed, the index
+    follows."""
+    kind = Change.Kind.UPDATED if before else Change.Kind.CREATED
+    _record_change(org.pk, org.name, kind, before, facts_of(org), author=author)
     _index_after_commit([org.pk])
 
 
-def do_set_organisation_status(org: Organisation, status: Status) -> Organisation:
+def do_set_organisation_status(org: Organisation, status: Status, **origin) -> Organisation:
     with transaction.atomic():
+        before = facts_of(org)
         org.status = status
         org.save(update_fields=["status", "updated_at"])
+        _record_change(org.pk, org.name, Change.Kind.UPDATED, before, facts_of(org), **origin)
         _index_after_commit([org.pk])
     return org
 
 
-def do_delete_organisation(org: Organisation) -> None:
+def do_delete_organisation(org: Organisation, **origin) -> None:
     pk = org.pk
     with transaction.atomic():
+        before = facts_of(org)
         org.delete()
+        _record_change(pk, before["name"], Change.Kind.DELETED, before, {}, **origin)
         _index_after_commit([pk])

@@ -30,7 +30,7 @@ def _status_action(status: Status, description):
     def action(modeladmin, request, queryset):
         count = 0
         for org in queryset:
-            actions.do_set_organisation_status(org, status)
+            actions.do_set_organisation_status(org, status, author=request.user)
             count += 1
         modeladmin.message_user(
             request,
@@ -122,18 +122,20 @@ class OrganisationAdmin(admin.ModelAdmin):
     )
 
     def save_model(self, request, obj, form, change):
+        # What the entry said before, for its history (the form has already changed `obj`).
+        request.essaim_facts_before = actions.admin_facts_before(obj)
         actions.do_save_organisation(obj)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        actions.index_after_admin_save(form.instance)
+        actions.record_admin_save(form.instance, request.essaim_facts_before, request.user)
 
     def delete_model(self, request, obj):
-        actions.do_delete_organisation(obj)
+        actions.do_delete_organisation(obj, author=request.user)
 
     def delete_queryset(self, request, queryset):
         for org in queryset:
-            actions.do_delete_organisation(org)
+            actions.do_delete_organisation(org, author=request.user)
 
 
 class TaxonomyAdmin(admin.ModelAdmin):

@@ -300,3 +300,56 @@ class Identifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scheme_display()} {self.value}"
+
+
+class Change(models.Model):
+    """One change to an organisation, kept for its public history and numbered for the change
+    feed: the id is the feed's sequence number. The organisation is kept by id and name, so
+    the history of a deleted entry remains."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        DELETED = "deleted", _("Deleted")
+
+    organisation_id = models.IntegerField(_("organisation"), db_index=True)
+    organisation_name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    # {fact: [old value, new value]}; see facts.py.
+    fields = models.JSONField(_("changed fields"), default=dict)
+    # Whether the organisation is published after this change: the feed tells followers to
+    # remove entries that are not.
+    published = models.BooleanField(_("published"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    suggestion = models.ForeignKey(
+        "contributions.Suggestion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("suggestion"),
+    )
+    reverts = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reverted_by",
+        verbose_name=_("reverts"),
+    )
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.organisation_name}"

@@ -1,0 +1,184 @@
+"""The suggestion form: every fact of an organisation, as in the admin, for anyone."""
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.conf.locale import LANG_INFO
+from django.utils.translation import gettext_lazy as _
+
+from essaim.atlas.actions import MANY_TO_MANY
+from essaim.atlas.facts import IDENTIFIER_FIELDS, TERM_FIELDS, facts_of, field_label
+from essaim.atlas.gazetteer import find_locality
+from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
+
+LONG_TEXT = 5000
+ISO_639_1 = {code for code in LANG_INFO if len(code) == 2}
+TEXT_GROUP = [
+    "name",
+    "original_language",
+    *[f"short_description_{code}" for code in CONTENT_LANGUAGES],
+    *[f"description_{code}" for code in CONTENT_LANGUAGES],
+]
+MODEL_FIELDS = [
+    *TEXT_GROUP,
+    "legal_form",
+    "sector",
+    *MANY_TO_MANY,
+    "territory",
+    "website",
+    "email",
+    "phone",
+    "founding_year",
+    "size_band",
+    "address",
+    "postal_code",
+    "locality",
+    "region",
+    "country",
+    "latitude",
+    "longitude",
+]
+
+
+def form_field(model_field, **kwargs):
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # "example.org" means https://example.org
+    return model_field.formfield(**kwargs)
+
+
+class OrganisationForm(forms.ModelForm):
+    """The facts of an organisation. `facts()` gives them in the shape of atlas/facts.py."""
+
+    languages = forms.CharField(
+        label=_("Languages"),
+        required=False,
+        max_length=60,
+        help_text=_("ISO 639-1 codes separated by commas, such as: fr, it."),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = MODEL_FIELDS
+        formfield_callback = form_field
+        widgets = {
+            **dict.fromkeys(MANY_TO_MANY, forms.CheckboxSelectMultiple),
+            **{
+                f"description_{code}": forms.Textarea(attrs={"rows": 5})
+                for code in CONTENT_LANGUAGES
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Terms by their stable codes, in the page as in the suggestion.
+        for name in [*TERM_FIELDS, *MANY_TO_MANY]:
+            self.fields[name].to_field_name = "code"
+        if self.instance.pk:
+            facts = facts_of(self.instance)
+            for name in [*TERM_FIELDS, *MANY_TO_MANY]:
+                self.initial[name] = facts[name]
+        for code in CONTENT_LANGUAGES:
+            description = self.fields[f"description_{code}"]
+            description.max_length = LONG_TEXT
+            description.validators.append(MaxLengthValidator(LONG_TEXT))
+            description.widget.attrs["maxlength"] = LONG_TEXT
+        for name, scheme in IDENTIFIER_FIELDS.items():
+            self.fields[name] = forms.CharField(
+                label=field_label(name), required=False, max_length=60
+            )
+            if self.instance.pk:
+                value = self.instance.identifiers.filter(scheme=scheme).first()
+                self.initial[name] = value.value if value else ""
+        self.fields["latitude"].help_text = _(
+            "Leave the coordinates empty to place the organisation at its locality."
+        )
+        if self.instance.pk:
+            self.initial["languages"] = ", ".join(self.instance.languages or [])
+
+    def fieldsets(self) -> list[tuple[str, list]]:
+        """The fields in groups, each shown as a fieldset with its legend."""
+        groups = [
+            (_("Name and description"), TEXT_GROUP),
+            (_("What it is and does"), ["legal_form", "sector", *MANY_TO_MANY, "languages",
+                                         "territory", "founding_year", "size_band"]),
+            (_("Contact"), ["website", "email", "phone"]),
+            (_("Place"), ["address", "postal_code", "locality", "region", "country",
+                          "latitude", "longitude"]),
+            (_("Identifiers"), list(IDENTIFIER_FIELDS)),
+            (_("About your suggestion"), ["contributor_email", "comment"]),
+        ]  # fmt: skip
+        return [
+            (legend, [self[name] for name in names if name in self.fields])
+            for legend, names in groups
+            if any(name in self.fields for name in names)
+        ]
+
+    def clean_languages(self) -> list[str]:
+        raw = self.cleaned_data["languages"]
+        codes = [code.strip().lower() for code in raw.split(",") if code.strip()]
+        unknown = [code for code in codes if code not in ISO_639_1]
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown language code: %(codes)s."), params={"codes": ", ".join(unknown)}
+            )
+        return list(dict.fromkeys(codes))
+
+    def clean(self):
+        cleaned = super().clean()
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None) and not self.errors.get("latitude"):
+            self.add_error("longitude", _("Give both coordinates, or neither."))
+        elif latitude is None and cleaned.get("locality") and cleaned.get("country"):
+            place = find_locality(cleaned["locality"], str(cleaned["country"]))
+            if place is not None:
+                cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
+                cleaned["region"] = cleaned.get("region") or place.region
+        return cleaned
+
+    def facts(self) -> dict:
+        data = self.cleaned_data
+        facts = {}
+        for name in MODEL_FIELDS:
+            value = data.get(name)
+            if name in TERM_FIELDS:
+                value = value.code if value else ""
+            elif name in MANY_TO_MANY:
+                value = sorted(term.code for term in value)
+            elif name == "country":
+                value = str(value or "")
+            facts[name] = value
+        facts["languages"] = data.get("languages", [])
+        for name in IDENTIFIER_FIELDS:
+            facts[name] = data.get(name, "")
+        return facts
+
+
+class SuggestionForm(OrganisationForm):
+    """The organisation's facts, and who suggests them: visitors leave an email address."""
+
+    contributor_email = forms.EmailField(
+        label=_("Your email address"),
+        required=False,
+        help_text=_("Only to tell you what became of your suggestion; never published."),
+    )
+    comment = forms.CharField(
+        label=_("Comment for the moderators"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # Left empty by people, filled by robots: a hidden field that rejects the submission.
+    nickname = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None and user.is_authenticated:
+            del self.fields["contributor_email"]
+        else:
+            self.fields["contributor_email"].required = True
+
+    def clean_nickname(self):
+        if self.cleaned_data["nickname"]:
+            raise forms.ValidationError(_("This field must stay empty."))
+        return ""

@@ -1,0 +1,201 @@
+"""Pages to suggest organisations and corrections, the moderation queue, and each entry's
+public history with its reverts."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from essaim.atlas import actions as atlas_actions
+from essaim.atlas.facts import display_value, editable_fields, facts_of, field_label
+from essaim.atlas.models import Change, Organisation, Status
+
+from . import actions
+from .forms import SuggestionForm
+from .models import Suggestion
+
+SUGGESTIONS_PER_HOUR = "20/h"
+
+
+def _published(pk: int) -> Organisation:
+    return get_object_or_404(Organisation.objects.exclude(status=Status.HIDDEN), pk=pk)
+
+
+@ratelimit(key="ip", rate=SUGGESTIONS_PER_HOUR, method="POST", block=False)
+def suggest(request, pk: int | None = None, slug: str = ""):
+    """Suggest a new organisation (no `pk`) or a correction to one."""
+    org = _published(pk) if pk else None
+    if request.method == "POST":
+        # A copy: validating a model form writes the typed values into its instance.
+        draft = Organisation.objects.get(pk=org.pk) if org else None
+        form = SuggestionForm(request.POST, instance=draft, user=request.user)
+        if getattr(request, "limited", False):
+            form.add_error(None, _("Too many suggestions from your connection: try in an hour."))
+        elif form.is_valid():
+            facts = form.facts()
+            if org is not None and all(facts_of(org).get(k) == v for k, v in facts.items()):
+                form.add_error(None, _("You have not changed anything."))
+            else:
+                _suggestion, created = actions.do_submit_suggestion(
+                    org,
+                    facts,
+                    author=request.user,
+                    email=form.cleaned_data.get("contributor_email", ""),
+                    comment=form.cleaned_data["comment"],
+                    language=translation.get_language(),
+                )
+                if created:
+                    messages.success(
+                        request, _("Thank you: a moderator will review your suggestion.")
+                    )
+                else:
+                    messages.info(request, _("You had already sent this suggestion."))
+                return redirect(org.get_absolute_url() if org else "atlas-list")
+    else:
+        form = SuggestionForm(instance=org, user=request.user)
+    return render(request, "contributions/suggest.html", {"form": form, "org": org})
+
+
+def _moderator(request):
+    if not request.user.is_authenticated:
+        return None
+    if not request.user.can_moderate:
+        raise PermissionDenied
+    return request.user
+
+
+@login_required
+def moderation_queue(request):
+    _moderator(request)
+    pending = Suggestion.objects.filter(status=Suggestion.Status.PENDING).select_related(
+        "organisation"
+    )
+    page = Paginator(pending, 50).get_page(request.GET.get("page"))
+    return render(request, "contributions/queue.html", {"page": page})
+
+
+def _diff_rows(suggestion: Suggestion) -> list[dict]:
+    current = facts_of(suggestion.organisation) if suggestion.organisation else {}
+    conflicting = actions.conflicts(suggestion)
+    rows = []
+    for name in editable_fields():
+        if name not in suggestion.proposed:
+            continue
+        rows.append(
+            {
+                "name": name,
+                "label": field_label(name),
+                "current": display_value(name, current.get(name)),
+                "proposed": display_value(name, suggestion.proposed[name]),
+                "conflict": name in conflicting,
+                "was": display_value(name, suggestion.base.get(name)),
+            }
+        )
+    return rows
+
+
+@login_required
+def review_suggestion(request, pk: int):
+    moderator = _moderator(request)
+    suggestion = get_object_or_404(Suggestion, pk=pk)
+    error = ""
+    if request.method == "POST" and suggestion.status == Suggestion.Status.PENDING:
+        if request.POST.get("decision") == "reject":
+            reason = request.POST.get("reason", "").strip()[:2000]
+            actions.do_reject_suggestion(suggestion, reason, moderator)
+            messages.success(request, _("Suggestion rejected; the contributor is told why."))
+            return redirect("moderation-queue")
+        fields = request.POST.getlist("fields")
+        if not fields and not suggestion.is_new:
+            error = _("Choose at least one field to publish, or reject the suggestion.")
+        else:
+            try:
+                org = actions.do_accept_suggestion(
+                    suggestion, fields, moderator, overwrite=bool(request.POST.get("overwrite"))
+                )
+            except actions.Conflict:
+                error = _(
+                    "The entry has changed since this suggestion on a field you chose: "
+                    "compare, then confirm that the suggestion should replace it."
+                )
+            except actions.EntryGone:
+                error = _(
+                    "This organisation has been deleted: the suggestion can only be rejected."
+                )
+            else:
+                messages.success(request, _("Published."))
+                return redirect(org.get_absolute_url())
+    return render(
+        request,
+        "contributions/review.html",
+        {"suggestion": suggestion, "rows": _diff_rows(suggestion), "error": error},
+    )
+
+
+def _author_role(change: Change) -> str:
+    author = change.author
+    if change.suggestion_id and change.suggestion and not change.suggestion.author_id:
+        return _("a visitor, through a suggestion")
+    if author is None:
+        return _("the import or the administration")
+    if author.is_superuser:
+        return _("an administrator")
+    if author.is_moderator:
+        return _("a moderator")
+    if change.suggestion_id:
+        return _("a member, through a suggestion")
+    return _("a member")
+
+
+def history(request, pk: int, slug: str = ""):
+    """Every change to an organisation, newest first; authors are named by role only."""
+    org = Organisation.objects.filter(pk=pk).exclude(status=Status.HIDDEN).first()
+    changes = Change.objects.filter(organisation_id=pk).select_related("author", "suggestion")
+    if org is None and not changes.exists():
+        raise Http404
+    page = Paginator(changes, 30).get_page(request.GET.get("page"))
+    entries = [
+        {
+            "change": change,
+            "who": _author_role(change),
+            "fields": [
+                {
+                    "label": field_label(name),
+                    "old": display_value(name, values[0]),
+                    "new": display_value(name, values[1]),
+                }
+                for name, values in change.fields.items()
+                if change.kind == Change.Kind.UPDATED
+            ],
+        }
+        for change in page
+    ]
+    can_revert = request.user.is_authenticated and request.user.can_moderate and org is not None
+    return render(
+        request,
+        "contributions/history.html",
+        {
+            "org": org,
+            "name": org.name if org else changes.first().organisation_name,
+            "page": page,
+            "entries": entries,
+            "can_revert": can_revert,
+        },
+    )
+
+
+@login_required
+@require_POST
+def revert(request, pk: int):
+    moderator = _moderator(request)
+    change = get_object_or_404(Change, pk=pk, kind=Change.Kind.UPDATED)
+    org = get_object_or_404(Organisation, pk=change.organisation_id)
+    atlas_actions.do_revert_change(change, moderator)
+    messages.success(request, _("Change reverted; the revert is in the history."))
+    return redirect("organisation-history", pk=org.pk, slug=org.slug)

@@ -1,0 +1,228 @@
+"""Suggestions, moderation, history with reverts and the change feed, through their pages and
+the API, as visitors, members and moderators use them."""
+
+import pytest
+from django.core import mail
+
+from essaim.accounts.models import User
+from essaim.atlas import actions
+from essaim.atlas.models import Organisation, Status
+
+pytestmark = pytest.mark.django_db
+
+NEW_ORGANISATION = {
+    "name": "Coopérative Zéphyr",
+    "original_language": "fr",
+    "short_description_fr": "Réemploi d'ordinateurs à Lyon.",
+    "description_fr": "<script>alert('x')</script> Ateliers de réparation.",
+    "sector": "reuse-refurbishing",
+    "families": ["insertion-circular"],
+    "legal_form": "scic",
+    "locality": "Lyon",
+    "country": "FR",
+    "languages": "fr, en",
+    "identifier_siret": "12345678900011",
+    "contributor_email": "visitor@example.org",
+}
+
+
+@pytest.fixture
+def moderator(db):
+    return User.objects.create_user(
+        "moderator", "moderator@example.org", "pw-for-tests-only", is_moderator=True
+    )
+
+
+@pytest.fixture
+def member(db):
+    return User.objects.create_user("member", "member@example.org", "pw-for-tests-only")
+
+
+def feed(client, since=0, limit=100):
+    return client.get("/api/v1/changes", {"since": since, "limit": limit}).json()
+
+
+def search(client, q):
+    return [
+        item["name"] for item in client.get("/api/v1/organisations", {"q": q}).json()["results"]
+    ]
+
+
+def review(client, commit, pk, **data):
+    return commit(client.post, f"/en/moderation/suggestions/{pk}/", data, follow=True)
+
+
+def test_visitor_suggestion_is_moderated_then_published(client, demo, moderator, commit):
+    start = feed(client)["next_since"]
+    response = client.post("/en/atlas/suggest/", NEW_ORGANISATION, follow=True)
+    assert "a moderator will review your suggestion" in response.content.decode()
+    assert search(client, "zephyr") == [], "nothing is published before review"
+
+    client.force_login(moderator)
+    queue = client.get("/en/moderation/").content.decode()
+    assert "Coopérative Zéphyr" in queue and "New organisation" in queue
+    pk = client.get("/en/moderation/").context["page"][0].pk
+    page = client.get(f"/en/moderation/suggestions/{pk}/").content.decode()
+    assert "Reuse and refurbishing" in page and "&lt;script&gt;" in page
+    response = review(client, commit, pk, decision="accept")
+    org = Organisation.objects.get(name="Coopérative Zéphyr")
+    assert response.redirect_chain[-1][0] == org.get_absolute_url()
+    assert org.latitude == pytest.approx(45.75, abs=0.1), "placed at its locality"
+    assert org.languages == ["fr", "en"]
+    assert org.identifiers.get().value == "12345678900011"
+
+    assert search(client, "zephyr") == ["Coopérative Zéphyr"]
+    changes = feed(client, since=start)["changes"]
+    assert [(c["organisation"], c["action"]) for c in changes] == [(org.pk, "upsert")]
+    assert mail.outbox[-1].to == ["visitor@example.org"]
+    assert "is published" in mail.outbox[-1].subject
+    history = client.get(f"/en/atlas/{org.pk}/{org.slug}/history/").content.decode()
+    assert "Created" in history and "a visitor, through a suggestion" in history
+    assert "visitor@example.org" not in history, "contributors are never named"
+
+
+def test_correction_is_published_field_by_field(client, demo, moderator, commit):
+    org = Organisation.objects.get(name="Make.org")
+    url = f"/fr/atlas/{org.pk}/{org.slug}/suggest/"
+    form = client.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value not in (None, [])}
+    data.update(
+        phone="+33 1 23 45 67 89",
+        website="https://make.example.org/",
+        contributor_email="someone@example.org",
+        families=form.initial["families"],
+    )
+    data = {key: value for key, value in data.items() if key != "id"}
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    suggestion = org.suggestions.get()
+    assert set(suggestion.proposed) == {"phone", "website"}, "only what differs is proposed"
+
+    client.force_login(moderator)
+    review(client, commit, suggestion.pk, decision="accept", fields=["phone"])
+    org.refresh_from_db()
+    assert org.phone == "+33 1 23 45 67 89"
+    assert org.website != "https://make.example.org/"
+    suggestion.refresh_from_db()
+    assert suggestion.get_status_display() == "Partly accepted"
+
+
+def test_a_conflict_is_shown_not_overwritten(client, demo, moderator, commit):
+    org = Organisation.objects.get(name="Make.org")
+    url = f"/en/atlas/{org.pk}/{org.slug}/suggest/"
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, []) and k != "id"}
+    client.post(url, {**data, "phone": "+33 1 11 11 11 11", "contributor_email": "a@example.org"})
+    # Meanwhile, a moderator changes the same field.
+    commit(actions.do_update_organisation, org, {"phone": "+33 9 99 99 99 99"})
+    suggestion = org.suggestions.get()
+
+    client.force_login(moderator)
+    page = client.get(f"/en/moderation/suggestions/{suggestion.pk}/").content.decode()
+    assert "Changed since the suggestion was made" in page
+    response = review(client, commit, suggestion.pk, decision="accept", fields=["phone"])
+    assert "The entry has changed since this suggestion" in response.content.decode()
+    org.refresh_from_db()
+    assert org.phone == "+33 9 99 99 99 99", "nothing is overwritten silently"
+    review(client, commit, suggestion.pk, decision="accept", fields=["phone"], overwrite="1")
+    org.refresh_from_db()
+    assert org.phone == "+33 1 11 11 11 11"
+
+
+def test_rejection_tells_the_contributor_why(client, demo, moderator, commit):
+    client.post("/it/atlas/suggest/", NEW_ORGANISATION)
+    client.force_login(moderator)
+    pk = client.get("/en/moderation/").context["page"][0].pk
+    review(client, commit, pk, decision="reject", reason="Doublon de Zéphyr Lyon.")
+    assert not Organisation.objects.filter(name="Coopérative Zéphyr").exists()
+    message = mail.outbox[-1]
+    assert "Doublon de Zéphyr Lyon." in message.body
+    assert "non è stato accettato" in message.subject, "told in the language they wrote in"
+
+
+def test_suggestion_errors_keep_what_was_typed(client, demo):
+    data = {**NEW_ORGANISATION, "latitude": "95", "longitude": "", "languages": "fr, xx"}
+    data["description_fr"] = "x" * 6000
+    response = client.post("/en/atlas/suggest/", data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Please correct the" in html
+    assert "Unknown language code: xx." in html
+    assert "Ensure this value is less than or equal to 90." in html
+    assert "Ensure this value has at most 5000 characters" in html
+    assert 'value="Coopérative Zéphyr"' in html
+    assert not response.context["form"].is_valid()
+    assert (
+        client.post("/en/atlas/suggest/", {**NEW_ORGANISATION, "contributor_email": ""})
+        .context["form"]
+        .errors["contributor_email"]
+    )
+
+
+def test_robots_and_repeats_are_kept_out(client, demo):
+    trapped = client.post("/en/atlas/suggest/", {**NEW_ORGANISATION, "nickname": "bot"})
+    assert trapped.status_code == 200 and "This field must stay empty." in trapped.content.decode()
+    client.post("/en/atlas/suggest/", NEW_ORGANISATION)
+    again = client.post("/en/atlas/suggest/", NEW_ORGANISATION, follow=True)
+    assert "You had already sent this suggestion." in again.content.decode()
+    from essaim.contributions.models import Suggestion
+
+    assert Suggestion.objects.count() == 1
+
+
+def test_members_cannot_moderate_or_revert(client, demo, member, commit):
+    client.post("/en/atlas/suggest/", NEW_ORGANISATION)
+    from essaim.contributions.models import Suggestion
+
+    pk = Suggestion.objects.get().pk
+    assert client.get("/en/moderation/").status_code == 302, "visitors are asked to sign in"
+    client.force_login(member)
+    assert client.get("/en/moderation/").status_code == 403
+    assert (
+        client.post(f"/en/moderation/suggestions/{pk}/", {"decision": "accept"}).status_code == 403
+    )
+    org = Organisation.objects.get(name="Make.org")
+    commit(actions.do_update_organisation, org, {"phone": "+33 2 22 22 22 22"})
+    history = client.get(f"/en/atlas/{org.pk}/{org.slug}/history/")
+    assert "Revert this change" not in history.content.decode()
+    change = history.context["entries"][0]["change"]
+    assert client.post(f"/en/moderation/changes/{change.pk}/revert/").status_code == 403
+    org.refresh_from_db()
+    assert org.phone == "+33 2 22 22 22 22"
+
+
+def test_moderator_reverts_a_change_in_one_click(client, demo, moderator, commit):
+    org = Organisation.objects.get(name="Make.org")
+    old_name = org.name
+    commit(actions.do_update_organisation, org, {"name": "Make.org (vandalised)"})
+    client.force_login(moderator)
+    history = client.get(f"/en/atlas/{org.pk}/{org.slug}/history/")
+    assert "Make.org (vandalised)" in history.content.decode()
+    change = history.context["entries"][0]["change"]
+    commit(client.post, f"/en/moderation/changes/{change.pk}/revert/")
+    org.refresh_from_db()
+    assert org.name == old_name
+    assert search(client, "vandalised") == []
+    html = client.get(f"/en/atlas/{org.pk}/{org.slug}/history/").content.decode()
+    assert "a revert" in html and "by a moderator" in html
+
+
+def test_change_feed_pages_and_marks_deletions(client, demo, commit):
+    start = feed(client)["next_since"]
+    org = Organisation.objects.get(name="Make.org")
+    org_id = org.pk
+    other = Organisation.objects.get(name="Envie")
+    commit(actions.do_update_organisation, org, {"phone": "+33 3 33 33 33 33"})
+    commit(actions.do_set_organisation_status, other, Status.HIDDEN)
+    commit(actions.do_delete_organisation, org)
+    first = feed(client, since=start, limit=2)
+    assert [(c["organisation"], c["action"]) for c in first["changes"]] == [
+        (org_id, "upsert"),
+        (other.pk, "delete"),
+    ]
+    assert first["changes"][0]["fields"] == ["phone"]
+    second = client.get(first["next"]).json()
+    assert [(c["organisation"], c["action"]) for c in second["changes"]] == [(org_id, "delete")]
+    assert feed(client, since=second["next_since"])["changes"] == []
+    assert client.get("/api/v1/changes", {"since": -1}).status_code == 400
+    assert client.get("/api/v1/changes", {"limit": 5000}).json()["parameter"] == "limit"
