@@ -140,7 +140,9 @@ if os.environ.get("ESSAIM_SMTP_HOST"):
     EMAIL_HOST_PASSWORD = os.environ.get("ESSAIM_SMTP_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("ESSAIM_SMTP_TLS", default=True)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = os.environ.get(
+        "ESSAIM_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    )
     EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("ESSAIM_FROM_EMAIL", "essaim@localhost")
 
@@ -182,11 +184,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-EMAIL_BACKEND = os.environ.get(
-    "ESSAIM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
-DEFAULT_FROM_EMAIL = os.environ.get("ESSAIM_FROM_EMAIL", "essaim@localhost")
-
 # Essaim's own settings.
 ESSAIM = {
     "SITE_NAME": os.environ.get("ESSAIM_SITE_NAME", "Essaim"),
@@ -201,6 +198,12 @@ ESSAIM = {
     "PUBLIC_URL": os.environ.get("ESSAIM_PUBLIC_URL", "http://127.0.0.1:8000"),
     # Above this many matches, facet counts are estimated from a sixteenth of them.
     "FACET_SAMPLE_ABOVE": int(os.environ.get("ESSAIM_FACET_SAMPLE_ABOVE", "200000")),
+    # Where visitors write about their data and the instance.
+    "CONTACT_EMAIL": os.environ.get(
+        "ESSAIM_CONTACT_EMAIL", os.environ.get("ESSAIM_FROM_EMAIL", "essaim@localhost")
+    ),
+    # This many open reports hide an entry until a moderator decides.
+    "REPORTS_TO_HIDE": int(os.environ.get("ESSAIM_REPORTS_TO_HIDE", "3")),
     # Search and map answers remembered per index commit, per web process (0 turns it off).
     "SEARCH_CACHE_SIZE": int(os.environ.get("ESSAIM_SEARCH_CACHE_SIZE", "256")),
 }

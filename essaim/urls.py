@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from essaim.accounts import views as accounts
 from essaim.api.api import api
 from essaim.atlas import views as atlas
 from essaim.contributions import views as contributions
@@ -29,14 +30,28 @@ urlpatterns += i18n_patterns(
     path("atlas/suggest/", contributions.suggest, name="suggest"),
     path("atlas/<int:pk>/<slug:slug>/suggest/", contributions.suggest, name="suggest-change"),
     path("atlas/<int:pk>/<slug:slug>/history/", contributions.history, name="organisation-history"),
+    path("atlas/<int:pk>/<slug:slug>/report/", contributions.report, name="organisation-report"),
+    path("atlas/<int:pk>/<slug:slug>/represent/", contributions.claim, name="organisation-claim"),
+    path("atlas/<int:pk>/<slug:slug>/edit/", contributions.edit, name="organisation-edit"),
     path("moderation/", contributions.moderation_queue, name="moderation-queue"),
+    path("moderation/reports/<int:pk>/", contributions.decide_reports, name="decide-reports"),
+    path("moderation/claims/<int:pk>/", contributions.decide_claim, name="decide-claim"),
     path(
         "moderation/suggestions/<int:pk>/",
         contributions.review_suggestion,
         name="review-suggestion",
     ),
     path("moderation/changes/<int:pk>/revert/", contributions.revert, name="revert-change"),
+    path("accounts/profile/", accounts.profile, name="account-profile"),
+    path("accounts/profile/data.json", accounts.download_data, name="account-data"),
+    path("accounts/profile/delete/", accounts.delete_account, name="account-delete"),
+    path(
+        "accounts/profile/keys/<int:pk>/revoke/",
+        accounts.revoke_token,
+        name="account-revoke-token",
+    ),
     path("accounts/", include("allauth.urls")),
+    path("privacy/", core.privacy, name="privacy"),
     path("api/", core.api_docs, name="api-docs"),
     path("admin/", admin.site.urls),
 )

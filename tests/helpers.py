@@ -22,6 +22,12 @@ def page_types(language: str) -> list[str]:
         f"/{language}/atlas/?q=coop&country=FR",
         f"/{language}/atlas/?sector=unknown",
         page_of(org, language),
+        page_of(org, language) + "history/",
+        page_of(org, language) + "suggest/",
+        f"/{language}/atlas/suggest/",
         f"/{language}/atlas/map/",
         f"/{language}/api/",
+        f"/{language}/accounts/login/",
+        f"/{language}/accounts/signup/",
+        f"/{language}/accounts/password/reset/",
     ]

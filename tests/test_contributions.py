@@ -226,3 +226,73 @@ def test_change_feed_pages_and_marks_deletions(client, demo, commit):
     assert feed(client, since=second["next_since"])["changes"] == []
     assert client.get("/api/v1/changes", {"since": -1}).status_code == 400
     assert client.get("/api/v1/changes", {"limit": 5000}).json()["parameter"] == "limit"
+
+
+def test_three_reports_hide_an_entry_until_a_moderator_decides(client, demo, moderator, commit):
+    org = Organisation.objects.get(name="Make.org")
+    url = f"/en/atlas/{org.pk}/{org.slug}/report/"
+    for number in range(2):
+        data = {"reason": "gone", "email": f"reporter{number}@example.org"}
+        commit(client.post, url, data)
+    again = commit(
+        client.post, url, {"reason": "gone", "email": "reporter0@example.org"}, follow=True
+    )
+    assert "You have already reported this entry." in again.content.decode()
+    assert "Make.org" in search(client, "make.org"), "two reports do not hide it"
+    commit(client.post, url, {"reason": "wrong", "comment": "Closed in 2025."})
+    assert "Make.org" not in search(client, "make.org")
+    assert client.get(org.get_absolute_url()).status_code == 404
+
+    client.force_login(moderator)
+    queue = client.get("/en/moderation/").content.decode()
+    assert "Closed in 2025." in queue and "It no longer exists" in queue
+    assert client.get(org.get_absolute_url()).status_code == 200, "moderators still see it"
+    commit(client.post, f"/en/moderation/reports/{org.pk}/", {"outcome": "keep"})
+    assert "Make.org" in search(client, "make.org")
+    assert "No entry is reported." in client.get("/en/moderation/").content.decode()
+
+
+def test_a_report_needs_a_reason(client, demo):
+    org = Organisation.objects.get(name="Make.org")
+    response = client.post(f"/en/atlas/{org.pk}/{org.slug}/report/", {"comment": "?"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"] == ["This field is required."]
+
+
+def test_representative_by_email_domain_edits_directly(client, demo, commit):
+    from allauth.account.models import EmailAddress
+
+    org = Organisation.objects.get(name="Make.org")  # website https://make.org
+    user = User.objects.create_user("jeanne", "jeanne@make.org", "pw-for-tests-only")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.force_login(user)
+    base = f"/fr/atlas/{org.pk}/{org.slug}/"
+    response = client.post(base + "represent/", follow=True)
+    assert "Vous représentez désormais Make.org." in response.content.decode()
+    form = client.get(base + "edit/").context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, []) and k != "id"}
+    commit(client.post, base + "edit/", {**data, "phone": "+33 4 44 44 44 44"})
+    org.refresh_from_db()
+    assert org.phone == "+33 4 44 44 44 44", "published without review"
+    history = client.get(base + "history/").content.decode()
+    assert "+33 4 44 44 44 44" in history and "un membre" in history
+    other = Organisation.objects.get(name="Envie")
+    assert client.get(f"/fr/atlas/{other.pk}/{other.slug}/edit/").status_code == 403
+
+
+def test_other_claims_wait_for_a_moderator(client, demo, member, moderator):
+    org = Organisation.objects.get(name="Make.org")
+    client.force_login(member)  # member@example.org: not on make.org
+    base = f"/en/atlas/{org.pk}/{org.slug}/"
+    response = client.post(base + "represent/")
+    assert "a moderator will answer it" in response.content.decode()
+    assert client.get(base + "edit/").status_code == 403
+    client.force_login(moderator)
+    assert (
+        "member@example.org asks to represent Make.org"
+        in client.get("/en/moderation/").content.decode()
+    )
+    claim = org.representations.get()
+    client.post(f"/en/moderation/claims/{claim.pk}/", {"grant": "1"})
+    client.force_login(member)
+    assert client.get(base + "edit/").status_code == 200

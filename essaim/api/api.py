@@ -2,11 +2,13 @@
 
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from essaim.atlas.queries import InvalidQuery
 
 from .changes import router as changes_router
+from .contributions import InvalidFacts
+from .contributions import router as contributions_router
 from .organisations import router as organisations_router
 
 api = NinjaAPI(
@@ -14,12 +16,46 @@ api = NinjaAPI(
     version="1.0.0",
     description=(
         "Open data on the organisations of the digital social and solidarity economy. "
-        "Read-only, no key needed. Errors are JSON objects with `detail` (and `parameter`)."
+        "Reading needs no key; writing (suggestions, and direct edits for representatives "
+        "and moderators) needs an API key from your account page, sent as "
+        "`Authorization: Bearer <key>`. Errors are JSON objects with `detail` (and "
+        "`parameter`)."
     ),
     urls_namespace="api-1.0.0",
 )
 api.add_router("/", organisations_router)
 api.add_router("/", changes_router)
+api.add_router("/", contributions_router)
+
+
+@api.exception_handler(InvalidFacts)
+def invalid_facts(request, error: InvalidFacts):
+    first = next(iter(error.errors), None)
+    return api.create_response(
+        request,
+        {
+            "detail": _("Some fields are not valid: %(fields)s.")
+            % {"fields": ", ".join(error.errors)},
+            "parameter": first,
+            "errors": error.errors,
+        },
+        status=400,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, error: AuthenticationError):
+    return api.create_response(
+        request,
+        {
+            "detail": _(
+                "An API key is needed: create one on your account page and send it as "
+                "Authorization: Bearer <key>."
+            ),
+            "parameter": None,
+        },
+        status=401,
+    )
 
 
 @api.exception_handler(InvalidQuery)

@@ -140,3 +140,31 @@ class ChangeFeed(Schema):
     changes: list[ChangeEntry]
     next_since: int = Field(description="Pass as since to get the changes after these.")
     next: str = Field(description="The URL of the changes after these.")
+
+
+class FormErrors(Schema):
+    detail: str = Field(description="What went wrong, in plain words.")
+    parameter: str | None = Field(None, description="The first field at fault.")
+    errors: dict[str, list[str]] = Field(description="Messages per field (`__all__`: overall).")
+
+
+class SuggestionIn(Schema):
+    organisation: int | None = Field(
+        None, description="The organisation to correct; none to propose a new one."
+    )
+    facts: dict = Field(
+        description="Field values as in an organisation's record (taxonomies by code, "
+        "`country` as ISO code, `languages` as a list, identifiers as `identifier_siret`…); "
+        "for a correction, only the fields to change."
+    )
+    comment: str = Field("", description="For the moderators.", max_length=2000)
+
+
+class SuggestionOut(Schema):
+    id: int
+    status: str
+    created: bool = Field(description="False when the same suggestion was already pending.")
+
+
+class FactsIn(Schema):
+    facts: dict = Field(description="The fields to set, as for a suggestion.")

@@ -1,6 +1,9 @@
 """Every way a contribution changes. Views validate, then call these; accepted facts reach the
 atlas through `atlas.actions`, which keeps the history, the change feed and the index."""
 
+from urllib.parse import urlsplit
+
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -9,9 +12,9 @@ from django.utils import timezone, translation
 
 from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import facts_of
-from essaim.atlas.models import Organisation
+from essaim.atlas.models import Organisation, Status
 
-from .models import Suggestion
+from .models import Report, Representation, Suggestion
 
 
 class Conflict(Exception):
@@ -128,3 +131,104 @@ def notify_contributor(suggestion: Suggestion) -> None:
         subject = render_to_string("contributions/email/decided_subject.txt", context).strip()
         body = render_to_string("contributions/email/decided.txt", context)
     send_mail(subject, body, None, [address])
+
+
+# Reports -------------------------------------------------------------------------------------
+
+
+def do_report(
+    org: Organisation, reason: str, *, comment: str = "", author=None, email: str = ""
+) -> tuple[Report, bool]:
+    """Record a report (once per person and entry while open); at REPORTS_TO_HIDE open reports
+    the entry is hidden until a moderator decides. Returns the report and whether it is new."""
+    member = author if author and author.is_authenticated else None
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().get(pk=org.pk)
+        mine = org.reports.filter(status=Report.Status.OPEN)
+        mine = mine.filter(author=member) if member else mine.filter(author=None, email=email)
+        if (member or email) and (existing := mine.first()):
+            return existing, False
+        report = Report.objects.create(
+            organisation=org,
+            reason=reason,
+            comment=comment,
+            author=member,
+            email="" if member else email,
+        )
+        open_reports = org.reports.filter(status=Report.Status.OPEN).count()
+        if open_reports >= settings.ESSAIM["REPORTS_TO_HIDE"] and org.status == Status.PUBLISHED:
+            atlas_actions.do_set_organisation_status(org, Status.HIDDEN)
+    return report, True
+
+
+def do_decide_reports(org: Organisation, outcome: str, moderator) -> None:
+    """Close the open reports on an entry: `keep` publishes it again (reports dismissed);
+    `archive` or `hide` upholds them."""
+    statuses = {"keep": Status.PUBLISHED, "archive": Status.ARCHIVED, "hide": Status.HIDDEN}
+    with transaction.atomic():
+        if org.status != statuses[outcome]:
+            atlas_actions.do_set_organisation_status(org, statuses[outcome], author=moderator)
+        org.reports.filter(status=Report.Status.OPEN).update(
+            status=Report.Status.DISMISSED if outcome == "keep" else Report.Status.UPHELD,
+            decided_by=moderator,
+            decided_at=timezone.now(),
+        )
+
+
+# Representatives -----------------------------------------------------------------------------
+
+
+def website_domain(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def has_verified_email_on(user, domain: str) -> bool:
+    """Whether the member proved, by verifying it, an address on `domain` (or a subdomain)."""
+    if not domain:
+        return False
+    for address in EmailAddress.objects.filter(user=user, verified=True):
+        email_domain = address.email.rsplit("@", 1)[-1].lower()
+        if email_domain == domain or email_domain.endswith("." + domain):
+            return True
+    return False
+
+
+def do_claim(user, org: Organisation) -> Representation:
+    """A member asks to represent an organisation: granted at once when one of their verified
+    email addresses is on the organisation's website domain, otherwise left to a moderator."""
+    with transaction.atomic():
+        claim, _created = Representation.objects.get_or_create(user=user, organisation=org)
+        if claim.status == Representation.Status.PENDING and has_verified_email_on(
+            user, website_domain(org.website)
+        ):
+            claim.status = Representation.Status.GRANTED
+            claim.by_domain = True
+            claim.decided_at = timezone.now()
+            claim.save()
+    return claim
+
+
+def do_decide_claim(claim: Representation, grant: bool, moderator) -> None:
+    claim.status = Representation.Status.GRANTED if grant else Representation.Status.REFUSED
+    claim.decided_by = moderator
+    claim.decided_at = timezone.now()
+    claim.save()
+
+
+def represents(user, org: Organisation) -> bool:
+    return (
+        user.is_authenticated
+        and Representation.objects.filter(
+            user=user, organisation=org, status=Representation.Status.GRANTED
+        ).exists()
+    )
+
+
+def do_edit_as_representative(user, org: Organisation, facts: dict) -> Organisation:
+    """A representative's edit is published at once, and kept in the history like any other."""
+    if not represents(user, org):
+        raise PermissionError
+    current = facts_of(org)
+    changed = {name: value for name, value in facts.items() if current.get(name) != value}
+    return atlas_actions.do_apply_facts(org, changed, author=user)

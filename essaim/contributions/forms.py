@@ -1,15 +1,17 @@
 """The suggestion form: every fact of an organisation, as in the admin, for anyone."""
 
 from django import forms
+from django.conf.locale import LANG_INFO
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 from essaim.atlas.actions import MANY_TO_MANY
 from essaim.atlas.facts import IDENTIFIER_FIELDS, TERM_FIELDS, facts_of, field_label
 from essaim.atlas.gazetteer import find_locality
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
+
+from .models import Report
 
 LONG_TEXT = 5000
 ISO_639_1 = {code for code in LANG_INFO if len(code) == 2}
@@ -168,7 +170,11 @@ class SuggestionForm(OrganisationForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     # Left empty by people, filled by robots: a hidden field that rejects the submission.
-    nickname = forms.CharField(required=False, label=_("Leave this field empty"))
+    nickname = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,3 +188,27 @@ class SuggestionForm(OrganisationForm):
         if self.cleaned_data["nickname"]:
             raise forms.ValidationError(_("This field must stay empty."))
         return ""
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("What is the problem?"), choices=Report.Reason.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Details for the moderators"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    email = forms.EmailField(
+        label=_("Your email address (optional)"),
+        required=False,
+        help_text=_("Only if a moderator may need to ask you something; never published."),
+    )
+    nickname = SuggestionForm.base_fields["nickname"]
+    clean_nickname = SuggestionForm.clean_nickname
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and user.is_authenticated:
+            del self.fields["email"]

@@ -1,10 +1,12 @@
 """Pages to suggest organisations and corrections, the moderation queue, and each entry's
 public history with its reverts."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -17,8 +19,8 @@ from essaim.atlas.facts import display_value, editable_fields, facts_of, field_l
 from essaim.atlas.models import Change, Organisation, Status
 
 from . import actions
-from .forms import SuggestionForm
-from .models import Suggestion
+from .forms import OrganisationForm, ReportForm, SuggestionForm
+from .models import Report, Representation, Suggestion
 
 SUGGESTIONS_PER_HOUR = "20/h"
 
@@ -77,7 +79,26 @@ def moderation_queue(request):
         "organisation"
     )
     page = Paginator(pending, 50).get_page(request.GET.get("page"))
-    return render(request, "contributions/queue.html", {"page": page})
+    reported = (
+        Organisation.objects.filter(reports__status=Report.Status.OPEN)
+        .annotate(open_reports=Count("reports", filter=Q(reports__status=Report.Status.OPEN)))
+        .order_by("-open_reports", "pk")[:100]
+    )
+    reasons = {}
+    for row in Report.objects.filter(status=Report.Status.OPEN, organisation__in=reported):
+        reasons.setdefault(row.organisation_id, []).append(row)
+    claims = Representation.objects.filter(status=Representation.Status.PENDING).select_related(
+        "user", "organisation"
+    )[:100]
+    return render(
+        request,
+        "contributions/queue.html",
+        {
+            "page": page,
+            "reported": [(org, reasons.get(org.pk, [])) for org in reported],
+            "claims": claims,
+        },
+    )
 
 
 def _diff_rows(suggestion: Suggestion) -> list[dict]:
@@ -199,3 +220,105 @@ def revert(request, pk: int):
     atlas_actions.do_revert_change(change, moderator)
     messages.success(request, _("Change reverted; the revert is in the history."))
     return redirect("organisation-history", pk=org.pk, slug=org.slug)
+
+
+# Reports -------------------------------------------------------------------------------------
+
+REPORTS_PER_HOUR = "10/h"
+
+
+@ratelimit(key="ip", rate=REPORTS_PER_HOUR, method="POST", block=False)
+def report(request, pk: int, slug: str = ""):
+    org = _published(pk)
+    if request.method == "POST":
+        form = ReportForm(request.POST, user=request.user)
+        if getattr(request, "limited", False):
+            form.add_error(None, _("Too many reports from your connection: try in an hour."))
+        elif form.is_valid():
+            _report, created = actions.do_report(
+                org,
+                form.cleaned_data["reason"],
+                comment=form.cleaned_data["comment"],
+                author=request.user,
+                email=form.cleaned_data.get("email", ""),
+            )
+            if created:
+                messages.success(request, _("Thank you: the moderators will look into it."))
+            else:
+                messages.info(request, _("You have already reported this entry."))
+            org.refresh_from_db()
+            if org.status == Status.HIDDEN:
+                return redirect("atlas-list")
+            return redirect(org.get_absolute_url())
+    else:
+        form = ReportForm(user=request.user)
+    return render(
+        request,
+        "contributions/report.html",
+        {"form": form, "org": org, "reports_to_hide": settings.ESSAIM["REPORTS_TO_HIDE"]},
+    )
+
+
+@login_required
+@require_POST
+def decide_reports(request, pk: int):
+    moderator = _moderator(request)
+    org = get_object_or_404(Organisation, pk=pk)
+    outcome = request.POST.get("outcome")
+    if outcome not in ("keep", "archive", "hide"):
+        return redirect("moderation-queue")
+    actions.do_decide_reports(org, outcome, moderator)
+    messages.success(request, _("Reports on %(name)s closed.") % {"name": org.name})
+    return redirect("moderation-queue")
+
+
+# Representatives -----------------------------------------------------------------------------
+
+
+@login_required
+def claim(request, pk: int, slug: str = ""):
+    org = _published(pk)
+    existing = org.representations.filter(user=request.user).first()
+    if request.method == "POST":
+        existing = actions.do_claim(request.user, org)
+        if existing.status == existing.Status.GRANTED:
+            messages.success(request, _("You now represent %(name)s.") % {"name": org.name})
+            return redirect(org.get_absolute_url())
+        messages.info(request, _("Your request is sent; a moderator will answer it."))
+    return render(request, "contributions/claim.html", {"org": org, "claim": existing})
+
+
+@login_required
+@require_POST
+def decide_claim(request, pk: int):
+    moderator = _moderator(request)
+    request_claim = get_object_or_404(Representation, pk=pk)
+    actions.do_decide_claim(request_claim, request.POST.get("grant") == "1", moderator)
+    messages.success(request, _("Answer recorded."))
+    return redirect("moderation-queue")
+
+
+@login_required
+def edit(request, pk: int, slug: str = ""):
+    """A representative (or a moderator) edits the entry directly; it is published at once."""
+    org = get_object_or_404(Organisation, pk=pk)
+    if not (actions.represents(request.user, org) or request.user.can_moderate):
+        raise PermissionDenied
+    if request.method == "POST":
+        draft = Organisation.objects.get(pk=org.pk)
+        form = OrganisationForm(request.POST, instance=draft)
+        if form.is_valid():
+            if actions.represents(request.user, org):
+                actions.do_edit_as_representative(request.user, org, form.facts())
+            else:
+                changed = {
+                    name: value
+                    for name, value in form.facts().items()
+                    if facts_of(org).get(name) != value
+                }
+                atlas_actions.do_apply_facts(org, changed, author=request.user)
+            messages.success(request, _("Saved and published."))
+            return redirect(org.get_absolute_url())
+    else:
+        form = OrganisationForm(instance=org)
+    return render(request, "contributions/edit.html", {"form": form, "org": org})

@@ -1,5 +1,6 @@
-"""Site-wide pages: the API documentation, rendered from the OpenAPI document."""
+"""Site-wide pages: the API documentation (rendered from the OpenAPI document), privacy."""
 
+from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -33,3 +34,7 @@ def api_docs(request):
                 }
             )
     return render(request, "core/api_docs.html", {"endpoints": endpoints})
+
+
+def privacy(request):
+    return render(request, "core/privacy.html", {"contact_email": settings.ESSAIM["CONTACT_EMAIL"]})

@@ -1,0 +1,100 @@
+"""Every way an account changes: consent, API tokens, export and erasure of personal data."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiToken, User
+
+
+def do_set_newsletter_consent(user: User, consent: bool) -> None:
+    if consent and not user.newsletter_consented_at:
+        user.newsletter_consented_at = timezone.now()
+    elif not consent:
+        user.newsletter_consented_at = None
+    user.save(update_fields=["newsletter_consented_at"])
+
+
+def do_create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token and its key, which is not stored and can only be shown now."""
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        user=user, name=name, digest=ApiToken.digest_of(key), prefix=key[7:15]
+    )
+    return token, key
+
+
+def do_revoke_api_token(token: ApiToken) -> None:
+    token.delete()
+
+
+def user_for_api_key(key: str) -> User | None:
+    token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(key)).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user
+
+
+def personal_data(user: User) -> dict:
+    """Everything Essaim keeps about a member, for them to download (GDPR article 20)."""
+    from allauth.account.models import EmailAddress
+
+    from essaim.atlas.models import Change
+
+    return {
+        "account": {
+            "email": user.email,
+            "joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "moderator": user.is_moderator,
+            "newsletter_consented_at": user.newsletter_consented_at.isoformat()
+            if user.newsletter_consented_at
+            else None,
+        },
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user)
+        ],
+        "suggestions": [
+            {
+                "organisation": s.organisation_id,
+                "proposed": s.proposed,
+                "comment": s.comment,
+                "status": s.status,
+                "reason": s.reason,
+                "created_at": s.created_at.isoformat(),
+            }
+            for s in user.suggestions.all()
+        ],
+        "reports": [
+            {
+                "organisation": r.organisation_id,
+                "reason": r.reason,
+                "comment": r.comment,
+                "status": r.status,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in user.reports.all()
+        ],
+        "representations": [
+            {"organisation": r.organisation_id, "status": r.status}
+            for r in user.representations.all()
+        ],
+        "changes": [
+            {"organisation": c.organisation_id, "fields": c.fields, "at": c.created_at.isoformat()}
+            for c in Change.objects.filter(author=user)
+        ],
+        "api_tokens": [
+            {"name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat()}
+            for t in user.api_tokens.all()
+        ],
+    }
+
+
+def do_delete_account(user: User) -> None:
+    """Erase a member. What they contributed stays, anonymised: published changes keep no
+    author, suggestions and reports lose their link and any email address."""
+    with transaction.atomic():
+        user.suggestions.update(author=None, email="")
+        user.reports.update(author=None, email="")
+        user.delete()
