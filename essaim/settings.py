@@ -202,6 +202,10 @@ ESSAIM = {
     "CONTACT_EMAIL": os.environ.get(
         "ESSAIM_CONTACT_EMAIL", os.environ.get("ESSAIM_FROM_EMAIL", "essaim@localhost")
     ),
+    # Collaborative mode: this many approving votes from members, and no objection, publish a
+    # suggestion without a moderator (an objection sends it to the moderators).
+    "COLLABORATIVE": env_bool("ESSAIM_COLLABORATIVE"),
+    "VOTES_TO_PUBLISH": int(os.environ.get("ESSAIM_VOTES_TO_PUBLISH", "3")),
     # This many open reports hide an entry until a moderator decides.
     "REPORTS_TO_HIDE": int(os.environ.get("ESSAIM_REPORTS_TO_HIDE", "3")),
     # Search and map answers remembered per index commit, per web process (0 turns it off).

@@ -33,6 +33,8 @@ urlpatterns += i18n_patterns(
     path("atlas/<int:pk>/<slug:slug>/report/", contributions.report, name="organisation-report"),
     path("atlas/<int:pk>/<slug:slug>/represent/", contributions.claim, name="organisation-claim"),
     path("atlas/<int:pk>/<slug:slug>/edit/", contributions.edit, name="organisation-edit"),
+    path("contributions/", contributions.community_review, name="community-review"),
+    path("contributions/<int:pk>/vote/", contributions.vote, name="vote"),
     path("moderation/", contributions.moderation_queue, name="moderation-queue"),
     path("moderation/reports/<int:pk>/", contributions.decide_reports, name="decide-reports"),
     path("moderation/claims/<int:pk>/", contributions.decide_claim, name="decide-claim"),
@@ -55,3 +57,7 @@ urlpatterns += i18n_patterns(
     path("api/", core.api_docs, name="api-docs"),
     path("admin/", admin.site.urls),
 )
+
+handler400 = core.bad_request
+handler403 = core.forbidden
+handler404 = core.not_found

@@ -151,3 +151,54 @@ def test_pages_have_no_axe_violations(browser, atlas, language):
             found.append(f"{path}: {violation['id']} ({violation['help']}) at {targets}")
     page.context.close()
     assert found == []
+
+
+def test_a_suggestion_travels_from_a_visitor_to_the_atlas(browser, atlas):
+    from essaim.accounts.models import User
+
+    User.objects.create_user(
+        "moderator", "moderator@example.org", "a-long-pass-phrase", is_moderator=True
+    )
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(
+        user=User.objects.get(username="moderator"),
+        email="moderator@example.org",
+        verified=True,
+        primary=True,
+    )
+    # A visitor, JavaScript off, suggests an organisation; an error keeps what they typed.
+    page = open_page(browser, java_script=False)
+    page.goto(f"{atlas}/fr/atlas/suggest/")
+    page.fill("#id_name", "Atelier Vélo Numérique")
+    page.fill("#id_short_description_fr", "Réparation de vélos et d'ordinateurs.")
+    page.select_option("#id_country", "FR")
+    page.fill("#id_locality", "Nantes")
+    with page.expect_navigation():
+        page.click("text=Envoyer la suggestion")
+    assert "Veuillez corriger" in page.content(), "the email address is missing"
+    assert page.input_value("#id_name") == "Atelier Vélo Numérique"
+    page.fill("#id_contributor_email", "visiteuse@example.org")
+    with page.expect_navigation():
+        page.click("text=Envoyer la suggestion")
+    assert "un modérateur va examiner votre suggestion" in page.content()
+    page.context.close()
+
+    # A moderator signs in, reviews and publishes it, with the keyboard.
+    page = open_page(browser)
+    page.goto(f"{atlas}/fr/accounts/login/")
+    page.fill("input[name=login]", "moderator@example.org")
+    page.fill("input[name=password]", "a-long-pass-phrase")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.click("text=Modération")
+    page.click("text=Atelier Vélo Numérique")
+    page.wait_for_load_state()
+    page.focus("button[value=accept]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/fr/atlas/*/atelier-velo-numerique/")
+    assert "Publié." in page.content()
+    page.goto(f"{atlas}/fr/atlas/?q=velo")
+    assert "Atelier Vélo Numérique" in page.locator(".cards h3").all_inner_texts()
+    assert_same_origin(page, atlas)
+    page.context.close()

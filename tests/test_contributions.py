@@ -7,6 +7,7 @@ from django.core import mail
 from essaim.accounts.models import User
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation, Status
+from essaim.contributions.models import Suggestion
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,8 @@ NEW_ORGANISATION = {
     "name": "Coopérative Zéphyr",
     "original_language": "fr",
     "short_description_fr": "Réemploi d'ordinateurs à Lyon.",
-    "description_fr": "<script>alert('x')</script> Ateliers de réparation.",
+    "description_fr": "<script>alert('x')</script> **Ateliers** de [réparation](https://example.org/r)"
+    " ![pixel](https://tracker.example/p.png)",
     "sector": "reuse-refurbishing",
     "families": ["insertion-circular"],
     "legal_form": "scic",
@@ -72,6 +74,13 @@ def test_visitor_suggestion_is_moderated_then_published(client, demo, moderator,
     assert org.identifiers.get().value == "12345678900011"
 
     assert search(client, "zephyr") == ["Coopérative Zéphyr"]
+    page = client.get(org.get_absolute_url()).content.decode()
+    description = page.split('<div class="description">')[1].split("</div>")[0]
+    assert "<strong>Ateliers</strong>" in description, "descriptions are Markdown"
+    assert '<a href="https://example.org/r" rel="nofollow noopener">réparation</a>' in description
+    assert "&lt;script&gt;" in description and "<script" not in description, "HTML is text"
+    assert 'src="https://tracker.example' not in page, "no image fetched from another site"
+    assert "<\\/script>" in page.split("application/ld+json")[1], "JSON-LD cannot close its tag"
     changes = feed(client, since=start)["changes"]
     assert [(c["organisation"], c["action"]) for c in changes] == [(org.pk, "upsert")]
     assert mail.outbox[-1].to == ["visitor@example.org"]
@@ -157,6 +166,16 @@ def test_suggestion_errors_keep_what_was_typed(client, demo):
         .context["form"]
         .errors["contributor_email"]
     )
+
+
+def test_a_huge_text_gets_a_clear_answer(client, demo):
+    data = {**NEW_ORGANISATION, "description_fr": "x" * 5_000_000}
+    response = client.post("/en/atlas/suggest/", data)
+    assert response.status_code == 400
+    assert "too large" in response.content.decode()
+    from essaim.contributions.models import Suggestion
+
+    assert not Suggestion.objects.exists()
 
 
 def test_robots_and_repeats_are_kept_out(client, demo):
@@ -296,3 +315,51 @@ def test_other_claims_wait_for_a_moderator(client, demo, member, moderator):
     client.post(f"/en/moderation/claims/{claim.pk}/", {"grant": "1"})
     client.force_login(member)
     assert client.get(base + "edit/").status_code == 200
+
+
+@pytest.fixture
+def collaborative(settings):
+    settings.ESSAIM = {**settings.ESSAIM, "COLLABORATIVE": True, "VOTES_TO_PUBLISH": 3}
+
+
+def test_collaborative_mode_publishes_on_approvals(client, demo, collaborative, commit):
+    client.post("/en/atlas/suggest/", NEW_ORGANISATION)
+    pk = Suggestion.objects.get().pk
+    voters = [User.objects.create_user(f"v{n}", f"v{n}@example.org", "pw") for n in range(3)]
+    for number, voter in enumerate(voters):
+        client.force_login(voter)
+        page = client.get("/en/contributions/").content.decode()
+        assert "Coopérative Zéphyr" in page
+        response = commit(
+            client.post, f"/en/contributions/{pk}/vote/", {"approve": "1"}, follow=True
+        )
+        published = "Your vote published the suggestion." in response.content.decode()
+        assert published == (number == 2), "the third approval publishes"
+    assert search(client, "zephyr") == ["Coopérative Zéphyr"]
+
+
+def test_an_objection_sends_a_suggestion_to_the_moderators(
+    client, demo, collaborative, member, moderator, commit
+):
+    client.post("/en/atlas/suggest/", NEW_ORGANISATION)
+    pk = Suggestion.objects.get().pk
+    client.force_login(member)
+    client.post(f"/en/contributions/{pk}/vote/", {"approve": "0"})
+    for n in range(3):
+        client.force_login(User.objects.create_user(f"v{n}", f"v{n}@example.org", "pw"))
+        assert "Coopérative Zéphyr" not in client.get("/en/contributions/").content.decode()
+    assert search(client, "zephyr") == []
+    client.force_login(moderator)
+    assert "objection from a member" in client.get("/en/moderation/").content.decode()
+
+
+def test_members_do_not_vote_on_their_own_suggestions(client, demo, collaborative, member):
+    client.force_login(member)
+    client.post("/en/atlas/suggest/", NEW_ORGANISATION)
+    pk = Suggestion.objects.get().pk
+    assert client.post(f"/en/contributions/{pk}/vote/", {"approve": "1"}).status_code == 403
+
+
+def test_votes_are_off_unless_the_administrator_turns_them_on(client, demo, member):
+    client.force_login(member)
+    assert client.get("/en/contributions/").status_code == 404

@@ -14,7 +14,7 @@ from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import facts_of
 from essaim.atlas.models import Organisation, Status
 
-from .models import Report, Representation, Suggestion
+from .models import Report, Representation, Suggestion, Vote
 
 
 class Conflict(Exception):
@@ -101,6 +101,29 @@ def do_accept_suggestion(
         suggestion.status = Suggestion.Status.ACCEPTED if complete else Suggestion.Status.PARTIAL
         _decide(suggestion, moderator)
     return org
+
+
+def do_vote(suggestion: Suggestion, user, approve: bool) -> Organisation | None:
+    """A member's vote in the collaborative mode. Enough approvals and no objection publish the
+    suggestion (unless the entry changed since, which a moderator must see); returns the
+    organisation when it is published."""
+    if suggestion.author_id == user.pk or suggestion.status != Suggestion.Status.PENDING:
+        raise PermissionError
+    with transaction.atomic():
+        Vote.objects.update_or_create(
+            suggestion=suggestion, user=user, defaults={"approve": approve}
+        )
+        votes = suggestion.votes.all()
+        approvals = sum(1 for vote in votes if vote.approve)
+        objections = len(votes) - approvals
+        if (
+            objections == 0
+            and approvals >= settings.ESSAIM["VOTES_TO_PUBLISH"]
+            and not conflicts(suggestion)
+            and (suggestion.is_new or suggestion.organisation is not None)
+        ):
+            return do_accept_suggestion(suggestion, list(suggestion.proposed), moderator=None)
+    return None
 
 
 def do_reject_suggestion(suggestion: Suggestion, reason: str, moderator) -> None:

@@ -180,3 +180,29 @@ class Representation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.organisation}"
+
+
+class Vote(models.Model):
+    """In the collaborative mode, a member's approval of, or objection to, a suggestion."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.CASCADE, related_name="votes", verbose_name=_("suggestion")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="votes",
+        verbose_name=_("member"),
+    )
+    approve = models.BooleanField(_("approves"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.UniqueConstraint(fields=["suggestion", "user"], name="one_vote_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {'+' if self.approve else '-'} {self.suggestion}"

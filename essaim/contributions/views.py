@@ -75,8 +75,11 @@ def _moderator(request):
 @login_required
 def moderation_queue(request):
     _moderator(request)
-    pending = Suggestion.objects.filter(status=Suggestion.Status.PENDING).select_related(
-        "organisation"
+    pending = (
+        Suggestion.objects.filter(status=Suggestion.Status.PENDING)
+        .select_related("organisation")
+        .annotate(objected=Count("votes", filter=Q(votes__approve=False)))
+        .order_by("created_at", "id")
     )
     page = Paginator(pending, 50).get_page(request.GET.get("page"))
     reported = (
@@ -322,3 +325,56 @@ def edit(request, pk: int, slug: str = ""):
     else:
         form = OrganisationForm(instance=org)
     return render(request, "contributions/edit.html", {"form": form, "org": org})
+
+
+# Collaborative mode --------------------------------------------------------------------------
+
+
+def _collaborative() -> None:
+    if not settings.ESSAIM["COLLABORATIVE"]:
+        raise Http404
+
+
+@login_required
+def community_review(request):
+    """Members review each other's suggestions: enough approvals publish one."""
+    _collaborative()
+    pending = (
+        Suggestion.objects.filter(status=Suggestion.Status.PENDING)
+        .exclude(author=request.user)
+        .exclude(votes__approve=False)
+        .select_related("organisation")
+        .prefetch_related("votes")[:30]
+    )
+    items = [
+        {
+            "suggestion": suggestion,
+            "rows": _diff_rows(suggestion),
+            "approvals": sum(1 for vote in suggestion.votes.all() if vote.approve),
+            "mine": next(
+                (v.approve for v in suggestion.votes.all() if v.user_id == request.user.pk), None
+            ),
+        }
+        for suggestion in pending
+    ]
+    return render(
+        request,
+        "contributions/community.html",
+        {"items": items, "needed": settings.ESSAIM["VOTES_TO_PUBLISH"]},
+    )
+
+
+@login_required
+@require_POST
+def vote(request, pk: int):
+    _collaborative()
+    suggestion = get_object_or_404(Suggestion, pk=pk, status=Suggestion.Status.PENDING)
+    try:
+        org = actions.do_vote(suggestion, request.user, request.POST.get("approve") == "1")
+    except PermissionError as refused:
+        raise PermissionDenied from refused
+    if org is not None:
+        messages.success(request, _("Your vote published the suggestion."))
+    else:
+        messages.success(request, _("Your vote is recorded."))
+    return redirect("community-review")

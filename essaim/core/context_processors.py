@@ -8,4 +8,5 @@ def site(request):
         "site_name": settings.ESSAIM["SITE_NAME"],
         "data_licence": settings.ESSAIM["DATA_LICENCE"],
         "data_licence_url": settings.ESSAIM["DATA_LICENCE_URL"],
+        "collaborative": settings.ESSAIM["COLLABORATIVE"],
     }

@@ -38,3 +38,15 @@ def api_docs(request):
 
 def privacy(request):
     return render(request, "core/privacy.html", {"contact_email": settings.ESSAIM["CONTACT_EMAIL"]})
+
+
+def error_page(status: int, template: str):
+    def view(request, exception=None):
+        return render(request, template, status=status)
+
+    return view
+
+
+bad_request = error_page(400, "400.html")
+forbidden = error_page(403, "403.html")
+not_found = error_page(404, "404.html")

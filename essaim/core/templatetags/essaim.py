@@ -1,9 +1,12 @@
-"""Template helpers: language switching that keeps the search, and URL building."""
+"""Template helpers: language switching that keeps the search, URL building, Markdown."""
 
 from urllib.parse import urlencode
 
+import nh3
 from django import template
 from django.urls import translate_url
+from django.utils.safestring import mark_safe
+from markdown_it import MarkdownIt
 
 register = template.Library()
 
@@ -34,3 +37,26 @@ def toggle_filter(params: dict, name: str, code: str) -> str:
 @register.simple_tag
 def with_page(query_string: str, number: int) -> str:
     return f"{query_string}&page={number}" if query_string else f"page={number}"
+
+
+# What members write is Markdown, never HTML: raw HTML is shown as text, images (which would be
+# fetched from other sites) and headings (which would break the page's outline) are not
+# rendered, and the result goes through a sanitiser all the same.
+_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True}).disable(
+    ["image", "heading", "lheading"]
+)
+MARKDOWN_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "blockquote", "code", "pre"}
+
+
+@register.filter
+def markdown(text: str) -> str:
+    html = _markdown.render(text or "")
+    return mark_safe(  # noqa: S308 (sanitised just above)
+        nh3.clean(
+            html,
+            tags=MARKDOWN_TAGS,
+            attributes={"a": {"href"}},
+            url_schemes={"http", "https", "mailto"},
+            link_rel="nofollow noopener",
+        )
+    )
