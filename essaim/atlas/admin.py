@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import actions
+from .facts import PLACE_FIELDS
 from .models import (
     Audience,
     Family,
@@ -93,17 +94,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         ),
         (
             _("Place"),
-            {
-                "fields": (
-                    "address",
-                    "postal_code",
-                    "locality",
-                    "region",
-                    "country",
-                    "latitude",
-                    "longitude",
-                )
-            },
+            {"fields": PLACE_FIELDS},
         ),
         (_("Contact"), {"fields": ("website", "email", "phone")}),
         (

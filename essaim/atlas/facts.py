@@ -12,9 +12,9 @@ from .models import CONTENT_LANGUAGES, Identifier, LegalForm, Organisation, Sect
 
 TEXT_FIELDS = [
     "name",
+    "original_language",
     *[f"short_description_{code}" for code in CONTENT_LANGUAGES],
     *[f"description_{code}" for code in CONTENT_LANGUAGES],
-    "original_language",
 ]
 TERM_FIELDS = {"legal_form": LegalForm, "sector": Sector}
 PLACE_FIELDS = ["address", "postal_code", "locality", "region", "country", "latitude", "longitude"]

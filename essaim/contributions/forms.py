@@ -7,7 +7,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from essaim.atlas.actions import MANY_TO_MANY
-from essaim.atlas.facts import IDENTIFIER_FIELDS, TERM_FIELDS, facts_of, field_label
+from essaim.atlas.facts import (
+    IDENTIFIER_FIELDS,
+    OTHER_FIELDS,
+    PLACE_FIELDS,
+    TERM_FIELDS,
+    TEXT_FIELDS,
+    facts_of,
+    field_label,
+)
 from essaim.atlas.gazetteer import find_locality
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 
@@ -15,31 +23,7 @@ from .models import Report
 
 LONG_TEXT = 5000
 ISO_639_1 = {code for code in LANG_INFO if len(code) == 2}
-TEXT_GROUP = [
-    "name",
-    "original_language",
-    *[f"short_description_{code}" for code in CONTENT_LANGUAGES],
-    *[f"description_{code}" for code in CONTENT_LANGUAGES],
-]
-MODEL_FIELDS = [
-    *TEXT_GROUP,
-    "legal_form",
-    "sector",
-    *MANY_TO_MANY,
-    "territory",
-    "website",
-    "email",
-    "phone",
-    "founding_year",
-    "size_band",
-    "address",
-    "postal_code",
-    "locality",
-    "region",
-    "country",
-    "latitude",
-    "longitude",
-]
+MODEL_FIELDS = [*TEXT_FIELDS, *TERM_FIELDS, *MANY_TO_MANY, *OTHER_FIELDS, *PLACE_FIELDS]
 
 
 def form_field(model_field, **kwargs):
@@ -100,12 +84,11 @@ class OrganisationForm(forms.ModelForm):
     def fieldsets(self) -> list[tuple[str, list]]:
         """The fields in groups, each shown as a fieldset with its legend."""
         groups = [
-            (_("Name and description"), TEXT_GROUP),
+            (_("Name and description"), TEXT_FIELDS),
             (_("What it is and does"), ["legal_form", "sector", *MANY_TO_MANY, "languages",
                                          "territory", "founding_year", "size_band"]),
             (_("Contact"), ["website", "email", "phone"]),
-            (_("Place"), ["address", "postal_code", "locality", "region", "country",
-                          "latitude", "longitude"]),
+            (_("Place"), PLACE_FIELDS),
             (_("Identifiers"), list(IDENTIFIER_FIELDS)),
             (_("About your suggestion"), ["contributor_email", "comment"]),
         ]  # fmt: skip

@@ -7,7 +7,26 @@ from django.utils.translation import gettext_lazy as _
 from essaim.atlas.models import Organisation
 
 
-class Suggestion(models.Model):
+class Decided(models.Model):
+    """What a moderator (or, for suggestions, the members' votes) decides on: when it came,
+    who decided and when."""
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Suggestion(Decided):
     """A proposed new organisation, or a correction to one, waiting for a moderator.
 
     `proposed` holds only the facts that differ from the entry (see atlas/facts.py), and `base`
@@ -47,16 +66,6 @@ class Suggestion(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     reason = models.TextField(_("reason"), max_length=2000, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -77,7 +86,7 @@ class Suggestion(models.Model):
         return self.author.email if self.author else self.email
 
 
-class Report(models.Model):
+class Report(Decided):
     """Someone says an entry is wrong. Enough open reports hide it until a moderator decides."""
 
     class Reason(models.TextChoices):
@@ -111,16 +120,6 @@ class Report(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -131,7 +130,7 @@ class Report(models.Model):
         return f"{self.organisation} ({self.get_reason_display()})"
 
 
-class Representation(models.Model):
+class Representation(Decided):
     """A member who represents an organisation and keeps its entry up to date directly."""
 
     class Status(models.TextChoices):
@@ -157,16 +156,6 @@ class Representation(models.Model):
     # Why it was granted: the member's verified email on the organisation's website domain,
     # or a moderator's decision.
     by_domain = models.BooleanField(_("granted by email domain"), default=False)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
