@@ -37,7 +37,9 @@ def do_submit_suggestion(
     """Record a suggestion: for `org`, only the facts that differ from it. Returns the
     suggestion and whether it is new: the same pending suggestion sent twice is kept once."""
     if org is None:
-        proposed, base = facts, {}
+        # A new organisation's empty fields say nothing: the model's defaults stand.
+        proposed = {name: value for name, value in facts.items() if value not in (None, "", [])}
+        base = {}
     else:
         current = facts_of(org)
         proposed = {name: value for name, value in facts.items() if current.get(name) != value}

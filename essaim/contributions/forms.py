@@ -35,6 +35,8 @@ def form_field(model_field, **kwargs):
 class OrganisationForm(forms.ModelForm):
     """The facts of an organisation. `facts()` gives them in the shape of atlas/facts.py."""
 
+    required_css_class = "required"
+
     languages = forms.CharField(
         label=_("Languages"),
         required=False,

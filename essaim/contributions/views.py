@@ -111,6 +111,8 @@ def _diff_rows(suggestion: Suggestion) -> list[dict]:
     for name in editable_fields():
         if name not in suggestion.proposed:
             continue
+        if suggestion.is_new and suggestion.proposed[name] in (None, "", []):
+            continue  # a new organisation's empty fields say nothing
         rows.append(
             {
                 "name": name,
