@@ -7,9 +7,11 @@ import json
 from dataclasses import replace
 from urllib.parse import urlencode
 
+from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.renderers import JSONRenderer
 from ninja.responses import Status as HttpStatus
 
 from essaim.atlas.actions import TAXONOMY_MODELS
@@ -22,6 +24,7 @@ from essaim.search.index import get_index
 from . import schemas
 
 router = Router(tags=["organisations"])
+JSON = JSONRenderer()
 MAX_PAGE_SIZE = 500
 API_SORTS = ("id", "relevance", "name", "updated", "distance")
 
@@ -118,12 +121,14 @@ def list_organisations(
         request,
         "organisations",
         lambda: _organisation_page(request, lang, page_size, cursor, facets),
+        schemas.OrganisationPage,
     )
 
 
-def remembered_answer(request, name: str, compute):
-    """The answer for this request, computed once per state of the search index: every change
-    to a published organisation commits the index (see `actions`), so it is never stale."""
+def remembered_answer(request, name: str, compute, schema, exclude_none: bool = False):
+    """The answer for this request, validated against its schema and rendered once per state
+    of the search index: every change to a published organisation commits the index (see
+    `actions`), so it is never stale, and a remembered answer costs no validation either."""
     key = (
         "api",
         name,
@@ -132,7 +137,13 @@ def remembered_answer(request, name: str, compute):
         translation.get_language(),
         tuple(sorted((key, tuple(values)) for key, values in request.GET.lists())),
     )
-    return get_index().remembered(key, lambda _searcher: compute())
+
+    def render(_searcher) -> bytes:
+        data = schema.model_validate(compute()).model_dump(exclude_none=exclude_none)
+        return JSON.render(request, data, response_status=200)
+
+    content = get_index().remembered(key, render)
+    return HttpResponse(content, content_type=f"{JSON.media_type}; charset={JSON.charset}")
 
 
 def _organisation_page(request, lang, page_size, cursor, facets):
@@ -273,7 +284,13 @@ def map_clusters(
     """Organisations in `bbox` (required) grouped on a grid for `zoom` (0–20), with the same
     filters as the search: at most 500 features, never every point. A cluster of one gives the
     organisation's page, in `lang` when given."""
-    return remembered_answer(request, "clusters", lambda: _clusters(request, zoom, lang))
+    return remembered_answer(
+        request,
+        "clusters",
+        lambda: _clusters(request, zoom, lang),
+        schemas.ClusterCollection,
+        exclude_none=True,
+    )
 
 
 def _clusters(request, zoom: int, lang: str | None):
