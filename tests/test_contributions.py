@@ -363,3 +363,16 @@ def test_members_do_not_vote_on_their_own_suggestions(client, demo, collaborativ
 def test_votes_are_off_unless_the_administrator_turns_them_on(client, demo, member):
     client.force_login(member)
     assert client.get("/en/contributions/").status_code == 404
+
+
+def test_public_forms_are_rate_limited(client, demo):
+    org = Organisation.objects.get(name="Make.org")
+    for _ in range(20):
+        client.post("/en/atlas/suggest/", {"name": ""})
+    limited = client.post("/en/atlas/suggest/", NEW_ORGANISATION)
+    assert "Too many suggestions from your connection" in limited.content.decode()
+    assert not Suggestion.objects.exists()
+    for _ in range(10):
+        client.post(f"/en/atlas/{org.pk}/{org.slug}/report/", {})
+    report = client.post(f"/en/atlas/{org.pk}/{org.slug}/report/", {"reason": "gone"})
+    assert "Too many reports from your connection" in report.content.decode()
