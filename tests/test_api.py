@@ -295,3 +295,12 @@ def test_facet_counts_are_estimated_over_very_many_matches(client, generated, se
     assert 400 / 3 < sum(counts) < 400 * 3
     html = client.get("/en/atlas/").content.decode()
     assert "Counts marked ≈ are estimates." in html
+
+
+def test_places_complete_a_locality_name(client):
+    _status, places = get(client, "/api/v1/places", q="saint-e", country="fr")
+    assert places[0]["name"] == "Saint-Étienne"
+    assert places[0]["region"] == "Auvergne-Rhône-Alpes"
+    assert len(places) <= 10
+    assert get(client, "/api/v1/places", q="s", country="FR")[1] == []
+    assert get(client, "/api/v1/places", q="saint", country="")[1] == []

@@ -202,3 +202,25 @@ def test_a_suggestion_travels_from_a_visitor_to_the_atlas(browser, atlas):
     assert "Atelier Vélo Numérique" in page.locator(".cards h3").all_inner_texts()
     assert_same_origin(page, atlas)
     page.context.close()
+
+
+def test_the_place_is_picked_from_the_gazetteer_or_the_map(browser, atlas):
+    from playwright.sync_api import expect
+
+    page = open_page(browser)
+    page.goto(f"{atlas}/en/atlas/suggest/")
+    page.select_option("#id_country", "FR")
+    page.fill("#id_locality", "Nan")
+    page.wait_for_selector("#locality-options option", state="attached")
+    names = page.eval_on_selector_all(
+        "#locality-options option", "options => options.map(o => o.value)"
+    )
+    assert names[0] == "Nantes"
+    page.fill("#id_locality", "Nantes")
+    expect(page.locator("#id_latitude")).to_have_value("47.21725")
+    assert page.input_value("#id_region") == "Pays de la Loire"
+    page.click("#place-map", position={"x": 300, "y": 60})
+    assert page.input_value("#id_latitude") != "47.21725", "a click on the map moves the place"
+    assert "Coordinates set:" in page.inner_text("#place-status")
+    assert_same_origin(page, atlas)
+    page.context.close()

@@ -376,3 +376,21 @@ def test_public_forms_are_rate_limited(client, demo):
         client.post(f"/en/atlas/{org.pk}/{org.slug}/report/", {})
     report = client.post(f"/en/atlas/{org.pk}/{org.slug}/report/", {"reason": "gone"})
     assert "Too many reports from your connection" in report.content.decode()
+
+
+def test_a_correction_to_a_deleted_entry_can_only_be_rejected(client, demo, moderator, commit):
+    org = Organisation.objects.get(name="Make.org")
+    url = f"/en/atlas/{org.pk}/{org.slug}/suggest/"
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, []) and k != "id"}
+    client.post(url, {**data, "phone": "+33 6 66 66 66 66", "contributor_email": "a@example.org"})
+    suggestion = Suggestion.objects.get()
+    commit(actions.do_delete_organisation, org)
+    client.force_login(moderator)
+    assert "Correction to a deleted entry" in client.get("/en/moderation/").content.decode()
+    response = review(client, commit, suggestion.pk, decision="accept", fields=["phone"])
+    assert "This organisation has been deleted" in response.content.decode()
+    assert not Organisation.objects.filter(name="Make.org").exists()
+    review(client, commit, suggestion.pk, decision="reject", reason="Deleted.")
+    suggestion.refresh_from_db()
+    assert suggestion.status == "rejected"

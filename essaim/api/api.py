@@ -10,6 +10,7 @@ from .changes import router as changes_router
 from .contributions import InvalidFacts
 from .contributions import router as contributions_router
 from .organisations import router as organisations_router
+from .places import router as places_router
 
 api = NinjaAPI(
     title="Essaim API",
@@ -26,6 +27,7 @@ api = NinjaAPI(
 api.add_router("/", organisations_router)
 api.add_router("/", changes_router)
 api.add_router("/", contributions_router)
+api.add_router("/", places_router)
 
 
 @api.exception_handler(InvalidFacts)

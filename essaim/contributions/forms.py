@@ -83,20 +83,21 @@ class OrganisationForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["languages"] = ", ".join(self.instance.languages or [])
 
-    def fieldsets(self) -> list[tuple[str, list]]:
-        """The fields in groups, each shown as a fieldset with its legend."""
+    def fieldsets(self) -> list[tuple[str, str, list]]:
+        """The fields in groups, each shown as a fieldset: (key, legend, fields)."""
         groups = [
-            (_("Name and description"), TEXT_FIELDS),
-            (_("What it is and does"), ["legal_form", "sector", *MANY_TO_MANY, "languages",
-                                         "territory", "founding_year", "size_band"]),
-            (_("Contact"), ["website", "email", "phone"]),
-            (_("Place"), PLACE_FIELDS),
-            (_("Identifiers"), list(IDENTIFIER_FIELDS)),
-            (_("About your suggestion"), ["contributor_email", "comment"]),
+            ("text", _("Name and description"), TEXT_FIELDS),
+            ("facts", _("What it is and does"), ["legal_form", "sector", *MANY_TO_MANY,
+                                                 "languages", "territory",
+                                                 "founding_year", "size_band"]),
+            ("contact", _("Contact"), ["website", "email", "phone"]),
+            ("place", _("Place"), PLACE_FIELDS),
+            ("identifiers", _("Identifiers"), list(IDENTIFIER_FIELDS)),
+            ("about", _("About your suggestion"), ["contributor_email", "comment"]),
         ]  # fmt: skip
         return [
-            (legend, [self[name] for name in names if name in self.fields])
-            for legend, names in groups
+            (key, legend, [self[name] for name in names if name in self.fields])
+            for key, legend, names in groups
             if any(name in self.fields for name in names)
         ]
 

@@ -9,4 +9,6 @@ def site(request):
         "data_licence": settings.ESSAIM["DATA_LICENCE"],
         "data_licence_url": settings.ESSAIM["DATA_LICENCE_URL"],
         "collaborative": settings.ESSAIM["COLLABORATIVE"],
+        "tile_url": settings.ESSAIM["TILE_URL"],
+        "tile_attribution": settings.ESSAIM["TILE_ATTRIBUTION"],
     }

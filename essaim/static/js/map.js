@@ -104,7 +104,67 @@
     L.marker(point, { icon: dotIcon(element.dataset.color), keyboard: false, interactive: false }).addTo(map);
   }
 
+  /* The place of an organisation in the suggestion and edit forms: click the map to set the
+     coordinates; type a locality to choose among the gazetteer's. Without JavaScript the form
+     still works: the server places a known locality itself. */
+  function placePicker(element) {
+    var field = function (name) { return document.getElementById("id_" + name); };
+    var latitude = field("latitude"), longitude = field("longitude");
+    var locality = field("locality"), country = field("country"), region = field("region");
+    var status = document.getElementById("place-status");
+    element.closest(".place-picker").hidden = false;
+    var map = makeMap(element, { zoomControl: true, scrollWheelZoom: false });
+    var marker = null;
+    function show(lat, lon, zoom) {
+      if (marker) { marker.setLatLng([lat, lon]); } else {
+        marker = L.marker([lat, lon], { icon: dotIcon("#7a4b00"), keyboard: false, interactive: false }).addTo(map);
+      }
+      if (zoom) { map.setView([lat, lon], zoom); }
+    }
+    function set(lat, lon, zoom) {
+      latitude.value = lat.toFixed(5);
+      longitude.value = lon.toFixed(5);
+      show(lat, lon, zoom);
+      status.textContent = element.dataset.done + " " + latitude.value + ", " + longitude.value;
+    }
+    if (latitude.value && longitude.value) {
+      show(Number(latitude.value), Number(longitude.value), 10);
+    } else {
+      map.setView([48, 6], 4);
+    }
+    map.on("click", function (event) { set(event.latlng.lat, L.Util.wrapNum(event.latlng.lng, [-180, 180], true), null); });
+
+    var options = document.getElementById("locality-options"), found = {}, timer = null;
+    locality.setAttribute("list", "locality-options");
+    locality.setAttribute("autocomplete", "off");
+    locality.addEventListener("input", function () {
+      var place = found[locality.value];
+      if (place) {
+        set(place.latitude, place.longitude, 11);
+        if (region && !region.value) { region.value = place.region; }
+        return;
+      }
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (locality.value.length < 2 || !country.value) { return; }
+        var url = element.dataset.places + "?" + new URLSearchParams({ q: locality.value, country: country.value });
+        fetch(url).then(function (response) { return response.json(); }).then(function (places) {
+          found = {};
+          options.replaceChildren.apply(options, places.map(function (item) {
+            found[item.name] = item;
+            var option = document.createElement("option");
+            option.value = item.name;
+            option.label = item.region ? item.name + " (" + item.region + ")" : item.name;
+            return option;
+          }));
+        });
+      }, 200);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var picker = document.getElementById("place-map");
+    if (picker) { placePicker(picker); }
     var atlas = document.getElementById("map");
     if (atlas) { atlasMap(atlas); }
     var mini = document.getElementById("mini-map");
