@@ -134,10 +134,7 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_pages_have_no_axe_violations(browser, atlas, language):
-    pages = page_types(language)
-    page = open_page(browser)
+def axe_violations(page, atlas, pages) -> list[str]:
     found = []
     for path in pages:
         page.goto(f"{atlas}{path}", wait_until="networkidle")
@@ -149,6 +146,57 @@ def test_pages_have_no_axe_violations(browser, atlas, language):
         for violation in result["violations"]:
             targets = [node["target"] for node in violation["nodes"][:3]]
             found.append(f"{path}: {violation['id']} ({violation['help']}) at {targets}")
+    return found
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_pages_have_no_axe_violations(browser, atlas, language):
+    page = open_page(browser)
+    found = axe_violations(page, atlas, page_types(language))
+    page.context.close()
+    assert found == []
+
+
+def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, settings):
+    from django.test import Client
+
+    from essaim.accounts.models import User
+    from essaim.atlas.models import Organisation
+    from essaim.contributions.models import Suggestion
+
+    settings.ESSAIM = {**settings.ESSAIM, "COLLABORATIVE": True}
+    org = Organisation.objects.get(name="Emmaüs Connect")
+    visitor = Client()
+    visitor.post(
+        f"/fr/atlas/{org.pk}/{org.slug}/suggest/",
+        {**visitor.get(f"/fr/atlas/{org.pk}/{org.slug}/suggest/").context["form"].initial,
+         "phone": "+33 1 00 00 00 01", "contributor_email": "v@example.org"},
+    )  # fmt: skip
+    visitor.post(f"/fr/atlas/{org.pk}/{org.slug}/report/", {"reason": "wrong"})
+    suggestion = Suggestion.objects.get()
+    moderator = User.objects.create_user("mod", "mod@example.org", "pw", is_moderator=True)
+    org.representations.create(user=moderator, status="pending")
+    signed_in = Client()
+    signed_in.force_login(moderator)
+    page = open_page(browser)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": atlas}]
+    )
+    base = f"/fr/atlas/{org.pk}/{org.slug}/"
+    pages = [
+        "/fr/moderation/",
+        f"/fr/moderation/suggestions/{suggestion.pk}/",
+        base + "history/",
+        base + "edit/",
+        base + "report/",
+        base + "represent/",
+        "/fr/contributions/",
+        "/fr/accounts/profile/",
+        "/fr/accounts/profile/delete/",
+        "/fr/privacy/",
+    ]
+    found = axe_violations(page, atlas, pages)
+    assert "Modération" in page.content() or found, "signed in as a moderator"
     page.context.close()
     assert found == []
 
