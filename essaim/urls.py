@@ -54,6 +54,7 @@ urlpatterns += i18n_patterns(
     ),
     path("accounts/", include("allauth.urls")),
     path("privacy/", core.privacy, name="privacy"),
+    path("accessibility/", core.accessibility, name="accessibility"),
     path("api/", core.api_docs, name="api-docs"),
     path("admin/", admin.site.urls),
 )

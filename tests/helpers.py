@@ -30,4 +30,6 @@ def page_types(language: str) -> list[str]:
         f"/{language}/accounts/login/",
         f"/{language}/accounts/signup/",
         f"/{language}/accounts/password/reset/",
+        f"/{language}/privacy/",
+        f"/{language}/accessibility/",
     ]

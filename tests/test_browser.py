@@ -272,3 +272,31 @@ def test_the_place_is_picked_from_the_gazetteer_or_the_map(browser, atlas):
     assert "Coordinates set:" in page.inner_text("#place-status")
     assert_same_origin(page, atlas)
     page.context.close()
+
+
+@pytest.mark.parametrize("width", [320, 640])  # 640 CSS pixels: a 1280-pixel screen at 200 %
+def test_pages_fit_a_small_screen_and_200_percent_zoom(browser, atlas, width):
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="fr-FR")
+    page = context.new_page()
+    too_wide = []
+    for path in page_types("fr"):
+        page.goto(f"{atlas}{path}", wait_until="networkidle")
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            too_wide.append(f"{path}: {scroll_width} px")
+    context.close()
+    assert too_wide == []
+
+
+def test_the_skip_link_comes_first_and_shows_where_focus_is(browser, atlas):
+    page = open_page(browser)
+    page.goto(f"{atlas}/fr/atlas/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    box = page.locator("a.skip").bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0, "visible once focused"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "focus is visible"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+    page.context.close()

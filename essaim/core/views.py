@@ -1,4 +1,5 @@
-"""Site-wide pages: the API documentation (rendered from the OpenAPI document), privacy."""
+"""Site-wide pages: the API documentation (rendered from the OpenAPI document), privacy,
+accessibility, and the error pages."""
 
 from django.conf import settings
 from django.shortcuts import render
@@ -34,6 +35,12 @@ def api_docs(request):
                 }
             )
     return render(request, "core/api_docs.html", {"endpoints": endpoints})
+
+
+def accessibility(request):
+    return render(
+        request, "core/accessibility.html", {"contact_email": settings.ESSAIM["CONTACT_EMAIL"]}
+    )
 
 
 def privacy(request):
