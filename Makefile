@@ -59,9 +59,14 @@ lint: install-test
 	ESSAIM_DEBUG=1 $(BIN)/essaim makemigrations --check --dry-run
 	ESSAIM_DEBUG=1 $(BIN)/essaim check
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@
+
 # Benchmarks write their figures to bench/results/.
-bench: install-test
+bench: $(VENV)/.installed-bench chromium
 	$(BIN)/python -m bench.search --count $(SCALE)
+	$(BIN)/python -m bench.sobriety
 
 # Refresh the translation catalogues after changing user-facing strings.
 messages: install-test

@@ -1,0 +1,144 @@
+"""Sobriety benchmark: what each page type weighs in a real browser, and its EcoIndex.
+
+    python -m bench.sobriety        (run by make bench)
+
+Serves the demo atlas with gunicorn on 127.0.0.1, opens every page type (tests/helpers.py
+lists them) in Debian's Chromium with an empty cache, as a first visit, and measures the DOM
+nodes, the bytes transferred (compressed, as on the wire) and the requests, then scores them
+with the `ecoindex-compute` package (EcoIndex grades A to G). Prints a table and writes JSON to
+bench/results/.
+"""
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+# The issue's budget: A everywhere but the map, which may be B.
+BUDGET = {"map": "B"}
+
+
+def serve(data_dir: Path) -> tuple[subprocess.Popen, int]:
+    env = {**os.environ, "ESSAIM_DATA_DIR": str(data_dir)}
+    essaim = [sys.executable, "-m", "essaim"]
+    for command in (["migrate", "-v", "0"], ["createcachetable"], ["load_demo"],
+                    ["collectstatic", "--no-input", "-v", "0"]):  # fmt: skip
+        subprocess.run([*essaim, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "essaim.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--threads", "4"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/fr/", timeout=5)  # noqa: S310
+            return server, port
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def measure(browser, url: str) -> dict:
+    """DOM nodes, bytes on the wire and requests of a first visit to `url`."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    session = context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    transferred, requests = [0], [0]
+    session.on("Network.requestWillBeSent", lambda _event: requests.__setitem__(0, requests[0] + 1))
+    session.on(
+        "Network.loadingFinished",
+        lambda event: transferred.__setitem__(0, transferred[0] + event["encodedDataLength"]),
+    )
+    page.goto(url, wait_until="networkidle")
+    nodes = page.evaluate("document.getElementsByTagName('*').length")
+    context.close()
+    return {
+        "dom_nodes": nodes,
+        "kilobytes": round(transferred[0] / 1024, 1),
+        "requests": requests[0],
+    }
+
+
+def page_kind(path: str) -> str:
+    return "map" if path.rstrip("/").endswith("/map") else "page"
+
+
+def main() -> None:
+    from ecoindex.compute import compute_ecoindex
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="essaim-sobriety-") as data:
+        data_dir = Path(data)
+        os.environ.setdefault("ESSAIM_SECRET_KEY", "benchmark-only-" + "s" * 40)
+        os.environ["ESSAIM_DATA_DIR"] = str(data_dir)
+        server, port = serve(data_dir)
+        try:
+            os.environ["DJANGO_SETTINGS_MODULE"] = "essaim.settings"
+            import django
+
+            django.setup()
+            sys.path.insert(0, str(ROOT))
+            from tests.helpers import page_types
+
+            paths = page_types("fr")  # before Playwright's event loop: they query the database
+            rows = []
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+                )
+                measured = [
+                    (path, measure(browser, f"http://127.0.0.1:{port}{path}")) for path in paths
+                ]
+                browser.close()
+            # Scored outside Playwright's event loop (the package's functions are coroutines).
+            for path, figures in measured:
+                score = asyncio.run(
+                    compute_ecoindex(
+                        nodes=figures["dom_nodes"],
+                        size=figures["kilobytes"],
+                        requests=figures["requests"],
+                    )
+                )
+                budget = BUDGET.get(page_kind(path), "A")
+                rows.append(
+                    {
+                        "path": path,
+                        **figures,
+                        "ecoindex": score.score,
+                        "grade": score.grade.value,
+                        "budget": budget,
+                        "within_budget": score.grade.value <= budget,
+                    }
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"\n{'page':<48}{'DOM':>6}{'KB':>8}{'req':>5}{'EcoIndex':>10}{'grade':>7}{'budget':>8}")
+    for row in rows:
+        print(
+            f"{row['path'][:47]:<48}{row['dom_nodes']:>6}{row['kilobytes']:>8}"
+            f"{row['requests']:>5}{row['ecoindex']:>10}{row['grade']:>7}"
+            f"{row['budget'] + ('' if row['within_budget'] else ' ✗'):>8}"
+        )
+    output = ROOT / "bench" / "results" / f"sobriety-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    output.write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"\nWritten to {output.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
