@@ -267,6 +267,8 @@ def test_the_place_is_picked_from_the_gazetteer_or_the_map(browser, atlas):
     page.fill("#id_locality", "Nantes")
     expect(page.locator("#id_latitude")).to_have_value("47.21725")
     assert page.input_value("#id_region") == "Pays de la Loire"
+    page.click("#place-map-open")
+    page.wait_for_selector("#place-map .leaflet-pane", state="attached")
     page.click("#place-map", position={"x": 300, "y": 60})
     assert page.input_value("#id_latitude") != "47.21725", "a click on the map moves the place"
     assert "Coordinates set:" in page.inner_text("#place-status")

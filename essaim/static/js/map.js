@@ -107,15 +107,32 @@
   /* The place of an organisation in the suggestion and edit forms: click the map to set the
      coordinates; type a locality to choose among the gazetteer's. Without JavaScript the form
      still works: the server places a known locality itself. */
+  function loadLeaflet(element) {
+    if (window.L) { return Promise.resolve(); }
+    var style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = element.dataset.leafletCss;
+    document.head.appendChild(style);
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = element.dataset.leafletJs;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
   function placePicker(element) {
     var field = function (name) { return document.getElementById("id_" + name); };
     var latitude = field("latitude"), longitude = field("longitude");
     var locality = field("locality"), country = field("country"), region = field("region");
     var status = document.getElementById("place-status");
+    var opener = document.getElementById("place-map-open");
+    var map = null, marker = null;
     element.closest(".place-picker").hidden = false;
-    var map = makeMap(element, { zoomControl: true, scrollWheelZoom: false });
-    var marker = null;
+
     function show(lat, lon, zoom) {
+      if (!map) { return; }
       if (marker) { marker.setLatLng([lat, lon]); } else {
         marker = L.marker([lat, lon], { icon: dotIcon("#7a4b00"), keyboard: false, interactive: false }).addTo(map);
       }
@@ -127,12 +144,22 @@
       show(lat, lon, zoom);
       status.textContent = element.dataset.done + " " + latitude.value + ", " + longitude.value;
     }
-    if (latitude.value && longitude.value) {
-      show(Number(latitude.value), Number(longitude.value), 10);
-    } else {
-      map.setView([48, 6], 4);
-    }
-    map.on("click", function (event) { set(event.latlng.lat, L.Util.wrapNum(event.latlng.lng, [-180, 180], true), null); });
+    // The map (and Leaflet) load only when asked for: most contributors type a locality.
+    opener.addEventListener("click", function () {
+      opener.hidden = true;
+      loadLeaflet(element).then(function () {
+        element.hidden = false;
+        map = makeMap(element, { zoomControl: true, scrollWheelZoom: false });
+        if (latitude.value && longitude.value) {
+          show(Number(latitude.value), Number(longitude.value), 10);
+        } else {
+          map.setView([48, 6], 4);
+        }
+        map.on("click", function (event) {
+          set(event.latlng.lat, L.Util.wrapNum(event.latlng.lng, [-180, 180], true), null);
+        });
+      });
+    });
 
     var options = document.getElementById("locality-options"), found = {}, timer = null;
     locality.setAttribute("list", "locality-options");
