@@ -31,15 +31,15 @@ import gzip
 import json
 import os
 import resource
-import socket
 import sqlite3
 import statistics
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from bench.serving import start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 FACET_NAMES = ("sector", "country", "region", "legal_form", "family", "service")
@@ -152,39 +152,9 @@ class EssaimApi:
     """Essaim served by gunicorn as `make run` serves it, with or without the result cache."""
 
     def __init__(self, data_dir: Path, cache: bool):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "essaim.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-            ],
-            env={
-                **os.environ,
-                "ESSAIM_DATA_DIR": str(data_dir),
-                "ESSAIM_SEARCH_CACHE_SIZE": "256" if cache else "0",
-            },
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self.server, self.port = start_gunicorn(
+            data_dir, ESSAIM_SEARCH_CACHE_SIZE="256" if cache else "0"
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                self("", {})
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
 
     def __call__(self, _label, params: dict):
         query = urllib.parse.urlencode({**params, "page_size": 20, "facets": ",".join(FACET_NAMES)})

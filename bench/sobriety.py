@@ -12,13 +12,13 @@ bench/results/.
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from bench.serving import start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -27,28 +27,13 @@ BUDGET = {"map": "B"}
 
 
 def serve(data_dir: Path) -> tuple[subprocess.Popen, int]:
+    """The demo atlas in `data_dir`, served."""
     env = {**os.environ, "ESSAIM_DATA_DIR": str(data_dir)}
     essaim = [sys.executable, "-m", "essaim"]
     for command in (["migrate", "-v", "0"], ["createcachetable"], ["load_demo"],
                     ["collectstatic", "--no-input", "-v", "0"]):  # fmt: skip
         subprocess.run([*essaim, *command], env=env, cwd=ROOT, check=True, capture_output=True)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "essaim.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/fr/", timeout=5)  # noqa: S310
-            return server, port
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
+    return start_gunicorn(data_dir)
 
 
 def measure(browser, url: str) -> dict:

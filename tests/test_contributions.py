@@ -50,6 +50,14 @@ def search(client, q):
     ]
 
 
+def filled_form(client, url) -> dict:
+    """What the form at `url` shows filled in, as a browser would send it back."""
+    initial = client.get(url).context["form"].initial
+    return {
+        name: value for name, value in initial.items() if value not in (None, []) and name != "id"
+    }
+
+
 def review(client, commit, pk, **data):
     return commit(client.post, f"/en/moderation/suggestions/{pk}/", data, follow=True)
 
@@ -93,15 +101,12 @@ def test_visitor_suggestion_is_moderated_then_published(client, demo, moderator,
 def test_correction_is_published_field_by_field(client, demo, moderator, commit):
     org = Organisation.objects.get(name="Make.org")
     url = f"/fr/atlas/{org.pk}/{org.slug}/suggest/"
-    form = client.get(url).context["form"]
-    data = {name: value for name, value in form.initial.items() if value not in (None, [])}
+    data = filled_form(client, url)
     data.update(
         phone="+33 1 23 45 67 89",
         website="https://make.example.org/",
         contributor_email="someone@example.org",
-        families=form.initial["families"],
     )
-    data = {key: value for key, value in data.items() if key != "id"}
     response = client.post(url, data, follow=True)
     assert response.status_code == 200
     suggestion = org.suggestions.get()
@@ -119,8 +124,7 @@ def test_correction_is_published_field_by_field(client, demo, moderator, commit)
 def test_a_conflict_is_shown_not_overwritten(client, demo, moderator, commit):
     org = Organisation.objects.get(name="Make.org")
     url = f"/en/atlas/{org.pk}/{org.slug}/suggest/"
-    form = client.get(url).context["form"]
-    data = {k: v for k, v in form.initial.items() if v not in (None, []) and k != "id"}
+    data = filled_form(client, url)
     client.post(url, {**data, "phone": "+33 1 11 11 11 11", "contributor_email": "a@example.org"})
     # Meanwhile, a moderator changes the same field.
     commit(actions.do_update_organisation, org, {"phone": "+33 9 99 99 99 99"})
@@ -288,8 +292,7 @@ def test_representative_by_email_domain_edits_directly(client, demo, commit):
     base = f"/fr/atlas/{org.pk}/{org.slug}/"
     response = client.post(base + "represent/", follow=True)
     assert "Vous représentez désormais Make.org." in response.content.decode()
-    form = client.get(base + "edit/").context["form"]
-    data = {k: v for k, v in form.initial.items() if v not in (None, []) and k != "id"}
+    data = filled_form(client, base + "edit/")
     commit(client.post, base + "edit/", {**data, "phone": "+33 4 44 44 44 44"})
     org.refresh_from_db()
     assert org.phone == "+33 4 44 44 44 44", "published without review"
@@ -381,8 +384,7 @@ def test_public_forms_are_rate_limited(client, demo):
 def test_a_correction_to_a_deleted_entry_can_only_be_rejected(client, demo, moderator, commit):
     org = Organisation.objects.get(name="Make.org")
     url = f"/en/atlas/{org.pk}/{org.slug}/suggest/"
-    form = client.get(url).context["form"]
-    data = {k: v for k, v in form.initial.items() if v not in (None, []) and k != "id"}
+    data = filled_form(client, url)
     client.post(url, {**data, "phone": "+33 6 66 66 66 66", "contributor_email": "a@example.org"})
     suggestion = Suggestion.objects.get()
     commit(actions.do_delete_organisation, org)

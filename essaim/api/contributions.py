@@ -52,25 +52,13 @@ def _check_rate(request) -> None:
         raise HttpError(429, _("Too many writes with this key: try again in an hour."))
 
 
-def _form_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "on" if value else ""
-    if isinstance(value, int | float):
-        return str(value)
-    return value
-
-
 def _validated_facts(org: Organisation | None, facts: dict) -> dict:
     """The facts of `org` with `facts` applied, validated by the same form as the pages."""
     current = facts_of(org) if org else {"original_language": translation.get_language()}
-    merged = {**current, **facts}
-    if isinstance(merged.get("languages"), list):
-        merged["languages"] = ", ".join(merged["languages"])
-    data = {name: _form_value(value) for name, value in merged.items()}
-    # A copy: validating a model form writes the values into its instance.
-    form = OrganisationForm(data, instance=Organisation.objects.get(pk=org.pk) if org else None)
+    data = {**current, **facts}
+    if isinstance(data.get("languages"), list):
+        data["languages"] = ", ".join(data["languages"])
+    form = OrganisationForm(data, instance=org)
     unknown = sorted(set(facts) - set(form.fields))
     if unknown:
         raise InvalidFacts({name: [_("Unknown field.")] for name in unknown})
@@ -79,11 +67,6 @@ def _validated_facts(org: Organisation | None, facts: dict) -> dict:
             {name: [str(m) for m in messages] for name, messages in form.errors.items()}
         )
     return form.facts()
-
-
-def _changed(org: Organisation, facts: dict) -> dict:
-    current = facts_of(org)
-    return {name: value for name, value in facts.items() if current.get(name) != value}
 
 
 @router.post(
@@ -100,17 +83,16 @@ def suggest(request, payload: schemas.SuggestionIn):
         org = get_object_or_404(
             Organisation.objects.exclude(status=EntryStatus.HIDDEN), pk=payload.organisation
         )
-    facts = _validated_facts(org, payload.facts)
-    proposed = _changed(org, facts) if org else facts
-    if org is not None and not proposed:
-        raise InvalidFacts({"__all__": [_("You have not changed anything.")]})
-    suggestion, created = actions.do_submit_suggestion(
-        org,
-        proposed,
-        author=request.user,
-        comment=payload.comment,
-        language=translation.get_language(),
-    )
+    try:
+        suggestion, created = actions.do_submit_suggestion(
+            org,
+            _validated_facts(org, payload.facts),
+            author=request.user,
+            comment=payload.comment,
+            language=translation.get_language(),
+        )
+    except actions.NothingChanged as unchanged:
+        raise InvalidFacts({"__all__": [_("You have not changed anything.")]}) from unchanged
     return Status(201, {"id": suggestion.pk, "status": suggestion.status, "created": created})
 
 
@@ -130,11 +112,9 @@ def edit(request, organisation_id: int, payload: schemas.FactsIn):
     """Published at once, and kept in the organisation's history."""
     _check_rate(request)
     org = get_object_or_404(Organisation, pk=organisation_id)
-    user = request.user
-    if not (user.can_moderate or actions.represents(user, org)):
+    if not actions.can_edit(request.user, org):
         raise HttpError(403, _("Only its representatives and moderators edit an organisation."))
-    changed = _changed(org, _validated_facts(org, payload.facts))
-    atlas_actions.do_apply_facts(org, changed, author=user)
+    actions.do_edit_organisation(request.user, org, _validated_facts(org, payload.facts))
     return records_for([org.pk])[0]
 
 

@@ -10,10 +10,10 @@ from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 
-from essaim.search.documents import RELATION_FACETS, Vocabulary, documents_for
+from essaim.search.documents import Vocabulary, documents_for
 from essaim.search.index import get_index
 
-from .facts import differences, facts_of, split_facts
+from .facts import MANY_TO_MANY, differences, facts_of, split_facts
 from .models import (
     Audience,
     Change,
@@ -35,8 +35,6 @@ TAXONOMY_MODELS = {
     "audience": Audience,
     "legal_form": LegalForm,
 }
-# Relation name on Organisation -> taxonomy model, for the many-to-many facts.
-MANY_TO_MANY = dict(RELATION_FACETS.values())
 INDEX_BATCH = 2000
 
 
@@ -122,12 +120,20 @@ def _vocabulary_changed() -> None:
     transaction.on_commit(lambda: get_index().touch())
 
 
+def _reindex_users(ids: list[int]) -> None:
+    """After a term changes: its users are written to the index, which is a new state; with no
+    user, the index still commits, so that answers with the old labels are computed again."""
+    if ids:
+        _index_after_commit(ids)
+    else:
+        _vocabulary_changed()
+
+
 def do_save_taxonomy_term(term) -> None:
     """Save a term edited by an administrator; its labels are searchable, so reindex its users."""
     with transaction.atomic():
         term.save()
-        _index_after_commit(_users_of(term).values_list("pk", flat=True))
-        _vocabulary_changed()
+        _reindex_users(list(_users_of(term).values_list("pk", flat=True)))
 
 
 def do_delete_taxonomy_term(term) -> None:
@@ -136,8 +142,7 @@ def do_delete_taxonomy_term(term) -> None:
     with transaction.atomic():
         users = list(_users_of(term).values_list("pk", flat=True))
         term.delete()
-        _index_after_commit(users)
-        _vocabulary_changed()
+        _reindex_users(users)
 
 
 # Organisations -------------------------------------------------------------------------------

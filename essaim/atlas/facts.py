@@ -8,6 +8,8 @@ scheme. `facts_of` reads them from an organisation; `split_facts` turns them bac
 
 from django.utils.translation import gettext_lazy as _
 
+from essaim.search.documents import RELATION_FACETS
+
 from .models import CONTENT_LANGUAGES, Identifier, LegalForm, Organisation, Sector
 
 TEXT_FIELDS = [
@@ -20,12 +22,15 @@ TERM_FIELDS = {"legal_form": LegalForm, "sector": Sector}
 PLACE_FIELDS = ["address", "postal_code", "locality", "region", "country", "latitude", "longitude"]
 OTHER_FIELDS = ["territory", "website", "email", "phone", "founding_year", "size_band"]
 IDENTIFIER_FIELDS = {f"identifier_{scheme}": scheme for scheme in Identifier.Scheme.values}
-
-
-def many_to_many():
-    from .actions import MANY_TO_MANY  # the relations the search index also knows
-
-    return MANY_TO_MANY
+# Relation name -> taxonomy model: the many-to-many facts, which the search index also knows.
+MANY_TO_MANY = dict(RELATION_FACETS.values())
+# Fact name -> the facet whose labels show it.
+FACT_FACETS = {
+    **{name: name for name in TERM_FIELDS},
+    **{relation: facet for facet, (relation, _model) in RELATION_FACETS.items()},
+    "country": "country",
+    "territory": "territory",
+}
 
 
 def editable_fields() -> list[str]:
@@ -33,7 +38,7 @@ def editable_fields() -> list[str]:
     return [
         *TEXT_FIELDS,
         *TERM_FIELDS,
-        *many_to_many(),
+        *MANY_TO_MANY,
         "languages",
         *OTHER_FIELDS,
         *PLACE_FIELDS,
@@ -48,7 +53,7 @@ def facts_of(org: Organisation) -> dict:
     for name in TERM_FIELDS:
         term = getattr(org, name)
         facts[name] = term.code if term else ""
-    for name in many_to_many():
+    for name in MANY_TO_MANY:
         facts[name] = sorted(term.code for term in getattr(org, name).all()) if org.pk else []
     facts["languages"] = list(org.languages or [])
     identifiers = {i.scheme: i.value for i in org.identifiers.all()} if org.pk else {}
@@ -68,15 +73,19 @@ def differences(before: dict, after: dict) -> dict[str, list]:
     }
 
 
+def changed_facts(current: dict, facts: dict) -> dict:
+    """The facts of `facts` that differ from `current`, with their new values."""
+    return {name: value for name, value in facts.items() if current.get(name) != value}
+
+
 def split_facts(facts: dict) -> tuple[dict, dict, dict]:
     """(model fields, relations, identifiers) for `actions` from facts (any subset)."""
     fields, relations, identifiers = {}, {}, {}
-    relation_models = many_to_many()
     for name, value in facts.items():
         if name in TERM_FIELDS:
             fields[name] = TERM_FIELDS[name].objects.filter(code=value).first() if value else None
-        elif name in relation_models:
-            relations[name] = list(relation_models[name].objects.filter(code__in=value or []))
+        elif name in MANY_TO_MANY:
+            relations[name] = list(MANY_TO_MANY[name].objects.filter(code__in=value or []))
         elif name in IDENTIFIER_FIELDS:
             identifiers[IDENTIFIER_FIELDS[name]] = value or ""
         else:
@@ -96,13 +105,13 @@ def display_value(name: str, value) -> str:
     """A fact as a visitor reads it: labels instead of codes."""
     if value in (None, "", []):
         return ""
-    if name in TERM_FIELDS:
-        term = TERM_FIELDS[name].objects.filter(code=value).first()
-        return term.label if term else value
-    relation_models = many_to_many()
-    if name in relation_models:
-        terms = {t.code: t.label for t in relation_models[name].objects.filter(code__in=value)}
-        return ", ".join(terms.get(code, code) for code in value)
+    facet = FACT_FACETS.get(name)
+    if facet:
+        from .queries import facet_labels  # queries reads actions, which reads this module
+
+        codes = value if isinstance(value, list) else [value]
+        labels = facet_labels(facet, codes)
+        return ", ".join(labels[code] for code in codes)
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     field = None if name in IDENTIFIER_FIELDS else Organisation._meta.get_field(name)

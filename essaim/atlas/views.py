@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from essaim.contributions.actions import represents
+from essaim.contributions.actions import can_edit
 from essaim.exchange.jsonld import organisation_jsonld
 from essaim.search.index import MAX_HITS, SearchQuery, get_index
 
@@ -138,8 +138,9 @@ def atlas_list(request):
 
 def organisation_detail(request, pk: int, slug: str):
     org = get_object_or_404(Organisation.objects.with_facts(), pk=pk)
-    moderator = request.user.is_authenticated and request.user.can_moderate
-    if org.status == Status.HIDDEN and not moderator:
+    if org.status == Status.HIDDEN and not (
+        request.user.is_authenticated and request.user.can_moderate
+    ):
         raise Http404
     if slug != org.slug:
         return HttpResponsePermanentRedirect(org.get_absolute_url())
@@ -149,7 +150,7 @@ def organisation_detail(request, pk: int, slug: str):
         "atlas/organisation.html",
         {
             "org": org,
-            "can_edit": moderator or represents(request.user, org),
+            "can_edit": can_edit(request.user, org),
             "languages": list(facet_labels("language", org.languages).values()),
             "jsonld": json.dumps(jsonld, ensure_ascii=False).replace("</", "<\\/"),
         },

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from essaim.atlas import actions as atlas_actions
-from essaim.atlas.facts import facts_of
+from essaim.atlas.facts import changed_facts, facts_of
 from essaim.atlas.models import Organisation, Status
 
 from .models import Report, Representation, Suggestion, Vote
@@ -25,6 +25,10 @@ class EntryGone(Exception):
     """The organisation a correction was about has been deleted since."""
 
 
+class NothingChanged(Exception):
+    """A correction that says what the entry already says."""
+
+
 def do_submit_suggestion(
     org: Organisation | None,
     facts: dict,
@@ -34,24 +38,28 @@ def do_submit_suggestion(
     comment: str = "",
     language: str = "fr",
 ) -> tuple[Suggestion, bool]:
-    """Record a suggestion: for `org`, only the facts that differ from it. Returns the
-    suggestion and whether it is new: the same pending suggestion sent twice is kept once."""
+    """Record a suggestion: for `org`, only the facts that differ from it (NothingChanged if
+    none does). Returns the suggestion and whether it is new: the same pending suggestion sent
+    twice is kept once."""
     if org is None:
         # A new organisation's empty fields say nothing: the model's defaults stand.
         proposed = {name: value for name, value in facts.items() if value not in (None, "", [])}
         base = {}
     else:
         current = facts_of(org)
-        proposed = {name: value for name, value in facts.items() if current.get(name) != value}
+        proposed = changed_facts(current, facts)
+        if not proposed:
+            raise NothingChanged()
         base = {name: current.get(name) for name in proposed}
+    member = author if author and author.is_authenticated else None
+    who = {"author": member, "email": "" if member else email}
     with transaction.atomic():
         same = Suggestion.objects.filter(
             organisation=org,
             is_new=org is None,
             status=Suggestion.Status.PENDING,
             proposed=proposed,
-            author=author if author and author.is_authenticated else None,
-            email="" if author and author.is_authenticated else email,
+            **who,
         ).first()
         if same:
             return same, False
@@ -61,18 +69,19 @@ def do_submit_suggestion(
             proposed=proposed,
             base=base,
             comment=comment,
-            author=author if author and author.is_authenticated else None,
-            email="" if author and author.is_authenticated else email,
             language=language,
+            **who,
         )
     return suggestion, True
 
 
-def conflicts(suggestion: Suggestion) -> set[str]:
-    """Fields whose current value is neither what the contributor saw nor what they propose."""
+def conflicts(suggestion: Suggestion, current: dict | None = None) -> set[str]:
+    """Fields whose current value (`current`: the entry's facts, read if not given) is neither
+    what the contributor saw nor what they propose."""
     if suggestion.organisation is None:
         return set()
-    current = facts_of(suggestion.organisation)
+    if current is None:
+        current = facts_of(suggestion.organisation)
     return {
         name
         for name, value in suggestion.proposed.items()
@@ -90,8 +99,9 @@ def do_accept_suggestion(
         suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
         if not suggestion.is_new and suggestion.organisation is None:
             raise EntryGone()
-        if not overwrite and conflicts(suggestion) & chosen.keys():
-            raise Conflict(sorted(conflicts(suggestion) & chosen.keys()))
+        conflicting = set() if overwrite else conflicts(suggestion) & chosen.keys()
+        if conflicting:
+            raise Conflict(sorted(conflicting))
         org = atlas_actions.do_apply_facts(
             suggestion.organisation if not suggestion.is_new else None,
             suggestion.proposed if suggestion.is_new else chosen,
@@ -250,10 +260,13 @@ def represents(user, org: Organisation) -> bool:
     )
 
 
-def do_edit_as_representative(user, org: Organisation, facts: dict) -> Organisation:
-    """A representative's edit is published at once, and kept in the history like any other."""
-    if not represents(user, org):
+def can_edit(user, org: Organisation) -> bool:
+    return user.is_authenticated and (user.can_moderate or represents(user, org))
+
+
+def do_edit_organisation(user, org: Organisation, facts: dict) -> Organisation:
+    """A representative's or a moderator's edit is published at once, and kept in the history
+    like any other."""
+    if not can_edit(user, org):
         raise PermissionError
-    current = facts_of(org)
-    changed = {name: value for name, value in facts.items() if current.get(name) != value}
-    return atlas_actions.do_apply_facts(org, changed, author=user)
+    return atlas_actions.do_apply_facts(org, changed_facts(facts_of(org), facts), author=user)

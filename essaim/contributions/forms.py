@@ -6,9 +6,9 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from essaim.atlas.actions import MANY_TO_MANY
 from essaim.atlas.facts import (
     IDENTIFIER_FIELDS,
+    MANY_TO_MANY,
     OTHER_FIELDS,
     PLACE_FIELDS,
     TERM_FIELDS,
@@ -56,32 +56,32 @@ class OrganisationForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, instance: Organisation | None = None, **kwargs):
+        if instance is not None and instance.pk:
+            # A copy of the entry: validating a model form writes what was typed into its
+            # instance, and the caller still needs the entry as it is.
+            instance = Organisation.objects.get(pk=instance.pk)
+        super().__init__(*args, instance=instance, **kwargs)
         # Terms by their stable codes, in the page as in the suggestion.
         for name in [*TERM_FIELDS, *MANY_TO_MANY]:
             self.fields[name].to_field_name = "code"
-        if self.instance.pk:
-            facts = facts_of(self.instance)
-            for name in [*TERM_FIELDS, *MANY_TO_MANY]:
-                self.initial[name] = facts[name]
         for code in CONTENT_LANGUAGES:
             description = self.fields[f"description_{code}"]
             description.max_length = LONG_TEXT
             description.validators.append(MaxLengthValidator(LONG_TEXT))
             description.widget.attrs["maxlength"] = LONG_TEXT
-        for name, scheme in IDENTIFIER_FIELDS.items():
+        for name in IDENTIFIER_FIELDS:
             self.fields[name] = forms.CharField(
                 label=field_label(name), required=False, max_length=60
             )
-            if self.instance.pk:
-                value = self.instance.identifiers.filter(scheme=scheme).first()
-                self.initial[name] = value.value if value else ""
         self.fields["latitude"].help_text = _(
             "Leave the coordinates empty to place the organisation at its locality."
         )
         if self.instance.pk:
-            self.initial["languages"] = ", ".join(self.instance.languages or [])
+            facts = facts_of(self.instance)
+            for name in [*TERM_FIELDS, *MANY_TO_MANY, *IDENTIFIER_FIELDS]:
+                self.initial[name] = facts[name]
+            self.initial["languages"] = ", ".join(facts["languages"])
 
     def fieldsets(self) -> list[tuple[str, str, list]]:
         """The fields in groups, each shown as a fieldset: (key, legend, fields)."""
@@ -141,7 +141,22 @@ class OrganisationForm(forms.ModelForm):
         return facts
 
 
-class SuggestionForm(OrganisationForm):
+class Honeypot(forms.Form):
+    """Left empty by people, filled by robots: a hidden field that rejects the submission."""
+
+    nickname = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def clean_nickname(self):
+        if self.cleaned_data["nickname"]:
+            raise forms.ValidationError(_("This field must stay empty."))
+        return ""
+
+
+class SuggestionForm(Honeypot, OrganisationForm):
     """The organisation's facts, and who suggests them: visitors leave an email address."""
 
     contributor_email = forms.EmailField(
@@ -155,28 +170,16 @@ class SuggestionForm(OrganisationForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    # Left empty by people, filled by robots: a hidden field that rejects the submission.
-    nickname = forms.CharField(
-        required=False,
-        label=_("Leave this field empty"),
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
         if user is not None and user.is_authenticated:
             del self.fields["contributor_email"]
         else:
             self.fields["contributor_email"].required = True
 
-    def clean_nickname(self):
-        if self.cleaned_data["nickname"]:
-            raise forms.ValidationError(_("This field must stay empty."))
-        return ""
 
-
-class ReportForm(forms.Form):
+class ReportForm(Honeypot):
     reason = forms.ChoiceField(
         label=_("What is the problem?"), choices=Report.Reason.choices, widget=forms.RadioSelect
     )
@@ -191,8 +194,6 @@ class ReportForm(forms.Form):
         required=False,
         help_text=_("Only if a moderator may need to ask you something; never published."),
     )
-    nickname = SuggestionForm.base_fields["nickname"]
-    clean_nickname = SuggestionForm.clean_nickname
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

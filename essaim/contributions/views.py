@@ -34,24 +34,22 @@ def suggest(request, pk: int | None = None, slug: str = ""):
     """Suggest a new organisation (no `pk`) or a correction to one."""
     org = _published(pk) if pk else None
     if request.method == "POST":
-        # A copy: validating a model form writes the typed values into its instance.
-        draft = Organisation.objects.get(pk=org.pk) if org else None
-        form = SuggestionForm(request.POST, instance=draft, user=request.user)
+        form = SuggestionForm(request.POST, instance=org, user=request.user)
         if getattr(request, "limited", False):
             form.add_error(None, _("Too many suggestions from your connection: try in an hour."))
         elif form.is_valid():
-            facts = form.facts()
-            if org is not None and all(facts_of(org).get(k) == v for k, v in facts.items()):
-                form.add_error(None, _("You have not changed anything."))
-            else:
+            try:
                 _suggestion, created = actions.do_submit_suggestion(
                     org,
-                    facts,
+                    form.facts(),
                     author=request.user,
                     email=form.cleaned_data.get("contributor_email", ""),
                     comment=form.cleaned_data["comment"],
                     language=translation.get_language(),
                 )
+            except actions.NothingChanged:
+                form.add_error(None, _("You have not changed anything."))
+            else:
                 if created:
                     messages.success(
                         request, _("Thank you: a moderator will review your suggestion.")
@@ -65,8 +63,7 @@ def suggest(request, pk: int | None = None, slug: str = ""):
 
 
 def _moderator(request):
-    if not request.user.is_authenticated:
-        return None
+    """The signed-in moderator (views behind `login_required`)."""
     if not request.user.can_moderate:
         raise PermissionDenied
     return request.user
@@ -106,7 +103,7 @@ def moderation_queue(request):
 
 def _diff_rows(suggestion: Suggestion) -> list[dict]:
     current = facts_of(suggestion.organisation) if suggestion.organisation else {}
-    conflicting = actions.conflicts(suggestion)
+    conflicting = actions.conflicts(suggestion, current)
     rows = []
     for name in editable_fields():
         if name not in suggestion.proposed:
@@ -307,21 +304,12 @@ def decide_claim(request, pk: int):
 def edit(request, pk: int, slug: str = ""):
     """A representative (or a moderator) edits the entry directly; it is published at once."""
     org = get_object_or_404(Organisation, pk=pk)
-    if not (actions.represents(request.user, org) or request.user.can_moderate):
+    if not actions.can_edit(request.user, org):
         raise PermissionDenied
     if request.method == "POST":
-        draft = Organisation.objects.get(pk=org.pk)
-        form = OrganisationForm(request.POST, instance=draft)
+        form = OrganisationForm(request.POST, instance=org)
         if form.is_valid():
-            if actions.represents(request.user, org):
-                actions.do_edit_as_representative(request.user, org, form.facts())
-            else:
-                changed = {
-                    name: value
-                    for name, value in form.facts().items()
-                    if facts_of(org).get(name) != value
-                }
-                atlas_actions.do_apply_facts(org, changed, author=request.user)
+            actions.do_edit_organisation(request.user, org, form.facts())
             messages.success(request, _("Saved and published."))
             return redirect(org.get_absolute_url())
     else:
