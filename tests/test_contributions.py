@@ -396,3 +396,14 @@ def test_a_correction_to_a_deleted_entry_can_only_be_rejected(client, demo, mode
     review(client, commit, suggestion.pk, decision="reject", reason="Deleted.")
     suggestion.refresh_from_db()
     assert suggestion.status == "rejected"
+
+
+def test_a_new_organisation_speaks_the_page_language_and_finds_its_locality(client, demo):
+    form = client.get("/it/atlas/suggest/").context["form"]
+    assert form["original_language"].value() == "it"
+    data = {"name": "Cooperativa Prova", "original_language": "it", "country": "IT",
+            "locality": "milano", "contributor_email": "x@example.org"}  # fmt: skip
+    client.post("/it/atlas/suggest/", data)
+    proposed = Suggestion.objects.get().proposed
+    assert proposed["region"] == "Lombardia"
+    assert proposed["latitude"] == pytest.approx(45.46, abs=0.05)

@@ -120,13 +120,10 @@ def _by_name() -> dict[tuple[str, str], dict]:
 
 def find_locality(name: str, country: str) -> Locality | None:
     """The most populous locality of that name (or alternate name) in the country; failing
-    that, of that name with case and accents aside ("saint-etienne" finds Saint-Étienne)."""
+    that, with case and accents aside ("saint-etienne" finds Saint-Étienne, "milano" Milan)."""
     best = _by_name().get((country, name))
     if best is None:
-        wanted = _folded(name.strip())
-        best = next(
-            (city for folded, city in _by_country().get(country, []) if folded == wanted), None
-        )
+        best = _any_names_in(country).get(_folded(name.strip()))
     return _locality(best) if best else None
 
 
@@ -136,13 +133,25 @@ def _folded(text: str) -> str:
 
 
 @cache
-def _by_country() -> dict[str, list[tuple[str, dict]]]:
-    """country -> [(folded name, city)], most populous first: for completing a typed name."""
-    found: dict[str, list[tuple[str, dict]]] = {}
-    for city in _cities().values():
-        found.setdefault(city["countrycode"], []).append((_folded(city["name"]), city))
-    for cities in found.values():
-        cities.sort(key=lambda item: -item[1]["population"])
+def _cities_in(country: str) -> list[dict]:
+    """The country's localities, most populous first."""
+    cities = [city for city in _cities().values() if city["countrycode"] == country]
+    return sorted(cities, key=lambda city: -city["population"])
+
+
+@cache
+def _names_in(country: str) -> list[tuple[str, dict]]:
+    """(folded name, city) for the country's localities, most populous first: to complete."""
+    return [(_folded(city["name"]), city) for city in _cities_in(country)]
+
+
+@cache
+def _any_names_in(country: str) -> dict[str, dict]:
+    """Folded name or alternate name ("milano" for Milan) -> the most populous such city."""
+    found: dict[str, dict] = {}
+    for city in _cities_in(country):
+        for name in (city["name"], *city.get("alternatenames", ())):
+            found.setdefault(_folded(name), city)
     return found
 
 
@@ -161,7 +170,7 @@ def complete_locality(prefix: str, country: str, limit: int = 10) -> list[Locali
     if len(wanted) < 2:
         return []
     matches = []
-    for name, city in _by_country().get(country, []):
+    for name, city in _names_in(country):
         if name.startswith(wanted):
             matches.append(_locality(city))
             if len(matches) == limit:

@@ -4,6 +4,7 @@ from django import forms
 from django.conf.locale import LANG_INFO
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from essaim.atlas.facts import (
@@ -77,6 +78,9 @@ class OrganisationForm(forms.ModelForm):
         self.fields["latitude"].help_text = _(
             "Leave the coordinates empty to place the organisation at its locality."
         )
+        if not self.instance.pk and translation.get_language() in CONTENT_LANGUAGES:
+            # A visitor writes a new organisation's texts in the language of the page.
+            self.initial["original_language"] = translation.get_language()
         if self.instance.pk:
             facts = facts_of(self.instance)
             for name in [*TERM_FIELDS, *MANY_TO_MANY, *IDENTIFIER_FIELDS]:
