@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "essaim.accounts",
     "essaim.atlas",
     "essaim.contributions",
+    "essaim.commons",
     "essaim.search",
     "essaim.exchange",
     "essaim.api",

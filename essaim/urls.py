@@ -53,6 +53,7 @@ urlpatterns += i18n_patterns(
         name="account-revoke-token",
     ),
     path("accounts/", include("allauth.urls")),
+    path("", include("essaim.commons.urls")),
     path("privacy/", core.privacy, name="privacy"),
     path("accessibility/", core.accessibility, name="accessibility"),
     path("api/", core.api_docs, name="api-docs"),

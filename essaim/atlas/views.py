@@ -3,7 +3,6 @@
 Every page works without JavaScript; with htmx, the list swaps only its results.
 """
 
-import json
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from essaim.commons.models import highlights
 from essaim.contributions.actions import can_edit
 from essaim.exchange.jsonld import organisation_jsonld
 from essaim.search.index import MAX_HITS, SearchQuery, get_index
@@ -47,6 +47,7 @@ def home(request):
             "organisation_count": overview.total,
             "country_count": len(overview.facets.get("country", [])),
             "sectors": sectors,
+            **highlights(),
         },
     )
 
@@ -152,7 +153,8 @@ def organisation_detail(request, pk: int, slug: str):
             "org": org,
             "can_edit": can_edit(request.user, org),
             "languages": list(facet_labels("language", org.languages).values()),
-            "jsonld": json.dumps(jsonld, ensure_ascii=False).replace("</", "<\\/"),
+            "jsonld": jsonld,
+            **highlights(org, count=10),
         },
     )
 

@@ -27,6 +27,28 @@ ISO_639_1 = {code for code in LANG_INFO if len(code) == 2}
 MODEL_FIELDS = [*TEXT_FIELDS, *TERM_FIELDS, *MANY_TO_MANY, *OTHER_FIELDS, *PLACE_FIELDS]
 
 
+class LanguagesField(forms.CharField):
+    """Language codes typed as "fr, it", cleaned into a list without repeats."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Languages"))
+        kwargs.setdefault("help_text", _("ISO 639-1 codes separated by commas, such as: fr, it."))
+        super().__init__(required=False, max_length=60, **kwargs)
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def clean(self, value) -> list[str]:
+        raw = super().clean(value)
+        codes = [code.strip().lower() for code in raw.split(",") if code.strip()]
+        unknown = [code for code in codes if code not in ISO_639_1]
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown language code: %(codes)s."), params={"codes": ", ".join(unknown)}
+            )
+        return list(dict.fromkeys(codes))
+
+
 def form_field(model_field, **kwargs):
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"  # "example.org" means https://example.org
@@ -38,12 +60,7 @@ class OrganisationForm(forms.ModelForm):
 
     required_css_class = "required"
 
-    languages = forms.CharField(
-        label=_("Languages"),
-        required=False,
-        max_length=60,
-        help_text=_("ISO 639-1 codes separated by commas, such as: fr, it."),
-    )
+    languages = LanguagesField()
 
     class Meta:
         model = Organisation
@@ -85,7 +102,7 @@ class OrganisationForm(forms.ModelForm):
             facts = facts_of(self.instance)
             for name in [*TERM_FIELDS, *MANY_TO_MANY, *IDENTIFIER_FIELDS]:
                 self.initial[name] = facts[name]
-            self.initial["languages"] = ", ".join(facts["languages"])
+            self.initial["languages"] = facts["languages"]
 
     def fieldsets(self) -> list[tuple[str, str, list]]:
         """The fields in groups, each shown as a fieldset: (key, legend, fields)."""
@@ -104,16 +121,6 @@ class OrganisationForm(forms.ModelForm):
             for key, legend, names in groups
             if any(name in self.fields for name in names)
         ]
-
-    def clean_languages(self) -> list[str]:
-        raw = self.cleaned_data["languages"]
-        codes = [code.strip().lower() for code in raw.split(",") if code.strip()]
-        unknown = [code for code in codes if code not in ISO_639_1]
-        if unknown:
-            raise forms.ValidationError(
-                _("Unknown language code: %(codes)s."), params={"codes": ", ".join(unknown)}
-            )
-        return list(dict.fromkeys(codes))
 
     def clean(self):
         cleaned = super().clean()

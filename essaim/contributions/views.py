@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import display_value, editable_fields, facts_of, field_label
 from essaim.atlas.models import Change, Organisation, Status
+from essaim.commons.models import pending_contributions
 
 from . import actions
 from .forms import OrganisationForm, ReportForm, SuggestionForm
@@ -97,6 +98,7 @@ def moderation_queue(request):
             "page": page,
             "reported": [(org, reasons.get(org.pk, [])) for org in reported],
             "claims": claims,
+            "commons": pending_contributions(),
         },
     )
 

@@ -8,11 +8,12 @@ from .records import organisation_url
 SCHEMA_IDENTIFIERS = {"vat": "vatID"}
 
 
-def _language_values(org: Organisation, field: str) -> list[dict]:
+def language_values(item, field: str) -> list[dict]:
+    """A text in every language it has, as JSON-LD language-tagged values."""
     return [
         {"@value": value, "@language": code}
         for code in CONTENT_LANGUAGES
-        if (value := getattr(org, f"{field}_{code}"))
+        if (value := getattr(item, f"{field}_{code}"))
     ]
 
 
@@ -24,9 +25,9 @@ def organisation_jsonld(org: Organisation, url: str | None = None) -> dict:
         "name": org.name,
         "url": org.website or url or organisation_url(org.pk, org.name),
     }
-    if descriptions := _language_values(org, "short_description"):
+    if descriptions := language_values(org, "short_description"):
         node["disambiguatingDescription"] = descriptions
-    if descriptions := _language_values(org, "description"):
+    if descriptions := language_values(org, "description"):
         node["description"] = descriptions
     address = {"@type": "PostalAddress", "addressCountry": org.country.code}
     for key, value in (

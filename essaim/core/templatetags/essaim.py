@@ -1,11 +1,14 @@
 """Template helpers: language switching that keeps the search, URL building, Markdown."""
 
+import json
 from urllib.parse import urlencode
 
 import nh3
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import translate_url
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language_info
 from markdown_it import MarkdownIt
 
 register = template.Library()
@@ -60,3 +63,39 @@ def markdown(text: str) -> str:
             link_rel="nofollow noopener",
         )
     )
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A language's name in the page's language ("it" is "italien" on a French page)."""
+    try:
+        return get_language_info(code)["name_translated"]
+    except KeyError:
+        return code
+
+
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def as_jsonld(node: dict) -> str:
+    """A JSON-LD node, safe inside <script type="application/ld+json">."""
+    text = json.dumps(node, ensure_ascii=False, cls=DjangoJSONEncoder)
+    return mark_safe(text.translate(_SCRIPT_ESCAPES))  # noqa: S308 (escaped just above)
+
+
+@register.inclusion_tag("commons/_text.html")
+def translated_text(text, markdown_text: bool = False, tag: str = "p", css: str = ""):
+    """A text in the page's language, or in another with its `lang` and a notice."""
+    return {"text": text, "markdown_text": markdown_text, "tag": tag, "css": css}
+
+
+@register.filter
+def model_code(item) -> str:
+    """"resource", "event" or "opportunity": a model's name in addresses."""
+    return item._meta.model_name
+
+
+@register.filter
+def model_label(item) -> str:
+    return item._meta.verbose_name

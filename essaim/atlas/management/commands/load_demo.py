@@ -2,10 +2,11 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from essaim.atlas.demo import load_demo
+from essaim.commons.demo import load_demo_commons
 
 
 class Command(BaseCommand):
-    help = "Load the taxonomies and the demo organisations (safe to run again)."
+    help = "Load the taxonomies, the demo organisations and the commons (safe to run again)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -19,4 +20,9 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Demo data: %(created)d organisations created, %(updated)d updated.")
             % {"created": created, "updated": updated}
+        )
+        added = load_demo_commons()
+        self.stdout.write(
+            _("Demo commons: %(count)d events, resources and opportunities added.")
+            % {"count": added}
         )

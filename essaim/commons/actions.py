@@ -1,0 +1,323 @@
+"""Every way the commons change. Views validate, then call these."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from essaim.atlas.gazetteer import find_locality
+from essaim.contributions.actions import represents
+
+from .filters import OpportunityFilters
+from .models import Contributed, Event, Opportunity, Publication, Registration, SavedSearch
+
+CANCEL_SALT = "essaim.commons.registration"
+# Changes to these make calendar clients replace their copy (iCalendar SEQUENCE).
+CALENDAR_FIELDS = (
+    *(f"{name}_{code}" for name in ("title", "description") for code in ("fr", "en", "it", "es")),
+    "starts_at", "ends_at", "all_day", "time_zone", "mode", "venue", "address", "postal_code",
+    "locality", "country", "latitude", "longitude", "online_url",
+)  # fmt: skip
+
+
+def _site() -> dict:
+    return {
+        "site_name": settings.ESSAIM["SITE_NAME"],
+        "public_url": settings.ESSAIM["PUBLIC_URL"].rstrip("/"),
+    }
+
+
+def _mail(template: str, language: str, address: str, **context) -> None:
+    with translation.override(language):
+        context = {**_site(), **context}
+        subject = render_to_string(f"commons/email/{template}_subject.txt", context)
+        body = render_to_string(f"commons/email/{template}.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [address])
+
+
+# Contributions and moderation ----------------------------------------------------------------
+
+
+def can_manage(user, item: Contributed) -> bool:
+    """Moderators, the member who proposed it, and representatives of its organisations."""
+    if not user.is_authenticated:
+        return False
+    if user.can_moderate or (item.pk and item.contributed_by_id == user.pk):
+        return True
+    return bool(item.pk) and any(represents(user, org) for org in item.organisations.all())
+
+
+def do_save_contribution(form, user) -> Contributed:
+    """Save a resource, event or opportunity from its validated form.
+
+    A moderator's work, and an organiser's edit of what is already published, are published at
+    once; what a member proposes waits for a moderator."""
+    item = form.instance
+    is_new = item.pk is None
+    if not is_new and not can_manage(user, item):
+        raise PermissionError
+    with transaction.atomic():
+        if is_new:
+            item.contributed_by = user
+            item.contributor_language = translation.get_language() or "fr"
+        if user.can_moderate or (not is_new and item.is_published):
+            if not item.is_published:
+                item.publication, item.published_at = Publication.PUBLISHED, timezone.now()
+            item.decided_by = item.decided_by or (user if user.can_moderate else None)
+        else:
+            item.publication = Publication.PENDING
+        if isinstance(item, Event) and not is_new:
+            before = Event.objects.select_for_update().get(pk=item.pk)
+            if any(getattr(before, name) != getattr(item, name) for name in CALENDAR_FIELDS):
+                item.sequence = before.sequence + 1
+        item = form.save()
+        if isinstance(item, Event):
+            _promote_waiting(item)
+    return item
+
+
+def do_publish(item: Contributed, moderator) -> None:
+    if not moderator.can_moderate:
+        raise PermissionError
+    item.publication, item.published_at = Publication.PUBLISHED, timezone.now()
+    item.decided_by, item.rejection_reason = moderator, ""
+    item.save(update_fields=["publication", "published_at", "decided_by", "rejection_reason"])
+    _tell_contributor(item)
+
+
+def do_reject(item: Contributed, moderator, reason: str) -> None:
+    if not moderator.can_moderate:
+        raise PermissionError
+    item.publication, item.decided_by, item.rejection_reason = (
+        Publication.REJECTED,
+        moderator,
+        reason,
+    )
+    item.save(update_fields=["publication", "decided_by", "rejection_reason"])
+    _tell_contributor(item)
+
+
+def _tell_contributor(item: Contributed) -> None:
+    author = item.contributed_by
+    if author is None or author == item.decided_by or not author.email:
+        return
+    _mail("decided", item.contributor_language, author.email, item=item)
+
+
+# Registrations -------------------------------------------------------------------------------
+
+
+class RegistrationRefused(Exception):
+    """Registration is not open; the message says why, in the visitor's language."""
+
+
+class AlreadyRegistered(Exception):
+    pass
+
+
+def registration_refusal(event: Event) -> str | None:
+    state = event.registration_state()
+    return {
+        "open": None,
+        "none": _("This event does not take registrations here."),
+        "not-yet": _("Registration for this event has not opened yet."),
+        "closed": _("Registration for this event is closed."),
+        "past": _("This event is over."),
+    }[state]
+
+
+def confirmed_count(event: Event) -> int:
+    return event.registrations.filter(status=Registration.Status.CONFIRMED).count()
+
+
+def do_register(event: Event, *, language: str, **answers) -> Registration:
+    """Register someone, or put them on the waiting list when every place is taken.
+
+    The event's row is locked while places are counted, so two people asking for the last
+    place at the same moment get one place and one waiting-list position."""
+    answers["email"] = answers["email"].strip().lower()
+    place = None
+    if answers.get("seat_locality") and answers.get("seat_country"):
+        place = find_locality(answers["seat_locality"], str(answers["seat_country"]))
+    try:
+        with transaction.atomic():
+            event = Event.objects.select_for_update().get(pk=event.pk)
+            if (refusal := registration_refusal(event)) is not None:
+                raise RegistrationRefused(refusal)
+            if event.registrations.filter(
+                email=answers["email"], status__in=Registration.ACTIVE
+            ).exists():
+                raise AlreadyRegistered
+            full = event.capacity is not None and confirmed_count(event) >= event.capacity
+            registration = Registration.objects.create(
+                event=event,
+                language=language,
+                status=Registration.Status.WAITING if full else Registration.Status.CONFIRMED,
+                seat_latitude=place.latitude if place else None,
+                seat_longitude=place.longitude if place else None,
+                **answers,
+            )
+    except IntegrityError as error:  # the same address, at the same moment
+        raise AlreadyRegistered from error
+    _mail("registered", language, registration.email, registration=registration,
+          cancel_url=cancel_url(registration))  # fmt: skip
+    return registration
+
+
+def cancel_url(registration: Registration) -> str:
+    token = signing.dumps(registration.pk, salt=CANCEL_SALT)
+    with translation.override(registration.language):
+        return reverse("registration-cancel", kwargs={"token": token})
+
+
+def registration_for_token(token: str) -> Registration | None:
+    try:
+        pk = signing.loads(token, salt=CANCEL_SALT)
+    except signing.BadSignature:
+        return None
+    return Registration.objects.select_related("event").filter(pk=pk).first()
+
+
+def do_cancel(registration: Registration) -> list[Registration]:
+    """Cancel a registration; the people waiting first take the places that frees (each is
+    told by email). Returns them."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=registration.event_id)
+        registration = Registration.objects.get(pk=registration.pk)
+        if registration.status == Registration.Status.CANCELLED:
+            return []
+        registration.status, registration.cancelled_at = (
+            Registration.Status.CANCELLED,
+            timezone.now(),
+        )
+        registration.save(update_fields=["status", "cancelled_at"])
+        promoted = _promote_waiting(event)
+    return promoted
+
+
+def _promote_waiting(event: Event) -> list[Registration]:
+    """Give free places to the waiting list, first come first served (inside a transaction
+    holding the event's row)."""
+    if event.is_past:
+        return []
+    waiting = event.registrations.filter(status=Registration.Status.WAITING).order_by(
+        "created_at", "id"
+    )
+    if event.capacity is not None:
+        free = event.capacity - confirmed_count(event)
+        waiting = waiting[: max(free, 0)]
+    promoted = list(waiting)
+    now = timezone.now()
+    for registration in promoted:
+        registration.status, registration.promoted_at = Registration.Status.CONFIRMED, now
+        registration.save(update_fields=["status", "promoted_at"])
+    for registration in promoted:
+        transaction.on_commit(
+            lambda registration=registration: _mail(
+                "promoted", registration.language, registration.email,
+                registration=registration, cancel_url=cancel_url(registration),
+            )  # fmt: skip
+        )
+    return promoted
+
+
+def do_check_in(registration: Registration, *, present: bool = True) -> None:
+    registration.checked_in_at = timezone.now() if present else None
+    registration.save(update_fields=["checked_in_at"])
+
+
+def can_organise(user, event: Event) -> bool:
+    return can_manage(user, event)
+
+
+# Travel allowances ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allowance:
+    # None: it cannot be decided from what we know; the organiser checks.
+    eligible: bool | None
+    reason: str
+    amount: Decimal | None = None
+
+
+def allowances(event: Event, registrations) -> dict[int, Allowance]:
+    """The travel allowance decision for each registration, by the event's rule: an amount for
+    an organisation (first taking part, if the rule says so) whose seat is farther from the
+    venue than the rule's distance, great-circle; one per organisation, to the earliest
+    registration of it that qualifies. Waiting and cancelled registrations get none."""
+    if event.allowance_amount is None:
+        return {}
+    limit = event.allowance_min_distance_km
+    granted: set[str] = set()
+    decisions = {}
+    for registration in sorted(registrations, key=lambda r: (r.created_at, r.pk)):
+        distance = registration.seat_distance_km()
+        if registration.status != Registration.Status.CONFIRMED:
+            decision = Allowance(False, _("Only confirmed registrations receive it."))
+        elif not event.has_coordinates:
+            decision = Allowance(None, _("The venue has no coordinates: the organiser checks."))
+        elif event.allowance_first_time_only and not registration.first_participation:
+            decision = Allowance(False, _("Not the organisation's first participation."))
+        elif distance is None:
+            decision = Allowance(
+                None, _("The seat's locality could not be placed: the organiser checks.")
+            )
+        elif distance <= limit:
+            decision = Allowance(
+                False,
+                _("The seat is %(distance)s km from the venue, not more than %(limit)s km.")
+                % {"distance": f"{distance:.1f}", "limit": f"{limit:g}"},
+            )
+        elif registration.organisation_key in granted:
+            decision = Allowance(False, _("Already granted to this organisation."))
+        else:
+            granted.add(registration.organisation_key)
+            decision = Allowance(
+                True,
+                _("The seat is %(distance)s km from the venue.")
+                % {"distance": f"{distance:.1f}"},
+                event.allowance_amount,
+            )
+        decisions[registration.pk] = decision
+    return decisions
+
+
+# Saved searches ------------------------------------------------------------------------------
+
+
+def do_send_digests(now=None) -> int:
+    """Email each member the opportunities published since their searches were last checked,
+    one email per member; returns how many were sent."""
+    now = now or timezone.now()
+    sent = 0
+    searches = SavedSearch.objects.select_related("user").order_by("user_id", "id")
+    by_user: dict = {}
+    for search in searches:
+        by_user.setdefault(search.user, []).append(search)
+    for user, saved in by_user.items():
+        found = []
+        for search in saved:
+            fresh = Opportunity.objects.open().filter(
+                published_at__gt=search.checked_at, published_at__lte=now
+            )
+            filters = OpportunityFilters(QueryDict(search.query), fresh)
+            if filters.is_valid() and (matches := list(filters.narrow().order_by("deadline"))):
+                found.append((search, matches))
+        if found and user.email:
+            with translation.override(saved[0].language):
+                manage_url = reverse("saved-searches")
+            _mail("digest", saved[0].language, user.email, found=found,
+                  count=sum(len(matches) for _search, matches in found),
+                  manage_url=manage_url)  # fmt: skip
+            sent += 1
+        SavedSearch.objects.filter(pk__in=[search.pk for search in saved]).update(checked_at=now)
+    return sent

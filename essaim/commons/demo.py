@@ -1,0 +1,68 @@
+"""The commons' demo: the events, resources and offer that the field's documents describe."""
+
+import json
+from datetime import datetime, time
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from essaim.atlas.gazetteer import find_locality
+from essaim.atlas.models import Organisation, Sector
+
+from .models import CourseModule, Event, Opportunity, Publication, Resource, Tool
+
+DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_commons.json"
+RELATIONS = ("organisations", "themes", "modules", "replaces", "provider")
+
+
+def _moment(text: str, zone: str, *, end: bool = False) -> datetime:
+    if "T" in text:
+        moment = datetime.fromisoformat(text)
+    else:  # a whole day: from its first to its last minute
+        day = datetime.fromisoformat(text).date()
+        moment = datetime.combine(day, time(23, 59) if end else time(0))
+    return moment.replace(tzinfo=ZoneInfo(zone))
+
+
+def _save(model, record: dict):
+    fields = {key: value for key, value in record.items() if key not in RELATIONS}
+    if model is Event:
+        zone = fields.setdefault("time_zone", "Europe/Paris")
+        fields["starts_at"] = _moment(fields.pop("start"), zone)
+        fields["ends_at"] = _moment(fields.pop("end"), zone, end=True)
+        if fields.get("locality"):
+            place = find_locality(fields["locality"], fields["country"])
+            fields["latitude"], fields["longitude"] = place.latitude, place.longitude
+        if "allowance_amount" in fields:
+            fields["allowance_amount"] = Decimal(fields["allowance_amount"])
+    if "provider" in record:
+        fields["provider"] = Organisation.objects.get(name=record["provider"])
+    item = model.objects.create(
+        **fields, publication=Publication.PUBLISHED, published_at=timezone.now()
+    )
+    item.organisations.set(Organisation.objects.filter(name__in=record.get("organisations", [])))
+    item.themes.set(Sector.objects.filter(code__in=record.get("themes", [])))
+    for position, module in enumerate(record.get("modules", []), start=1):
+        CourseModule.objects.create(resource=item, position=position, **module)
+    for name in record.get("replaces", []):
+        tool, _created = Tool.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+        item.replaces.add(tool)
+    return item
+
+
+def load_demo_commons() -> int:
+    """Add the demo items that are missing (by their French title); returns how many."""
+    data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    created = 0
+    with transaction.atomic():
+        for key, model in (("events", Event), ("resources", Resource),
+                           ("opportunities", Opportunity)):  # fmt: skip
+            for record in data[key]:
+                if not model.objects.filter(title_fr=record["title_fr"]).exists():
+                    _save(model, record)
+                    created += 1
+    return created

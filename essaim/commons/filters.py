@@ -1,0 +1,152 @@
+"""The filters of the lists (resources, events, opportunities) and of saved searches: plain
+GET parameters, validated by forms; facet counts leave out their own filter."""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+
+from essaim.atlas.models import CONTENT_LANGUAGES, Sector
+from essaim.core.templatetags.essaim import language_name
+
+from .models import Event, Opportunity, Resource
+
+
+class Filters(forms.Form):
+    """The GET parameters of a list; `narrow` applies them; facet counts ignore their own."""
+
+    q = forms.CharField(label=gettext_lazy("Words"), required=False, max_length=200)
+    theme = forms.ModelChoiceField(
+        label=gettext_lazy("Theme"), queryset=Sector.objects.all(), required=False,
+        to_field_name="code", empty_label=gettext_lazy("All"),
+    )  # fmt: skip
+    language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
+    text_fields: tuple[str, ...] = ()
+    # filter name -> the field whose values are counted
+    counted = {"theme": "themes__code"}
+
+    def __init__(self, data, queryset):
+        super().__init__(data)
+        self.base = queryset
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField) and not isinstance(
+                field, forms.ModelChoiceField
+            ):
+                field.choices = [("", _("All")), *self.choices_for(field)]
+
+    def choices_for(self, field) -> list:
+        if field is self.fields["language"]:
+            return [(code, language_name(code)) for code in CONTENT_LANGUAGES]
+        return list(getattr(field, "all_choices", []))
+
+    def apply(self, queryset, name, value):
+        if name == "q":
+            words = Q()
+            for field in self.text_fields:
+                for code in CONTENT_LANGUAGES:
+                    words |= Q(**{f"{field}_{code}__icontains": value})
+            return queryset.filter(words)
+        if name == "theme":
+            return queryset.filter(themes=value)
+        if name == "language":
+            return queryset.filter(
+                Q(languages__icontains=f'"{value}"') | Q(languages=[], original_language=value)
+            )
+        return queryset.filter(**{name: value})
+
+    def narrow(self, queryset=None, *, skip: str = ""):
+        queryset = self.base if queryset is None else queryset
+        for name, value in self.cleaned_data.items():
+            if value not in (None, "") and name != skip:
+                queryset = self.apply(queryset, name, value)
+        return queryset
+
+    def counts(self) -> dict[str, dict]:
+        """For each counted filter, how many items each of its values would give."""
+        found = {}
+        for name, field in self.counted.items():
+            rows = self.narrow(skip=name).values(field).annotate(n=Count("id", distinct=True))
+            found[name] = {row[field]: row["n"] for row in rows}
+        return found
+
+    def with_counts(self):
+        counts = self.counts()
+        for name, values in counts.items():
+            field = self.fields[name]
+            if isinstance(field, forms.ModelChoiceField):
+                field.label_from_instance = lambda term, values=values: (
+                    f"{term.label} ({values.get(term.code, 0)})"
+                )
+            else:
+                field.choices = [
+                    (code, f"{label} ({values.get(code, 0)})" if code else label)
+                    for code, label in field.choices
+                ]
+        return self
+
+    def query_string(self, **changes) -> str:
+        params = {k: v for k, v in self.data.items() if k != "page" and v}
+        params.update({k: v for k, v in changes.items() if v})
+        return urlencode(params)
+
+
+class ResourceFilters(Filters):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
+    level = forms.ChoiceField(label=gettext_lazy("Level"), required=False)
+    text_fields = ("title", "summary", "body")
+    counted = {"kind": "kind", "theme": "themes__code", "level": "level"}
+
+    def choices_for(self, field):
+        if field is self.fields.get("kind"):
+            return Resource.Kind.choices
+        if field is self.fields.get("level"):
+            return Resource.Level.choices
+        return super().choices_for(field)
+
+
+class EventFilters(Filters):
+    country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
+    month = forms.DateField(
+        label=gettext_lazy("Month"), required=False, input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )  # fmt: skip
+    mode = forms.ChoiceField(label=gettext_lazy("Format"), required=False)
+    text_fields = ("title", "description")
+    counted = {"country": "country", "mode": "mode", "theme": "themes__code"}
+
+    def choices_for(self, field):
+        if field is self.fields.get("country"):
+            codes = self.base.exclude(country="").values_list("country", flat=True).distinct()
+            return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
+        if field is self.fields.get("mode"):
+            return Event.Mode.choices
+        return super().choices_for(field)
+
+    def apply(self, queryset, name, value):
+        if name == "month":
+            return queryset.filter(starts_at__year=value.year, starts_at__month=value.month)
+        if name == "mode" and value != Event.Mode.HYBRID:
+            return queryset.filter(mode__in=[value, Event.Mode.HYBRID])
+        return super().apply(queryset, name, value)
+
+
+class OpportunityFilters(Filters):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
+    country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
+    text_fields = ("title", "description")
+    counted = {"kind": "kind", "country": "country", "theme": "themes__code"}
+
+    def __init__(self, data, queryset):
+        super().__init__(data, queryset)
+        del self.fields["language"]
+
+    def choices_for(self, field):
+        if field is self.fields.get("kind"):
+            return Opportunity.Kind.choices
+        if field is self.fields.get("country"):
+            codes = self.base.exclude(country="").values_list("country", flat=True).distinct()
+            return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
+        return super().choices_for(field)

@@ -1,0 +1,389 @@
+"""The forms of the commons: contributing resources, events and opportunities; registering."""
+
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from essaim.atlas.gazetteer import find_locality
+from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
+from essaim.contributions.forms import Honeypot, LanguagesField, form_field
+
+from .actions import confirmed_count
+from .models import CourseModule, Event, Opportunity, Resource, Tool
+
+LONG_TEXT = 20_000
+
+
+def per_language(*names: str) -> list[str]:
+    return [f"{name}_{code}" for name in names for code in CONTENT_LANGUAGES]
+
+
+class NamesField(forms.CharField):
+    """Names separated by semicolons (";"), as typed; `clean` gives them cleaned, in order."""
+
+    def prepare_value(self, value):
+        return "; ".join(str(item) for item in value) if isinstance(value, list | tuple) else value
+
+    def clean(self, value) -> list[str]:
+        raw = super().clean(value) or ""
+        return list(dict.fromkeys(" ".join(n.split()) for n in raw.split(";") if n.strip()))
+
+
+class OrganisationsField(NamesField):
+    """Organisations of the atlas, by their exact names."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("Names as in the atlas, separated by semicolons."))
+        super().__init__(required=False, max_length=2000, **kwargs)
+
+    def clean(self, value) -> list[Organisation]:
+        names = super().clean(value)
+        found = {}
+        for name in names:
+            match = Organisation.objects.published().filter(name__iexact=name).first()
+            if match is None:
+                raise forms.ValidationError(
+                    _("“%(name)s” is not in the atlas: suggest it first, or check its name."),
+                    params={"name": name},
+                )
+            found[match.pk] = match
+        return list(found.values())
+
+
+class CountriesField(NamesField):
+    """Countries by ISO code or English name, separated by semicolons."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("ISO codes separated by semicolons, such as: FR; BE."))
+        super().__init__(required=False, max_length=1000, **kwargs)
+
+    def prepare_value(self, value):
+        return "; ".join(str(c.code if hasattr(c, "code") else c) for c in value or [])
+
+    def clean(self, value) -> list[str]:
+        codes = []
+        for name in super().clean(value):
+            code = name.upper() if name.upper() in dict(countries) else countries.by_name(name)
+            if not code:
+                raise forms.ValidationError(
+                    _("Unknown country: %(name)s."), params={"name": name}
+                )
+            codes.append(code)
+        return list(dict.fromkeys(codes))
+
+
+class ContributionForm(forms.ModelForm):
+    """What the three kinds of contribution share: texts per language, organisations, themes.
+    Subclasses list their fields in `groups`: (key, legend, field names)."""
+
+    required_css_class = "required"
+    organisations = OrganisationsField(label=_("Organisations"))
+    languages = LanguagesField()
+    groups: list = []
+
+    class Meta:
+        formfield_callback = form_field
+        widgets = {"themes": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if instance is not None and instance.pk:
+            instance = type(instance).objects.get(pk=instance.pk)  # see OrganisationForm
+        super().__init__(*args, instance=instance, **kwargs)
+        for name, field in self.fields.items():
+            if name.startswith(("body_", "description_")):
+                field.widget = forms.Textarea(attrs={"rows": 6, "maxlength": LONG_TEXT})
+                field.validators.append(MaxLengthValidator(LONG_TEXT))
+        if self.instance.pk:
+            self.initial["organisations"] = [org.name for org in self.instance.organisations.all()]
+        elif translation.get_language() in CONTENT_LANGUAGES:
+            self.initial["original_language"] = translation.get_language()
+        if "themes" in self.fields:
+            self.fields["themes"].to_field_name = "code"
+
+    def fieldsets(self) -> list[tuple[str, str, list]]:
+        return [
+            (key, legend, [self[name] for name in names if name in self.fields])
+            for key, legend, names in self.groups
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        title_fields = [f"title_{code}" for code in CONTENT_LANGUAGES]
+        if not any(cleaned.get(name) for name in title_fields):
+            self.add_error(title_fields[0], _("Give a title in at least one language."))
+        return cleaned
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        self.instance.organisations.set(self.cleaned_data["organisations"])
+
+
+TEXTS = _("Title and texts")
+ABOUT = _("Themes and organisations")
+
+
+class ResourceForm(ContributionForm):
+    replaces = NamesField(
+        label=_("Replaces"),
+        required=False,
+        max_length=500,
+        help_text=_("The big-platform tools it replaces, separated by semicolons."),
+    )
+    provider = OrganisationsField(label=_("Organisation behind it"))
+
+    groups = [
+        ("kind", _("Kind of resource"), ["kind", "original_language"]),
+        ("text", TEXTS, per_language("title", "summary", "body")),
+        ("facts", _("Use and licence"),
+         ["url", "licence", "level", "duration_minutes", "languages"]),
+        ("about", ABOUT, ["themes", "organisations"]),
+        ("alternative", _("For an alternative to a big-platform tool"),
+         ["replaces", "provider", "tool_licence", "hosting_country", "governance", "price"]),
+    ]  # fmt: skip
+
+    class Meta(ContributionForm.Meta):
+        model = Resource
+        fields = [
+            "kind", "original_language", *per_language("title", "summary", "body"), "url",
+            "licence", "level", "duration_minutes", "languages", "themes", "tool_licence",
+            "hosting_country", "governance", "price",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["replaces"] = [tool.name for tool in self.instance.replaces.all()]
+            if self.instance.provider:
+                self.initial["provider"] = [self.instance.provider.name]
+
+    def clean_provider(self):
+        providers = self.cleaned_data["provider"]
+        if len(providers) > 1:
+            raise forms.ValidationError(_("Name one organisation."))
+        return providers[0] if providers else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == Resource.Kind.ALTERNATIVE and not cleaned.get("replaces"):
+            self.add_error("replaces", _("Say which tool this alternative replaces."))
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.provider = self.cleaned_data["provider"]
+        return super().save(commit)
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        tools = []
+        for name in self.cleaned_data["replaces"]:
+            slug = slugify(name)[:80] or "tool"
+            tool, _created = Tool.objects.get_or_create(slug=slug, defaults={"name": name[:80]})
+            tools.append(tool)
+        self.instance.replaces.set(tools)
+
+
+class CourseModuleForm(forms.ModelForm):
+    class Meta:
+        model = CourseModule
+        fields = ["position", "kind", *per_language("title", "body")]
+        widgets = {f"body_{code}": forms.Textarea(attrs={"rows": 3}) for code in CONTENT_LANGUAGES}
+
+
+CourseModuleFormSet = forms.inlineformset_factory(
+    Resource, CourseModule, form=CourseModuleForm, extra=2, max_num=30, can_delete=True
+)
+
+
+def _in_zone(value, zone: str):
+    """A date and time typed for the event's time zone (the form reads it in the server's)."""
+    if value is None:
+        return None
+    return timezone.make_naive(value).replace(tzinfo=ZoneInfo(zone))
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+EVENT_TIMES = ["starts_at", "ends_at", "registration_opens_at", "registration_closes_at"]
+
+
+class EventForm(ContributionForm):
+    groups = [
+        ("text", TEXTS, ["original_language", *per_language("title", "description")]),
+        ("when", _("When"), ["starts_at", "ends_at", "all_day", "time_zone"]),
+        ("where", _("Where"), ["mode", "venue", "address", "postal_code", "locality",
+                               "country", "latitude", "longitude", "online_url"]),
+        ("about", ABOUT, ["organisations", "themes", "languages", "website"]),
+        ("registration", _("Registration"), ["takes_registrations", "capacity",
+                                             "registration_opens_at", "registration_closes_at"]),
+        ("allowance", _("Travel allowance"), ["allowance_amount", "allowance_min_distance_km",
+                                              "allowance_first_time_only"]),
+    ]  # fmt: skip
+
+    class Meta(ContributionForm.Meta):
+        model = Event
+        fields = [
+            "original_language", *per_language("title", "description"), "starts_at", "ends_at",
+            "all_day", "time_zone", "mode", "venue", "address", "postal_code", "locality",
+            "country", "latitude", "longitude", "online_url", "themes", "languages", "website",
+            "takes_registrations", "capacity", "registration_opens_at", "registration_closes_at",
+            "allowance_amount", "allowance_min_distance_km", "allowance_first_time_only",
+        ]  # fmt: skip
+        widgets = {**ContributionForm.Meta.widgets, **dict.fromkeys(EVENT_TIMES, DateTimeInput)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = ZoneInfo(self.instance.time_zone)
+        for name in EVENT_TIMES:
+            if value := getattr(self.instance, name):
+                self.initial[name] = timezone.localtime(value, zone).replace(tzinfo=None)
+        self.fields["time_zone"].help_text = _("Dates and times are in this time zone.")
+        self.fields["latitude"].help_text = _(
+            "Leave the coordinates empty to place the venue at its locality."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        zone = cleaned.get("time_zone") or self.instance.time_zone
+        for name in EVENT_TIMES:
+            cleaned[name] = _in_zone(cleaned.get(name), zone)
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends < starts:
+            self.add_error("ends_at", _("The end must come after the start."))
+        opens, closes = cleaned.get("registration_opens_at"), cleaned.get("registration_closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error(
+                "registration_closes_at", _("Registration must close after it opens.")
+            )
+        mode = cleaned.get("mode")
+        if mode != Event.Mode.ONLINE and not (cleaned.get("locality") and cleaned.get("country")):
+            self.add_error("locality", _("Give the venue's locality and country."))
+        if mode != Event.Mode.ON_SITE and not cleaned.get("online_url"):
+            self.add_error("online_url", _("Give the link to follow the event online."))
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None):
+            self.add_error("longitude", _("Give both coordinates, or neither."))
+        elif latitude is None and (place := self._venue_place(cleaned)):
+            cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
+        capacity = cleaned.get("capacity")
+        if capacity is not None and self.instance.pk:
+            registered = confirmed_count(self.instance)
+            if capacity < registered:
+                self.add_error(
+                    "capacity",
+                    _("%(count)s people are already registered: give at least as many places.")
+                    % {"count": registered},
+                )
+        return cleaned
+
+
+    @staticmethod
+    def _venue_place(cleaned):
+        if cleaned.get("locality") and cleaned.get("country"):
+            return find_locality(cleaned["locality"], str(cleaned["country"]))
+        return None
+
+
+class OpportunityForm(ContributionForm):
+    eligible_countries = CountriesField(label=_("Eligible countries"))
+
+    groups = [
+        ("kind", _("Kind of opportunity"), ["kind", "original_language"]),
+        ("text", TEXTS, per_language("title", "description")),
+        ("facts", _("Where and until when"),
+         ["organisations", "url", "locality", "country", "remote", "duration", "deadline"]),
+        ("about", _("Themes"), ["themes", "languages"]),
+        ("funding", _("For a funding call"),
+         ["funder", "amount_min", "amount_max", "eligible_countries", "eligible_legal_forms"]),
+    ]  # fmt: skip
+
+    class Meta(ContributionForm.Meta):
+        model = Opportunity
+        fields = [
+            "kind", "original_language", *per_language("title", "description"), "url",
+            "locality", "country", "remote", "duration", "deadline", "themes", "funder",
+            "amount_min", "amount_max", "eligible_legal_forms",
+        ]  # fmt: skip
+        widgets = {
+            **ContributionForm.Meta.widgets,
+            "deadline": forms.DateInput(attrs={"type": "date"}),
+            "eligible_legal_forms": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["eligible_legal_forms"].to_field_name = "code"
+        self.fields.pop("languages")
+        if self.instance.pk:
+            self.initial["eligible_countries"] = list(self.instance.eligible_countries)
+
+    def clean(self):
+        cleaned = super().clean()
+        deadline = cleaned.get("deadline")
+        if deadline and deadline < timezone.localdate() and deadline != self.instance.deadline:
+            self.add_error("deadline", _("This deadline has already passed."))
+        low, high = cleaned.get("amount_min"), cleaned.get("amount_max")
+        if low is not None and high is not None and high < low:
+            self.add_error("amount_max", _("The maximum cannot be below the minimum."))
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.eligible_countries = self.cleaned_data["eligible_countries"]
+        return super().save(commit)
+
+
+class RegistrationForm(Honeypot, forms.Form):
+    """Only what the organiser needs; the seat and first participation only when the event
+    has a travel allowance, which they decide."""
+
+    required_css_class = "required"
+
+    name = forms.CharField(label=_("Your name"), max_length=120)
+    email = forms.EmailField(
+        label=_("Your email address"),
+        help_text=_("For your confirmation and the link to cancel."),
+    )
+    organisation_name = forms.CharField(label=_("Your organisation"), max_length=200)
+    seat_locality = forms.CharField(
+        label=_("Locality of your organisation's seat"),
+        max_length=120,
+        help_text=_("To compute the distance to the venue for the travel allowance."),
+    )
+    seat_country = LazyTypedChoiceField(
+        label=_("Country of your organisation's seat"), choices=countries
+    )
+    first_participation = forms.BooleanField(
+        label=_("This is my organisation's first participation"), required=False
+    )
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        if event.allowance_amount is None:
+            for name in ("seat_locality", "seat_country", "first_participation"):
+                del self.fields[name]
+            self.fields["organisation_name"].required = False
+        else:
+            self.initial.setdefault("seat_country", event.country.code or "")
+            self.fields["seat_country"].choices = [("", "—"), *countries]
+
+    def answers(self) -> dict:
+        data = {name: value for name, value in self.cleaned_data.items() if name != "nickname"}
+        return data
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason, sent to the contributor"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
