@@ -5,6 +5,8 @@ import io
 import pytest
 from django.core.management import call_command
 
+from essaim.accounts.models import User
+
 
 @pytest.fixture(autouse=True)
 def search_index_dir(settings, tmp_path):
@@ -34,3 +36,15 @@ def generated(db, commit):
         call_command("generate", count=count, seed=seed, no_progress=True, stdout=io.StringIO())
 
     return make
+
+
+@pytest.fixture
+def moderator(db):
+    return User.objects.create_user(
+        "moderator", "moderator@example.org", "pw-for-tests-only", is_moderator=True
+    )
+
+
+@pytest.fixture
+def member(db):
+    return User.objects.create_user("member", "member@example.org", "pw-for-tests-only")

@@ -1,6 +1,8 @@
 """Suggestions, moderation, history with reverts and the change feed, through their pages and
 the API, as visitors, members and moderators use them."""
 
+import json
+
 import pytest
 from django.core import mail
 
@@ -26,18 +28,6 @@ NEW_ORGANISATION = {
     "identifier_siret": "12345678900011",
     "contributor_email": "visitor@example.org",
 }
-
-
-@pytest.fixture
-def moderator(db):
-    return User.objects.create_user(
-        "moderator", "moderator@example.org", "pw-for-tests-only", is_moderator=True
-    )
-
-
-@pytest.fixture
-def member(db):
-    return User.objects.create_user("member", "member@example.org", "pw-for-tests-only")
 
 
 def feed(client, since=0, limit=100):
@@ -88,7 +78,9 @@ def test_visitor_suggestion_is_moderated_then_published(client, demo, moderator,
     assert '<a href="https://example.org/r" rel="nofollow noopener">réparation</a>' in description
     assert "&lt;script&gt;" in description and "<script" not in description, "HTML is text"
     assert 'src="https://tracker.example' not in page, "no image fetched from another site"
-    assert "<\\/script>" in page.split("application/ld+json")[1], "JSON-LD cannot close its tag"
+    jsonld = page.split('application/ld+json">')[1].split("</script>")[0]
+    assert "\\u003C/script\\u003E" in jsonld, "JSON-LD cannot close its tag"
+    assert json.loads(jsonld)["description"][0]["@value"].startswith("<script>")
     changes = feed(client, since=start)["changes"]
     assert [(c["organisation"], c["action"]) for c in changes] == [(org.pk, "upsert")]
     assert mail.outbox[-1].to == ["visitor@example.org"]

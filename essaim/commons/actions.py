@@ -55,8 +55,9 @@ def can_manage(user, item: Contributed) -> bool:
     return bool(item.pk) and any(represents(user, org) for org in item.organisations.all())
 
 
-def do_save_contribution(form, user) -> Contributed:
-    """Save a resource, event or opportunity from its validated form.
+def do_save_contribution(form, user, parts=None) -> Contributed:
+    """Save a resource, event or opportunity from its validated form (and a course's modules
+    from their validated formset, `parts`), all or nothing.
 
     A moderator's work, and an organiser's edit of what is already published, are published at
     once; what a member proposes waits for a moderator."""
@@ -79,6 +80,9 @@ def do_save_contribution(form, user) -> Contributed:
             if any(getattr(before, name) != getattr(item, name) for name in CALENDAR_FIELDS):
                 item.sequence = before.sequence + 1
         item = form.save()
+        if parts is not None:
+            parts.instance = item
+            parts.save()
         if isinstance(item, Event):
             _promote_waiting(item)
     return item

@@ -131,7 +131,8 @@ class Contributed(models.Model):
 
     @property
     def slug(self) -> str:
-        return slug_for(self.title.text)
+        """From the title in its original language: the same address in every language."""
+        return slug_for(self.translated("title", self.original_language).text)
 
     @property
     def is_published(self) -> bool:

@@ -137,15 +137,18 @@ def contribute(request, model, pk: int | None = None, slug: str = ""):
         raise PermissionDenied
     data = request.POST if request.method == "POST" else None
     form = FORMS[model](data, instance=item)
-    modules = CourseModuleFormSet(data, instance=form.instance) if model is Resource else None
+    modules = None
+    if model is Resource:
+        # Only a course has modules; a form sent without them leaves them as they are.
+        sent = data is not None and "modules-TOTAL_FORMS" in data
+        modules = CourseModuleFormSet(data if sent else None, instance=form.instance)
     if data is not None:
         if getattr(request, "limited", False):
             form.add_error(None, _("Too many contributions from your account: try in an hour."))
-        elif form.is_valid() and (modules is None or modules.is_valid()):
-            item = actions.do_save_contribution(form, request.user)
-            if modules is not None:
-                modules.instance = item
-                modules.save()
+        elif form.is_valid() and (modules is None or not modules.is_bound or modules.is_valid()):
+            item = actions.do_save_contribution(
+                form, request.user, parts=modules if modules and modules.is_bound else None
+            )
             if item.is_published:
                 messages.success(request, _("Saved and published."))
             else:
