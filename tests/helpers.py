@@ -14,9 +14,31 @@ def page_types(language: str) -> list[str]:
 
     The accessibility and third-party checks visit these: add a new page type here."""
     from essaim.atlas.models import Organisation
+    from essaim.commons.models import Event, Opportunity, Resource
 
     org = Organisation.objects.get(name="Emmaüs Connect")
+    course = Resource.objects.get(kind="course", title_en__startswith="Teaching digital")
+    alternative = Resource.objects.get(title_en="Nextcloud")
+    past = Event.objects.get(venue="Musée Social – CEDIAS")
+    upcoming = upcoming_event()
+    opportunity = Opportunity.objects.published().first()
+    with translation.override(language):
+        commons = [
+            course.get_absolute_url(),
+            alternative.get_absolute_url(),
+            past.get_absolute_url(),
+            upcoming.get_absolute_url(),
+            upcoming.get_absolute_url() + "register/",
+            opportunity.get_absolute_url(),
+        ]
     return [
+        *commons,
+        f"/{language}/resources/",
+        f"/{language}/resources/?kind=course&q=num",
+        f"/{language}/resources/alternatives/?tool=youtube",
+        f"/{language}/events/",
+        f"/{language}/events/past/?country=FR",
+        f"/{language}/opportunities/",
         f"/{language}/",
         f"/{language}/atlas/",
         f"/{language}/atlas/?q=coop&country=FR",
@@ -33,3 +55,32 @@ def page_types(language: str) -> list[str]:
         f"/{language}/privacy/",
         f"/{language}/accessibility/",
     ]
+
+
+def upcoming_event():
+    """An event open for registration, with places and a travel allowance (the demo's events
+    are all past): created once."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from essaim.atlas.models import Organisation
+    from essaim.commons.models import Event, Publication
+
+    start = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=20)
+    event, created = Event.objects.get_or_create(
+        title_fr="Atelier : libérer son association des GAFAM",
+        defaults={
+            "title_en": "Workshop: freeing your association from the GAFAM",
+            "description_fr": "Un atelier pratique pour **migrer** ses outils.",
+            "starts_at": start, "ends_at": start + timedelta(hours=4),
+            "time_zone": "Europe/Paris", "venue": "Musée Social – CEDIAS", "locality": "Paris",
+            "country": "FR", "latitude": 48.8588, "longitude": 2.3200, "capacity": 30,
+            "allowance_amount": Decimal(948), "languages": ["fr"],
+            "publication": Publication.PUBLISHED, "published_at": timezone.now(),
+        },
+    )  # fmt: skip
+    if created:
+        event.organisations.set(Organisation.objects.filter(name__startswith="Social Good"))
+    return event

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
-from tests.helpers import page_types
+from tests.helpers import page_types, upcoming_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -138,15 +138,22 @@ def axe_violations(page, atlas, pages) -> list[str]:
     found = []
     for path in pages:
         page.goto(f"{atlas}{path}", wait_until="networkidle")
-        # Evaluated rather than injected: the Content-Security-Policy forbids inline scripts.
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-        result = page.evaluate(
-            "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}})", AXE_RULES
-        )
-        for violation in result["violations"]:
-            targets = [node["target"] for node in violation["nodes"][:3]]
-            found.append(f"{path}: {violation['id']} ({violation['help']}) at {targets}")
+        found += axe_on(page, path)
     return found
+
+
+def axe_on(page, name: str) -> list[str]:
+    """The axe-core violations of the page as it is now: the page, the rule, the elements."""
+    # Evaluated rather than injected: the Content-Security-Policy forbids inline scripts.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}})", AXE_RULES
+    )
+    return [
+        f"{name}: {violation['id']} ({violation['help']}) at "
+        f"{[node['target'] for node in violation['nodes'][:3]]}"
+        for violation in result["violations"]
+    ]
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -183,7 +190,24 @@ def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, setti
         [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": atlas}]
     )
     base = f"/fr/atlas/{org.pk}/{org.slug}/"
+    from essaim.commons.models import Resource
+
+    member_resource = Resource.objects.create(
+        kind="guide", title_fr="Guide en attente", contributed_by=moderator
+    )
+    event = upcoming_event()
+    Client().post(f"/fr/events/{event.pk}/{event.slug}/register/", {
+        "name": "Ada", "email": "ada@example.org", "organisation_name": "Coop Alpha",
+        "seat_locality": "Lille", "seat_country": "FR", "first_participation": "on"})  # fmt: skip
+    signed_in.post("/fr/opportunities/saved/", {"kind": "job"})
     pages = [
+        "/fr/resources/new/",
+        "/fr/events/new/",
+        "/fr/opportunities/new/",
+        f"/fr/events/{event.pk}/{event.slug}/registrations/",
+        f"/fr/events/{event.pk}/{event.slug}/edit/",
+        f"/fr/resources/{member_resource.pk}/{member_resource.slug}/",
+        "/fr/opportunities/saved/",
         "/fr/moderation/",
         f"/fr/moderation/suggestions/{suggestion.pk}/",
         base + "history/",
@@ -301,4 +325,44 @@ def test_the_skip_link_comes_first_and_shows_where_focus_is(browser, atlas):
     assert outline != "none", "focus is visible"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "content"
+    page.context.close()
+
+
+def test_registration_without_javascript_from_errors_to_the_waiting_list(browser, atlas):
+    event = upcoming_event()
+    event.capacity = 1
+    event.save()
+    register = f"{atlas}/fr/events/{event.pk}/{event.slug}/register/"
+    # The errors, checked by axe (which needs scripts; the form itself does not).
+    checker = open_page(browser)
+    checker.goto(register)
+    checker.click("form.contribution button[type=submit]")
+    checker.wait_for_load_state()
+    assert axe_on(checker, "registration form with errors") == []
+    checker.context.close()
+
+    page = open_page(browser, java_script=False)
+    page.goto(f"{atlas}/fr/events/{event.pk}/{event.slug}/")
+    page.click("a.button")
+    page.click("form.contribution button[type=submit]")
+    page.wait_for_load_state()
+    summary = page.locator(".errors").inner_text()
+    assert "Votre nom" in summary and "Votre adresse e-mail" in summary
+    page.fill("#id_name", "Ada")
+    page.fill("#id_email", "ada@example.org")
+    page.fill("#id_organisation_name", "Coop Alpha")
+    page.fill("#id_seat_locality", "Lille")
+    page.check("#id_first_participation")
+    page.click("form.contribution button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Vous êtes inscrit"
+    page.goto(register)
+    assert "liste d’attente" in page.locator("main").inner_text()
+    for name, value in (("name", "Ben"), ("email", "ben@example.org"),
+                        ("organisation_name", "Coop Beta"), ("seat_locality", "Lyon")):
+        page.fill(f"#id_{name}", value)  # fmt: skip
+    page.click("form.contribution button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Vous êtes sur la liste d’attente"
+    assert_same_origin(page, atlas)
     page.context.close()

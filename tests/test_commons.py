@@ -7,8 +7,7 @@ import json
 import math
 import re
 import threading
-from datetime import timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import feedparser
@@ -345,7 +344,7 @@ def test_a_member_announces_an_event_and_a_moderator_publishes_it(client, member
     assert event.publication == "pending"
     assert event.latitude == pytest.approx(45.46, abs=0.05), "placed at its locality"
     # Typed in the event's time zone: 10:00 in Rome is 08:00 UTC in May.
-    assert event.starts_at.astimezone(dt_timezone.utc).hour == 8
+    assert event.starts_at.astimezone(UTC).hour == 8
     client.logout()
     assert client.get(f"/en/events/{event.pk}/{event.slug}/").status_code == 404
     assert "Repair café" not in client.get("/en/events/").content.decode()

@@ -102,7 +102,7 @@ class OrganisationForm(forms.ModelForm):
             facts = facts_of(self.instance)
             for name in [*TERM_FIELDS, *MANY_TO_MANY, *IDENTIFIER_FIELDS]:
                 self.initial[name] = facts[name]
-            self.initial["languages"] = facts["languages"]
+            self.initial["languages"] = ", ".join(facts["languages"])
 
     def fieldsets(self) -> list[tuple[str, str, list]]:
         """The fields in groups, each shown as a fieldset: (key, legend, fields)."""
