@@ -209,6 +209,8 @@ ESSAIM = {
     "VOTES_TO_PUBLISH": int(os.environ.get("ESSAIM_VOTES_TO_PUBLISH", "3")),
     # This many open reports hide an entry until a moderator decides.
     "REPORTS_TO_HIDE": int(os.environ.get("ESSAIM_REPORTS_TO_HIDE", "3")),
+    # Days after an event when its registrations' personal data is erased (forget_registrations).
+    "REGISTRATION_RETENTION_DAYS": int(os.environ.get("ESSAIM_REGISTRATION_RETENTION_DAYS", "90")),
     # Search and map answers remembered per index commit, per web process (0 turns it off).
     "SEARCH_CACHE_SIZE": int(os.environ.get("ESSAIM_SEARCH_CACHE_SIZE", "256")),
 }

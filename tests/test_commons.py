@@ -669,3 +669,37 @@ def test_commons_pages_in_four_languages(client, demo, language, words):
         response = client.get(f"/{language}/{url}")
         assert response.status_code == 200, url
         assert f'<html lang="{language}">' in response.content.decode()
+
+
+# Personal data -------------------------------------------------------------------------------
+
+
+def test_registrations_are_forgotten_after_the_retention_period(client, moderator, settings):
+    settings.ESSAIM = {**settings.ESSAIM, "REGISTRATION_RETENTION_DAYS": 30}
+    ended = timezone.now() - timedelta(days=31)
+    old = make_event(title_en="Old meetup")
+    recent = make_event(title_en="Recent meetup")
+    register(client, old, "ada@example.org", name="Ada Lovelace")
+    register(client, recent, "ada@example.org", name="Ada Lovelace")
+    Event.objects.filter(pk=old.pk).update(starts_at=ended - timedelta(hours=2), ends_at=ended)
+    out = io.StringIO()
+    call_command("forget_registrations", stdout=out)
+    assert "1 registration(s) erased" in out.getvalue()
+    client.force_login(moderator)
+    rows = allowance_rows(client, moderator, old)
+    assert list(rows) == [f"{Registration.objects.get(event=old).pk}@erased.invalid"]
+    assert "Ada Lovelace" not in client.get(f"/en/events/{old.pk}/{old.slug}/registrations/")\
+        .content.decode()  # fmt: skip
+    assert "ada@example.org" in allowance_rows(client, moderator, recent)
+    page = client.get("/en/privacy/").content.decode()
+    assert "erased 30 days after the event" in page
+
+
+def test_a_member_downloads_their_registrations_and_saved_searches(client, member):
+    event = make_event(title_en="Data café")
+    register(client, event, "MEMBER@example.org", name="Member")
+    client.force_login(member)
+    client.post("/en/opportunities/saved/", {"kind": "job"})
+    data = client.get("/en/accounts/profile/data.json").json()
+    assert [r["event"] for r in data["event_registrations"]] == ["Data café"]
+    assert [s["query"] for s in data["saved_searches"]] == ["kind=job"]

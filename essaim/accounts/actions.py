@@ -40,7 +40,11 @@ def personal_data(user: User) -> dict:
     from allauth.account.models import EmailAddress
 
     from essaim.atlas.models import Change
+    from essaim.commons.models import Event, Opportunity, Registration, Resource
 
+    addresses = {user.email.lower()} | {
+        address.email.lower() for address in EmailAddress.objects.filter(user=user, verified=True)
+    }
     return {
         "account": {
             "email": user.email,
@@ -84,6 +88,22 @@ def personal_data(user: User) -> dict:
             {"organisation": c.organisation_id, "fields": c.fields, "at": c.created_at.isoformat()}
             for c in Change.objects.filter(author=user)
         ],
+        "saved_searches": [
+            {"query": s.query, "language": s.language, "created_at": s.created_at.isoformat()}
+            for s in user.saved_searches.all()
+        ],
+        "event_registrations": [
+            {"event": r.event.title.text, "name": r.name, "email": r.email,
+             "organisation": r.organisation_name, "seat_locality": r.seat_locality,
+             "status": r.status, "created_at": r.created_at.isoformat()}
+            for r in Registration.objects.filter(email__in=addresses).select_related("event")
+        ],  # fmt: skip
+        "contributions": [
+            {"kind": item._meta.model_name, "title": item.title.text,
+             "publication": item.publication, "created_at": item.created_at.isoformat()}
+            for model in (Resource, Event, Opportunity)
+            for item in model.objects.filter(contributed_by=user)
+        ],  # fmt: skip
         "api_tokens": [
             {"name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat()}
             for t in user.api_tokens.all()

@@ -1,6 +1,7 @@
 """Every way the commons change. Views validate, then call these."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -84,7 +85,7 @@ def do_save_contribution(form, user, parts=None) -> Contributed:
             parts.instance = item
             parts.save()
         if isinstance(item, Event):
-            _promote_waiting(item)
+            promote_waiting(item)
     return item
 
 
@@ -203,13 +204,14 @@ def do_cancel(registration: Registration) -> list[Registration]:
             timezone.now(),
         )
         registration.save(update_fields=["status", "cancelled_at"])
-        promoted = _promote_waiting(event)
+        promoted = promote_waiting(event)
     return promoted
 
 
-def _promote_waiting(event: Event) -> list[Registration]:
-    """Give free places to the waiting list, first come first served (inside a transaction
-    holding the event's row)."""
+def promote_waiting(event: Event) -> list[Registration]:
+    """Give free places to the waiting list, first come first served; each promoted person is
+    told by email once the transaction commits. Call it inside a transaction."""
+    event = Event.objects.select_for_update().get(pk=event.pk)  # one counter at a time
     if event.is_past:
         return []
     waiting = event.registrations.filter(status=Registration.Status.WAITING).order_by(
@@ -236,6 +238,28 @@ def _promote_waiting(event: Event) -> list[Registration]:
 def do_check_in(registration: Registration, *, present: bool = True) -> None:
     registration.checked_in_at = timezone.now() if present else None
     registration.save(update_fields=["checked_in_at"])
+
+
+ERASED_DOMAIN = "erased.invalid"
+
+
+def do_forget_registrations(now=None) -> int:
+    """Erase the names and addresses of people registered for events that ended more than
+    REGISTRATION_RETENTION_DAYS ago; organisations, statuses and counts stay for the record.
+    Returns how many registrations were erased."""
+    now = now or timezone.now()
+    limit = now - timedelta(days=settings.ESSAIM["REGISTRATION_RETENTION_DAYS"])
+    old = Registration.objects.filter(event__ends_at__lt=limit).exclude(
+        email__endswith=f"@{ERASED_DOMAIN}"
+    )
+    erased = 0
+    with transaction.atomic():
+        for registration in old.only("pk"):
+            # Unique per registration: the constraint on active addresses still holds.
+            registration.name, registration.email = "", f"{registration.pk}@{ERASED_DOMAIN}"
+            registration.save(update_fields=["name", "email"])
+            erased += 1
+    return erased
 
 
 def can_organise(user, event: Event) -> bool:

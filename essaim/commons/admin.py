@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from .actions import CALENDAR_FIELDS, promote_waiting
 from .models import CourseModule, Event, Opportunity, Registration, Resource, SavedSearch, Tool
 
 
@@ -42,6 +44,14 @@ class EventAdmin(ContributedAdmin):
     list_display = ["title_text", "starts_at", "locality", "publication"]
     list_filter = ["publication", "mode", "country"]
     inlines = [RegistrationInline]
+
+    def save_model(self, request, obj, form, change):
+        # As through the pages: calendars see the change, freed places go to those waiting.
+        if change and any(name in form.changed_data for name in CALENDAR_FIELDS):
+            obj.sequence += 1
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            promote_waiting(obj)
 
 
 @admin.register(Opportunity)

@@ -44,7 +44,14 @@ def accessibility(request):
 
 
 def privacy(request):
-    return render(request, "core/privacy.html", {"contact_email": settings.ESSAIM["CONTACT_EMAIL"]})
+    return render(
+        request,
+        "core/privacy.html",
+        {
+            "contact_email": settings.ESSAIM["CONTACT_EMAIL"],
+            "registration_retention_days": settings.ESSAIM["REGISTRATION_RETENTION_DAYS"],
+        },
+    )
 
 
 def error_page(status: int, template: str):
