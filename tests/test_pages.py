@@ -51,7 +51,7 @@ def test_search_needs_every_word(client, demo):
 def test_facet_filter_narrows_and_counts(client, demo):
     everything = client.get("/en/atlas/")
     match = re.search(
-        r'id="f-country-ca"[^>]*><label[^>]*>Canada <span class="count">(\d+)',
+        r'id="f-country-ca"[^>]*> Canada \((\d+)\)</label>',
         everything.content.decode(),
     )
     assert match, "the country facet lists Canada with a count"
@@ -61,6 +61,18 @@ def test_facet_filter_narrows_and_counts(client, demo):
     assert f"{expected} organisations" in filtered.content.decode()
     assert "Communautique" in names_on(filtered)
     assert "HelloAsso" not in names_on(filtered)
+
+
+def test_a_long_facet_shows_its_first_options_then_all_of_them(client, demo):
+    page = client.get("/en/atlas/").content.decode()
+    shown = re.findall(r'name="service" value="([\w-]+)"', page)
+    more = re.search(r'href="\?more=service#f-service">(\d+) more options', page)
+    services = Organisation.objects.filter(status=Status.PUBLISHED).values("services").distinct()
+    in_use = services.exclude(services=None).count()
+    assert len(shown) == 8 and more and len(shown) + int(more.group(1)) == in_use
+    expanded = client.get("/en/atlas/", {"more": "service"}).content.decode()
+    assert len(re.findall(r'name="service" value="', expanded)) == in_use
+    assert '<details id="f-service" open>' in expanded
 
 
 def test_two_values_of_one_facet_mean_either(client, demo):

@@ -57,7 +57,11 @@ def _query_string(params: dict[str, list[str]], **changes) -> str:
     return urlencode([(key, value) for key, values in merged.items() for value in values])
 
 
-def _facet_groups(facets: dict, params: dict[str, list[str]]) -> list[dict]:
+# Options shown per facet before "all N options": a light page (EcoIndex counts DOM nodes).
+FACET_OPTIONS_SHOWN = 8
+
+
+def _facet_groups(facets: dict, params: dict[str, list[str]], expanded: str = "") -> list[dict]:
     groups = []
     for name in PAGE_FACETS:
         selected = set(params.get(name, []))
@@ -77,11 +81,18 @@ def _facet_groups(facets: dict, params: dict[str, list[str]]) -> list[dict]:
             ),
             key=lambda option: (not option["selected"], -option["count"], option["label"]),
         )
+        shown = options if name == expanded else [
+            option for number, option in enumerate(options)
+            if option["selected"] or number < FACET_OPTIONS_SHOWN
+        ]  # fmt: skip
         groups.append(
             {
                 "name": name,
                 "label": FACET_LABELS[name],
                 "options": options,
+                "shown": shown,
+                "more": len(options) - len(shown),
+                "expanded": name == expanded,
                 "selected_count": len(selected),
             }
         )
@@ -125,7 +136,7 @@ def atlas_list(request):
             "params": params,
             "typed": query.text,
             "sort": query.sort,
-            "facet_groups": _facet_groups(result.facets, params),
+            "facet_groups": _facet_groups(result.facets, params, request.GET.get("more", "")),
             "facets_approximate": result.facets_approximate,
             "query_string": _query_string(params),
             "page_query": _query_string({k: v for k, v in params.items() if k != "page"}),
