@@ -244,7 +244,7 @@ def test_a_suggestion_travels_from_a_visitor_to_the_atlas(browser, atlas):
     page.goto(f"{atlas}/fr/atlas/suggest/")
     page.fill("#id_name", "Atelier Vélo Numérique")
     page.fill("#id_short_description_fr", "Réparation de vélos et d'ordinateurs.")
-    page.select_option("#id_country", "FR")
+    page.fill("#id_country", "france")
     page.fill("#id_locality", "Nantes")
     with page.expect_navigation():
         page.click("text=Envoyer la suggestion")
@@ -281,7 +281,7 @@ def test_the_place_is_picked_from_the_gazetteer_or_the_map(browser, atlas):
 
     page = open_page(browser)
     page.goto(f"{atlas}/en/atlas/suggest/")
-    page.select_option("#id_country", "FR")
+    page.fill("#id_country", "France")
     page.fill("#id_locality", "Nan")
     page.wait_for_selector("#locality-options option", state="attached")
     names = page.eval_on_selector_all(

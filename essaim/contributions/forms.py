@@ -6,6 +6,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from essaim.atlas.facts import (
     IDENTIFIER_FIELDS,
@@ -17,7 +18,7 @@ from essaim.atlas.facts import (
     facts_of,
     field_label,
 )
-from essaim.atlas.gazetteer import find_locality
+from essaim.atlas.gazetteer import find_locality, resolve_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 
 from .models import Report
@@ -49,6 +50,30 @@ class LanguagesField(forms.CharField):
         return list(dict.fromkeys(codes))
 
 
+class CountryField(forms.CharField):
+    """A country typed by name or code: a plain text box, lighter than a list of 250 and
+    filled in by browsers (autocomplete="country-name")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("Its name, such as: Belgique, Italia, Spain."))
+        super().__init__(max_length=60, **kwargs)
+        self.widget.attrs["autocomplete"] = "country-name"
+
+    def prepare_value(self, value):
+        if isinstance(value, str) and value.upper() in dict(countries):
+            return countries.name(value.upper())
+        return getattr(value, "name", value)
+
+    def clean(self, value) -> str:
+        text = super().clean(value)
+        if not text:
+            return ""
+        code = resolve_country(text)
+        if not code:
+            raise forms.ValidationError(_("Unknown country: %(name)s."), params={"name": text})
+        return code
+
+
 def form_field(model_field, **kwargs):
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"  # "example.org" means https://example.org
@@ -61,6 +86,7 @@ class OrganisationForm(forms.ModelForm):
     required_css_class = "required"
 
     languages = LanguagesField()
+    country = CountryField(label=_("Country"))
 
     class Meta:
         model = Organisation
