@@ -63,8 +63,14 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e ".[test,bench]"
 	touch $@
 
+# Lighthouse (Apache-2.0) from npm, locked in bench/lighthouse/, for the sobriety benchmark
+# only; it drives Debian's Chromium (never a browser download).
+bench/lighthouse/node_modules/.bin/lighthouse: bench/lighthouse/package-lock.json
+	cd bench/lighthouse && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --silent --no-audit --no-fund
+	touch $@
+
 # Benchmarks write their figures to bench/results/.
-bench: $(VENV)/.installed-bench chromium
+bench: $(VENV)/.installed-bench chromium bench/lighthouse/node_modules/.bin/lighthouse
 	$(BIN)/python -m bench.search --count $(SCALE)
 	$(BIN)/python -m bench.sobriety
 
@@ -75,4 +81,4 @@ messages: install-test
 	ESSAIM_DEBUG=1 $(BIN)/essaim compilemessages -v 0 -i .venv
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info bench/lighthouse/node_modules

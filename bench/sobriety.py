@@ -5,8 +5,9 @@
 Serves the demo atlas with gunicorn on 127.0.0.1, opens every page type (tests/helpers.py
 lists them) in Debian's Chromium with an empty cache, as a first visit, and measures the DOM
 nodes, the bytes transferred (compressed, as on the wire) and the requests, then scores them
-with the `ecoindex-compute` package (EcoIndex grades A to G). Prints a table and writes JSON to
-bench/results/.
+with the `ecoindex-compute` package (EcoIndex grades A to G), then has Lighthouse (npm, pinned
+in the Makefile, run on the same Chromium) score accessibility and performance (0–100, mobile,
+simulated slow 4G). Prints a table and writes JSON to bench/results/.
 """
 
 import asyncio
@@ -22,6 +23,7 @@ from bench.serving import start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+LIGHTHOUSE = ROOT / "bench" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 # The issue's budget: A everywhere but the map, which may be B.
 BUDGET = {"map": "B"}
 
@@ -59,6 +61,22 @@ def measure(browser, url: str) -> dict:
     }
 
 
+def lighthouse(url: str) -> dict:
+    """Lighthouse's accessibility and performance scores of `url`, 0 to 100."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as report:
+        subprocess.run(
+            [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report.name}",
+             "--only-categories=accessibility,performance",
+             "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
+            env={**os.environ, "CHROME_PATH": CHROMIUM}, check=True, capture_output=True,
+        )  # fmt: skip
+        categories = json.loads(Path(report.name).read_text())["categories"]
+    return {
+        f"lighthouse_{name}": round(categories[name]["score"] * 100)
+        for name in ("accessibility", "performance")
+    }
+
+
 def page_kind(path: str) -> str:
     return "map" if path.rstrip("/").endswith("/map") else "page"
 
@@ -90,6 +108,8 @@ def main() -> None:
                     (path, measure(browser, f"http://127.0.0.1:{port}{path}")) for path in paths
                 ]
                 browser.close()
+            for path, figures in measured:
+                figures.update(lighthouse(f"http://127.0.0.1:{port}{path}"))
             # Scored outside Playwright's event loop (the package's functions are coroutines).
             for path, figures in measured:
                 score = asyncio.run(
@@ -113,13 +133,19 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"\n{'page':<48}{'DOM':>6}{'KB':>8}{'req':>5}{'EcoIndex':>10}{'grade':>7}{'budget':>8}")
+    print(
+        f"\n{'page':<48}{'DOM':>6}{'KB':>8}{'req':>5}{'EcoIndex':>10}{'grade':>7}{'budget':>8}"
+        f"{'LH a11y':>9}{'LH perf':>9}"
+    )
     for row in rows:
         print(
             f"{row['path'][:47]:<48}{row['dom_nodes']:>6}{row['kilobytes']:>8}"
             f"{row['requests']:>5}{row['ecoindex']:>10}{row['grade']:>7}"
             f"{row['budget'] + ('' if row['within_budget'] else ' ✗'):>8}"
+            f"{row['lighthouse_accessibility']:>9}{row['lighthouse_performance']:>9}"
         )
+    missed = [row["path"] for row in rows if not row["within_budget"]]
+    print(f"\n{len(rows) - len(missed)} of {len(rows)} page types within their EcoIndex budget.")
     output = ROOT / "bench" / "results" / f"sobriety-{time.strftime('%Y%m%d-%H%M%S')}.json"
     output.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"\nWritten to {output.relative_to(ROOT)}")
