@@ -62,19 +62,22 @@ def measure(browser, url: str) -> dict:
 
 
 def lighthouse(url: str) -> dict:
-    """Lighthouse's accessibility and performance scores of `url`, 0 to 100."""
+    """Lighthouse's accessibility and performance scores of `url`, 0 to 100; None where it
+    gives none (it refuses to score an error page, such as a search answered with 400)."""
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         subprocess.run(
             [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report.name}",
              "--only-categories=accessibility,performance",
              "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
-            env={**os.environ, "CHROME_PATH": CHROMIUM}, check=True, capture_output=True,
+            env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True,
         )  # fmt: skip
-        categories = json.loads(Path(report.name).read_text())["categories"]
-    return {
-        f"lighthouse_{name}": round(categories[name]["score"] * 100)
-        for name in ("accessibility", "performance")
-    }
+        text = Path(report.name).read_text()
+    categories = json.loads(text)["categories"] if text else {}
+    scores = {}
+    for name in ("accessibility", "performance"):
+        score = categories.get(name, {}).get("score")
+        scores[f"lighthouse_{name}"] = None if score is None else round(score * 100)
+    return scores
 
 
 def page_kind(path: str) -> str:
@@ -142,7 +145,7 @@ def main() -> None:
             f"{row['path'][:47]:<48}{row['dom_nodes']:>6}{row['kilobytes']:>8}"
             f"{row['requests']:>5}{row['ecoindex']:>10}{row['grade']:>7}"
             f"{row['budget'] + ('' if row['within_budget'] else ' ✗'):>8}"
-            f"{row['lighthouse_accessibility']:>9}{row['lighthouse_performance']:>9}"
+            f"{row['lighthouse_accessibility'] or '—':>9}{row['lighthouse_performance'] or '—':>9}"
         )
     missed = [row["path"] for row in rows if not row["within_budget"]]
     print(f"\n{len(rows) - len(missed)} of {len(rows)} page types within their EcoIndex budget.")

@@ -156,7 +156,7 @@ def axe_on(page, name: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "en", "it", "es"])
 def test_pages_have_no_axe_violations(browser, atlas, language):
     page = open_page(browser)
     found = axe_violations(page, atlas, page_types(language))
@@ -366,3 +366,37 @@ def test_registration_without_javascript_from_errors_to_the_waiting_list(browser
     assert page.locator("h1").inner_text() == "Vous êtes sur la liste d’attente"
     assert_same_origin(page, atlas)
     page.context.close()
+
+
+# Everything a visitor can act on, as the keyboard reaches it: links, buttons, fields, summaries.
+FOCUSABLE = """() => [...document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
+  .filter(e => e.tabIndex >= 0 && !e.disabled && !e.closest('.trap')
+               && e.checkVisibility({visibilityProperty: true}))
+  .map((e, number) => { e.dataset.reach = number; return number; })"""
+
+
+def test_every_action_is_reached_by_the_keyboard_with_visible_focus(browser, atlas):
+    page = open_page(browser)
+    problems = []
+    for path in page_types("fr"):
+        page.goto(f"{atlas}{path}", wait_until="networkidle")
+        expected = set(page.evaluate(FOCUSABLE))
+        reached, unseen = set(), []
+        for _press in range(len(expected) + 5):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(
+                """() => { const e = document.activeElement, s = getComputedStyle(e);
+                  return [e.dataset.reach ?? null, s.outlineStyle !== 'none'
+                          && parseFloat(s.outlineWidth) > 0, e.outerHTML.slice(0, 80)]; }"""
+            )
+            if focused[0] is not None:
+                reached.add(int(focused[0]))
+                if not focused[1]:
+                    unseen.append(focused[2])
+        if missed := expected - reached:
+            problems.append(f"{path}: {len(missed)} elements never reached (a trap?)")
+        if unseen:
+            problems.append(f"{path}: focus not visible on {unseen[:2]}")
+    page.context.close()
+    assert problems == [], "\n".join(problems)
