@@ -400,3 +400,17 @@ def test_every_action_is_reached_by_the_keyboard_with_visible_focus(browser, atl
             problems.append(f"{path}: focus not visible on {unseen[:2]}")
     page.context.close()
     assert problems == [], "\n".join(problems)
+
+
+def test_forms_showing_their_errors_have_no_axe_violations(browser, atlas):
+    page = open_page(browser)
+    found = []
+    for path, button in (("/fr/atlas/suggest/", "Envoyer la suggestion"),
+                         ("/it/atlas/suggest/", "Invia il suggerimento")):  # fmt: skip
+        page.goto(f"{atlas}{path}")
+        with page.expect_navigation():
+            page.click(f"text={button}")
+        assert page.locator(".errors").count() == 1, path
+        found += axe_on(page, f"{path} with errors")
+    page.context.close()
+    assert found == []

@@ -41,6 +41,17 @@ def pick_translation(values: dict[str, str], wanted: str, original: str = "") ->
     return Translated("", wanted, False)
 
 
+class Multilingual:
+    """A model whose texts are stored once per language (`<field>_fr`, `<field>_en`…), with
+    `original_language`, the language they were first written in."""
+
+    def translated(self, field: str, language: str | None = None) -> Translated:
+        values = {code: getattr(self, f"{field}_{code}") for code in CONTENT_LANGUAGES}
+        return pick_translation(
+            values, language or translation.get_language() or "fr", self.original_language
+        )
+
+
 class Taxonomy(models.Model):
     """A term with a stable code (used by the API and URLs) and a label in each language."""
 
@@ -143,7 +154,7 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
 
-class Organisation(models.Model):
+class Organisation(Multilingual, models.Model):
     name = models.CharField(_("name"), max_length=200)
     short_description_fr = models.CharField(
         _("short description (French)"), max_length=300, blank=True
@@ -250,12 +261,6 @@ class Organisation(models.Model):
     @property
     def slug(self) -> str:
         return slug_for(self.name)
-
-    def translated(self, field: str, language: str | None = None) -> Translated:
-        values = {code: getattr(self, f"{field}_{code}") for code in CONTENT_LANGUAGES}
-        return pick_translation(
-            values, language or translation.get_language() or "fr", self.original_language
-        )
 
     @property
     def short_description(self) -> Translated:

@@ -337,8 +337,8 @@ def do_send_digests(now=None) -> int:
             fresh = Opportunity.objects.open().filter(
                 published_at__gt=search.checked_at, published_at__lte=now
             )
-            filters = OpportunityFilters(QueryDict(search.query), fresh)
-            if filters.is_valid() and (matches := list(filters.narrow().order_by("deadline"))):
+            filters = OpportunityFilters(QueryDict(search.query), Opportunity.objects.open())
+            if filters.is_valid() and (matches := list(filters.narrow(fresh).order_by("deadline"))):
                 found.append((search, matches))
         if found and user.email:
             with translation.override(saved[0].language):

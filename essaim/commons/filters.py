@@ -28,19 +28,25 @@ class Filters(forms.Form):
     # filter name -> the field whose values are counted
     counted = {"theme": "themes__code"}
 
+    # filter name -> its fixed choices (languages and countries are worked out)
+    choices: dict[str, list] = {}
+
     def __init__(self, data, queryset):
         super().__init__(data)
         self.base = queryset
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             if isinstance(field, forms.ChoiceField) and not isinstance(
                 field, forms.ModelChoiceField
             ):
-                field.choices = [("", _("All")), *self.choices_for(field)]
+                field.choices = [("", _("All")), *self.choices_for(name)]
 
-    def choices_for(self, field) -> list:
-        if field is self.fields["language"]:
+    def choices_for(self, name: str) -> list:
+        if name == "language":
             return [(code, language_name(code)) for code in CONTENT_LANGUAGES]
-        return list(getattr(field, "all_choices", []))
+        if name == "country":  # those where there is something to find
+            codes = self.base.exclude(country="").values_list("country", flat=True).distinct()
+            return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
+        return self.choices[name]
 
     def apply(self, queryset, name, value):
         if name == "q":
@@ -98,13 +104,7 @@ class ResourceFilters(Filters):
     level = forms.ChoiceField(label=gettext_lazy("Level"), required=False)
     text_fields = ("title", "summary", "body")
     counted = {"kind": "kind", "theme": "themes__code", "level": "level"}
-
-    def choices_for(self, field):
-        if field is self.fields.get("kind"):
-            return Resource.Kind.choices
-        if field is self.fields.get("level"):
-            return Resource.Level.choices
-        return super().choices_for(field)
+    choices = {"kind": Resource.Kind.choices, "level": Resource.Level.choices}
 
 
 class EventFilters(Filters):
@@ -116,14 +116,7 @@ class EventFilters(Filters):
     mode = forms.ChoiceField(label=gettext_lazy("Format"), required=False)
     text_fields = ("title", "description")
     counted = {"country": "country", "mode": "mode", "theme": "themes__code"}
-
-    def choices_for(self, field):
-        if field is self.fields.get("country"):
-            codes = self.base.exclude(country="").values_list("country", flat=True).distinct()
-            return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
-        if field is self.fields.get("mode"):
-            return Event.Mode.choices
-        return super().choices_for(field)
+    choices = {"mode": Event.Mode.choices}
 
     def apply(self, queryset, name, value):
         if name == "month":
@@ -138,15 +131,8 @@ class OpportunityFilters(Filters):
     country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
     text_fields = ("title", "description")
     counted = {"kind": "kind", "country": "country", "theme": "themes__code"}
+    choices = {"kind": Opportunity.Kind.choices}
 
     def __init__(self, data, queryset):
         super().__init__(data, queryset)
-        del self.fields["language"]
-
-    def choices_for(self, field):
-        if field is self.fields.get("kind"):
-            return Opportunity.Kind.choices
-        if field is self.fields.get("country"):
-            codes = self.base.exclude(country="").values_list("country", flat=True).distinct()
-            return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
-        return super().choices_for(field)
+        del self.fields["language"]  # an offer's language is in its text

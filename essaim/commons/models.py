@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -21,10 +21,10 @@ from django_countries.fields import CountryField
 from essaim.atlas.models import (
     CONTENT_LANGUAGES,
     LegalForm,
+    Multilingual,
     Organisation,
     Sector,
     Translated,
-    pick_translation,
     slug_for,
 )
 
@@ -66,7 +66,7 @@ class OpportunityQuerySet(PublishedQuerySet):
         )
 
 
-class Contributed(models.Model):
+class Contributed(Multilingual, models.Model):
     """What the resources, events and opportunities share: texts per language, the
     organisations behind them, themes, who proposed them and the moderator's decision."""
 
@@ -118,12 +118,6 @@ class Contributed(models.Model):
 
     def __str__(self) -> str:
         return self.title.text
-
-    def translated(self, field: str, language: str | None = None) -> Translated:
-        values = {code: getattr(self, f"{field}_{code}") for code in CONTENT_LANGUAGES}
-        return pick_translation(
-            values, language or translation.get_language() or "fr", self.original_language
-        )
 
     @property
     def title(self) -> Translated:
@@ -242,7 +236,7 @@ class Resource(Contributed):
         return self.translated("body")
 
 
-class CourseModule(models.Model):
+class CourseModule(Multilingual, models.Model):
     """One part of a course, in the order the learner follows."""
 
     class Kind(models.TextChoices):
@@ -265,11 +259,9 @@ class CourseModule(models.Model):
     def __str__(self) -> str:
         return self.title.text
 
-    def translated(self, field: str) -> Translated:
-        values = {code: getattr(self, f"{field}_{code}") for code in CONTENT_LANGUAGES}
-        return pick_translation(
-            values, translation.get_language() or "fr", self.resource.original_language
-        )
+    @property
+    def original_language(self) -> str:
+        return self.resource.original_language
 
     @property
     def title(self) -> Translated:

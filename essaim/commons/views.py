@@ -411,7 +411,7 @@ def opportunity_detail(request, pk: int, slug: str):
 @login_required
 def saved_searches(request):
     if request.method == "POST":
-        filters = OpportunityFilters(request.POST, Opportunity.objects.none())
+        filters = OpportunityFilters(request.POST, Opportunity.objects.open())
         if not filters.is_valid():
             raise Http404
         if request.POST.get("delete"):
