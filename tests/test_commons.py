@@ -269,8 +269,11 @@ def test_the_travel_allowance_rule_on_its_edges(client, moderator):
 
     near, far = venue_north_of_lille(19.9), venue_north_of_lille(20.1)
     seat = {"seat_locality": "lille", "seat_country": "FR", "first_participation": "on"}
-    register(client, near, "near@example.org", **seat)
-    register(client, far, "far@example.org", **seat)
+    page = register(client, near, "near@example.org", **seat).content.decode()
+    assert "Travel allowance: not eligible. The seat is 19.9 km from the venue" in page
+    page = register(client, far, "far@example.org", **seat).content.decode()
+    assert "Travel allowance: you are eligible for €948." in page
+    assert "you are eligible for €948. The seat is 20.1 km" in mail.outbox[-1].body
     register(client, far, "again@example.org", organisation_name="Coop Beta",
              seat_locality="Lille", seat_country="FR")  # not a first participation; fmt: skip
     register(client, far, "colleague@example.org", organisation_name="coop  ALPHA", **seat)
@@ -703,3 +706,23 @@ def test_a_member_downloads_their_registrations_and_saved_searches(client, membe
     data = client.get("/en/accounts/profile/data.json").json()
     assert [r["event"] for r in data["event_registrations"]] == ["Data café"]
     assert [s["query"] for s in data["saved_searches"]] == ["kind=job"]
+
+
+def test_funding_calls_are_found_by_who_may_apply(client, demo):
+    from essaim.atlas.models import LegalForm
+
+    for_fr_be = make_opportunity(kind="funding", title_en="Call A", eligible_countries=["FR", "BE"])
+    for_fr_be.eligible_legal_forms.add(LegalForm.objects.get(code="association"))
+    make_opportunity(kind="funding", title_en="Call B")  # open to all
+    make_opportunity(kind="funding", title_en="Call C", eligible_countries=["IT"])
+
+    def titles(**params):
+        page = client.get("/en/opportunities/", {"kind": "funding", **params}).content.decode()
+        return sorted(set(re.findall(r"Call [ABC]", page)))
+
+    assert titles(eligible_country="France") == ["Call A", "Call B"]
+    assert titles(eligible_country="be") == ["Call A", "Call B"]
+    assert titles(legal_form="scic") == ["Call B", "Call C"]
+    assert titles(eligible_country="Italia", legal_form="association") == ["Call B", "Call C"]
+    response = client.get("/en/opportunities/", {"eligible_country": "Atlantis"})
+    assert response.status_code == 400 and "Unknown country: Atlantis." in response.content.decode()

@@ -173,8 +173,14 @@ def do_register(event: Event, *, language: str, **answers) -> Registration:
     except IntegrityError as error:  # the same address, at the same moment
         raise AlreadyRegistered from error
     _mail("registered", language, registration.email, registration=registration,
-          cancel_url=cancel_url(registration))  # fmt: skip
+          cancel_url=cancel_url(registration), allowance=allowance_of(registration))  # fmt: skip
     return registration
+
+
+def allowance_of(registration: Registration) -> "Allowance | None":
+    """The travel allowance decision for one registration (None: the event has none)."""
+    event = registration.event
+    return allowances(event, event.registrations.all()).get(registration.pk)
 
 
 def cancel_url(registration: Registration) -> str:
@@ -230,6 +236,7 @@ def promote_waiting(event: Event) -> list[Registration]:
             lambda registration=registration: _mail(
                 "promoted", registration.language, registration.email,
                 registration=registration, cancel_url=cancel_url(registration),
+                allowance=allowance_of(registration),
             )  # fmt: skip
         )
     return promoted

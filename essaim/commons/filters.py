@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from essaim.atlas.models import CONTENT_LANGUAGES, Sector
+from essaim.atlas.models import CONTENT_LANGUAGES, LegalForm, Sector
+from essaim.contributions.forms import CountryField
 from essaim.core.templatetags.essaim import language_name
 
 from .models import Event, Opportunity, Resource
@@ -129,9 +130,27 @@ class EventFilters(Filters):
 class OpportunityFilters(Filters):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
     country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
+    # Funding calls: those open to an organisation of this country, of this legal form.
+    eligible_country = CountryField(label=gettext_lazy("Open to organisations of"), required=False)
+    legal_form = forms.ModelChoiceField(
+        label=gettext_lazy("Open to the legal form"), queryset=LegalForm.objects.all(),
+        required=False, to_field_name="code", empty_label=gettext_lazy("All"),
+    )  # fmt: skip
     text_fields = ("title", "description")
     counted = {"kind": "kind", "country": "country", "theme": "themes__code"}
     choices = {"kind": Opportunity.Kind.choices}
+
+    def apply(self, queryset, name, value):
+        # No country or legal form listed: open to all.
+        if name == "eligible_country":
+            return queryset.filter(
+                Q(eligible_countries="") | Q(eligible_countries__contains=value)
+            )
+        if name == "legal_form":
+            return queryset.filter(
+                Q(eligible_legal_forms=None) | Q(eligible_legal_forms=value)
+            ).distinct()
+        return super().apply(queryset, name, value)
 
     def __init__(self, data, queryset):
         super().__init__(data, queryset)

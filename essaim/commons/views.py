@@ -247,8 +247,10 @@ def register(request, pk: int, slug: str):
                 form.add_error(None, str(refused))
                 status = 409
             else:
-                return render(request, "commons/registered.html",
-                              {"item": event, "registration": registration})  # fmt: skip
+                return render(request, "commons/registered.html", {
+                    "item": event, "registration": registration,
+                    "allowance": actions.allowance_of(registration),
+                })  # fmt: skip
         else:
             status = 400
     return render(
