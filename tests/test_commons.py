@@ -726,3 +726,37 @@ def test_funding_calls_are_found_by_who_may_apply(client, demo):
     assert titles(eligible_country="Italia", legal_form="association") == ["Call B", "Call C"]
     response = client.get("/en/opportunities/", {"eligible_country": "Atlantis"})
     assert response.status_code == 400 and "Unknown country: Atlantis." in response.content.decode()
+
+
+# The API -------------------------------------------------------------------------------------
+
+
+def test_the_commons_through_the_api(client, demo):
+    event = make_event(title_en="Data café", capacity=3, allowance_amount=Decimal(948))
+    register(client, event, "ada@example.org", seat_locality="Lille", seat_country="FR")
+    upcoming = client.get("/api/v1/events").json()
+    assert [item["title"]["en"] for item in upcoming["results"]] == ["Data café"]
+    record = upcoming["results"][0]
+    assert record["registration"]["state"] == "open"
+    assert record["registration"]["places_left"] == 2
+    assert Decimal(record["travel_allowance"]["amount_eur"]) == 948
+    assert record["uid"] == f"{event.uid}@essaim" and record["ical"].endswith("/event.ics")
+    assert record["starts_at"].endswith("+01:00") or record["starts_at"].endswith("+02:00")
+
+    archive = client.get("/api/v1/events", {"past": "true", "country": "ES"}).json()
+    assert [item["locality"] for item in archive["results"]] == ["San Sebastián"]
+    response = client.get("/api/v1/events", {"month": "soon"})
+    assert response.status_code == 400 and response.json()["parameter"] == "month"
+
+    courses = client.get("/api/v1/resources", {"kind": "course"}).json()["results"]
+    assert [m["kind"] for m in courses[0]["modules"]] == [
+        "theory", "practice", "toolbox", "reference"]  # fmt: skip
+    nextcloud = client.get("/api/v1/resources", {"q": "nextcloud"}).json()["results"][0]
+    assert "Google Drive" in nextcloud["replaces"] and nextcloud["tool_licence"] == "AGPL-3.0"
+    assert client.get(f"/api/v1/resources/{nextcloud['id']}").json()["id"] == nextcloud["id"]
+    assert client.get("/api/v1/resources/999999").status_code == 404
+
+    make_opportunity(title_en="Closed", deadline=timezone.localdate() - timedelta(days=1))
+    open_titles = [o["title"]["en"] for o in client.get("/api/v1/opportunities").json()["results"]]
+    assert "Closed" not in open_titles and "Data volunteering for non-profits" in open_titles
+    assert client.get("/api/v1/resources", {"page": 5}).status_code == 400

@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from essaim.atlas.queries import InvalidQuery
 
 from .changes import router as changes_router
+from .commons import router as commons_router
 from .contributions import InvalidFacts
 from .contributions import router as contributions_router
 from .organisations import router as organisations_router
@@ -16,7 +17,8 @@ api = NinjaAPI(
     title="Essaim API",
     version="1.0.0",
     description=(
-        "Open data on the organisations of the digital social and solidarity economy. "
+        "Open data on the organisations of the digital social and solidarity economy, and its "
+        "commons: resources, events and opportunities. "
         "Reading needs no key; writing (suggestions, and direct edits for representatives "
         "and moderators) needs an API key from your account page, sent as "
         "`Authorization: Bearer <key>`. Errors are JSON objects with `detail` (and "
@@ -28,6 +30,7 @@ api.add_router("/", organisations_router)
 api.add_router("/", changes_router)
 api.add_router("/", contributions_router)
 api.add_router("/", places_router)
+api.add_router("/", commons_router)
 
 
 @api.exception_handler(InvalidFacts)
