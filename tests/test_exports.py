@@ -98,3 +98,33 @@ def test_bad_search_in_an_export_is_refused_clearly(client, demo):
     )
     assert response.status_code == 400
     assert "Unknown value for sector: nope." in response.content.decode()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "geojson", "jsonld"])
+def test_the_export_command_writes_what_the_web_export_serves(client, demo, tmp_path, fmt):
+    from django.core.management import call_command
+
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / f"atlas.{fmt}"
+    err = io.StringIO()
+    call_command("export", format=fmt, output=str(target), filter=["country=CA"], stderr=err)
+    written = target.read_bytes().decode("utf-8")
+    served = download(client, fmt, country="CA")
+    # The same records; the first line says when and from where it was made.
+    assert written.splitlines()[1:] == served.splitlines()[1:]
+    assert len(written.splitlines()) > 2
+    expected = Organisation.objects.filter(country="CA").count()
+    assert err.getvalue().startswith(f"{expected} organisations écrites")  # French by default
+    assert [p.name for p in out.iterdir()] == [target.name], "no partial file is left"
+
+
+def test_the_export_command_refuses_a_bad_search_and_writes_nothing(demo, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(CommandError, match="Atlantis"):
+        call_command("export", format="csv", output=str(out / "x.csv"),
+                     filter=["country=Atlantis"])  # fmt: skip
+    assert list(out.iterdir()) == []
