@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -16,7 +17,6 @@ from pydantic import Field
 
 from essaim.atlas.models import CONTENT_LANGUAGES
 from essaim.atlas.queries import InvalidQuery
-from essaim.commons import actions
 from essaim.commons.filters import EventFilters, OpportunityFilters, ResourceFilters
 from essaim.commons.models import Event, Opportunity, Resource
 from essaim.exchange.records import organisation_url, public_url
@@ -214,7 +214,7 @@ def event_record(event: Event) -> dict:
         }
     places_left = None
     if event.capacity is not None:
-        places_left = max(event.capacity - actions.confirmed_count(event), 0)
+        places_left = max(event.capacity - event.confirmed, 0)
     return {
         **_shared(event),
         "ical": _address("event-ics", event),
@@ -344,9 +344,20 @@ def get_resource(request, resource_id: int):
     return resource_record(get_object_or_404(PUBLISHED_RESOURCES.all(), pk=resource_id))
 
 
+def _with_places(events):
+    """With `confirmed`, the confirmed registrations, counted in the same query."""
+    confirmed = Count("registrations", filter=Q(registrations__status="confirmed"))
+    return events.prefetch_related("themes", "organisations").annotate(confirmed=confirmed)
+
+
 def _events(past: bool):
-    events = Event.objects.past().order_by("-starts_at") if past else Event.objects.upcoming()
-    return events.prefetch_related("themes", "organisations")
+    # Ordered explicitly: a counting query does not use the model's default order.
+    events = (
+        Event.objects.past().order_by("-starts_at", "-id")
+        if past
+        else Event.objects.upcoming().order_by("starts_at", "id")
+    )
+    return _with_places(events)
 
 
 @router.get("/events", response=EventPage, url_name="events",
@@ -361,7 +372,7 @@ def list_events(request, paging: Query[Paging], params: Query[EventFilterParams]
 @router.get("/events/{event_id}", response=EventRecord, url_name="event")
 def get_event(request, event_id: int):
     return event_record(
-        get_object_or_404(Event.objects.published().prefetch_related("themes"), pk=event_id)
+        get_object_or_404(_with_places(Event.objects.published()), pk=event_id)
     )
 
 

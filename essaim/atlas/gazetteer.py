@@ -185,8 +185,8 @@ def resolve_country(text: str) -> str:
     """The ISO code of a country typed as its code or its name in one of Essaim's languages
     ("be", "Belgique", "Belgium", "Belgio"); "" when none matches."""
     text = " ".join(text.split())
-    if text.upper() in dict(countries):
-        return text.upper()
+    if len(text) == 2 and (code := countries.alpha2(text)):
+        return code
     for language in [translation.get_language(), *(code for code, _name in settings.LANGUAGES)]:
         if language and (code := countries.by_name(text, language=language)):
             return code

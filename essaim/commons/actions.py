@@ -269,10 +269,6 @@ def do_forget_registrations(now=None) -> int:
     return erased
 
 
-def can_organise(user, event: Event) -> bool:
-    return can_manage(user, event)
-
-
 # Travel allowances ---------------------------------------------------------------------------
 
 

@@ -8,9 +8,15 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from essaim.atlas.gazetteer import find_locality, resolve_country
+from essaim.atlas.gazetteer import resolve_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
-from essaim.contributions.forms import CountryField, Honeypot, LanguagesField, form_field
+from essaim.contributions.forms import (
+    CountryField,
+    Honeypot,
+    LanguagesField,
+    form_field,
+    place_at_locality,
+)
 
 from .actions import confirmed_count
 from .models import CourseModule, Event, Opportunity, Resource, Tool
@@ -270,11 +276,7 @@ class EventForm(ContributionForm):
             self.add_error("locality", _("Give the venue's locality and country."))
         if mode != Event.Mode.ON_SITE and not cleaned.get("online_url"):
             self.add_error("online_url", _("Give the link to follow the event online."))
-        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
-        if (latitude is None) != (longitude is None):
-            self.add_error("longitude", _("Give both coordinates, or neither."))
-        elif latitude is None and (place := self._venue_place(cleaned)):
-            cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
+        place_at_locality(self, cleaned)
         capacity = cleaned.get("capacity")
         if capacity is not None and self.instance.pk:
             registered = confirmed_count(self.instance)
@@ -285,13 +287,6 @@ class EventForm(ContributionForm):
                     % {"count": registered},
                 )
         return cleaned
-
-
-    @staticmethod
-    def _venue_place(cleaned):
-        if cleaned.get("locality") and cleaned.get("country"):
-            return find_locality(cleaned["locality"], str(cleaned["country"]))
-        return None
 
 
 class OpportunityForm(ContributionForm):

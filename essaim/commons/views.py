@@ -275,7 +275,7 @@ def cancel_registration(request, token: str):
 
 def _organised(request, pk: int) -> Event:
     event = get_object_or_404(Event, pk=pk)
-    if not actions.can_organise(request.user, event):
+    if not actions.can_manage(request.user, event):
         raise PermissionDenied
     return event
 

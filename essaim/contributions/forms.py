@@ -50,6 +50,22 @@ class LanguagesField(forms.CharField):
         return list(dict.fromkeys(codes))
 
 
+def place_at_locality(form, cleaned: dict):
+    """Check that both coordinates or neither are given; with neither, the gazetteer's place
+    of the locality in the country, with its coordinates set in `cleaned` (or None)."""
+    latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+    if (latitude is None) != (longitude is None):
+        if not form.errors.get("latitude"):
+            form.add_error("longitude", _("Give both coordinates, or neither."))
+        return None
+    if latitude is not None or not (cleaned.get("locality") and cleaned.get("country")):
+        return None
+    place = find_locality(cleaned["locality"], str(cleaned["country"]))
+    if place is not None:
+        cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
+    return place
+
+
 class CountryField(forms.CharField):
     """A country typed by name or code: a plain text box, lighter than a list of 250 and
     filled in by browsers (autocomplete="country-name")."""
@@ -60,8 +76,8 @@ class CountryField(forms.CharField):
         self.widget.attrs["autocomplete"] = "country-name"
 
     def prepare_value(self, value):
-        if isinstance(value, str) and value.upper() in dict(countries):
-            return countries.name(value.upper())
+        if isinstance(value, str) and countries.alpha2(value):
+            return countries.name(countries.alpha2(value))
         return getattr(value, "name", value)
 
     def clean(self, value) -> str:
@@ -150,14 +166,8 @@ class OrganisationForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
-        if (latitude is None) != (longitude is None) and not self.errors.get("latitude"):
-            self.add_error("longitude", _("Give both coordinates, or neither."))
-        elif latitude is None and cleaned.get("locality") and cleaned.get("country"):
-            place = find_locality(cleaned["locality"], str(cleaned["country"]))
-            if place is not None:
-                cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
-                cleaned["region"] = cleaned.get("region") or place.region
+        if place := place_at_locality(self, cleaned):
+            cleaned["region"] = cleaned.get("region") or place.region
         return cleaned
 
     def facts(self) -> dict:
