@@ -19,6 +19,24 @@ urlpatterns = [
     re_path(
         r"^exports/organisations\.(?P<fmt>csv|json|geojson|jsonld)$", exchange.export, name="export"
     ),
+    path(
+        "exports/data-inclusion/structures.json",
+        exchange.export,
+        {"fmt": "data-inclusion"},
+        name="export-data-inclusion",
+    ),
+    path(
+        "exports/data-inclusion/services.json",
+        exchange.export,
+        {"fmt": "data-inclusion-services"},
+        name="export-data-inclusion-services",
+    ),
+    path(
+        "exports/lieux-de-mediation-numerique.csv",
+        exchange.export,
+        {"fmt": "lmn"},
+        name="export-lmn",
+    ),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
 ]
 

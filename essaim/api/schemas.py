@@ -51,6 +51,7 @@ class Organisation(Schema):
     website: str
     email: str
     phone: str
+    opening_hours: str
     identifiers: dict[str, str] = Field(description="By scheme: siret, siren, rna, neq, vat…")
     founding_year: int | None
     size_band: str | None

@@ -13,7 +13,7 @@ from django.db import transaction
 from essaim.search.documents import Vocabulary, documents_for
 from essaim.search.index import get_index
 
-from .facts import MANY_TO_MANY, differences, facts_of, split_facts
+from .facts import MANY_TO_MANY, TERM_FIELDS, changed_facts, differences, facts_of, split_facts
 from .models import (
     Audience,
     Change,
@@ -36,17 +36,24 @@ TAXONOMY_MODELS = {
     "legal_form": LegalForm,
 }
 INDEX_BATCH = 2000
+TERM_MODELS = TERM_FIELDS
 
 
 # The search index ----------------------------------------------------------------------------
 
 
 def index_organisations(ids: Iterable[int]) -> None:
-    """Write the current state of these organisations to the index (or remove them)."""
+    """Write the current state of these organisations to the index (or remove them), a batch
+    at a time, in one commit."""
     ids = list(ids)
-    if ids:
-        documents, removed = documents_for(ids)
-        get_index().write(documents, removed)
+    if not ids:
+        return
+    documents, removed, vocabulary = [], [], Vocabulary()
+    for start in range(0, len(ids), INDEX_BATCH):
+        batch_documents, batch_removed = documents_for(ids[start : start + INDEX_BATCH], vocabulary)
+        documents += batch_documents
+        removed += batch_removed
+    get_index().write(documents, removed)
 
 
 _pending = threading.local()
@@ -276,3 +283,124 @@ def do_delete_organisation(org: Organisation, **origin) -> None:
         org.delete()
         _record_change(pk, before["name"], Change.Kind.DELETED, before, {}, **origin)
         _index_after_commit([pk])
+
+
+# Imports -------------------------------------------------------------------------------------
+
+
+EMPTY_FACTS = facts_of(Organisation())
+
+
+def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> dict[str, int]:
+    """Apply a batch of validated records of a source, each (id at the source, facts,
+    provenance): an id already known updates its organisation (only the facts the record
+    gives), a new one creates it. Every creation and update is in the history and the change
+    feed; the index follows once the caller's transaction commits."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with transaction.atomic():
+        known = {
+            org.source_id: org
+            for org in Organisation.objects.with_facts().filter(
+                source=source, source_id__in=[source_id for source_id, *_rest in batch]
+            )
+        }
+        new = []
+        for source_id, facts, provenance in batch:
+            org = known.get(source_id)
+            if org is None:
+                new.append((source_id, facts, provenance))
+                continue
+            changes = changed_facts(facts_of(org), facts)
+            fresh = {name: value for name, value in provenance.items()
+                     if getattr(org, name) != value}  # fmt: skip
+            if org.missing_from_source_since:
+                fresh["missing_from_source_since"] = None
+            if fresh:
+                Organisation.objects.filter(pk=org.pk).update(**fresh)
+                for name, value in fresh.items():
+                    setattr(org, name, value)
+            if changes:
+                do_apply_facts(org, changes)
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+        _create_imported(source, new, now)
+        counts["created"] = len(new)
+    return counts
+
+
+def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> None:
+    """Create organisations in bulk (the batch path's inserts), with their identifiers and
+    one `created` change each."""
+    from .bulk import insert_batch
+
+    if not items:
+        return
+    term_ids = {
+        model: dict(model.objects.values_list("code", "pk"))
+        for model in (*TERM_MODELS.values(), *MANY_TO_MANY.values())
+    }
+    records = []
+    for source_id, facts, provenance in items:
+        fields, relations, _identifiers = {}, {}, {}
+        for name, value in facts.items():
+            if name in TERM_MODELS:
+                fields[f"{name}_id"] = term_ids[TERM_MODELS[name]].get(value)
+            elif name in MANY_TO_MANY:
+                relations[name] = [term_ids[MANY_TO_MANY[name]][code] for code in value]
+            elif not name.startswith("identifier_"):
+                fields[name] = value
+        fields.update(provenance, source=source, source_id=source_id)
+        for name in ("latitude", "longitude", "founding_year"):
+            fields[name] = fields.get(name)
+        records.append((fields, relations))
+    ids = insert_batch(records, now)
+    Identifier.objects.bulk_create(
+        Identifier(organisation_id=pk, scheme=name.removeprefix("identifier_"), value=value)
+        for pk, (_source_id, facts, _provenance) in zip(ids, items, strict=True)
+        for name, value in facts.items()
+        if name.startswith("identifier_") and value
+    )
+    Change.objects.bulk_create(
+        Change(
+            organisation_id=pk,
+            organisation_name=facts["name"],
+            kind=Change.Kind.CREATED,
+            fields=differences({}, {**EMPTY_FACTS, **facts}),
+            published=True,
+        )
+        for pk, (_source_id, facts, _provenance) in zip(ids, items, strict=True)
+    )
+    _index_after_commit(ids)
+
+
+def do_flag_missing_from_source(source: str, present: Iterable[str], now) -> int:
+    """Flag, for a moderator, the organisations of a source that its latest import no longer
+    holds; returns how many were newly flagged. They stay as they are until someone decides."""
+    present = set(present)
+    flagged, last = 0, 0
+    of_source = Organisation.objects.filter(source=source).order_by("pk")
+    with transaction.atomic():
+        while rows := list(
+            of_source.filter(pk__gt=last).values_list("pk", "source_id", "missing_from_source_since")[
+                :INDEX_BATCH
+            ]
+        ):
+            last = rows[-1][0]
+            gone = [pk for pk, source_id, since in rows if source_id not in present and not since]
+            if gone:
+                flagged += Organisation.objects.filter(pk__in=gone).update(
+                    missing_from_source_since=now
+                )
+    return flagged
+
+
+def do_settle_missing_from_source(org: Organisation, archive: bool, author) -> Organisation:
+    """A moderator decides about an organisation gone from its source: keep it as it is, or
+    archive it (a status change, in its history and the feed)."""
+    with transaction.atomic():
+        Organisation.objects.filter(pk=org.pk).update(missing_from_source_since=None)
+        org.missing_from_source_since = None
+        if archive:
+            do_set_organisation_status(org, Status.ARCHIVED, author=author)
+    return org

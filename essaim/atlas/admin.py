@@ -96,7 +96,7 @@ class OrganisationAdmin(admin.ModelAdmin):
             _("Place"),
             {"fields": PLACE_FIELDS},
         ),
-        (_("Contact"), {"fields": ("website", "email", "phone")}),
+        (_("Contact"), {"fields": ("website", "email", "phone", "opening_hours")}),
         (
             _("Provenance"),
             {

@@ -20,7 +20,9 @@ TEXT_FIELDS = [
 ]
 TERM_FIELDS = {"legal_form": LegalForm, "sector": Sector}
 PLACE_FIELDS = ["address", "postal_code", "locality", "region", "country", "latitude", "longitude"]
-OTHER_FIELDS = ["territory", "website", "email", "phone", "founding_year", "size_band"]
+OTHER_FIELDS = [
+    "territory", "website", "email", "phone", "opening_hours", "founding_year", "size_band",
+]  # fmt: skip
 IDENTIFIER_FIELDS = {f"identifier_{scheme}": scheme for scheme in Identifier.Scheme.values}
 # Relation name -> taxonomy model: the many-to-many facts, which the search index also knows.
 MANY_TO_MANY = dict(RELATION_FACETS.values())

@@ -219,6 +219,12 @@ class Organisation(Multilingual, models.Model):
     website = models.URLField(_("website"), blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    opening_hours = models.CharField(
+        _("opening hours"),
+        max_length=255,
+        blank=True,
+        help_text=_("In OpenStreetMap's opening_hours syntax, such as: Mo-Fr 09:00-17:00; PH off"),
+    )
     founding_year = models.PositiveSmallIntegerField(
         _("founding year"),
         null=True,
@@ -231,6 +237,12 @@ class Organisation(Multilingual, models.Model):
     source_id = models.CharField(_("identifier at the source"), max_length=200, blank=True)
     source_url = models.URLField(_("source URL"), blank=True)
     source_updated_at = models.DateTimeField(_("last updated at the source"), null=True, blank=True)
+    # Set when an import of its source no longer holds it: a moderator decides what follows.
+    missing_from_source_since = models.DateTimeField(
+        _("missing from its source since"), null=True, blank=True, db_index=True
+    )
+    # When the organisation last said its entry is still true (the confirmation loop).
+    confirmed_at = models.DateTimeField(_("last confirmed"), null=True, blank=True)
 
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED, db_index=True

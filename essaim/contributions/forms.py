@@ -19,6 +19,8 @@ from essaim.atlas.facts import (
     field_label,
 )
 from essaim.atlas.gazetteer import find_locality, resolve_country
+from essaim.atlas.hours import opening_hours_error
+from essaim.atlas.identifiers import identifier_error, normalise
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 
 from .models import Report
@@ -64,6 +66,20 @@ def place_at_locality(form, cleaned: dict):
     if place is not None:
         cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
     return place
+
+
+class IdentifierField(forms.CharField):
+    """An official identifier, stored without the spaces people type, checked by its scheme."""
+
+    def __init__(self, scheme: str, **kwargs):
+        self.scheme = scheme
+        super().__init__(required=False, max_length=60, **kwargs)
+
+    def clean(self, value) -> str:
+        text = normalise(self.scheme, super().clean(value))
+        if error := identifier_error(self.scheme, text):
+            raise forms.ValidationError(error)
+        return text
 
 
 class CountryField(forms.CharField):
@@ -131,9 +147,7 @@ class OrganisationForm(forms.ModelForm):
             description.validators.append(MaxLengthValidator(LONG_TEXT))
             description.widget.attrs["maxlength"] = LONG_TEXT
         for name in IDENTIFIER_FIELDS:
-            self.fields[name] = forms.CharField(
-                label=field_label(name), required=False, max_length=60
-            )
+            self.fields[name] = IdentifierField(IDENTIFIER_FIELDS[name], label=field_label(name))
         self.fields["latitude"].help_text = _(
             "Leave the coordinates empty to place the organisation at its locality."
         )
@@ -153,7 +167,7 @@ class OrganisationForm(forms.ModelForm):
             ("facts", _("What it is and does"), ["legal_form", "sector", *MANY_TO_MANY,
                                                  "languages", "territory",
                                                  "founding_year", "size_band"]),
-            ("contact", _("Contact"), ["website", "email", "phone"]),
+            ("contact", _("Contact"), ["website", "email", "phone", "opening_hours"]),
             ("place", _("Place"), PLACE_FIELDS),
             ("identifiers", _("Identifiers"), list(IDENTIFIER_FIELDS)),
             ("about", _("About your suggestion"), ["contributor_email", "comment"]),
@@ -163,6 +177,12 @@ class OrganisationForm(forms.ModelForm):
             for key, legend, names in groups
             if any(name in self.fields for name in names)
         ]
+
+    def clean_opening_hours(self) -> str:
+        text = " ".join(self.cleaned_data.get("opening_hours", "").split())
+        if error := opening_hours_error(text):
+            raise forms.ValidationError(error)
+        return text
 
     def clean(self):
         cleaned = super().clean()

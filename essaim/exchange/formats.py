@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 
+from . import datainclusion, lmn
 from .jsonld import organisation_jsonld
 from .records import IDENTIFIER_SCHEMES, licence
 
@@ -40,6 +41,7 @@ CSV_COLUMNS = [
     "website",
     "email",
     "phone",
+    "opening_hours",
     *IDENTIFIER_SCHEMES,
     "founding_year",
     "size_band",
@@ -142,4 +144,13 @@ FORMATS = {
     "json": ("application/json", json_chunks),
     "geojson": ("application/geo+json", geojson_chunks),
     "jsonld": ("application/ld+json", jsonld_chunks),
+    "data-inclusion": ("application/json", datainclusion.structures_chunks),
+    "data-inclusion-services": ("application/json", datainclusion.services_chunks),
+    "lmn": ("text/csv; charset=utf-8", lmn.csv_chunks),
+}
+# Format -> the name of its download (essaim-<name>-<date>.<extension>).
+FILE_NAMES = {
+    "data-inclusion": ("structures", "json"),
+    "data-inclusion-services": ("services", "json"),
+    "lmn": ("lieux-mediation-numerique", "csv"),
 }

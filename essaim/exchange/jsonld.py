@@ -52,6 +52,8 @@ def organisation_jsonld(org: Organisation, url: str | None = None) -> dict:
         node["email"] = org.email
     if org.phone:
         node["telephone"] = org.phone
+    if org.opening_hours:
+        node["openingHours"] = org.opening_hours
     if org.founding_year:
         node["foundingDate"] = str(org.founding_year)
     if org.legal_form_id:

@@ -39,8 +39,8 @@ def organisation_url(pk: int, name: str) -> str:
 RECORD_FIELDS = [
     "id", "name", "original_language", "legal_form_id", "sector_id", "languages", "territory",
     "address", "postal_code", "locality", "region", "country", "latitude", "longitude",
-    "website", "email", "phone", "founding_year", "size_band", "source", "source_id",
-    "source_url", "source_updated_at", "status", "created_at", "updated_at",
+    "website", "email", "phone", "opening_hours", "founding_year", "size_band", "source",
+    "source_id", "source_url", "source_updated_at", "status", "created_at", "updated_at",
     *[f"{field}_{code}" for field in ("short_description", "description")
       for code in CONTENT_LANGUAGES],
 ]  # fmt: skip
@@ -112,6 +112,7 @@ def records_for(ids: list[int], vocabulary: Vocabulary | None = None) -> list[di
             "website": row["website"],
             "email": row["email"],
             "phone": row["phone"],
+            "opening_hours": row["opening_hours"],
             "identifiers": identifiers[pk],
             "founding_year": row["founding_year"],
             "size_band": row["size_band"] or None,

@@ -1,12 +1,13 @@
 """Download the atlas, whole or as the current search, in the open-data formats."""
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.atlas.queries import InvalidQuery, parse_search
 
-from .formats import FORMATS, jsonld_chunks
+from .formats import FILE_NAMES, FORMATS, jsonld_chunks
 from .records import export_organisations, export_records
 
 
@@ -25,10 +26,10 @@ def export(request, fmt: str):
     else:
         stream = chunks(export_records(query))
     response = StreamingHttpResponse(stream, content_type=content_type)
-    extension = "jsonld" if fmt == "jsonld" else fmt
+    name, extension = FILE_NAMES.get(fmt, ("organisations", fmt))
     stamp = timezone.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f'attachment; filename="essaim-organisations-{stamp}.{extension}"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="essaim-{name}-{stamp}.{extension}"'
+    response["Link"] = f'<{settings.ESSAIM["DATA_LICENCE_URL"]}>; rel="license"'
+
     response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -71,6 +71,5 @@ class Command(BaseCommand):
                 raise
         os.replace(partial.name, target)
         self.stderr.write(
-            _("%(count)d organisations written to %(path)s.")
-            % {"count": count[0], "path": target}
+            _("%(count)d organisations written to %(path)s.") % {"count": count[0], "path": target}
         )
