@@ -61,18 +61,23 @@ _pending = threading.local()
 
 def _index_after_commit(ids: Iterable[int]) -> None:
     """Index these organisations once the transaction commits; many changes in one transaction
-    make one index write."""
-    pending = getattr(_pending, "ids", None)
-    if pending is None:
-        pending = _pending.ids = set()
+    make one index write. A rolled-back transaction drops its callback (and so its ids): a
+    pending set whose callback is no longer waiting is started afresh."""
+    connection = transaction.get_connection()
+    flush = getattr(_pending, "flush", None)
+    waiting = flush is not None and any(item[1] is flush for item in connection.run_on_commit)
+    if not waiting:
+        pending = set()
 
         def flush() -> None:
-            ids_to_index = sorted(_pending.ids)
-            _pending.ids = None
-            index_organisations(ids_to_index)
+            _pending.flush = None
+            index_organisations(sorted(pending))
 
+        _pending.ids, _pending.flush = pending, flush
+        pending.update(ids)
         transaction.on_commit(flush)
-    pending.update(ids)
+        return
+    _pending.ids.update(ids)
 
 
 def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]:
