@@ -56,6 +56,7 @@ urlpatterns += i18n_patterns(
     path("moderation/", contributions.moderation_queue, name="moderation-queue"),
     path("moderation/reports/<int:pk>/", contributions.decide_reports, name="decide-reports"),
     path("moderation/claims/<int:pk>/", contributions.decide_claim, name="decide-claim"),
+    path("moderation/missing/<int:pk>/", contributions.decide_missing, name="decide-missing"),
     path(
         "moderation/suggestions/<int:pk>/",
         contributions.review_suggestion,

@@ -311,3 +311,77 @@ def test_opening_hours_are_checked_in_osm_syntax(client, atlas, commit, tmp_path
     [rejected] = rejects_of(path)
     assert rejected["field"] == "opening_hours"
     assert rejected["reason"].startswith("Not in OpenStreetMap's opening_hours syntax")
+
+
+def upload(client, commit, path, **fields):
+    with open(path, "rb") as file:
+        data = {"file": file, "format": "csv", "source": "network", **fields}
+        return commit(client.post, "/en/admin/exchange/source/import/", data)
+
+
+def test_an_administrator_imports_a_file_from_the_admin(client, atlas, commit, tmp_path):
+    from essaim.accounts.models import User
+
+    admin = User.objects.create_superuser("admin", "admin@example.org", "pw-for-tests-only")
+    client.force_login(admin)
+    rows = [*ROWS, ["a-4", "Sans Pays", "Nulle part", "Atlantis", "", "", "", ""]]
+    path = write_csv(tmp_path / "network.csv", rows)
+
+    page = upload(client, commit, path, dry_run="on").content.decode()
+    assert "Dry run: nothing was written" in page
+    assert "Unknown country: Atlantis." in page
+    assert Organisation.objects.count() == 0
+
+    page = upload(client, commit, path).content.decode()
+    assert "Nothing was imported" in page
+    assert Organisation.objects.count() == 0
+
+    response = upload(client, commit, path, partial="on")
+    page = response.content.decode()
+    assert "Imported" in page
+    assert Organisation.objects.count() == 3
+    rejects_url = response.context["rejects_url"]
+    rejects = b"".join(client.get(rejects_url).streaming_content).decode("utf-8-sig")
+    assert "Atlantis" in rejects and rejects.startswith("line,id,field,reason,record")
+    listed = client.get("/en/admin/exchange/source/").content.decode()
+    assert "network" in listed and "created 3" in listed
+
+
+def test_the_admin_import_is_for_those_who_may_add_organisations(client, atlas, tmp_path):
+    from essaim.accounts.models import User
+
+    staff = User.objects.create_user("staff", "staff@example.org", "pw-for-tests-only",
+                                     is_staff=True)  # fmt: skip
+    client.force_login(staff)
+    path = write_csv(tmp_path / "network.csv", ROWS)
+    with open(path, "rb") as file:
+        response = client.post("/en/admin/exchange/source/import/",
+                               {"file": file, "format": "csv", "source": "network"})  # fmt: skip
+    assert response.status_code == 403
+    assert Organisation.objects.count() == 0
+
+
+def test_moderators_keep_or_archive_what_left_its_source(
+    client, atlas, commit, moderator, tmp_path
+):
+    path = write_csv(tmp_path / "network.csv", ROWS)
+    run_import(path, commit)
+    run_import(write_csv(path, ROWS[:1]), commit)
+    kept, archived = Organisation.objects.filter(source_id__in=["a-2", "a-3"]).order_by("source_id")
+
+    client.force_login(moderator)
+    queue = client.get("/en/moderation/").content.decode()
+    assert "No longer in their source" in queue
+    assert kept.name in queue and archived.name in queue
+    since = client.get("/api/v1/changes", {"since": 0, "limit": 500}).json()["next_since"]
+
+    commit(client.post, f"/en/moderation/missing/{kept.pk}/", {"outcome": "keep"})
+    commit(client.post, f"/en/moderation/missing/{archived.pk}/", {"outcome": "archive"})
+
+    kept.refresh_from_db()
+    archived.refresh_from_db()
+    assert (kept.status, kept.missing_from_source_since) == ("published", None)
+    assert (archived.status, archived.missing_from_source_since) == ("archived", None)
+    feed = client.get("/api/v1/changes", {"since": since}).json()["changes"]
+    assert [(c["organisation"], c["action"]) for c in feed] == [(archived.pk, "delete")]
+    assert "Every entry is still in its source." in client.get("/en/moderation/").content.decode()

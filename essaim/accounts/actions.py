@@ -93,14 +93,24 @@ def personal_data(user: User) -> dict:
             for s in user.saved_searches.all()
         ],
         "event_registrations": [
-            {"event": r.event.title.text, "name": r.name, "email": r.email,
-             "organisation": r.organisation_name, "seat_locality": r.seat_locality,
-             "status": r.status, "created_at": r.created_at.isoformat()}
+            {
+                "event": r.event.title.text,
+                "name": r.name,
+                "email": r.email,
+                "organisation": r.organisation_name,
+                "seat_locality": r.seat_locality,
+                "status": r.status,
+                "created_at": r.created_at.isoformat(),
+            }
             for r in Registration.objects.filter(email__in=addresses).select_related("event")
         ],  # fmt: skip
         "contributions": [
-            {"kind": item._meta.model_name, "title": item.title.text,
-             "publication": item.publication, "created_at": item.created_at.isoformat()}
+            {
+                "kind": item._meta.model_name,
+                "title": item.title.text,
+                "publication": item.publication,
+                "created_at": item.created_at.isoformat(),
+            }
             for model in (Resource, Event, Opportunity)
             for item in model.objects.filter(contributed_by=user)
         ],  # fmt: skip

@@ -371,9 +371,7 @@ def list_events(request, paging: Query[Paging], params: Query[EventFilterParams]
 
 @router.get("/events/{event_id}", response=EventRecord, url_name="event")
 def get_event(request, event_id: int):
-    return event_record(
-        get_object_or_404(_with_places(Event.objects.published()), pk=event_id)
-    )
+    return event_record(get_object_or_404(_with_places(Event.objects.published()), pk=event_id))
 
 
 def _opportunities():
@@ -394,6 +392,4 @@ def list_opportunities(request, paging: Query[Paging], params: Query[Opportunity
 @router.get("/opportunities/{opportunity_id}", response=OpportunityRecord,
             url_name="opportunity")  # fmt: skip
 def get_opportunity(request, opportunity_id: int):
-    return opportunity_record(
-        get_object_or_404(Opportunity.objects.published(), pk=opportunity_id)
-    )
+    return opportunity_record(get_object_or_404(Opportunity.objects.published(), pk=opportunity_id))

@@ -387,9 +387,9 @@ def do_flag_missing_from_source(source: str, present: Iterable[str], now) -> int
     of_source = Organisation.objects.filter(source=source).order_by("pk")
     with transaction.atomic():
         while rows := list(
-            of_source.filter(pk__gt=last).values_list("pk", "source_id", "missing_from_source_since")[
-                :INDEX_BATCH
-            ]
+            of_source.filter(pk__gt=last).values_list(
+                "pk", "source_id", "missing_from_source_since"
+            )[:INDEX_BATCH]
         ):
             last = rows[-1][0]
             gone = [pk for pk, source_id, since in rows if source_id not in present and not since]

@@ -234,8 +234,11 @@ def promote_waiting(event: Event) -> list[Registration]:
     for registration in promoted:
         transaction.on_commit(
             lambda registration=registration: _mail(
-                "promoted", registration.language, registration.email,
-                registration=registration, cancel_url=cancel_url(registration),
+                "promoted",
+                registration.language,
+                registration.email,
+                registration=registration,
+                cancel_url=cancel_url(registration),
                 allowance=allowance_of(registration),
             )  # fmt: skip
         )
@@ -314,8 +317,7 @@ def allowances(event: Event, registrations) -> dict[int, Allowance]:
             granted.add(registration.organisation_key)
             decision = Allowance(
                 True,
-                _("The seat is %(distance)s km from the venue.")
-                % {"distance": f"{distance:.1f}"},
+                _("The seat is %(distance)s km from the venue.") % {"distance": f"{distance:.1f}"},
                 event.allowance_amount,
             )
         decisions[registration.pk] = decision

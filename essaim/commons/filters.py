@@ -143,9 +143,7 @@ class OpportunityFilters(Filters):
     def apply(self, queryset, name, value):
         # No country or legal form listed: open to all.
         if name == "eligible_country":
-            return queryset.filter(
-                Q(eligible_countries="") | Q(eligible_countries__contains=value)
-            )
+            return queryset.filter(Q(eligible_countries="") | Q(eligible_countries__contains=value))
         if name == "legal_form":
             return queryset.filter(
                 Q(eligible_legal_forms=None) | Q(eligible_legal_forms=value)

@@ -107,7 +107,8 @@ def event_jsonld(event: Event, request) -> dict:
         "name": language_values(event, "title"),
         "startDate": event_span(event)[0].isoformat(),
         "endDate": timezone.localtime(event.ends_at, zone).date().isoformat()
-        if event.all_day else timezone.localtime(event.ends_at, zone).isoformat(),
+        if event.all_day
+        else timezone.localtime(event.ends_at, zone).isoformat(),
         "eventAttendanceMode": f"https://schema.org/{modes[event.mode]}",
         "eventStatus": "https://schema.org/EventScheduled",
         "isAccessibleForFree": True,
@@ -251,9 +252,7 @@ class ContributedFeed(Feed):
 
     def items(self):
         return (
-            self.visible()
-            .order_by("-published_at", "-id")
-            .prefetch_related("organisations")[:50]
+            self.visible().order_by("-published_at", "-id").prefetch_related("organisations")[:50]
         )
 
     def item_title(self, item):

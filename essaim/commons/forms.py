@@ -76,9 +76,7 @@ class CountriesField(NamesField):
         codes = []
         for name in super().clean(value):
             if not (code := resolve_country(name)):
-                raise forms.ValidationError(
-                    _("Unknown country: %(name)s."), params={"name": name}
-                )
+                raise forms.ValidationError(_("Unknown country: %(name)s."), params={"name": name})
             codes.append(code)
         return list(dict.fromkeys(codes))
 
@@ -268,9 +266,7 @@ class EventForm(ContributionForm):
             self.add_error("ends_at", _("The end must come after the start."))
         opens, closes = cleaned.get("registration_opens_at"), cleaned.get("registration_closes_at")
         if opens and closes and closes <= opens:
-            self.add_error(
-                "registration_closes_at", _("Registration must close after it opens.")
-            )
+            self.add_error("registration_closes_at", _("Registration must close after it opens."))
         mode = cleaned.get("mode")
         if mode != Event.Mode.ONLINE and not (cleaned.get("locality") and cleaned.get("country")):
             self.add_error("locality", _("Give the venue's locality and country."))

@@ -363,7 +363,7 @@ class Event(Contributed):
         return self.latitude is not None and self.longitude is not None
 
     def registration_state(self, now=None) -> str:
-        """"open", or why registration is not: "none", "not-yet", "closed" or "past"."""
+        """ "open", or why registration is not: "none", "not-yet", "closed" or "past"."""
         now = now or timezone.now()
         if not self.takes_registrations:
             return "none"

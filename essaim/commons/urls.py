@@ -40,8 +40,9 @@ urlpatterns = [
         views.registrations_csv,
         name="event-registrations-csv",
     ),
-    path("events/<int:pk>/<slug:slug>/edit/", views.contribute, {"model": Event},
-         name="event-edit"),  # fmt: skip
+    path(
+        "events/<int:pk>/<slug:slug>/edit/", views.contribute, {"model": Event}, name="event-edit"
+    ),  # fmt: skip
     path("opportunities/", views.opportunities, name="opportunities"),
     path("opportunities/feed.atom", OpportunityFeed(), name="opportunities-feed"),
     path("opportunities/saved/", views.saved_searches, name="saved-searches"),
@@ -53,7 +54,8 @@ urlpatterns = [
         {"model": Opportunity},
         name="opportunity-edit",
     ),
-    path("atlas/<int:pk>/<slug:slug>/events.ics", views.organisation_ics,
-         name="organisation-ics"),  # fmt: skip
+    path(
+        "atlas/<int:pk>/<slug:slug>/events.ics", views.organisation_ics, name="organisation-ics"
+    ),  # fmt: skip
     path("moderation/commons/<str:kind>/<int:pk>/", views.moderate, name="moderate-commons"),
 ]

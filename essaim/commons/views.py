@@ -91,7 +91,7 @@ def resource_detail(request, pk: int, slug: str):
 
 
 def alternatives(request):
-    """"I use X: what are the ethical alternatives?" — tools, and what replaces them."""
+    """ "I use X: what are the ethical alternatives?" — tools, and what replaces them."""
     published = Resource.objects.published().filter(kind=Resource.Kind.ALTERNATIVE)
     tools = (
         Tool.objects.annotate(n=Count("alternatives", filter=Q(alternatives__in=published)))

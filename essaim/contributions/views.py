@@ -91,6 +91,9 @@ def moderation_queue(request):
     claims = Representation.objects.filter(status=Representation.Status.PENDING).select_related(
         "user", "organisation"
     )[:100]
+    missing = Organisation.objects.filter(missing_from_source_since__isnull=False).order_by(
+        "missing_from_source_since", "pk"
+    )
     return render(
         request,
         "contributions/queue.html",
@@ -99,6 +102,8 @@ def moderation_queue(request):
             "reported": [(org, reasons.get(org.pk, [])) for org in reported],
             "claims": claims,
             "commons": pending_contributions(),
+            "missing_count": missing.count(),
+            "missing": missing[:100],
         },
     )
 
@@ -273,6 +278,20 @@ def decide_reports(request, pk: int):
         return redirect("moderation-queue")
     actions.do_decide_reports(org, outcome, moderator)
     messages.success(request, _("Reports on %(name)s closed.") % {"name": org.name})
+    return redirect("moderation-queue")
+
+
+@login_required
+@require_POST
+def decide_missing(request, pk: int):
+    """Keep or archive an organisation that its source no longer holds."""
+    moderator = _moderator(request)
+    org = get_object_or_404(Organisation, pk=pk, missing_from_source_since__isnull=False)
+    outcome = request.POST.get("outcome")
+    if outcome not in ("keep", "archive"):
+        return redirect("moderation-queue")
+    atlas_actions.do_settle_missing_from_source(org, outcome == "archive", moderator)
+    messages.success(request, _("%(name)s: decided.") % {"name": org.name})
     return redirect("moderation-queue")
 
 

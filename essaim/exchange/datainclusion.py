@@ -40,10 +40,10 @@ SERVICES = {
     ),  # fmt: skip
     "equipment": ("aide-materielle", ["numerique--acquerir-un-equipement"]),
     "connectivity": ("aide-materielle", ["numerique--acceder-a-une-connexion-internet"]),
-    "consulting": ("accompagnement", ["numerique"]),
+    "consulting": ("accompagnement", None),
     "funding": ("aide-financiere", None),
     "events": ("atelier", None),
-    "makerspace": ("atelier", ["numerique"]),
+    "makerspace": ("atelier", None),
     "skills-volunteering": ("accompagnement", None),
     "research": ("information", None),
     "data": ("information", None),

@@ -96,7 +96,8 @@ def place(record: dict) -> dict | None:
 
 
 def csv_chunks(records: Iterable[dict]) -> Iterator[str]:
-    """The places as the schema's CSV (UTF-8, comma-separated, header first)."""
+    """The places as the schema's CSV (UTF-8, comma-separated, header first); `records` may
+    be public records or places already."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n", restval="")
 
@@ -108,10 +109,17 @@ def csv_chunks(records: Iterable[dict]) -> Iterator[str]:
 
     writer.writeheader()
     yield flush()
+    for row in places(records):
+        writer.writerow(row)
+        yield flush()
+
+
+def places(records: Iterable[dict]) -> Iterator[dict]:
+    """The records that make places of the schema, as places."""
     for record in records:
-        if (row := place(record)) is not None:
-            writer.writerow(row)
-            yield flush()
+        row = record if "pivot" in record else place(record)
+        if row is not None:
+            yield row
 
 
 def read(raw, encoding: str | None = None, on_header=None):

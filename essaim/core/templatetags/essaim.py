@@ -92,7 +92,7 @@ def translated_text(text, markdown_text: bool = False, tag: str = "p", css: str 
 
 @register.filter
 def model_code(item) -> str:
-    """"resource", "event" or "opportunity": a model's name in addresses."""
+    """ "resource", "event" or "opportunity": a model's name in addresses."""
     return item._meta.model_name
 
 

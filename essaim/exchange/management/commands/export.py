@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from essaim.atlas.queries import InvalidQuery, parse_search
+from essaim.exchange import lmn
 from essaim.exchange.formats import FORMATS, jsonld_chunks
 from essaim.exchange.records import export_organisations, export_records, public_url
 
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         if format == "jsonld":
             organisations = counted(export_organisations(query), count)
             chunks = jsonld_chunks(organisations, public_url("/exports/organisations.jsonld"))
+        elif format == "lmn":  # only some organisations are places of the schema: count those
+            chunks = lmn.csv_chunks(counted(lmn.places(export_records(query)), count))
         else:
             chunks = FORMATS[format][1](counted(export_records(query), count))
         if output == "-":

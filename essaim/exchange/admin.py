@@ -1,0 +1,145 @@
+"""The admin of sources: their saved mappings and last reports, and imports by upload."""
+
+import json
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .imports import IMPORT_FORMATS, ImportError_, Mapping, run_import, write_rejects
+from .models import Source
+
+
+def rejects_dir() -> Path:
+    return Path(settings.DATA_DIR) / "imports"
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    format = forms.ChoiceField(label=_("Format"), choices=[(name, name) for name in IMPORT_FORMATS])
+    source = forms.SlugField(
+        label=_("Source"),
+        max_length=100,
+        help_text=_("Its name, kept as each organisation's provenance; the same name updates."),
+    )
+    mapping = forms.CharField(
+        label=_("Mapping (JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Leave empty to use the source's saved mapping. See docs/imports.md."),
+    )
+    encoding = forms.CharField(label=_("Encoding"), required=False, initial="", max_length=30)
+    dry_run = forms.BooleanField(label=_("Dry run: write nothing"), required=False, initial=True)
+    partial = forms.BooleanField(label=_("Keep the valid records when some fail"), required=False)
+    subset = forms.BooleanField(
+        label=_("The file holds only part of the source"),
+        required=False,
+        help_text=_("Then the records it lacks are not flagged as gone."),
+    )
+
+    def clean_mapping(self):
+        text = self.cleaned_data["mapping"].strip()
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise forms.ValidationError(_("Not valid JSON: %(error)s"), params={"error": error})
+        if not isinstance(data, dict):
+            raise forms.ValidationError(_("The mapping must be a JSON object."))
+        try:
+            return Mapping.from_json(data)
+        except ImportError_ as error:
+            raise forms.ValidationError(error.message) from error
+
+    def clean_encoding(self):
+        import codecs
+
+        name = self.cleaned_data["encoding"].strip()
+        if name:
+            try:
+                codecs.lookup(name)
+            except LookupError as error:
+                raise forms.ValidationError(
+                    _("Unknown encoding: %(name)s"), params={"name": name}
+                ) from error
+        return name or None
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "format", "url", "last_run_at", "report")
+    readonly_fields = ("last_run_at", "last_report", "feed_position")
+    change_list_template = "admin/exchange/source_changelist.html"
+
+    @admin.display(description=_("last report"))
+    def report(self, source: Source) -> str:
+        return ", ".join(f"{name} {count}" for name, count in source.last_report.items())
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="exchange_import"),
+            path(
+                "import/rejects/<str:name>",
+                self.admin_site.admin_view(self.rejects_view),
+                name="exchange_import_rejects",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _check_may_import(self, request) -> None:
+        if not (request.user.has_perm("exchange.add_source")
+                and request.user.has_perm("atlas.add_organisation")):  # fmt: skip
+            raise PermissionDenied
+
+    def import_view(self, request):
+        """Upload a file and import it: the same import as `essaim import`, with its report."""
+        self._check_may_import(request)
+        report, rejects_url, error = None, None, None
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            with tempfile.TemporaryFile() as raw:
+                for chunk in data["file"].chunks():
+                    raw.write(chunk)
+                raw.seek(0)
+                try:
+                    report = run_import(
+                        raw, data["format"], data["source"], mapping=data["mapping"],
+                        partial=data["partial"], dry_run=data["dry_run"],
+                        encoding=data["encoding"], flag_missing=not data["subset"],
+                    )  # fmt: skip
+                except ImportError_ as failure:
+                    error = failure.message
+            if report and report.rejections:
+                rejects_dir().mkdir(parents=True, exist_ok=True)
+                stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+                name = f"{data['source']}-{stamp}.rejects.csv"
+                write_rejects(report, rejects_dir() / name)
+                rejects_url = reverse("admin:exchange_import_rejects", args=[name])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import a file"),
+            "form": form,
+            "report": report,
+            "rejections": report.rejections[:200] if report else [],
+            "rejects_url": rejects_url,
+            "error": error,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/exchange/import.html", context)
+
+    def rejects_view(self, request, name: str):
+        self._check_may_import(request)
+        target = rejects_dir() / Path(name).name
+        if not target.is_file() or not name.endswith(".rejects.csv"):
+            raise Http404
+        return FileResponse(open(target, "rb"), as_attachment=True, filename=target.name)  # noqa: SIM115
