@@ -58,9 +58,9 @@ def identifier_error(scheme: str, value: str) -> str | None:
             "example": EXAMPLES[scheme],
         }
     if scheme in ("siren", "siret") and not luhn_valid(value):
-        if scheme == "siret" and value.startswith(LA_POSTE_SIREN):
-            if sum(int(char) for char in value) % 5 == 0:
-                return None
+        la_poste = scheme == "siret" and value.startswith(LA_POSTE_SIREN)
+        if la_poste and sum(int(char) for char in value) % 5 == 0:
+            return None
         return str(_("This %(scheme)s has a wrong check digit: a figure is mistyped.")) % {
             "scheme": scheme.upper()
         }

@@ -52,7 +52,9 @@ class ImportForm(forms.Form):
         try:
             data = json.loads(text)
         except ValueError as error:
-            raise forms.ValidationError(_("Not valid JSON: %(error)s"), params={"error": error})
+            raise forms.ValidationError(
+                _("Not valid JSON: %(error)s"), params={"error": error}
+            ) from error
         if not isinstance(data, dict):
             raise forms.ValidationError(_("The mapping must be a JSON object."))
         try:

@@ -476,8 +476,8 @@ KNOWN_COLUMNS = frozenset({
     *(f"{text}_{code}" for text in TEXTS for code in CONTENT_LANGUAGES),
     *TERM_FIELDS, *MANY_TO_MANY, "languages", "territory", "address", "postal_code", "locality",
     "region", "country", "latitude", "longitude", "website", "email", "phone", "opening_hours",
-    "founding_year", "size_band", *IDENTIFIER_COLUMNS, *IDENTIFIER_FIELDS, "source", "source_id", "status",
-    "created_at", "licence",
+    "founding_year", "size_band", *IDENTIFIER_COLUMNS, *IDENTIFIER_FIELDS, "source",
+    "source_id", "status", "created_at", "licence",
 })  # fmt: skip
 
 
