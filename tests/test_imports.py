@@ -63,7 +63,7 @@ def published_records(client) -> dict[str, dict]:
 
 
 PROVENANCE = {"id", "url", "source", "source_id", "source_url", "source_updated_at",
-              "created_at", "updated_at"}  # fmt: skip
+              "created_at", "updated_at", "confirmed_at"}  # fmt: skip
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "geojson"])

@@ -89,6 +89,7 @@ class OrganisationFilters(Schema):
     near: str | None = None
     radius_km: str | None = None
     updated_since: str | None = None
+    quality_min: str | None = None
 
 
 @router.get(

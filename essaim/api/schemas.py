@@ -51,7 +51,7 @@ class Organisation(Schema):
     website: str
     email: str
     phone: str
-    opening_hours: str
+    opening_hours: str = Field(description="OpenStreetMap opening_hours syntax.")
     identifiers: dict[str, str] = Field(description="By scheme: siret, siren, rna, neq, vat…")
     founding_year: int | None
     size_band: str | None
@@ -59,6 +59,13 @@ class Organisation(Schema):
     source_id: str
     source_url: str
     source_updated_at: str | None
+    quality: int = Field(
+        description="Quality and freshness score, 0 to 100: 70 % completeness of the key facts, "
+        "30 % how recently the entry was confirmed (see docs/quality.md)."
+    )
+    confirmed_at: str | None = Field(
+        description="Last confirmation: by the organisation, by its source, or its creation."
+    )
     status: str
     created_at: str
     updated_at: str

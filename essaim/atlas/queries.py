@@ -139,7 +139,8 @@ def parse_datetime_param(parameter: str, raw: str) -> datetime:
 
 
 def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> ParsedSearch:
-    """Read q, the facet filters, bbox, near and radius_km, updated_since and sort."""
+    """Read q, the facet filters, bbox, near and radius_km, updated_since, quality_min and
+    sort."""
     kept: dict[str, list[str]] = {}
     text = params.get("q", "").strip()
     if len(text) > MAX_QUERY_LENGTH:
@@ -175,6 +176,13 @@ def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> 
     if raw := params.get("updated_since", "").strip():
         query.updated_since = parse_datetime_param("updated_since", raw)
         kept["updated_since"] = [raw]
+    if raw := params.get("quality_min", "").strip():
+        if not raw.isdigit() or not 0 <= int(raw) <= 100:
+            raise InvalidQuery(
+                "quality_min", _("quality_min must be a whole number from 0 to 100.")
+            )
+        query.quality_min = int(raw)
+        kept["quality_min"] = [raw]
     sort = params.get("sort", "").strip()
     if sort:
         if sort not in sorts:

@@ -18,6 +18,8 @@ from essaim.exchange.jsonld import organisation_jsonld
 from essaim.search.index import MAX_HITS, SearchQuery, get_index
 
 from .models import Organisation, Sector, Status
+from .facts import facts_of
+from .quality import confirmed_at, quality_of
 from .queries import (
     FACET_LABELS,
     PAGE_FACETS,
@@ -157,12 +159,15 @@ def organisation_detail(request, pk: int, slug: str):
     if slug != org.slug:
         return HttpResponsePermanentRedirect(org.get_absolute_url())
     jsonld = organisation_jsonld(org, request.build_absolute_uri(org.get_absolute_url()))
+    editable = can_edit(request.user, org)
     return render(
         request,
         "atlas/organisation.html",
         {
             "org": org,
-            "can_edit": can_edit(request.user, org),
+            "can_edit": editable,
+            # What would make the entry better: for those who can act on it.
+            "quality": organisation_quality(org) if editable else None,
             "languages": list(facet_labels("language", org.languages).values()),
             "jsonld": jsonld,
             **highlights(org, count=10),
@@ -192,3 +197,10 @@ def map_page(request):
         },
         status=400 if error else 200,
     )
+
+
+def organisation_quality(org: Organisation):
+    facts = facts_of(org)
+    values = {**facts, "identifiers": [name for name in facts if name.startswith("identifier_")
+                                       and facts[name]]}  # fmt: skip
+    return quality_of(values, confirmed_at(org.confirmed_at, org.source_updated_at, org.created_at))

@@ -49,6 +49,8 @@ CSV_COLUMNS = [
     "source_id",
     "source_url",
     "source_updated_at",
+    "quality",
+    "confirmed_at",
     "updated_at",
     "licence",
 ]

@@ -186,7 +186,8 @@ def essaim_fields(record: dict) -> dict:
             fields["source_updated_at"] = value
         elif key in ("source_url", "source_updated_at"):
             fields.setdefault(key, value)
-        elif key in ("source", "source_id", "status", "created_at", "licence"):
+        elif key in ("source", "source_id", "status", "created_at", "licence", "quality",
+                     "confirmed_at"):  # fmt: skip
             continue  # the original's own provenance and state: the import sets them
         else:
             fields[key] = value
@@ -477,7 +478,7 @@ KNOWN_COLUMNS = frozenset({
     *TERM_FIELDS, *MANY_TO_MANY, "languages", "territory", "address", "postal_code", "locality",
     "region", "country", "latitude", "longitude", "website", "email", "phone", "opening_hours",
     "founding_year", "size_band", *IDENTIFIER_COLUMNS, *IDENTIFIER_FIELDS, "source",
-    "source_id", "status", "created_at", "licence",
+    "source_id", "status", "created_at", "licence", "quality", "confirmed_at",
 })  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from essaim.atlas.models import (
     Status,
     slug_for,
 )
+from essaim.atlas.quality import completeness, confirmed_at, freshness, score
 from essaim.search.documents import Vocabulary, related_terms
 from essaim.search.index import SearchQuery, get_index
 
@@ -40,7 +41,8 @@ RECORD_FIELDS = [
     "id", "name", "original_language", "legal_form_id", "sector_id", "languages", "territory",
     "address", "postal_code", "locality", "region", "country", "latitude", "longitude",
     "website", "email", "phone", "opening_hours", "founding_year", "size_band", "source",
-    "source_id", "source_url", "source_updated_at", "status", "created_at", "updated_at",
+    "source_id", "source_url", "source_updated_at", "confirmed_at", "status", "created_at",
+    "updated_at",
     *[f"{field}_{code}" for field in ("short_description", "description")
       for code in CONTENT_LANGUAGES],
 ]  # fmt: skip
@@ -82,10 +84,20 @@ def records_for(ids: list[int], vocabulary: Vocabulary | None = None) -> list[di
         return [vocabulary.code(model, pk) for pk in term_ids]
 
     records = []
+    now = timezone.now()
     for pk in ids:
         row = rows.get(pk)
         if row is None:
             continue
+        confirmed = confirmed_at(row["confirmed_at"], row["source_updated_at"], row["created_at"])
+        values = {
+            **row,
+            "sector": row["sector_id"],
+            "legal_form": row["legal_form_id"],
+            "services": related[pk]["service"],
+            "audiences": related[pk]["audience"],
+            "identifiers": identifiers[pk],
+        }
         records.append({
             "id": pk,
             "url": organisation_url(pk, row["name"]),
@@ -120,6 +132,8 @@ def records_for(ids: list[int], vocabulary: Vocabulary | None = None) -> list[di
             "source_id": row["source_id"],
             "source_url": row["source_url"],
             "source_updated_at": _iso(row["source_updated_at"]),
+            "quality": score(completeness(values), freshness(confirmed, now)),
+            "confirmed_at": _iso(confirmed),
             "status": row["status"],
             "created_at": _iso(row["created_at"]),
             "updated_at": _iso(row["updated_at"]),

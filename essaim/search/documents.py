@@ -15,6 +15,7 @@ from essaim.atlas.models import (
     CONTENT_LANGUAGES,
     Audience,
     Family,
+    Identifier,
     LegalForm,
     Organisation,
     Role,
@@ -22,6 +23,7 @@ from essaim.atlas.models import (
     Service,
     Status,
 )
+from essaim.atlas.quality import completeness, confirmed_at
 from essaim.search.text import fold
 
 # The public filter names of the pages and the API, in the index.
@@ -64,6 +66,12 @@ ROW_FIELDS = [
     "updated_at",
     "sector_id",
     "legal_form_id",
+    "website",
+    "email",
+    "phone",
+    "confirmed_at",
+    "source_updated_at",
+    "created_at",
     *TEXT_FIELDS,
 ]
 
@@ -132,10 +140,14 @@ def documents_for(ids: list[int], vocabulary: Vocabulary | None = None):
     vocabulary = vocabulary or Vocabulary()
     rows = Organisation.objects.filter(pk__in=ids).values(*ROW_FIELDS)
     related = related_terms(ids)
+    identified = set(
+        Identifier.objects.filter(organisation_id__in=ids).values_list("organisation_id", flat=True)
+    )
     documents = []
     for row in rows:
         if row["status"] != Status.PUBLISHED:
             continue
+        row["identifiers"] = row["id"] in identified
         documents.append(_document(row, related[row["id"]], vocabulary))
     kept = {document["id"] for document in documents}
     return documents, [pk for pk in ids if pk not in kept]
@@ -149,7 +161,7 @@ def documents_from_records(ids: list[int], records, vocabulary: Vocabulary, now)
         if fields.get("status", Status.PUBLISHED) != Status.PUBLISHED:
             continue
         row = {name: fields.get(name) for name in ROW_FIELDS}
-        row.update(id=pk, updated_at=now)
+        row.update(id=pk, updated_at=now, created_at=now, identifiers=False)
         for name in ("locality", "region", "postal_code", "territory", *TEXT_FIELDS):
             row[name] = row[name] or ""
         related = {
@@ -180,6 +192,14 @@ def _document(row: dict, related: dict, vocabulary: Vocabulary) -> dict:
             body += vocabulary.labels(model, pk)
     if row["country"]:
         body += country_names(row["country"])
+    values = {
+        **row,
+        "sector": facets["sector"],
+        "legal_form": facets["legal_form"],
+        "services": facets["service"],
+        "audiences": facets["audience"],
+    }
+    confirmed = confirmed_at(row["confirmed_at"], row["source_updated_at"], row["created_at"])
     document = {
         "id": row["id"],
         "name": row["name"],
@@ -187,6 +207,8 @@ def _document(row: dict, related: dict, vocabulary: Vocabulary) -> dict:
         "body": [part for part in body if part],
         "updated": microseconds(row["updated_at"]),
         "facets": facets,
+        "completeness": completeness(values),
+        "confirmed": microseconds(confirmed) if confirmed else 0,
     }
     if row["latitude"] is not None and row["longitude"] is not None:
         x, y = mercator(row["latitude"], row["longitude"])

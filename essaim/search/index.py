@@ -13,11 +13,14 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import tantivy
 from django.conf import settings
+from django.utils import timezone
+
+from essaim.atlas.quality import FRESHNESS, least_completeness
 
 from .documents import FACETS, mercator, microseconds
 from .text import ANALYZER, fold
@@ -26,7 +29,7 @@ WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
 MAX_HITS = 10_000
 SORTS = ("relevance", "name", "id", "updated", "distance")
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 SAMPLE_BUCKETS = 16
 # Above this many completions, a prefix is matched by an automaton instead of term by term.
 MAX_COMPLETIONS = 64
@@ -41,6 +44,9 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("name_key", tokenizer_name="raw", fast=True)
     builder.add_integer_field("updated", indexed=True, fast=True)
     builder.add_integer_field("sample", indexed=True)
+    # The quality score's parts: completeness (0-100) and the last confirmation (µs).
+    builder.add_integer_field("completeness", indexed=True, fast=True)
+    builder.add_integer_field("confirmed", indexed=True, fast=True)
     for name in FACETS:
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     for name in ("lat", "lon", "x", "y"):
@@ -56,6 +62,7 @@ class SearchQuery:
     near: tuple[float, float] | None = None  # latitude, longitude
     radius_km: float | None = None
     updated_since: datetime | None = None
+    quality_min: int | None = None
     after_id: int | None = None
     sort: str = "relevance"
     offset: int = 0
@@ -64,9 +71,11 @@ class SearchQuery:
 
     def cache_key(self) -> tuple:
         filters = tuple(sorted((name, tuple(codes)) for name, codes in self.filters.items()))
+        # Freshness changes with the days: a quality filter is remembered for one day at most.
+        quality = (self.quality_min, date.today()) if self.quality_min else None
         return (
             self.text, filters, self.bbox, self.near, self.radius_km, self.updated_since,
-            self.after_id, self.sort, self.offset, self.limit, tuple(self.facets),
+            quality, self.after_id, self.sort, self.offset, self.limit, tuple(self.facets),
         )  # fmt: skip
 
 
@@ -140,6 +149,8 @@ class SearchIndex:
         for text in document["body"]:
             doc.add_text("body", text)
         doc.add_integer("updated", document["updated"])
+        doc.add_integer("completeness", document["completeness"])
+        doc.add_integer("confirmed", document["confirmed"])
         # A stable pseudo-random sixteenth of the documents, for estimating large facet counts.
         doc.add_integer("sample", (document["id"] * 2654435761) % 2**32 % SAMPLE_BUCKETS)
         for name, codes in document["facets"].items():
@@ -352,16 +363,29 @@ class SearchIndex:
         if query.bbox:
             clauses.extend(self._bbox_clauses(query.bbox))
         if query.updated_since:
-            clauses.append(
-                tantivy.Query.range_query(
-                    self.schema,
-                    "updated",
-                    tantivy.FieldType.Integer,
-                    microseconds(query.updated_since),
-                    None,
-                )
-            )
+            clauses.append(self._at_least("updated", microseconds(query.updated_since)))
+        if query.quality_min:
+            clauses.append(self._quality_clause(query.quality_min))
         return clauses
+
+    def _at_least(self, name: str, value: int):
+        return tantivy.Query.range_query(self.schema, name, tantivy.FieldType.Integer, value, None)
+
+    def _quality_clause(self, quality_min: int):
+        """Documents whose score reaches `quality_min`: for each freshness band, enough
+        completeness and a confirmation recent enough; or enough completeness alone."""
+        now = timezone.now()
+        bands = [
+            self._combine(
+                [
+                    self._at_least("completeness", least_completeness(quality_min, points)),
+                    self._at_least("confirmed", microseconds(now - age)),
+                ]
+            )  # fmt: skip
+            for age, points in FRESHNESS
+        ]
+        bands.append(self._at_least("completeness", least_completeness(quality_min, 0)))
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, band) for band in bands])
 
     def _aggregate(self, searcher, clauses, names):
         """Terms counts for `names` over the documents matching `clauses`, and whether they are
