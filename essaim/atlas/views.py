@@ -17,8 +17,8 @@ from essaim.contributions.actions import can_edit
 from essaim.exchange.jsonld import organisation_jsonld
 from essaim.search.index import MAX_HITS, SearchQuery, get_index
 
-from .models import Organisation, Sector, Status
 from .facts import facts_of
+from .models import Organisation, Sector, Status
 from .quality import confirmed_at, quality_of
 from .queries import (
     FACET_LABELS,
