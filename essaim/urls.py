@@ -51,6 +51,7 @@ urlpatterns += i18n_patterns(
     path("atlas/<int:pk>/<slug:slug>/report/", contributions.report, name="organisation-report"),
     path("atlas/<int:pk>/<slug:slug>/represent/", contributions.claim, name="organisation-claim"),
     path("atlas/<int:pk>/<slug:slug>/edit/", contributions.edit, name="organisation-edit"),
+    path("atlas/confirm/<str:token>/", atlas.confirm_entry, name="confirm-entry"),
     path("contributions/", contributions.community_review, name="community-review"),
     path("contributions/<int:pk>/vote/", contributions.vote, name="vote"),
     path("moderation/", contributions.moderation_queue, name="moderation-queue"),

@@ -358,8 +358,12 @@ def test_registration_without_javascript_from_errors_to_the_waiting_list(browser
     assert page.locator("h1").inner_text() == "Vous êtes inscrit"
     page.goto(register)
     assert "liste d’attente" in page.locator("main").inner_text()
-    for name, value in (("name", "Ben"), ("email", "ben@example.org"),
-                        ("organisation_name", "Coop Beta"), ("seat_locality", "Lyon")):
+    for name, value in (
+        ("name", "Ben"),
+        ("email", "ben@example.org"),
+        ("organisation_name", "Coop Beta"),
+        ("seat_locality", "Lyon"),
+    ):
         page.fill(f"#id_{name}", value)  # fmt: skip
     page.click("form.contribution button[type=submit]")
     page.wait_for_load_state()

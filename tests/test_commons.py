@@ -262,6 +262,7 @@ def allowance_rows(client, moderator, event) -> dict[str, dict]:
 
 def test_the_travel_allowance_rule_on_its_edges(client, moderator):
     lille = places_of(client, "Lille", "FR")
+
     # The venue is placed north of Lille's seat: 19.9 km and 20.1 km along the meridian.
     def venue_north_of_lille(km):
         return make_event(allowance_amount=Decimal(948), longitude=lille["longitude"],
@@ -274,8 +275,14 @@ def test_the_travel_allowance_rule_on_its_edges(client, moderator):
     page = register(client, far, "far@example.org", **seat).content.decode()
     assert "Travel allowance: you are eligible for €948." in page
     assert "you are eligible for €948. The seat is 20.1 km" in mail.outbox[-1].body
-    register(client, far, "again@example.org", organisation_name="Coop Beta",
-             seat_locality="Lille", seat_country="FR")  # not a first participation; fmt: skip
+    register(
+        client,
+        far,
+        "again@example.org",
+        organisation_name="Coop Beta",
+        seat_locality="Lille",
+        seat_country="FR",
+    )  # not a first participation; fmt: skip
     register(client, far, "colleague@example.org", organisation_name="coop  ALPHA", **seat)
     register(client, far, "nowhere@example.org", organisation_name="Coop Gamma",
              seat_locality="Xyzzyville", seat_country="FR", first_participation="on")  # fmt: skip

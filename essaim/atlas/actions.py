@@ -409,3 +409,19 @@ def do_settle_missing_from_source(org: Organisation, archive: bool, author) -> O
         if archive:
             do_set_organisation_status(org, Status.ARCHIVED, author=author)
     return org
+
+
+# Confirmations -------------------------------------------------------------------------------
+
+
+def do_mark_confirmation_asked(org: Organisation, now) -> None:
+    Organisation.objects.filter(pk=org.pk).update(confirmation_asked_at=now)
+
+
+def do_confirm_organisation(org: Organisation, now) -> Organisation:
+    """The organisation says its entry is still true: its freshness is renewed."""
+    with transaction.atomic():
+        Organisation.objects.filter(pk=org.pk).update(confirmed_at=now)
+        org.confirmed_at = now
+        _index_after_commit([org.pk])
+    return org

@@ -243,6 +243,8 @@ class Organisation(Multilingual, models.Model):
     )
     # When the organisation last said its entry is still true (the confirmation loop).
     confirmed_at = models.DateTimeField(_("last confirmed"), null=True, blank=True)
+    # When it was last asked to confirm, so that it is asked once, not every day.
+    confirmation_asked_at = models.DateTimeField(_("asked to confirm"), null=True, blank=True)
 
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED, db_index=True

@@ -10,13 +10,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_ratelimit.decorators import ratelimit
 
 from essaim.commons.models import highlights
 from essaim.contributions.actions import can_edit
 from essaim.exchange.jsonld import organisation_jsonld
 from essaim.search.index import MAX_HITS, SearchQuery, get_index
 
+from . import actions
+from .confirmations import organisation_for_token
 from .facts import facts_of
 from .models import Organisation, Sector, Status
 from .quality import confirmed_at, quality_of
@@ -204,3 +208,23 @@ def organisation_quality(org: Organisation):
     values = {**facts, "identifiers": [name for name in facts if name.startswith("identifier_")
                                        and facts[name]]}  # fmt: skip
     return quality_of(values, confirmed_at(org.confirmed_at, org.source_updated_at, org.created_at))
+
+
+@ratelimit(key="ip", rate="30/h", method="POST", block=False)
+def confirm_entry(request, token: str):
+    """The page of a confirmation link: the entry as published, one button to confirm it,
+    a way to correct it. The signed link stands for the organisation: no account needed."""
+    org = organisation_for_token(token)
+    if org is None:
+        return render(request, "atlas/confirm.html", {"expired": True}, status=404)
+    confirmed = False
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            return render(request, "atlas/confirm.html", {"org": org, "limited": True}, status=429)
+        actions.do_confirm_organisation(org, timezone.now())
+        confirmed = True
+    return render(
+        request,
+        "atlas/confirm.html",
+        {"org": org, "confirmed": confirmed, "quality": organisation_quality(org)},
+    )
