@@ -213,6 +213,8 @@ ESSAIM = {
     "REGISTRATION_RETENTION_DAYS": int(os.environ.get("ESSAIM_REGISTRATION_RETENTION_DAYS", "90")),
     # Search and map answers remembered per index commit, per web process (0 turns it off).
     "SEARCH_CACHE_SIZE": int(os.environ.get("ESSAIM_SEARCH_CACHE_SIZE", "256")),
+    # Days of daily snapshots kept (essaim snapshot).
+    "SNAPSHOTS_KEEP": int(os.environ.get("ESSAIM_SNAPSHOTS_KEEP", "30")),
 }
 
 LOGGING = {

@@ -37,6 +37,8 @@ urlpatterns = [
         {"fmt": "lmn"},
         name="export-lmn",
     ),
+    re_path(r"^exports/snapshots/(?P<name>[\w.-]+)$", exchange.snapshot, name="snapshot"),
+    re_path(r"^catalogue\.(?P<fmt>ttl|jsonld)$", exchange.catalogue_view, name="catalogue"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
 ]
 

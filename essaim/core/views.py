@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from essaim.api.api import api
+from essaim.exchange.snapshots import snapshots
 
 
 def api_docs(request):
@@ -34,7 +35,11 @@ def api_docs(request):
                     ],
                 }
             )
-    return render(request, "core/api_docs.html", {"endpoints": endpoints})
+    return render(
+        request,
+        "core/api_docs.html",
+        {"endpoints": endpoints, "snapshots": snapshots()[:1]},
+    )
 
 
 def accessibility(request):

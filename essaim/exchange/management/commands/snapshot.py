@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from essaim.exchange.snapshots import write_snapshots
+
+
+class Command(BaseCommand):
+    help = (
+        "Write today's snapshots of the published atlas (gzipped CSV and JSON Lines) in the "
+        "data directory, served under /exports/snapshots/; keep ESSAIM_SNAPSHOTS_KEEP days. "
+        "Run it daily, e.g. from cron."
+    )
+
+    def handle(self, *args, **options):
+        written, position = write_snapshots()
+        for snapshot in written:
+            self.stdout.write(_("%(name)s: %(size)d bytes.") % {"name": snapshot.name,
+                                                                 "size": snapshot.size})  # fmt: skip
+        self.stdout.write(_("Follow the change feed from since=%(position)d.")
+                          % {"position": position})  # fmt: skip
