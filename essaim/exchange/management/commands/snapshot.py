@@ -14,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         written, position = write_snapshots()
         for snapshot in written:
-            self.stdout.write(_("%(name)s: %(size)d bytes.") % {"name": snapshot.name,
-                                                                 "size": snapshot.size})  # fmt: skip
+            sizes = {"name": snapshot.name, "size": snapshot.size}
+            self.stdout.write(_("%(name)s: %(size)d bytes.") % sizes)
         self.stdout.write(_("Follow the change feed from since=%(position)d.")
                           % {"position": position})  # fmt: skip
