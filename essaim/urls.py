@@ -60,6 +60,12 @@ urlpatterns += i18n_patterns(
     path("moderation/reports/<int:pk>/", contributions.decide_reports, name="decide-reports"),
     path("moderation/claims/<int:pk>/", contributions.decide_claim, name="decide-claim"),
     path("moderation/missing/<int:pk>/", contributions.decide_missing, name="decide-missing"),
+    path("moderation/duplicates/", contributions.duplicates, name="duplicates"),
+    path(
+        "moderation/duplicates/<int:pk>/",
+        contributions.review_duplicate,
+        name="review-duplicate",
+    ),
     path(
         "moderation/suggestions/<int:pk>/",
         contributions.review_suggestion,

@@ -8,7 +8,7 @@ up to date, so that a reader who wants to know how an organisation can change re
 import threading
 from collections.abc import Iterable, Iterator
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from essaim.search.documents import Vocabulary, documents_for
 from essaim.search.index import get_index
@@ -20,6 +20,7 @@ from .models import (
     Family,
     Identifier,
     LegalForm,
+    MergedRecord,
     Organisation,
     Role,
     Sector,
@@ -303,21 +304,28 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
     feed; the index follows once the caller's transaction commits."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
+        ids = [source_id for source_id, *_rest in batch]
         known = {
             org.source_id: org
-            for org in Organisation.objects.with_facts().filter(
-                source=source, source_id__in=[source_id for source_id, *_rest in batch]
-            )
+            for org in Organisation.objects.with_facts().filter(source=source, source_id__in=ids)
         }
+        merged = MergedRecord.objects.filter(source=source, source_id__in=ids).exclude(
+            source_id__in=list(known)
+        )
+        for record in merged.select_related("organisation"):
+            known[record.source_id] = record.organisation
         new = []
         for source_id, facts, provenance in batch:
             org = known.get(source_id)
             if org is None:
                 new.append((source_id, facts, provenance))
                 continue
-            changes = changed_facts(facts_of(org), facts)
+            # After a merge, each source updates only the facts that came from it.
+            theirs = {name: value for name, value in facts.items()
+                      if _provenance_source(org, name) == source}  # fmt: skip
+            changes = changed_facts(facts_of(org), theirs)
             fresh = {name: value for name, value in provenance.items()
-                     if getattr(org, name) != value}  # fmt: skip
+                     if org.source == source and getattr(org, name) != value}  # fmt: skip
             if org.missing_from_source_since:
                 fresh["missing_from_source_since"] = None
             if fresh:
@@ -332,6 +340,11 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
         _create_imported(source, new, now)
         counts["created"] = len(new)
     return counts
+
+
+def _provenance_source(org: Organisation, fact: str) -> str:
+    origin = (org.provenance or {}).get(fact)
+    return origin["source"] if origin else org.source
 
 
 def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> None:
@@ -425,3 +438,55 @@ def do_confirm_organisation(org: Organisation, now) -> Organisation:
         org.confirmed_at = now
         _index_after_commit([org.pk])
     return org
+
+
+# Merging duplicates --------------------------------------------------------------------------
+
+
+def _move_relations(other: Organisation, kept: Organisation) -> None:
+    """What pointed to the merged entry now points to the one kept: suggestions, reports,
+    representatives, and the commons it authored or organised."""
+    for relation in Organisation._meta.related_objects:
+        if relation.many_to_many:
+            through = relation.through
+            source_column = relation.field.m2m_column_name()
+            target_column = relation.field.m2m_reverse_name()
+            links = through.objects.filter(**{target_column: other.pk})
+            already = set(
+                through.objects.filter(**{target_column: kept.pk}).values_list(
+                    source_column, flat=True
+                )
+            )
+            links.filter(**{f"{source_column}__in": already}).delete()
+            links.update(**{target_column: kept.pk})
+        elif relation.one_to_many and relation.related_model not in (MergedRecord, Identifier):
+            # (Identifiers are facts: the moderator chose them.)
+            field = relation.field.name
+            try:
+                with transaction.atomic():
+                    relation.related_model.objects.filter(**{field: other}).update(**{field: kept})
+            except IntegrityError:
+                # One per organisation (a member's representation): the kept entry's stays.
+                relation.related_model.objects.filter(**{field: other}).delete()
+
+
+def do_merge_organisations(kept: Organisation, other: Organisation, facts: dict, author):
+    """Merge `other` into `kept`: `kept` takes `facts` (chosen by a moderator from `other`),
+    each recorded as coming from `other`'s source; `other` is deleted (a deletion in the
+    feed), its address redirects to `kept`, and its source's record now updates `kept`."""
+    with transaction.atomic():
+        origin = {"source": other.source, "source_id": other.source_id, "entry": other.pk}
+        provenance = dict(kept.provenance or {})
+        for name in facts:
+            provenance[name] = origin
+        Organisation.objects.filter(pk=kept.pk).update(provenance=provenance)
+        kept.provenance = provenance
+        if facts:
+            do_apply_facts(kept, facts, author=author)
+        MergedRecord.objects.filter(organisation=other).update(organisation=kept)
+        MergedRecord.objects.create(
+            merged_id=other.pk, organisation=kept, source=other.source, source_id=other.source_id
+        )
+        _move_relations(other, kept)
+        do_delete_organisation(other, author=author)
+    return kept

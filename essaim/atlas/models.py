@@ -243,6 +243,9 @@ class Organisation(Multilingual, models.Model):
     )
     # When the organisation last said its entry is still true (the confirmation loop).
     confirmed_at = models.DateTimeField(_("last confirmed"), null=True, blank=True)
+    # {fact: source name} for facts taken from another source's entry in a merge: an import
+    # of a source only updates the facts that came from it.
+    provenance = models.JSONField(_("provenance of facts"), default=dict, blank=True)
     # When it was last asked to confirm, so that it is asked once, not every day.
     confirmation_asked_at = models.DateTimeField(_("asked to confirm"), null=True, blank=True)
 
@@ -372,3 +375,24 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.organisation_name}"
+
+
+class MergedRecord(models.Model):
+    """An entry merged into another: its old address redirects there, and its source's record
+    keeps updating the entry it was merged into."""
+
+    merged_id = models.IntegerField(_("merged entry"), unique=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="merged_records"
+    )
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    source_id = models.CharField(_("identifier at the source"), max_length=200, blank=True)
+    merged_at = models.DateTimeField(_("merged"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merged entry")
+        verbose_name_plural = _("merged entries")
+        indexes = [models.Index(fields=["source", "source_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.merged_id} → #{self.organisation_id}"

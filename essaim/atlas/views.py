@@ -22,7 +22,7 @@ from essaim.search.index import MAX_HITS, SearchQuery, get_index
 from . import actions
 from .confirmations import organisation_for_token
 from .facts import facts_of
-from .models import Organisation, Sector, Status
+from .models import MergedRecord, Organisation, Sector, Status
 from .quality import confirmed_at, quality_of
 from .queries import (
     FACET_LABELS,
@@ -155,7 +155,13 @@ def atlas_list(request):
 
 
 def organisation_detail(request, pk: int, slug: str):
-    org = get_object_or_404(Organisation.objects.with_facts(), pk=pk)
+    org = Organisation.objects.with_facts().filter(pk=pk).first()
+    if org is None:
+        merged = MergedRecord.objects.filter(merged_id=pk).select_related("organisation").first()
+        if merged is None:
+            raise Http404
+        # Merged into another entry: its address leads there.
+        return HttpResponsePermanentRedirect(merged.organisation.get_absolute_url())
     if org.status == Status.HIDDEN and not (
         request.user.is_authenticated and request.user.can_moderate
     ):

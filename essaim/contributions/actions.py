@@ -14,7 +14,7 @@ from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import changed_facts, facts_of
 from essaim.atlas.models import Organisation, Status
 
-from .models import Report, Representation, Suggestion, Vote
+from .models import DuplicateCandidate, Report, Representation, Suggestion, Vote
 
 
 class Conflict(Exception):
@@ -270,3 +270,50 @@ def do_edit_organisation(user, org: Organisation, facts: dict) -> Organisation:
     if not can_edit(user, org):
         raise PermissionError
     return atlas_actions.do_apply_facts(org, changed_facts(facts_of(org), facts), author=user)
+
+
+# Duplicates ----------------------------------------------------------------------------------
+
+
+def do_record_duplicate_candidates(found: dict[tuple[int, int], set[str]]) -> int:
+    """Keep the pairs found for the moderators; a pair already decided is not proposed again,
+    an open one gets its reasons brought up to date. Returns how many pairs are new."""
+    created = 0
+    with transaction.atomic():
+        existing = {
+            (row.first_id, row.second_id): row
+            for row in DuplicateCandidate.objects.all().only("first", "second", "status", "reasons")
+        }
+        new = []
+        for (first, second), reasons in found.items():
+            row = existing.get((first, second))
+            if row is None:
+                new.append(DuplicateCandidate(first_id=first, second_id=second,
+                                              reasons=sorted(reasons)))  # fmt: skip
+            elif row.status == DuplicateCandidate.Status.OPEN and row.reasons != sorted(reasons):
+                row.reasons = sorted(reasons)
+                row.save(update_fields=["reasons"])
+        DuplicateCandidate.objects.bulk_create(new, batch_size=1000)
+        created = len(new)
+    return created
+
+
+def do_mark_distinct(candidate: DuplicateCandidate, moderator) -> None:
+    candidate.status = DuplicateCandidate.Status.DISTINCT
+    candidate.decided_by, candidate.decided_at = moderator, timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+def do_merge_duplicates(
+    candidate: DuplicateCandidate, keep: Organisation, facts: dict, moderator
+) -> Organisation:
+    """Merge the pair into `keep`, which takes `facts` from the other entry (chosen field by
+    field by the moderator)."""
+    other = candidate.second if keep.pk == candidate.first_id else candidate.first
+    with transaction.atomic():
+        candidate.status = DuplicateCandidate.Status.MERGED
+        candidate.decided_by, candidate.decided_at = moderator, timezone.now()
+        candidate.save(update_fields=["status", "decided_by", "decided_at"])
+        # The candidate row goes with the merged entry (cascade); its decision is in the
+        # history of both entries.
+        return atlas_actions.do_merge_organisations(keep, other, facts, moderator)

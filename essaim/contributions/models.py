@@ -195,3 +195,38 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {'+' if self.approve else '-'} {self.suggestion}"
+
+
+class DuplicateCandidate(Decided):
+    """Two entries that may be the same organisation, found by `atlas.duplicates`: never merged
+    without a moderator, who merges them field by field or marks them distinct (once marked,
+    the pair is not proposed again)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        MERGED = "merged", _("Merged")
+        DISTINCT = "distinct", _("Distinct")
+
+    # first.pk < second.pk: one row per pair.
+    first = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("first entry")
+    )
+    second = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("second entry")
+    )
+    # Why they look alike: ["identifier:siret", "email", "phone", "website", "name-nearby"].
+    reasons = models.JSONField(_("reasons"), default=list)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="one_candidate_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id}"

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -21,7 +22,7 @@ from essaim.commons.models import pending_contributions
 
 from . import actions
 from .forms import OrganisationForm, ReportForm, SuggestionForm
-from .models import Report, Representation, Suggestion
+from .models import DuplicateCandidate, Report, Representation, Suggestion
 
 SUGGESTIONS_PER_HOUR = "20/h"
 
@@ -103,6 +104,9 @@ def moderation_queue(request):
             "claims": claims,
             "commons": pending_contributions(),
             "missing_count": missing.count(),
+            "duplicates_count": DuplicateCandidate.objects.filter(
+                status=DuplicateCandidate.Status.OPEN
+            ).count(),
             "missing": missing[:100],
         },
     )
@@ -389,3 +393,83 @@ def vote(request, pk: int):
     else:
         messages.success(request, _("Your vote is recorded."))
     return redirect("community-review")
+
+
+# Duplicates ----------------------------------------------------------------------------------
+
+
+REASONS = {
+    "email": _lazy("the same email address"),
+    "phone": _lazy("the same phone number"),
+    "website": _lazy("the same website"),
+    "name-nearby": _lazy("a similar name, less than 1 km apart"),
+}
+
+
+def reason_labels(reasons: list[str]) -> list[str]:
+    labels = []
+    for reason in reasons:
+        if reason.startswith("identifier:"):
+            scheme = reason.split(":", 1)[1]
+            labels.append(
+                _("the same %(scheme)s") % {"scheme": field_label(f"identifier_{scheme}")}
+            )
+        else:
+            labels.append(str(REASONS.get(reason, reason)))
+    return labels
+
+
+@login_required
+def duplicates(request):
+    _moderator(request)
+    open_pairs = DuplicateCandidate.objects.filter(
+        status=DuplicateCandidate.Status.OPEN
+    ).select_related("first", "second")
+    page = Paginator(open_pairs, 50).get_page(request.GET.get("page"))
+    rows = [(pair, reason_labels(pair.reasons)) for pair in page]
+    return render(request, "contributions/duplicates.html", {"page": page, "rows": rows})
+
+
+@login_required
+def review_duplicate(request, pk: int):
+    moderator = _moderator(request)
+    pair = get_object_or_404(
+        DuplicateCandidate.objects.select_related("first", "second"),
+        pk=pk,
+        status=DuplicateCandidate.Status.OPEN,
+    )
+    first, second = facts_of(pair.first), facts_of(pair.second)
+    names = [name for name in [*editable_fields(), "status"] if first.get(name) or second.get(name)]
+    if request.method == "POST":
+        if request.POST.get("decision") == "distinct":
+            actions.do_mark_distinct(pair, moderator)
+            messages.success(request, _("Marked as distinct organisations."))
+            return redirect("duplicates")
+        keep_first = request.POST.get("keep", "first") != "second"
+        keep, other = (pair.first, second) if keep_first else (pair.second, first)
+        other_side = "second" if keep_first else "first"
+        facts = {
+            name: other[name]
+            for name in names
+            if name != "status" and request.POST.get(f"take_{name}") == other_side
+        }
+        actions.do_merge_duplicates(pair, keep, facts, moderator)
+        messages.success(request, _("Merged into %(name)s.") % {"name": keep.name})
+        return redirect(keep.get_absolute_url())
+    rows = [
+        {
+            "name": name,
+            "label": field_label(name),
+            "first": display_value(name, first.get(name)),
+            "second": display_value(name, second.get(name)),
+            "same": first.get(name) == second.get(name),
+            # Prefer what the first entry says, unless it says nothing.
+            "take_second": not first.get(name) and bool(second.get(name)),
+        }
+        for name in names
+    ]
+    return render(
+        request,
+        "contributions/duplicate.html",
+        {"pair": pair, "rows": rows, "reasons": reason_labels(pair.reasons)},
+    )

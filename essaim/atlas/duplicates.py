@@ -1,0 +1,132 @@
+"""Finding entries that may be the same organisation, across sources.
+
+Two entries are candidates when they share an official identifier (SIRET, RNA, NEQ, VAT…), an
+email address, a phone number or a website's domain, or when their names are alike and they
+stand within a kilometre of each other. Values shared by many entries (a network's switchboard,
+a shared hosting platform's domain) say nothing about identity and are left aside. Nothing is
+merged here: candidates go to the moderators.
+"""
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from difflib import SequenceMatcher
+from itertools import combinations
+from urllib.parse import urlsplit
+
+from essaim.search.index import distance_km
+from essaim.search.text import fold
+
+from .models import Identifier, Organisation, Status
+
+# More entries than this share a value: it is a shared one, not an identity.
+MAX_GROUP = 25
+NEARBY_KM = 1.0
+NAME_SIMILARITY = 0.85
+# Website hosts many organisations share: the same domain says nothing there.
+SHARED_HOSTS = {
+    "facebook.com", "fr-fr.facebook.com", "instagram.com", "linkedin.com", "twitter.com",
+    "x.com", "youtube.com", "sites.google.com", "google.com", "wordpress.com", "wixsite.com",
+    "blogspot.com", "over-blog.com", "helloasso.com", "linktr.ee", "github.io", "github.com",
+    "framasite.org", "e-monsite.com", "jimdo.com", "assoconnect.com", "canalblog.com",
+}  # fmt: skip
+# Words too common in names to tell organisations apart.
+GENERIC_WORDS = {
+    "association", "asso", "cooperative", "cooperativa", "scop", "scic", "sas", "sarl", "la",
+    "le", "les", "l", "de", "des", "du", "d", "et", "the", "of", "and", "di", "del", "della",
+    "el", "los", "y", "e", "il", "lo", "centre", "center", "centro",
+}  # fmt: skip
+CHUNK = 20_000
+
+
+def phone_key(phone: str) -> str:
+    """The last nine digits: 06 12 34 56 78 and +33 6 12 34 56 78 are the same number."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-9:] if len(digits) >= 8 else ""
+
+
+def domain_key(website: str) -> str:
+    host = (urlsplit(website or "").hostname or "").lower().removeprefix("www.")
+    if not host or host in SHARED_HOSTS or any(host.endswith("." + s) for s in SHARED_HOSTS):
+        return ""
+    return host
+
+
+def name_key(name: str) -> str:
+    words = [word for word in fold(name) if word not in GENERIC_WORDS]
+    return " ".join(words or fold(name))
+
+
+def similar_names(first: str, second: str) -> bool:
+    if first == second:
+        return True
+    matcher = SequenceMatcher(None, first, second)
+    # The quick upper bounds first: most pairs in a city are told apart without the full ratio.
+    return (
+        matcher.real_quick_ratio() >= NAME_SIMILARITY
+        and matcher.quick_ratio() >= NAME_SIMILARITY
+        and matcher.ratio() >= NAME_SIMILARITY
+    )
+
+
+def _cell(latitude: float, longitude: float) -> tuple[int, int]:
+    # 0.01° of latitude (1.1 km) by 0.02° of longitude (1.1 km at 60° north): the entries
+    # within a kilometre of one are in its cell or the eight around it.
+    return math.floor(latitude * 100), math.floor(longitude * 50)
+
+
+def find_candidates() -> dict[tuple[int, int], set[str]]:
+    """{(smaller id, larger id): reasons} over every entry that is not archived."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    places: dict[tuple[int, int], list[tuple[int, str, float, float]]] = defaultdict(list)
+    for pk, name, email, phone, website, latitude, longitude in _entries():
+        if email:
+            groups[("email", email.strip().lower())].append(pk)
+        if key := phone_key(phone):
+            groups[("phone", key)].append(pk)
+        if key := domain_key(website):
+            groups[("website", key)].append(pk)
+        if latitude is not None and longitude is not None:
+            places[_cell(latitude, longitude)].append((pk, name_key(name), latitude, longitude))
+    kept = Organisation.objects.exclude(status=Status.ARCHIVED)
+    for organisation_id, scheme, value in Identifier.objects.filter(
+        organisation__in=kept
+    ).values_list("organisation_id", "scheme", "value"):
+        groups[(f"identifier:{scheme}", value)].append(organisation_id)
+    found: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for (reason, _value), ids in groups.items():
+        if 1 < len(ids) <= MAX_GROUP:
+            for first, second in combinations(sorted(set(ids)), 2):
+                found[(first, second)].add(reason)
+    for pair in _nearby_alike(places):
+        found[pair].add("name-nearby")
+    return found
+
+
+def _entries() -> Iterator[tuple]:
+    rows = Organisation.objects.exclude(status=Status.ARCHIVED).order_by("pk")
+    last = 0
+    while chunk := list(
+        rows.filter(pk__gt=last).values_list(
+            "pk", "name", "email", "phone", "website", "latitude", "longitude"
+        )[:CHUNK]
+    ):
+        last = chunk[-1][0]
+        yield from chunk
+
+
+def _nearby_alike(places) -> Iterator[tuple[int, int]]:
+    for (row, column), here in places.items():
+        neighbours = [
+            entry
+            for d_row in (-1, 0, 1)
+            for d_column in (-1, 0, 1)
+            for entry in places.get((row + d_row, column + d_column), ())
+        ]
+        for pk, name, latitude, longitude in here:
+            for other, other_name, other_latitude, other_longitude in neighbours:
+                if other <= pk or not similar_names(name, other_name):
+                    continue
+                if distance_km(latitude, longitude, other_latitude, other_longitude) <= NEARBY_KM:
+                    yield pk, other

@@ -1,0 +1,141 @@
+"""Duplicates across sources: found, never merged silently, merged field by field."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from essaim.atlas import actions
+from essaim.atlas.models import Organisation
+from essaim.contributions.models import DuplicateCandidate
+
+from .test_imports import run_import, write_csv
+
+pytestmark = pytest.mark.django_db
+
+
+def entry(commit, source, source_id, **facts):
+    org = commit(actions.do_apply_facts, None, {"country": "FR", **facts})
+    Organisation.objects.filter(pk=org.pk).update(source=source, source_id=source_id)
+    org.refresh_from_db()
+    return org
+
+
+def find() -> str:
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("find-duplicates", stdout=out)
+    return out.getvalue()
+
+
+def pairs() -> dict[frozenset, list[str]]:
+    return {
+        frozenset((row.first.name, row.second.name)): row.reasons
+        for row in DuplicateCandidate.objects.select_related("first", "second")
+    }
+
+
+@pytest.fixture
+def sources(demo, commit):
+    Organisation.objects.all().delete()
+    made = {
+        "lien_a": entry(commit, "reseau", "1", name="Le Lien Numérique", locality="Nantes",
+                        latitude=47.2184, longitude=-1.5536, phone="02 40 00 00 01"),
+        "lien_b": entry(commit, "cartographie", "x9", name="Association Le Lien Numerique",
+                        locality="Nantes", latitude=47.2210, longitude=-1.5520,
+                        phone="+33 2 40 00 00 01", email="bonjour@lelien.example.org"),
+        "far": entry(commit, "reseau", "2", name="Le Lien Numérique", locality="Lille",
+                     latitude=50.63, longitude=3.06),
+        "siret_a": entry(commit, "reseau", "3", name="Coopérative Alpha",
+                         identifier_siret="55210055400013"),
+        "siret_b": entry(commit, "cartographie", "x1", name="Alpha SCIC",
+                         identifier_siret="55210055400013"),
+        "mail_a": entry(commit, "reseau", "4", name="Point Info", email="Contact@Point.example.org"),
+        "mail_b": entry(commit, "cartographie", "x2", name="PIJ de Brest",
+                        email="contact@point.example.org"),
+    }  # fmt: skip
+    for number in range(30):  # a network whose members all use its domain
+        entry(commit, "federation", f"f{number}", name=f"Antenne {number}",
+              website=f"https://federation.example.org/antenne-{number}")  # fmt: skip
+    return made
+
+
+def test_candidates_by_identifier_contact_or_name_nearby(sources):
+    assert "3 possible duplicates, 3 new" in find()
+    assert pairs() == {
+        frozenset(("Le Lien Numérique", "Association Le Lien Numerique")): ["name-nearby", "phone"],
+        frozenset(("Coopérative Alpha", "Alpha SCIC")): ["identifier:siret"],
+        frozenset(("Point Info", "PIJ de Brest")): ["email"],
+    }
+    assert "0 new" in find(), "found again, not listed twice"
+
+
+def test_a_pair_marked_distinct_is_not_proposed_again(client, sources, moderator, commit):
+    find()
+    pair = DuplicateCandidate.objects.get(first=sources["mail_a"])
+    client.force_login(moderator)
+    listing = client.get("/en/moderation/duplicates/").content.decode()
+    assert "Point Info" in listing and "the same email address" in listing
+    commit(client.post, f"/en/moderation/duplicates/{pair.pk}/", {"decision": "distinct"})
+    find()
+    pair.refresh_from_db()
+    assert pair.status == "distinct"
+    assert "Point Info" not in client.get("/en/moderation/duplicates/").content.decode()
+    assert (
+        Organisation.objects.filter(pk__in=[sources["mail_a"].pk, sources["mail_b"].pk]).count()
+        == 2
+    )
+
+
+def test_merging_field_by_field_keeps_the_provenance_of_each(
+    client, sources, moderator, commit, tmp_path
+):
+    find()
+    kept, other = sources["lien_a"], sources["lien_b"]
+    pair = DuplicateCandidate.objects.get(first=kept, second=other)
+    client.force_login(moderator)
+    page = client.get(f"/en/moderation/duplicates/{pair.pk}/").content.decode()
+    assert "bonjour@lelien.example.org" in page and "a similar name, less than 1 km apart" in page
+    since = client.get("/api/v1/changes", {"since": 0, "limit": 500}).json()["next_since"]
+
+    commit(client.post, f"/en/moderation/duplicates/{pair.pk}/", {
+        "decision": "merge", "keep": "first", "take_name": "first", "take_email": "second",
+        "take_phone": "first", "take_latitude": "first", "take_longitude": "first",
+    })  # fmt: skip
+
+    kept.refresh_from_db()
+    assert (kept.name, kept.email) == ("Le Lien Numérique", "bonjour@lelien.example.org")
+    assert kept.provenance["email"]["source"] == "cartographie"
+    assert not Organisation.objects.filter(pk=other.pk).exists()
+    response = client.get(f"/en/atlas/{other.pk}/old/")
+    assert response.status_code == 301
+    assert response["Location"] == kept.get_absolute_url().replace("/fr/", "/en/")
+    feed = client.get("/api/v1/changes", {"since": since}).json()["changes"]
+    assert (other.pk, "delete") in [(c["organisation"], c["action"]) for c in feed]
+    assert (kept.pk, "upsert") in [(c["organisation"], c["action"]) for c in feed]
+
+    # The merged entry's source still updates what came from it, and only that.
+    header = ["id", "name", "email", "country"]
+    path = write_csv(tmp_path / "carto.csv",
+                     [["x9", "Lien Numérique (Nantes)", "nouveau@lelien.example.org", "FR"]],
+                     header=header)  # fmt: skip
+    out, _err = run_import(path, commit, source="cartographie", subset=True)
+    assert "0 created, 1 updated" in out
+    kept.refresh_from_db()
+    assert kept.email == "nouveau@lelien.example.org"
+    assert kept.name == "Le Lien Numérique", "the name came from the other source"
+    assert Organisation.objects.filter(source="cartographie", source_id="x9").count() == 0
+
+
+def test_members_do_not_see_duplicates(client, sources, member):
+    find()
+    client.force_login(member)
+    assert client.get("/en/moderation/duplicates/").status_code == 403
+    pair = DuplicateCandidate.objects.first()
+    assert (
+        client.post(f"/en/moderation/duplicates/{pair.pk}/", {"decision": "distinct"}).status_code
+        == 403
+    )
+    pair.refresh_from_db()
+    assert pair.status == "open"
