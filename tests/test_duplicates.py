@@ -51,7 +51,8 @@ def sources(demo, commit):
                          identifier_siret="55210055400013"),
         "siret_b": entry(commit, "cartographie", "x1", name="Alpha SCIC",
                          identifier_siret="55210055400013"),
-        "mail_a": entry(commit, "reseau", "4", name="Point Info", email="Contact@Point.example.org"),
+        "mail_a": entry(commit, "reseau", "4", name="Point Info",
+                        email="Contact@Point.example.org"),
         "mail_b": entry(commit, "cartographie", "x2", name="PIJ de Brest",
                         email="contact@point.example.org"),
     }  # fmt: skip
