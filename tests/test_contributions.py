@@ -25,7 +25,7 @@ NEW_ORGANISATION = {
     "locality": "Lyon",
     "country": "FR",
     "languages": "fr, en",
-    "identifier_siret": "12345678900011",
+    "identifier_siret": "73282932000074",
     "contributor_email": "visitor@example.org",
 }
 
@@ -69,7 +69,7 @@ def test_visitor_suggestion_is_moderated_then_published(client, demo, moderator,
     assert response.redirect_chain[-1][0] == org.get_absolute_url()
     assert org.latitude == pytest.approx(45.75, abs=0.1), "placed at its locality"
     assert org.languages == ["fr", "en"]
-    assert org.identifiers.get().value == "12345678900011"
+    assert org.identifiers.get().value == "73282932000074"
 
     assert search(client, "zephyr") == ["Coopérative Zéphyr"]
     page = client.get(org.get_absolute_url()).content.decode()
@@ -411,3 +411,14 @@ def test_a_country_is_typed_by_name_in_any_of_the_languages(client, demo):
     assert 'value="Atlantis"' in response.content.decode(), "what was typed is kept"
     places = client.get("/api/v1/places", {"q": "Lil", "country": "Francia"}).json()
     assert places[0]["name"] == "Lille"
+
+
+def test_a_mistyped_siret_is_refused_with_its_reason_and_the_form_keeps_it(client, demo):
+    data = {**NEW_ORGANISATION, "identifier_siret": "732 829 320 00075"}
+    response = client.post("/en/atlas/suggest/", data)
+    page = response.content.decode()
+    assert "This SIRET has a wrong check digit: a figure is mistyped." in page
+    assert 'value="732 829 320 00075"' in page
+    response = client.post("/en/atlas/suggest/", {**data, "identifier_siret": "732 829 320 00074"},
+                           follow=True)  # fmt: skip
+    assert "a moderator will review your suggestion" in response.content.decode()
