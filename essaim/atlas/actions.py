@@ -350,7 +350,7 @@ def _provenance_source(org: Organisation, fact: str) -> str:
 def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> None:
     """Create organisations in bulk (the batch path's inserts), with their identifiers and
     one `created` change each."""
-    from .bulk import insert_batch
+    from .bulk import insert_batch, insert_rows
 
     if not items:
         return
@@ -373,22 +373,26 @@ def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> N
             fields[name] = fields.get(name)
         records.append((fields, relations))
     ids = insert_batch(records, now)
-    Identifier.objects.bulk_create(
-        Identifier(organisation_id=pk, scheme=name.removeprefix("identifier_"), value=value)
-        for pk, (_source_id, facts, _provenance) in zip(ids, items, strict=True)
+    created = list(zip(ids, items, strict=True))
+    insert_rows(Identifier, [
+        {"organisation_id": pk, "scheme": name.removeprefix("identifier_"), "value": value}
+        for pk, (_source_id, facts, _provenance) in created
         for name, value in facts.items()
         if name.startswith("identifier_") and value
-    )
-    Change.objects.bulk_create(
-        Change(
-            organisation_id=pk,
-            organisation_name=facts["name"],
-            kind=Change.Kind.CREATED,
-            fields=differences({}, {**EMPTY_FACTS, **facts}),
-            published=True,
-        )
-        for pk, (_source_id, facts, _provenance) in zip(ids, items, strict=True)
-    )
+    ])  # fmt: skip
+    insert_rows(Change, [
+        {
+            "organisation_id": pk,
+            "organisation_name": facts["name"],
+            "kind": Change.Kind.CREATED,
+            # As `_record_change` has it for a creation: every fact, from nothing.
+            "fields": {name: [None, value] for name, value in {**EMPTY_FACTS, **facts}.items()
+                       if value is not None},  # fmt: skip
+            "published": True,
+            "created_at": now,
+        }
+        for pk, (_source_id, facts, _provenance) in created
+    ])  # fmt: skip
     _index_after_commit(ids)
 
 

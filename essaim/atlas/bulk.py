@@ -72,6 +72,20 @@ def _insert(table: str, columns: list[str], rows: list[tuple]) -> None:
             cursor.execute(sql, [value for row in chunk for value in row])
 
 
+def insert_rows(model, rows: list[dict]) -> None:
+    """Insert plain rows ({attribute: value}, defaults for the rest) of a model whose ids the
+    database assigns: one multi-row statement per few thousand, without model instances."""
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    values = [
+        tuple(
+            field.get_db_prep_save(row.get(field.attname, field.get_default()), connection)
+            for field in fields
+        )
+        for row in rows
+    ]
+    _insert(model._meta.db_table, [field.column for field in fields], values)
+
+
 def _next_id() -> int:
     last = Organisation.objects.order_by("-pk").values_list("pk", flat=True).first()
     return (last or 0) + 1
