@@ -121,7 +121,7 @@ class SourceAdmin(admin.ModelAdmin):
                     )  # fmt: skip
                 except ImportError_ as failure:
                     error = failure.message
-            if report and report.rejections:
+            if report and report.rejected:
                 rejects_dir().mkdir(parents=True, exist_ok=True)
                 stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
                 name = f"{data['source']}-{stamp}.rejects.csv"
@@ -132,7 +132,7 @@ class SourceAdmin(admin.ModelAdmin):
             "title": _("Import a file"),
             "form": form,
             "report": report,
-            "rejections": report.rejections[:200] if report else [],
+            "rejections": report.rejections if report else [],
             "rejects_url": rejects_url,
             "error": error,
             "opts": self.model._meta,

@@ -12,6 +12,8 @@ line, field and reason. A dry run does everything, then rolls it back.
 import csv
 import json
 import math
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -39,6 +41,9 @@ from .models import Source
 from .reading import Header, UnreadableFile, csv_records, json_records
 
 BATCH = 2000
+SHOWN_REJECTIONS = 200
+# A rejected record is kept in the rejects file up to this many characters of JSON.
+MAX_RECORD = 100_000
 LONG_TEXT = 5000
 LIST_SEPARATOR = "|"
 TEXTS = ("short_description", "description")
@@ -82,7 +87,11 @@ class Report:
     unchanged: int = 0
     missing: int = 0
     read: int = 0
+    # The first rejections, to show; every one is in `rejects` (a temporary CSV file), so that
+    # a file of millions of bad rows costs no memory.
     rejections: list[Rejection] = field(default_factory=list)
+    rejected: int = 0
+    rejects: "tempfile.TemporaryFile | None" = field(default=None, repr=False)
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     # Id at the source -> line, for every record that had one (valid or not).
@@ -90,9 +99,19 @@ class Report:
     # False when rejections (without `partial`) or a dry run rolled everything back.
     applied: bool = False
 
-    @property
-    def rejected(self) -> int:
-        return len({rejection.line for rejection in self.rejections})
+    def reject(self, rejection: Rejection) -> None:
+        if self.rejects is None:
+            # Closed by write_rejects, or on failure by run_import.
+            self.rejects = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+            self._writer = csv.writer(self.rejects)
+            self._writer.writerow(["line", "id", "field", "reason", "record"])
+        if not self.rejections or self.rejections[-1].line != rejection.line:
+            self.rejected += 1
+        if len(self.rejections) < SHOWN_REJECTIONS:
+            self.rejections.append(rejection)
+        record = json.dumps(rejection.record, ensure_ascii=False, default=str)
+        self._writer.writerow([rejection.line, rejection.source_id, rejection.field,
+                               rejection.reason, record[:MAX_RECORD]])  # fmt: skip
 
     def counts(self) -> dict[str, int]:
         return {
@@ -508,7 +527,7 @@ def records_to_facts(
         source_id = _record_id(fields)
 
         def reject(name: str, reason: str, line=line, source_id=source_id, record=record):
-            report.rejections.append(Rejection(line, source_id, name, reason, record))
+            report.reject(Rejection(line, source_id, name, reason, record))
 
         if "__width__" in record:
             reject(
@@ -573,7 +592,7 @@ def run_import(
                 report.created += counts["created"]
                 report.updated += counts["updated"]
                 report.unchanged += counts["unchanged"]
-            if report.rejections and not partial:
+            if report.rejected and not partial:
                 raise _Rollback
             if flag_missing:
                 report.missing = actions.do_flag_missing_from_source(source_name, report.seen, now)
@@ -591,8 +610,12 @@ def run_import(
             report.applied = True
     except _Rollback:
         pass
-    except UnreadableFile as error:
-        raise ImportError_(error.message) from error
+    except BaseException as error:
+        if report.rejects is not None:
+            report.rejects.close()
+        if isinstance(error, UnreadableFile):
+            raise ImportError_(error.message) from error
+        raise
     return report
 
 
@@ -612,11 +635,7 @@ def _batches(valid, on_progress) -> Iterator[list]:
 def write_rejects(report: Report, path: Path) -> None:
     """Every rejected record with its line, its id, the field and the reason, in CSV (UTF-8
     with a byte-order mark, for spreadsheets); the record itself as JSON in the last column."""
+    report.rejects.seek(0)
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["line", "id", "field", "reason", "record"])
-        for rejection in report.rejections:
-            writer.writerow([
-                rejection.line, rejection.source_id, rejection.field, rejection.reason,
-                json.dumps(rejection.record, ensure_ascii=False, default=str)[:100_000],
-            ])  # fmt: skip
+        shutil.copyfileobj(report.rejects, out)
+    report.rejects.close()

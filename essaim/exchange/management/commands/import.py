@@ -98,7 +98,7 @@ class Command(BaseCommand):
             self.stderr.write(warning)
         self.stdout.write(summary(report))
         self.stdout.write(_("In %(seconds).1f s.") % {"seconds": time.monotonic() - started})
-        if report.rejections:
+        if report.rejected:
             rejects = Path(options["rejects"] or f"{path}.rejects.csv")
             write_rejects(report, rejects)
             for rejection in report.rejections[:10]:
@@ -113,7 +113,7 @@ class Command(BaseCommand):
             )
         if report.dry_run:
             self.stdout.write(_("Dry run: nothing was written."))
-        elif report.rejections and not report.applied:
+        elif report.rejected and not report.applied:
             raise CommandError(
                 _(
                     "Nothing was imported: %(count)d records were rejected. Correct them, or "
