@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from tests.helpers import page_types, upcoming_event
 
@@ -200,7 +201,29 @@ def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, setti
         "name": "Ada", "email": "ada@example.org", "organisation_name": "Coop Alpha",
         "seat_locality": "Lille", "seat_country": "FR", "first_participation": "on"})  # fmt: skip
     signed_in.post("/fr/opportunities/saved/", {"kind": "job"})
+    # A possible duplicate, an entry gone from its source, and a confirmation link.
+    from essaim.atlas import actions
+    from essaim.atlas.confirmations import confirmation_path
+    from essaim.atlas.duplicates import find_candidates
+    from essaim.contributions.actions import do_record_duplicate_candidates
+    from essaim.contributions.models import DuplicateCandidate
+
+    twin = actions.do_apply_facts(
+        None,
+        {"name": "Emmaus Connect", "country": "FR", "email": "contact@emmaus-connect.example.org"},
+    )
+    actions.do_apply_facts(org, {"email": "contact@emmaus-connect.example.org"})
+    do_record_duplicate_candidates(find_candidates())
+    pair = DuplicateCandidate.objects.get(second=twin)
+    Organisation.objects.filter(pk=twin.pk).update(
+        source="reseau", source_id="7", missing_from_source_since=timezone.now()
+    )
+    org.refresh_from_db()
     pages = [
+        "/fr/moderation/duplicates/",
+        f"/fr/moderation/duplicates/{pair.pk}/",
+        base,
+        confirmation_path(org),
         "/fr/resources/new/",
         "/fr/events/new/",
         "/fr/opportunities/new/",

@@ -44,17 +44,16 @@ TERM_MODELS = TERM_FIELDS
 
 
 def index_organisations(ids: Iterable[int]) -> None:
-    """Write the current state of these organisations to the index (or remove them), a batch
-    at a time, in one commit."""
+    """Write the current state of these organisations to the index (or remove them), read a
+    batch at a time (memory stays bounded for a million), in one commit."""
     ids = list(ids)
     if not ids:
         return
-    documents, removed, vocabulary = [], [], Vocabulary()
-    for start in range(0, len(ids), INDEX_BATCH):
-        batch_documents, batch_removed = documents_for(ids[start : start + INDEX_BATCH], vocabulary)
-        documents += batch_documents
-        removed += batch_removed
-    get_index().write(documents, removed)
+    vocabulary = Vocabulary()
+    get_index().write_batches(
+        documents_for(ids[start : start + INDEX_BATCH], vocabulary)
+        for start in range(0, len(ids), INDEX_BATCH)
+    )
 
 
 _pending = threading.local()

@@ -26,17 +26,14 @@ from essaim.atlas.models import Organisation, Status
 
 from .imports import Cleaner, Mapping, essaim_fields
 from .models import Source
+from .reading import ExchangeError
 
 PAGE = 200
 TIMEOUT = 30
 
 
-class SourceUnreachable(Exception):
+class SourceUnreachable(ExchangeError):
     """The other instance did not answer, or not as an Essaim instance would."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass

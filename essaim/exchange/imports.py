@@ -38,7 +38,7 @@ from essaim.contributions.forms import ISO_639_1
 from essaim.search.documents import Vocabulary
 
 from .models import Source
-from .reading import Header, UnreadableFile, csv_records, json_records
+from .reading import ExchangeError, Header, UnreadableFile, csv_records, json_records
 
 BATCH = 2000
 SHOWN_REJECTIONS = 200
@@ -58,12 +58,8 @@ _url_check = URLValidator(schemes=["http", "https"])
 _email_check = EmailValidator()
 
 
-class ImportError_(Exception):
+class ImportError_(ExchangeError):
     """The file cannot be imported at all (unreadable, a column missing): nothing is written."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class _Rollback(Exception):

@@ -27,12 +27,16 @@ BOMS = [
 ]
 
 
-class UnreadableFile(Exception):
-    """The file as a whole cannot be read: nothing of it is imported."""
+class ExchangeError(Exception):
+    """What stops an import or a pull, said in words for the person who started it."""
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class UnreadableFile(ExchangeError):
+    """The file as a whole cannot be read: nothing of it is imported."""
 
 
 @dataclass

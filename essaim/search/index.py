@@ -179,12 +179,18 @@ class SearchIndex:
         """Replace the entries of `documents`, remove `deleted_ids`, and make it visible.
 
         `append` says the documents are new to the index: nothing to replace."""
+        self.write_batches([(documents, deleted_ids)], append=append)
+
+    def write_batches(self, batches, append: bool = False) -> None:
+        """`write` for (documents, deleted ids) batches read one at a time, in one commit:
+        memory stays bounded however many there are."""
         with self._writing() as writer:
-            replaced = [] if append else [document["id"] for document in documents]
-            for pk in [*deleted_ids, *replaced]:
-                writer.delete_documents_by_term("id", pk)
-            for document in documents:
-                writer.add_document(self._to_tantivy(document))
+            for documents, deleted_ids in batches:
+                replaced = [] if append else [document["id"] for document in documents]
+                for pk in [*deleted_ids, *replaced]:
+                    writer.delete_documents_by_term("id", pk)
+                for document in documents:
+                    writer.add_document(self._to_tantivy(document))
 
     def rebuild(self, batches) -> int:
         """Empty the index and fill it from `batches` (lists of documents), in one commit."""
