@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -399,10 +399,10 @@ def vote(request, pk: int):
 
 
 REASONS = {
-    "email": _lazy("the same email address"),
-    "phone": _lazy("the same phone number"),
-    "website": _lazy("the same website"),
-    "name-nearby": _lazy("a similar name, less than 1 km apart"),
+    "email": gettext_lazy("the same email address"),
+    "phone": gettext_lazy("the same phone number"),
+    "website": gettext_lazy("the same website"),
+    "name-nearby": gettext_lazy("a similar name, less than 1 km apart"),
 }
 
 
