@@ -7,6 +7,7 @@ DATA ?= data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= 100000
+IMPORT_SCALE ?= 100000
 export ESSAIM_DATA_DIR ?= $(abspath $(DATA))
 
 .PHONY: run test test-only bench lint install install-test chromium clean messages
@@ -72,6 +73,7 @@ bench/lighthouse/node_modules/.bin/lighthouse: bench/lighthouse/package-lock.jso
 # Benchmarks write their figures to bench/results/.
 bench: $(VENV)/.installed-bench chromium bench/lighthouse/node_modules/.bin/lighthouse
 	$(BIN)/python -m bench.search --count $(SCALE)
+	$(BIN)/python -m bench.imports --count $(IMPORT_SCALE)
 	$(BIN)/python -m bench.sobriety
 
 # Refresh the translation catalogues after changing user-facing strings.
