@@ -13,7 +13,15 @@ from django.db import IntegrityError, transaction
 from essaim.search.documents import Vocabulary, documents_for
 from essaim.search.index import get_index
 
-from .facts import MANY_TO_MANY, TERM_FIELDS, changed_facts, differences, facts_of, split_facts
+from .facts import (
+    MANY_TO_MANY,
+    TERM_FIELDS,
+    changed_facts,
+    differences,
+    facts_in_bulk,
+    facts_of,
+    split_facts,
+)
 from .models import (
     Audience,
     Change,
@@ -304,35 +312,38 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
         ids = [source_id for source_id, *_rest in batch]
+        entry = ["pk", "source", "source_id", "source_url", "source_updated_at", "provenance",
+                 "missing_from_source_since"]  # fmt: skip
         known = {
-            org.source_id: org
-            for org in Organisation.objects.with_facts().filter(source=source, source_id__in=ids)
+            row["source_id"]: row
+            for row in Organisation.objects.filter(source=source, source_id__in=ids).values(*entry)
         }
         merged = MergedRecord.objects.filter(source=source, source_id__in=ids).exclude(
             source_id__in=list(known)
         )
-        for record in merged.select_related("organisation"):
-            known[record.source_id] = record.organisation
+        for source_id, *row in merged.values_list(
+            "source_id", *(f"organisation__{name}" for name in entry)
+        ).iterator():
+            known[source_id] = dict(zip(entry, row, strict=True))
+        current = facts_in_bulk([row["pk"] for row in known.values()])
         new = []
         for source_id, facts, provenance in batch:
-            org = known.get(source_id)
-            if org is None:
+            row = known.get(source_id)
+            if row is None:
                 new.append((source_id, facts, provenance))
                 continue
             # After a merge, each source updates only the facts that came from it.
             theirs = {name: value for name, value in facts.items()
-                      if _provenance_source(org, name) == source}  # fmt: skip
-            changes = changed_facts(facts_of(org), theirs)
+                      if _provenance_source(row, name) == source}  # fmt: skip
+            changes = changed_facts(current[row["pk"]], theirs)
             fresh = {name: value for name, value in provenance.items()
-                     if org.source == source and getattr(org, name) != value}  # fmt: skip
-            if org.missing_from_source_since:
+                     if row["source"] == source and row[name] != value}  # fmt: skip
+            if row["missing_from_source_since"]:
                 fresh["missing_from_source_since"] = None
             if fresh:
-                Organisation.objects.filter(pk=org.pk).update(**fresh)
-                for name, value in fresh.items():
-                    setattr(org, name, value)
+                Organisation.objects.filter(pk=row["pk"]).update(**fresh)
             if changes:
-                do_apply_facts(org, changes)
+                do_apply_facts(Organisation.objects.get(pk=row["pk"]), changes)
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
@@ -341,9 +352,9 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
     return counts
 
 
-def _provenance_source(org: Organisation, fact: str) -> str:
-    origin = (org.provenance or {}).get(fact)
-    return origin["source"] if origin else org.source
+def _provenance_source(entry: dict, fact: str) -> str:
+    origin = (entry["provenance"] or {}).get(fact)
+    return origin["source"] if origin else entry["source"]
 
 
 def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> None:

@@ -120,3 +120,35 @@ def display_value(name: str, value) -> str:
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)
+
+
+def facts_in_bulk(ids: list[int]) -> dict[int, dict]:
+    """{id: facts} for these organisations, as `facts_of` gives them, read with a few plain
+    queries (no model instances): an import compares thousands of entries a second this way."""
+    columns = [*TEXT_FIELDS, *OTHER_FIELDS, *PLACE_FIELDS, "status"]
+    found = {}
+    for row in Organisation.objects.filter(pk__in=ids).values(
+        "pk", *columns, "languages", "legal_form__code", "sector__code"
+    ):
+        facts = {name: row[name] for name in columns}
+        facts["legal_form"] = row["legal_form__code"] or ""
+        facts["sector"] = row["sector__code"] or ""
+        facts["languages"] = list(row["languages"] or [])
+        facts.update({name: [] for name in MANY_TO_MANY})
+        facts.update(dict.fromkeys(IDENTIFIER_FIELDS, ""))
+        found[row["pk"]] = facts
+    for name, model in MANY_TO_MANY.items():
+        through = getattr(Organisation, name).through
+        term = f"{model.__name__.lower()}__code"
+        for pk, code in through.objects.filter(organisation_id__in=ids).values_list(
+            "organisation_id", term
+        ):
+            found[pk][name].append(code)
+    for facts in found.values():
+        for name in MANY_TO_MANY:
+            facts[name].sort()
+    for pk, scheme, value in Identifier.objects.filter(organisation_id__in=ids).values_list(
+        "organisation_id", "scheme", "value"
+    ):
+        found[pk][f"identifier_{scheme}"] = value
+    return found
