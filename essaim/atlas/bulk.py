@@ -23,26 +23,27 @@ BATCH = 5000
 INDEX_EVERY = 50_000
 
 
+def _reader(field):
+    """A function turning a fields dict into the database value of `field` (its default when
+    the dict lacks it). Only JSON and time stamps need the database's form; the rest go as
+    they are, several times faster than asking each field."""
+    attname, default = field.attname, field.get_default()
+    if field.get_internal_type() in ("JSONField", "DateTimeField"):
+        return lambda fields: field.get_db_prep_save(fields.get(attname, default), connection)
+    return lambda fields: fields.get(attname, default)
+
+
 def _columns(now):
     """(column names, one function per column turning a fields dict into a database value)."""
     stamp = None
     names, readers = [], []
     for field in Organisation._meta.concrete_fields:
         names.append(field.column)
-        attname, default = field.attname, field.get_default()
         if field.attname in ("created_at", "updated_at"):
             stamp = stamp or field.get_db_prep_save(now, connection)
             readers.append(lambda fields, value=stamp: value)
-        elif field.get_internal_type() in ("JSONField", "DateTimeField"):
-            readers.append(
-                lambda fields, field=field, attname=attname, default=default: (
-                    field.get_db_prep_save(fields.get(attname, default), connection)
-                )
-            )
         else:
-            readers.append(
-                lambda fields, attname=attname, default=default: fields.get(attname, default)
-            )
+            readers.append(_reader(field))
     return names, readers
 
 
@@ -76,13 +77,8 @@ def insert_rows(model, rows: list[dict]) -> None:
     """Insert plain rows ({attribute: value}, defaults for the rest) of a model whose ids the
     database assigns: one multi-row statement per few thousand, without model instances."""
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    values = [
-        tuple(
-            field.get_db_prep_save(row.get(field.attname, field.get_default()), connection)
-            for field in fields
-        )
-        for row in rows
-    ]
+    readers = [_reader(field) for field in fields]
+    values = [tuple(reader(row) for reader in readers) for row in rows]
     _insert(model._meta.db_table, [field.column for field in fields], values)
 
 
