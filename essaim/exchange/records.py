@@ -81,7 +81,7 @@ def records_for(ids: list[int], vocabulary: Vocabulary | None = None) -> list[di
         identifiers[organisation_id][scheme] = value
 
     def codes(model, term_ids: list[int]) -> list[str]:
-        return [vocabulary.code(model, pk) for pk in term_ids]
+        return [vocabulary.code(model, pk) for pk in vocabulary.in_order(model, term_ids)]
 
     records = []
     now = timezone.now()

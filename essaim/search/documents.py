@@ -113,9 +113,19 @@ class Vocabulary:
                 row[0]: (row[1], [label for label in row[2:] if label])
                 for row in model.objects.values_list(*columns)
             }
+        # Each term's place in its taxonomy's order (the models' ordering): lists of terms are
+        # given in that order, whatever order the database returns them in.
+        self.ranks = {
+            model: {pk: rank for rank, pk in enumerate(terms)}
+            for model, terms in self.terms.items()
+        }
 
     def code(self, model, pk):
         return self.terms[model][pk][0] if pk in self.terms[model] else None
+
+    def in_order(self, model, term_ids: list[int]) -> list[int]:
+        ranks = self.ranks[model]
+        return sorted(term_ids, key=lambda pk: ranks.get(pk, len(ranks)))
 
     def labels(self, model, pk) -> list[str]:
         return self.terms[model][pk][1] if pk in self.terms[model] else []
