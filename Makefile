@@ -39,6 +39,7 @@ run: install $(DATA)/secret_key
 	$(BIN)/essaim createcachetable && \
 	$(BIN)/essaim load_demo && \
 	$(BIN)/essaim reindex --if-needed && \
+	$(BIN)/essaim snapshot -v 0 && \
 	$(BIN)/essaim collectstatic --no-input -v 0 && \
 	echo "Essaim is served on http://$(HOST):$(PORT)/" && \
 	exec $(BIN)/gunicorn essaim.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \

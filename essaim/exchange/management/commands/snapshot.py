@@ -13,6 +13,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         written, position = write_snapshots()
+        if not options["verbosity"]:
+            return
         for snapshot in written:
             sizes = {"name": snapshot.name, "size": snapshot.size}
             self.stdout.write(_("%(name)s: %(size)d bytes.") % sizes)
