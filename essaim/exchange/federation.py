@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation, Status
 
-from .imports import Cleaner, Mapping, essaim_fields
+from .imports import Cleaner, Mapping, Tally, essaim_fields
 from .models import Source
 from .reading import ExchangeError
 
@@ -37,11 +37,7 @@ class SourceUnreachable(ExchangeError):
 
 
 @dataclass
-class PullReport:
-    source: str
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class PullReport(Tally):
     archived: int = 0
     rejected: list[tuple[str, str, str]] = field(default_factory=list)
     position: int = 0
@@ -144,10 +140,7 @@ def _apply_page(source, latest, records, next_since, cleaner, report) -> None:
             continue
         valid.append((str(pk), facts, provenance))
     with transaction.atomic():
-        counts = actions.do_import_batch(source.name, valid, timezone.now())
-        report.created += counts["created"]
-        report.updated += counts["updated"]
-        report.unchanged += counts["unchanged"]
+        report.add(actions.do_import_batch(source.name, valid, timezone.now()))
         # Published there again after a deletion there: published here again.
         for org in Organisation.objects.filter(source=source.name, status=Status.ARCHIVED,
                                                source_id__in=[pk for pk, *_ in valid]):  # fmt: skip

@@ -76,11 +76,22 @@ class Rejection:
 
 
 @dataclass
-class Report:
+class Tally:
+    """What an import or a pull did to the atlas, counted as `do_import_batch` reports it."""
+
     source: str
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+
+    def add(self, counts: dict[str, int]) -> None:
+        self.created += counts["created"]
+        self.updated += counts["updated"]
+        self.unchanged += counts["unchanged"]
+
+
+@dataclass
+class Report(Tally):
     missing: int = 0
     read: int = 0
     # The first rejections, to show; every one is in `rejects` (a temporary CSV file), so that
@@ -584,10 +595,7 @@ def run_import(
             valid = records_to_facts(records, fmt, mapping, report)
             now = timezone.now()
             for batch in _batches(valid, on_progress):
-                counts = actions.do_import_batch(source_name, batch, now)
-                report.created += counts["created"]
-                report.updated += counts["updated"]
-                report.unchanged += counts["unchanged"]
+                report.add(actions.do_import_batch(source_name, batch, now))
             if report.rejected and not partial:
                 raise _Rollback
             if flag_missing:
