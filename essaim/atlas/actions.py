@@ -46,7 +46,6 @@ TAXONOMY_MODELS = {
 }
 INDEX_BATCH = 2000
 INDEX_COMMIT_EVERY = 50_000
-TERM_MODELS = TERM_FIELDS
 
 
 # The search index ----------------------------------------------------------------------------
@@ -368,14 +367,14 @@ def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> N
         return
     term_ids = {
         model: dict(model.objects.values_list("code", "pk"))
-        for model in (*TERM_MODELS.values(), *MANY_TO_MANY.values())
+        for model in (*TERM_FIELDS.values(), *MANY_TO_MANY.values())
     }
     records = []
     for source_id, facts, provenance in items:
         fields, relations, _identifiers = {}, {}, {}
         for name, value in facts.items():
-            if name in TERM_MODELS:
-                fields[f"{name}_id"] = term_ids[TERM_MODELS[name]].get(value)
+            if name in TERM_FIELDS:
+                fields[f"{name}_id"] = term_ids[TERM_FIELDS[name]].get(value)
             elif name in MANY_TO_MANY:
                 relations[name] = [term_ids[MANY_TO_MANY[name]][code] for code in value]
             elif not name.startswith("identifier_"):
