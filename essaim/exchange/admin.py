@@ -23,7 +23,14 @@ def rejects_dir() -> Path:
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("File"))
+    file = forms.FileField(
+        label=_("File"),
+        # A web request has about 30 seconds; the command has all the time it needs.
+        help_text=_(
+            "Up to some 50,000 records here; import larger files with the essaim import "
+            "command, which shows its progress."
+        ),
+    )
     format = forms.ChoiceField(label=_("Format"), choices=[(name, name) for name in IMPORT_FORMATS])
     source = forms.SlugField(
         label=_("Source"),
