@@ -1,5 +1,6 @@
 """The admin of sources: their saved mappings and last reports, and imports by upload."""
 
+import codecs
 import json
 import tempfile
 from pathlib import Path
@@ -70,8 +71,6 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(error.message) from error
 
     def clean_encoding(self):
-        import codecs
-
         name = self.cleaned_data["encoding"].strip()
         if name:
             try:

@@ -91,7 +91,9 @@ def _common(record: dict) -> dict:
     }
 
 
-def _date_maj(record: dict) -> str:
+def date_maj(record: dict) -> str:
+    """The day of the last update, as the schemas want it (never in the future, which they
+    refuse: a clock a little ahead would otherwise invalidate today's records)."""
     return min(record["updated_at"][:10], date.today().isoformat())
 
 
@@ -104,7 +106,7 @@ def structure(record: dict) -> dict:
         "source": producer(),
         "id": f"{producer()}--{record['id']}",
         "nom": name if len(name) >= 3 else f"{name} ({record['locality'] or record['country']})",
-        "date_maj": _date_maj(record),
+        "date_maj": date_maj(record),
         "description": description[:10000] if len(description) >= 5 else None,
         "siret": siret if siret and len(siret) == 14 else None,
         "site_web": record["website"] or None,
@@ -131,7 +133,7 @@ def services(record: dict, labels: dict[str, str]) -> Iterator[dict]:
             "id": f"{producer()}--{record['id']}--{code}",
             "nom": label[:150] if len(label) >= 3 else f"{label} — {record['name']}"[:150],
             "description": description[:10000],
-            "date_maj": _date_maj(record),
+            "date_maj": date_maj(record),
             "type": kind,
             "thematiques": thematiques,
             "modes_accueil": ["a-distance"] if remote else ["en-presentiel"],

@@ -10,11 +10,10 @@ match the schema's, are exported.
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from datetime import date
 
 from django.utils.translation import gettext as _
 
-from .datainclusion import producer
+from .datainclusion import date_maj, producer
 from .reading import csv_records
 
 COLUMNS = (
@@ -85,7 +84,7 @@ def place(record: dict) -> dict | None:
         "presentation_resume": summary[:280],
         "presentation_detail": _text(record, "description"),
         "source": producer(),
-        "date_maj": min(record["updated_at"][:10], date.today().isoformat()),
+        "date_maj": date_maj(record),
         "services": SEPARATOR.join(offered),
         "publics_specifiquement_adresses": SEPARATOR.join(
             PUBLICS[code] for code in record["audiences"] if code in PUBLICS
@@ -96,8 +95,12 @@ def place(record: dict) -> dict | None:
 
 
 def csv_chunks(records: Iterable[dict]) -> Iterator[str]:
-    """The places as the schema's CSV (UTF-8, comma-separated, header first); `records` may
-    be public records or places already."""
+    """The records that make places, as the schema's CSV."""
+    return places_csv(places(records))
+
+
+def places_csv(rows: Iterable[dict]) -> Iterator[str]:
+    """Places as the schema's CSV (UTF-8, comma-separated, header first)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n", restval="")
 
@@ -109,7 +112,7 @@ def csv_chunks(records: Iterable[dict]) -> Iterator[str]:
 
     writer.writeheader()
     yield flush()
-    for row in places(records):
+    for row in rows:
         writer.writerow(row)
         yield flush()
 
@@ -117,8 +120,7 @@ def csv_chunks(records: Iterable[dict]) -> Iterator[str]:
 def places(records: Iterable[dict]) -> Iterator[dict]:
     """The records that make places of the schema, as places."""
     for record in records:
-        row = record if "pivot" in record else place(record)
-        if row is not None:
+        if (row := place(record)) is not None:
             yield row
 
 

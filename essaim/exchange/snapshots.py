@@ -8,9 +8,7 @@ sequence number written beside it.
 
 import gzip
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +17,7 @@ from django.conf import settings
 
 from essaim.atlas.models import Change
 
+from .files import replaced_atomically
 from .formats import csv_rows
 from .records import export_records, licence
 
@@ -60,18 +59,14 @@ def snapshot_named(name: str) -> Snapshot | None:
     return next((item for item in snapshots() if item.name == name), None)
 
 
-def _write_atomically(target: Path, chunks) -> None:
-    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.",
-                                     delete=False) as partial:  # fmt: skip
-        try:
-            # mtime=0: the same data gives the same bytes.
-            with gzip.GzipFile(fileobj=partial, mode="wb", mtime=0) as compressed:
-                for chunk in chunks:
-                    compressed.write(chunk.encode("utf-8"))
-        except BaseException:
-            os.unlink(partial.name)
-            raise
-    os.replace(partial.name, target)
+def _write_gzipped(target: Path, chunks) -> None:
+    # mtime=0: the same data gives the same bytes.
+    with (
+        replaced_atomically(target) as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as compressed,
+    ):
+        for chunk in chunks:
+            compressed.write(chunk.encode("utf-8"))
 
 
 def _jsonl(records):
@@ -91,7 +86,7 @@ def write_snapshots(day: date | None = None) -> tuple[list[Snapshot], int]:
     for kind, chunks in (("csv.gz", csv_rows(export_records(None))),
                          ("jsonl.gz", _jsonl(export_records(None)))):  # fmt: skip
         target = folder / f"organisations-{day.isoformat()}.{kind}"
-        _write_atomically(target, chunks)
+        _write_gzipped(target, chunks)
         written.append(Snapshot(target, day, kind))
     about = {**licence(), "day": day.isoformat(), "changes_since": position}
     (folder / f"organisations-{day.isoformat()}.json").write_text(json.dumps(about) + "\n")

@@ -1,6 +1,5 @@
-import os
+import io
 import sys
-import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from essaim.atlas.queries import InvalidQuery, parse_search
 from essaim.exchange import lmn
+from essaim.exchange.files import replaced_atomically
 from essaim.exchange.formats import FORMATS, jsonld_chunks
 from essaim.exchange.records import export_organisations, export_records, public_url
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             organisations = counted(export_organisations(query), count)
             chunks = jsonld_chunks(organisations, public_url("/exports/organisations.jsonld"))
         elif format == "lmn":  # only some organisations are places of the schema: count those
-            chunks = lmn.csv_chunks(counted(lmn.places(export_records(query)), count))
+            chunks = lmn.places_csv(counted(lmn.places(export_records(query)), count))
         else:
             chunks = FORMATS[format][1](counted(export_records(query), count))
         if output == "-":
@@ -61,18 +61,12 @@ class Command(BaseCommand):
                 sys.stdout.write(chunk)
             return
         target = Path(output)
-        # Written beside the target, then renamed: a reader never sees half a file.
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="", dir=target.parent, delete=False,
-            prefix=f".{target.name}.",
-        ) as partial:  # fmt: skip
-            try:
-                for chunk in chunks:
-                    partial.write(chunk)
-            except BaseException:
-                os.unlink(partial.name)
-                raise
-        os.replace(partial.name, target)
+        with replaced_atomically(target) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            for chunk in chunks:
+                text.write(chunk)
+            text.flush()
+            text.detach()
         self.stderr.write(
             _("%(count)d organisations written to %(path)s.") % {"count": count[0], "path": target}
         )
