@@ -76,13 +76,26 @@ def invalid_parameters(request, error: ValidationError):
     location = [str(part) for part in first.get("loc", ()) if part not in ("query", "path")]
     parameter = location[-1] if location else None
     return api.create_response(
-        request,
-        {
-            "detail": _("Invalid value for %(parameter)s.") % {"parameter": parameter or "?"},
-            "parameter": parameter,
-        },
-        status=400,
+        request, {"detail": _invalid_message(first, parameter), "parameter": parameter}, status=400
     )
+
+
+def _invalid_message(error: dict, parameter: str | None) -> str:
+    """What a parameter's declared constraint (as the OpenAPI document states it) asks for."""
+    names = {"parameter": parameter or "?", **{key: str(value) for key, value in
+                                                 (error.get("ctx") or {}).items()}}  # fmt: skip
+    kind = error.get("type", "")
+    if kind == "greater_than_equal":
+        return _("%(parameter)s must be %(ge)s or more.") % names
+    if kind == "less_than_equal":
+        return _("%(parameter)s must be %(le)s or less.") % names
+    if kind in ("int_parsing", "int_from_float"):
+        return _("%(parameter)s must be a whole number.") % names
+    if kind == "missing":
+        return _("%(parameter)s is required.") % names
+    if kind == "json_invalid" or parameter is None:
+        return _("Cannot parse the request body: it must be a JSON object.")
+    return _("Invalid value for %(parameter)s.") % names
 
 
 @api.exception_handler(HttpError)

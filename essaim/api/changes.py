@@ -1,12 +1,13 @@
 """The change feed: every published change to the atlas, in order, to stay in sync."""
 
+from typing import Annotated
 from urllib.parse import urlencode
 
-from django.utils.translation import gettext as _
 from ninja import Router
+from pydantic import Field
 
 from essaim.atlas.models import Change
-from essaim.atlas.queries import InvalidQuery
+from essaim.core.converters import MAX_ID
 
 from . import schemas
 
@@ -20,15 +21,15 @@ MAX_LIMIT = 1000
     url_name="changes",
     summary="Changes since a sequence number",
 )
-def changes(request, since: int = 0, limit: int = 100):
+def changes(
+    request,
+    since: Annotated[int, Field(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 100,
+):
     """Every creation, update and deletion after `since`, oldest first. Start from 0 (or from
     an export) and keep the `next_since` of each answer: an empty `changes` means you are up
     to date. Organisations loaded in bulk by `essaim generate` are not in the feed; take them
     from an export."""
-    if since < 0:
-        raise InvalidQuery("since", _("since must be 0 or more."))
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidQuery("limit", _("limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT})
     rows = list(
         Change.objects.filter(pk__gt=since)
         .order_by("pk")

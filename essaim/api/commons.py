@@ -21,7 +21,7 @@ from essaim.commons.filters import EventFilters, OpportunityFilters, ResourceFil
 from essaim.commons.models import Event, Opportunity, Resource
 from essaim.exchange.records import organisation_url, public_url
 
-from .schemas import LanguageText, Schema
+from .schemas import LanguageText, RecordId, Schema
 
 router = Router(tags=["commons"])
 
@@ -340,7 +340,7 @@ def list_resources(
 
 
 @router.get("/resources/{resource_id}", response=ResourceRecord, url_name="resource")
-def get_resource(request, resource_id: int):
+def get_resource(request, resource_id: RecordId):
     return resource_record(get_object_or_404(PUBLISHED_RESOURCES.all(), pk=resource_id))
 
 
@@ -370,7 +370,7 @@ def list_events(request, paging: Query[Paging], params: Query[EventFilterParams]
 
 
 @router.get("/events/{event_id}", response=EventRecord, url_name="event")
-def get_event(request, event_id: int):
+def get_event(request, event_id: RecordId):
     return event_record(get_object_or_404(_with_places(Event.objects.published()), pk=event_id))
 
 
@@ -391,5 +391,5 @@ def list_opportunities(request, paging: Query[Paging], params: Query[Opportunity
 
 @router.get("/opportunities/{opportunity_id}", response=OpportunityRecord,
             url_name="opportunity")  # fmt: skip
-def get_opportunity(request, opportunity_id: int):
+def get_opportunity(request, opportunity_id: RecordId):
     return opportunity_record(get_object_or_404(Opportunity.objects.published(), pk=opportunity_id))

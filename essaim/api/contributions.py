@@ -108,7 +108,7 @@ def suggest(request, payload: schemas.SuggestionIn):
     url_name="organisation_edit",
     summary="Edit an organisation (its representatives, moderators)",
 )
-def edit(request, organisation_id: int, payload: schemas.FactsIn):
+def edit(request, organisation_id: schemas.RecordId, payload: schemas.FactsIn):
     """Published at once, and kept in the organisation's history."""
     _check_rate(request)
     org = get_object_or_404(Organisation, pk=organisation_id)

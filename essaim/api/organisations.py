@@ -17,9 +17,10 @@ from ninja.responses import Status as HttpStatus
 from essaim.atlas.actions import TAXONOMY_MODELS
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory, pick_translation
 from essaim.atlas.queries import InvalidQuery, parse_search
+from essaim.core.converters import MAX_ID
 from essaim.exchange.records import records_for
 from essaim.search.documents import FACETS
-from essaim.search.index import get_index
+from essaim.search.index import MAX_HITS, get_index
 
 from . import schemas
 
@@ -41,6 +42,7 @@ def decode_cursor(raw: str) -> dict:
     if (
         not isinstance(payload, dict)
         or not all(isinstance(payload.get(key), int) and payload[key] >= 0 for key in payload)
+        or payload.get("after", 0) > MAX_ID
         or not payload.keys() <= {"after", "offset"}
         or not payload
     ):
@@ -166,7 +168,16 @@ def _organisation_page(request, lang, page_size, cursor, facets):
         if "after" in position:
             raise InvalidQuery("cursor", _("This cursor is not valid; start again without it."))
         query.offset = position.get("offset", 0)
-    query.limit = page_size
+        if query.offset >= MAX_HITS:
+            raise InvalidQuery(
+                "cursor",
+                _(
+                    "Sorted this way, results can be read up to the %(max)d-th: narrow the "
+                    "search, or sort by id (sort=id) to read them all."
+                )
+                % {"max": MAX_HITS},
+            )
+    query.limit = min(page_size, MAX_HITS - query.offset)
     query.facets = parse_facet_names(facets)
     result = get_index().search(query)
     results = []
@@ -179,7 +190,7 @@ def _organisation_page(request, lang, page_size, cursor, facets):
         query.sort == "id"
         and result.total > page_size
         or query.sort != "id"
-        and query.offset + page_size < result.total
+        and query.offset + page_size < min(result.total, MAX_HITS)
     )
     next_cursor = None
     if has_more:
@@ -239,7 +250,7 @@ def _without_cursor(query):
     url_name="organisation",
     summary="One organisation",
 )
-def get_organisation(request, organisation_id: int, lang: str | None = None):
+def get_organisation(request, organisation_id: schemas.RecordId, lang: str | None = None):
     check_language(lang)
     records = records_for([organisation_id])
     if not records or records[0]["status"] == Status.HIDDEN:

@@ -1,10 +1,19 @@
 """The shapes of the API's answers, as published in its OpenAPI document."""
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
+
+from essaim.core.converters import MAX_ID
 
 # Answers are built from plain dicts, never ORM objects: plain pydantic models validate them
 # without ninja's attribute resolver (a third of a search request's time otherwise).
 Schema = BaseModel
+
+
+# An id in a path: a positive integer the database can hold (a larger one is a 400, never a
+# query that fails).
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Error(Schema):

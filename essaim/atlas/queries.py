@@ -6,7 +6,7 @@ reaches the index.
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -124,17 +124,24 @@ def _check_codes(name: str, codes: list[str]) -> None:
 
 
 def parse_datetime_param(parameter: str, raw: str) -> datetime:
-    value = parse_datetime(raw)
-    if value is None and (day := parse_date(raw)):
-        value = datetime(day.year, day.month, day.day)
+    """An ISO 8601 date or date-time; a well-formed but impossible one (30 February, hour 25,
+    an offset of +25:00, a year the clock cannot convert) is refused like a malformed one."""
+    try:
+        value = parse_datetime(raw)
+        if value is None and (day := parse_date(raw)):
+            value = datetime(day.year, day.month, day.day)
+        if value is not None:
+            if timezone.is_naive(value):
+                value = timezone.make_aware(value, timezone.get_default_timezone())
+            value.astimezone(UTC)  # a date at the edge of the calendar overflows here
+    except (ValueError, OverflowError):
+        value = None
     if value is None:
         raise InvalidQuery(
             parameter,
             _("%(parameter)s must be a date or date-time in ISO 8601 format.")
             % {"parameter": parameter},
         )
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.get_default_timezone())
     return value
 
 

@@ -11,9 +11,9 @@ urlpatterns = [
     path("resources/feed.atom", ResourceFeed(), name="resources-feed"),
     path("resources/alternatives/", views.alternatives, name="alternatives"),
     path("resources/new/", views.contribute, {"model": Resource}, name="resource-new"),
-    path("resources/<int:pk>/<slug:slug>/", views.resource_detail, name="resource"),
+    path("resources/<id:pk>/<slug:slug>/", views.resource_detail, name="resource"),
     path(
-        "resources/<int:pk>/<slug:slug>/edit/",
+        "resources/<id:pk>/<slug:slug>/edit/",
         views.contribute,
         {"model": Resource},
         name="resource-edit",
@@ -27,35 +27,35 @@ urlpatterns = [
         views.cancel_registration,
         name="registration-cancel",
     ),
-    path("events/<int:pk>/<slug:slug>/", views.event_detail, name="event"),
-    path("events/<int:pk>/<slug:slug>/event.ics", views.event_ics, name="event-ics"),
-    path("events/<int:pk>/<slug:slug>/register/", views.register, name="event-register"),
+    path("events/<id:pk>/<slug:slug>/", views.event_detail, name="event"),
+    path("events/<id:pk>/<slug:slug>/event.ics", views.event_ics, name="event-ics"),
+    path("events/<id:pk>/<slug:slug>/register/", views.register, name="event-register"),
     path(
-        "events/<int:pk>/<slug:slug>/registrations/",
+        "events/<id:pk>/<slug:slug>/registrations/",
         views.registrations,
         name="event-registrations",
     ),
     path(
-        "events/<int:pk>/<slug:slug>/registrations.csv",
+        "events/<id:pk>/<slug:slug>/registrations.csv",
         views.registrations_csv,
         name="event-registrations-csv",
     ),
     path(
-        "events/<int:pk>/<slug:slug>/edit/", views.contribute, {"model": Event}, name="event-edit"
+        "events/<id:pk>/<slug:slug>/edit/", views.contribute, {"model": Event}, name="event-edit"
     ),  # fmt: skip
     path("opportunities/", views.opportunities, name="opportunities"),
     path("opportunities/feed.atom", OpportunityFeed(), name="opportunities-feed"),
     path("opportunities/saved/", views.saved_searches, name="saved-searches"),
     path("opportunities/new/", views.contribute, {"model": Opportunity}, name="opportunity-new"),
-    path("opportunities/<int:pk>/<slug:slug>/", views.opportunity_detail, name="opportunity"),
+    path("opportunities/<id:pk>/<slug:slug>/", views.opportunity_detail, name="opportunity"),
     path(
-        "opportunities/<int:pk>/<slug:slug>/edit/",
+        "opportunities/<id:pk>/<slug:slug>/edit/",
         views.contribute,
         {"model": Opportunity},
         name="opportunity-edit",
     ),
     path(
-        "atlas/<int:pk>/<slug:slug>/events.ics", views.organisation_ics, name="organisation-ics"
+        "atlas/<id:pk>/<slug:slug>/events.ics", views.organisation_ics, name="organisation-ics"
     ),  # fmt: skip
-    path("moderation/commons/<str:kind>/<int:pk>/", views.moderate, name="moderate-commons"),
+    path("moderation/commons/<str:kind>/<id:pk>/", views.moderate, name="moderate-commons"),
 ]

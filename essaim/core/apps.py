@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "essaim.core"
     label = "core"
+
+    def ready(self) -> None:
+        from . import converters  # noqa: F401  (registers the <id:…> path converter)
