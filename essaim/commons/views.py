@@ -2,7 +2,6 @@
 
 Every page works without JavaScript: filters are plain GET forms, actions plain POST forms."""
 
-import csv
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from essaim.atlas.models import Organisation
+from essaim.core.spreadsheets import SafeWriter
 
 from . import actions
 from .filters import EventFilters, Filters, OpportunityFilters, ResourceFilters
@@ -323,7 +323,7 @@ def registrations_csv(request, pk: int, slug: str):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="registrations-{event.pk}.csv"'
     response.write("\ufeff")  # spreadsheet programs read UTF-8 with a BOM
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow([
         _("Name"), _("Email"), _("Organisation"), _("Seat locality"), _("Seat country"),
         _("First participation"), _("Status"), _("Registered"), _("Checked in"),

@@ -4,12 +4,12 @@ CSV (UTF-8, columns in docs/exports.md), JSON, GeoJSON (RFC 7946) and JSON-LD (s
 Each states its licence and date.
 """
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
 
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
+from essaim.core.spreadsheets import SafeWriter
 
 from . import datainclusion, lmn
 from .jsonld import organisation_jsonld
@@ -62,7 +62,7 @@ def _dumps(value) -> str:
 
 def csv_rows(records: Iterable[dict]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeWriter(buffer, lineterminator="\r\n")
     about = licence()
 
     def flush() -> str:

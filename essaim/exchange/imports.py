@@ -9,7 +9,6 @@ transaction for the whole file: by default a single rejected record writes nothi
 line, field and reason. A dry run does everything, then rolls it back.
 """
 
-import csv
 import json
 import math
 import shutil
@@ -35,6 +34,7 @@ from essaim.atlas.hours import opening_hours_error
 from essaim.atlas.identifiers import identifier_error, normalise
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, SizeBand, Territory
 from essaim.contributions.forms import ISO_639_1
+from essaim.core.spreadsheets import SafeWriter
 from essaim.search.documents import Vocabulary
 
 from .models import Source
@@ -110,7 +110,7 @@ class Report(Tally):
         if self.rejects is None:
             # Closed by write_rejects, or on failure by run_import.
             self.rejects = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
-            self._writer = csv.writer(self.rejects)
+            self._writer = SafeWriter(self.rejects)
             self._writer.writerow(["line", "id", "field", "reason", "record"])
         if not self.rejections or self.rejections[-1].line != rejection.line:
             self.rejected += 1

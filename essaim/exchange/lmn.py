@@ -7,11 +7,12 @@ of the schema's nine services: only organisations that have all of it, through s
 match the schema's, are exported.
 """
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
+
+from essaim.core.spreadsheets import SafeDictWriter
 
 from .datainclusion import date_maj, producer
 from .reading import csv_records
@@ -102,7 +103,7 @@ def csv_chunks(records: Iterable[dict]) -> Iterator[str]:
 def places_csv(rows: Iterable[dict]) -> Iterator[str]:
     """Places as the schema's CSV (UTF-8, comma-separated, header first)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n", restval="")
+    writer = SafeDictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n", restval="")
 
     def flush() -> str:
         text = buffer.getvalue()

@@ -16,6 +16,8 @@ from typing import BinaryIO
 import ijson
 from django.utils.translation import gettext as _
 
+from essaim.core.spreadsheets import unescaped
+
 # A row of 1 MB or more is read, then rejected by validation with its reason, instead of
 # stopping the whole file at the csv module's default limit (128 KB).
 csv.field_size_limit(64 * 1024 * 1024)
@@ -125,7 +127,8 @@ def csv_records(
             ) from error
         if not any(value.strip() for value in values):
             continue  # blank lines, often at the end of spreadsheets' exports
-        record = dict(zip(columns, values, strict=False))
+        # Cells written by a spreadsheet-safe export come back as they were.
+        record = dict(zip(columns, map(unescaped, values), strict=False))
         if len(values) != len(columns):
             record["__width__"] = (len(values), len(columns))
         yield start, record
