@@ -73,7 +73,7 @@ def test_visitor_suggestion_is_moderated_then_published(client, demo, moderator,
 
     assert search(client, "zephyr") == ["Coopérative Zéphyr"]
     page = client.get(org.get_absolute_url()).content.decode()
-    description = page.split('<div class="description">')[1].split("</div>")[0]
+    description = page.split('<div class="description" dir="auto">')[1].split("</div>")[0]
     assert "<strong>Ateliers</strong>" in description, "descriptions are Markdown"
     assert '<a href="https://example.org/r" rel="nofollow noopener">réparation</a>' in description
     assert "&lt;script&gt;" in description and "<script" not in description, "HTML is text"

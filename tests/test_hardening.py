@@ -137,3 +137,257 @@ def test_the_lmn_export_neutralises_formulas(client, demo, commit, tmp_path):
     header = rows[0]
     names = [row[header.index("nom")] for row in rows[1:]]
     assert "'=1+cmd|' /C calc'!A0" in names
+
+
+# 5. Control characters in what people write --------------------------------------------------
+
+RLO = "\u202e"
+
+
+@pytest.mark.parametrize("hidden", [RLO + "gnp.exe", "Coop\x07", "Coop\x1b[31m", "Coop\x00",
+                                    "Coop\u2066x\u2069"])  # fmt: skip
+def test_member_text_with_hidden_control_characters_is_refused_keeping_what_was_typed(
+    client, demo, hidden
+):
+    data = {"name": hidden, "original_language": "fr", "country": "France",
+            "contributor_email": "visitor@example.org", "comment": "kept comment"}  # fmt: skip
+    response = client.post("/en/atlas/suggest/", data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "invisible control character" in page
+    assert "kept comment" in page, "the form keeps what the visitor typed"
+    from essaim.contributions.models import Suggestion
+
+    assert not Suggestion.objects.exists()
+
+
+def test_registration_and_reports_refuse_control_characters(client, demo):
+    from essaim.atlas.models import Organisation
+    from essaim.commons.models import Registration
+    from tests.helpers import page_of, upcoming_event
+
+    event = upcoming_event()
+    url = f"/fr/events/{event.pk}/{event.slug}/register/"
+    page = client.post(url, {"name": RLO + "gnp.exe", "email": "r@example.org",
+                             "organisation_name": "Coop"}).content.decode()  # fmt: skip
+    assert "caractère de contrôle invisible" in page
+    assert not Registration.objects.exists()
+    org = Organisation.objects.get(name="Emmaüs Connect")
+    page = client.post(page_of(org, "en") + "report/",
+                       {"reason": "wrong", "comment": "bad\x1b[2J"}).content.decode()  # fmt: skip
+    assert "invisible control character" in page
+
+
+def test_member_text_is_isolated_in_its_own_direction(client, demo):
+    from essaim.atlas.models import Organisation
+    from tests.helpers import page_of
+
+    org = Organisation.objects.get(name="Emmaüs Connect")
+    page = client.get(page_of(org, "fr")).content.decode()
+    assert '<h1 dir="auto">Emmaüs Connect</h1>' in page
+    listing = client.get("/fr/atlas/?q=emmaus").content.decode()
+    assert '<h3 dir="auto"><a href="' in listing
+
+
+# 6–10. Imports a stranger's file cannot break ------------------------------------------------
+
+
+def run(path, *args, **options):
+    """`essaim import` in English; (exit code, stdout, stderr)."""
+    import io
+
+    from django.core.management import CommandError, call_command
+    from django.utils import translation
+
+    out, err = io.StringIO(), io.StringIO()
+    options.setdefault("source", "stranger")
+    try:
+        with translation.override("en"):
+            call_command("import", str(path), *args, no_progress=True, stdout=out, stderr=err,
+                         **options)  # fmt: skip
+    except CommandError as error:
+        return 1, out.getvalue(), err.getvalue() + str(error)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def rejects(path) -> list[dict]:
+    import csv
+
+    with open(f"{path}.rejects.csv", encoding="utf-8-sig", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def peak_memory_of_import(path, fmt) -> float:
+    """The Python memory an import's reading and checking allocates at its peak, in MB."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        run(path, format=fmt, dry_run=True)
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+def test_deeply_nested_json_is_rejected_by_position_with_bounded_memory(demo, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    code, _out, err = run(deep, format="json", dry_run=True)
+    assert code == 1
+    assert rejects(deep)[0]["line"] == "1"
+    assert "Not a record" in rejects(deep)[0]["reason"]
+
+    nested = tmp_path / "nested.json"
+    inner = '{"a":' * 50_000 + "1" + "}" * 50_000
+    nested.write_text('{"organisations": [' + inner + ', {"id": "ok", "name": "Fine", '
+                      '"country": "FR"}, 5, "text"]}')  # fmt: skip
+    code, out, _err = run(nested, format="json", partial=True)
+    assert code == 0
+    found = {row["line"]: row["reason"] for row in rejects(nested)}
+    assert "nest deeper than" in found["1"]
+    assert "Not a record" in found["3"] and "Not a record" in found["4"]
+    from essaim.atlas.models import Organisation
+
+    assert Organisation.objects.filter(source="stranger", name="Fine").exists()
+
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text('{"id": "1", "name": "A", "country": "FR"}\n{"id": "2", "x": '
+                     + "[" * 100_000 + "]" * 100_000 + "}\n")  # fmt: skip
+    code, _out, _err = run(lines, format="json", dry_run=True)
+    assert code == 1
+    assert [row["line"] for row in rejects(lines)] == ["2"]
+    assert peak_memory_of_import(deep, "json") < 30
+    assert peak_memory_of_import(lines, "json") < 30
+
+
+def test_the_admin_upload_of_a_deep_file_reports_it(client, demo, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from essaim.accounts.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
+    client.force_login(admin)
+    upload = SimpleUploadedFile("deep.json", b"[" * 1000 + b"]" * 1000)
+    response = client.post("/en/admin/exchange/source/import/",
+                           {"file": upload, "format": "json", "source": "up", "mapping": ""})  # fmt: skip
+    assert response.status_code == 200
+    assert "Not a record" in response.content.decode()
+
+
+def test_every_limit_of_the_model_is_checked_before_the_database(demo, tmp_path):
+    import csv
+
+    path = tmp_path / "long.csv"
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "name", "country", "website", "email", "source_url"])
+        writer.writerow(["x" * 5_000_000, "Long id", "FR", "", "", ""])
+        writer.writerow(["ok-2", "Long site", "FR", "https://example.org/" + "a" * 300, "", ""])
+        writer.writerow(["ok-3", "Long mail", "FR", "", "a" * 250 + "@example.org", ""])
+        writer.writerow(["ok-4", "Fine", "FR", "", "", ""])
+    code, _out, _err = run(path, format="csv", partial=True)
+    assert code == 0
+    found = {row["line"]: row for row in rejects(path)}
+    assert found["2"]["field"] == "id" and "200" in found["2"]["reason"]
+    assert found["3"]["field"] == "website" and "200" in found["3"]["reason"]
+    assert found["4"]["field"] == "email"
+    assert len(found["2"]["id"]) < 1000, "the report does not copy 5 MB"
+    json.loads(found["2"]["record"])
+    from essaim.atlas.models import Organisation
+
+    assert list(Organisation.objects.filter(source="stranger").values_list("name", flat=True)) == [
+        "Fine"
+    ]
+
+
+def test_a_huge_rejected_record_stays_valid_json_in_the_rejects_file(demo, tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps([{"id": "b-1", "name": "Big", "country": "nowhere",
+                                 "description_fr": "é" * 300_000}]))  # fmt: skip
+    code, _out, _err = run(path, format="json", dry_run=True)
+    assert code == 1
+    row = rejects(path)[0]
+    record = json.loads(row["record"])
+    assert record["__shortened__"] is True and record["id"] == "b-1"
+    assert len(row["record"]) <= 100_000
+
+
+@pytest.mark.parametrize("encoding,line_end", [("utf-8", "\r"), ("utf-16-le", "\r\n"),
+                                               ("utf-16-be", "\r\n"), ("utf-8", "\n")])  # fmt: skip
+def test_classic_mac_line_ends_and_utf16_from_windows_are_read(demo, tmp_path, encoding, line_end):
+    import codecs
+
+    text = line_end.join(["id,name,country", "1,Élan numérique,FR", '2,"Beta, coop",BE', ""])
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(encoding, b"")
+    path = tmp_path / "file.csv"
+    path.write_bytes(bom + text.encode(encoding))
+    code, out, err = run(path, format="csv")
+    assert code == 0, err
+    assert "2 created" in out
+    from essaim.atlas.models import Organisation
+
+    names = set(Organisation.objects.filter(source="stranger").values_list("name", flat=True))
+    assert names == {"Élan numérique", "Beta, coop"}
+
+
+def test_the_importer_refuses_what_the_form_refuses(demo, tmp_path):
+    import csv
+
+    path = tmp_path / "bad.csv"
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "name", "country", "phone"])
+        writer.writerows([["1", "Nul\x00byte", "FR", ""], ["2", "Phone words", "FR", "pas un numéro"],
+                          ["3", "Short phone", "FR", "12"], ["4", RLO + "gnp.exe", "FR", ""],
+                          ["5", "Good", "FR", "+33 1 23 45 67 89"]])  # fmt: skip
+    code, _out, _err = run(path, format="csv", partial=True)
+    found = {row["line"]: row["field"] for row in rejects(path)}
+    assert found == {"2": "name", "3": "phone", "4": "phone", "5": "name"}
+    from essaim.atlas.models import Organisation
+
+    assert Organisation.objects.get(source="stranger").phone == "+33 1 23 45 67 89"
+
+
+def test_the_form_refuses_what_is_not_a_phone(client, demo):
+    data = {"name": "Coop Téléphone", "original_language": "fr", "country": "France",
+            "contributor_email": "visitor@example.org", "phone": "pas un numéro"}  # fmt: skip
+    page = client.post("/en/atlas/suggest/", data).content.decode()
+    assert "Not a phone number" in page
+    assert 'value="pas un numéro"' in page
+
+
+def test_reports_say_what_happened(demo, tmp_path):
+    import csv
+
+    path = tmp_path / "seven.csv"
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "name", "country"])
+        writer.writerows([[str(n), f"Coop {n}", "FR"] for n in range(7)] + [["8", "Bad", "XX"]])
+    code, out, _err = run(path, format="csv")
+    assert code == 1
+    assert "7 created" not in out and "would have created 7" in out
+    code, out, _err = run(path, format="csv", dry_run=True)
+    assert code == 1, "a dry run of a file that would fail fails"
+    code, out, _err = run(path, format="csv", dry_run=True, partial=True)
+    assert code == 0
+
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"id,nom\x00,country\n1,A,FR\n")
+    code, _out, err = run(nul, format="lmn")
+    assert code == 1
+    assert "Column 2" in err and "U+0000" in err and "Missing column" not in err
+
+
+def test_the_admin_report_reads_well_in_french(client, demo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from essaim.accounts.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
+    client.force_login(admin)
+    upload = SimpleUploadedFile("a.csv", b"id,name,country\n1,Alpha,FR\n2,Beta,BE\n")
+    page = client.post("/fr/admin/exchange/source/import/",
+                       {"file": upload, "format": "csv", "source": "up", "mapping": ""}).content.decode()  # fmt: skip
+    assert "2 organisations créées" in page
+    assert "créée le" not in page and "mise à jour le" not in page

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from essaim.core.text import CheckedText
+
 
 class ConsentForm(forms.Form):
     newsletter = forms.BooleanField(
@@ -12,7 +14,7 @@ class ConsentForm(forms.Form):
     )
 
 
-class TokenForm(forms.Form):
+class TokenForm(CheckedText, forms.Form):
     name = forms.CharField(
         label=_("Name of the new key"),
         max_length=80,

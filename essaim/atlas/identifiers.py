@@ -65,3 +65,17 @@ def identifier_error(scheme: str, value: str) -> str | None:
             "scheme": scheme.upper()
         }
     return None
+
+
+PHONE_PUNCTUATION = re.compile(r"[\s.()/\-]")
+
+
+def phone_error(text: str) -> str | None:
+    """Why `text` is not a phone number (digits, an optional leading +, the spaces, dots,
+    dashes, slashes and brackets people write between them; 6 to 15 digits), or None."""
+    if not text:
+        return None
+    digits = PHONE_PUNCTUATION.sub("", text).removeprefix("+")
+    if not digits.isdigit() or not 6 <= len(digits) <= 15 or not digits.isascii():
+        return str(_("Not a phone number: write its digits, such as +33 1 23 45 67 89."))
+    return None

@@ -17,6 +17,7 @@ from essaim.contributions.forms import (
     form_field,
     place_at_locality,
 )
+from essaim.core.text import CheckedText
 
 from .actions import confirmed_count
 from .models import CourseModule, Event, Opportunity, Resource, Tool
@@ -81,7 +82,7 @@ class CountriesField(NamesField):
         return list(dict.fromkeys(codes))
 
 
-class ContributionForm(forms.ModelForm):
+class ContributionForm(CheckedText, forms.ModelForm):
     """What the three kinds of contribution share: texts per language, organisations, themes.
     Subclasses list their fields in `groups`: (key, legend, field names)."""
 
@@ -191,7 +192,7 @@ class ResourceForm(ContributionForm):
         self.instance.replaces.set(tools)
 
 
-class CourseModuleForm(forms.ModelForm):
+class CourseModuleForm(CheckedText, forms.ModelForm):
     class Meta:
         model = CourseModule
         fields = ["position", "kind", *per_language("title", "body")]
@@ -370,7 +371,7 @@ class RegistrationForm(Honeypot, forms.Form):
         return data
 
 
-class RejectForm(forms.Form):
+class RejectForm(CheckedText, forms.Form):
     reason = forms.CharField(
         label=_("Reason, sent to the contributor"),
         max_length=2000,

@@ -20,8 +20,9 @@ from essaim.atlas.facts import (
 )
 from essaim.atlas.gazetteer import find_locality, resolve_country
 from essaim.atlas.hours import opening_hours_error
-from essaim.atlas.identifiers import identifier_error, normalise
+from essaim.atlas.identifiers import identifier_error, normalise, phone_error
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
+from essaim.core.text import CheckedText
 
 from .models import Report
 
@@ -112,7 +113,7 @@ def form_field(model_field, **kwargs):
     return model_field.formfield(**kwargs)
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(CheckedText, forms.ModelForm):
     """The facts of an organisation. `facts()` gives them in the shape of atlas/facts.py."""
 
     required_css_class = "required"
@@ -178,6 +179,12 @@ class OrganisationForm(forms.ModelForm):
             if any(name in self.fields for name in names)
         ]
 
+    def clean_phone(self) -> str:
+        text = " ".join(self.cleaned_data.get("phone", "").split())
+        if error := phone_error(text):
+            raise forms.ValidationError(error)
+        return text
+
     def clean_opening_hours(self) -> str:
         text = " ".join(self.cleaned_data.get("opening_hours", "").split())
         if error := opening_hours_error(text):
@@ -208,7 +215,7 @@ class OrganisationForm(forms.ModelForm):
         return facts
 
 
-class Honeypot(forms.Form):
+class Honeypot(CheckedText, forms.Form):
     """Left empty by people, filled by robots: a hidden field that rejects the submission."""
 
     nickname = forms.CharField(

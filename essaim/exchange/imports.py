@@ -14,7 +14,7 @@ import math
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
@@ -31,26 +31,41 @@ from essaim.atlas import actions
 from essaim.atlas.facts import IDENTIFIER_FIELDS, MANY_TO_MANY, TERM_FIELDS
 from essaim.atlas.gazetteer import find_locality, resolve_country
 from essaim.atlas.hours import opening_hours_error
-from essaim.atlas.identifiers import identifier_error, normalise
+from essaim.atlas.identifiers import identifier_error, normalise, phone_error
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, SizeBand, Territory
 from essaim.contributions.forms import ISO_639_1
 from essaim.core.spreadsheets import SafeWriter
+from essaim.core.text import control_character_error
 from essaim.search.documents import Vocabulary
 
 from .models import Source
-from .reading import ExchangeError, Header, UnreadableFile, csv_records, json_records
+from .reading import (
+    TOO_DEEP,
+    ExchangeError,
+    Header,
+    UnreadableFile,
+    csv_records,
+    json_records,
+)
 
 BATCH = 2000
 SHOWN_REJECTIONS = 200
 # A rejected record is kept in the rejects file up to this many characters of JSON.
 MAX_RECORD = 100_000
+MAX_ID_SHOWN = 300
 LONG_TEXT = 5000
 LIST_SEPARATOR = "|"
 TEXTS = ("short_description", "description")
-# Essaim's own fields an import may set, and their longest values (from the model).
+# Essaim's plain text fields an import may set, and their longest values (from the model).
 LENGTHS = {
     name: Organisation._meta.get_field(name).max_length
-    for name in ("name", "address", "postal_code", "locality", "region", "phone", "opening_hours")
+    for name in ("name", "address", "postal_code", "locality", "region", "opening_hours")
+}
+# Every limit of the model, checked before the database: SQLite enforces none of them.
+MODEL_LENGTHS = {
+    field.name: field.max_length
+    for field in Organisation._meta.concrete_fields
+    if getattr(field, "max_length", None)
 }
 IDENTIFIER_COLUMNS = {scheme: name for name, scheme in IDENTIFIER_FIELDS.items()}
 ISO_ID = "id"
@@ -114,11 +129,14 @@ class Report(Tally):
             self._writer.writerow(["line", "id", "field", "reason", "record"])
         if not self.rejections or self.rejections[-1].line != rejection.line:
             self.rejected += 1
+        record = record_json(rejection.record)
         if len(self.rejections) < SHOWN_REJECTIONS:
-            self.rejections.append(rejection)
-        record = json.dumps(rejection.record, ensure_ascii=False, default=str)
-        self._writer.writerow([rejection.line, rejection.source_id, rejection.field,
-                               rejection.reason, record[:MAX_RECORD]])  # fmt: skip
+            # Shown without their record (it is in the file): 200 records of 5 MB would
+            # otherwise stay in memory for the whole import.
+            short_id = _short(rejection.source_id)
+            self.rejections.append(replace(rejection, record={}, source_id=short_id))
+        self._writer.writerow([rejection.line, _short(rejection.source_id, MAX_ID_SHOWN),
+                               rejection.field, rejection.reason, record])  # fmt: skip
 
     def counts(self) -> dict[str, int]:
         return {
@@ -266,10 +284,18 @@ class Cleaner:
                 continue
             if value is None or (isinstance(value, str) and not value.strip()):
                 value = [] if name in MANY_TO_MANY or name == "languages" else ""
+            if reason := _structure_error(value):
+                error(name, reason)
+                continue
             try:
                 self._clean_one(name, value, facts, provenance, error)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 error(name, _("Not a valid value: %(value)s.") % {"value": _short(value)})
+        for target in (facts, provenance):
+            for name, value in target.items():
+                limit = MODEL_LENGTHS.get(name)
+                if limit and isinstance(value, str) and len(value) > limit:
+                    error(name, _("At most %(count)d characters.") % {"count": limit})
         if not any(name in ("latitude", "longitude") for name, _reason in errors):
             self._check_place(fields, facts, error)
         if not facts.get("name") and "name" not in dict(errors):
@@ -295,6 +321,12 @@ class Cleaner:
             if len(text) > LENGTHS[name]:
                 error(name, _("At most %(count)d characters.") % {"count": LENGTHS[name]})
             elif reason := opening_hours_error(text):
+                error(name, reason)
+            else:
+                facts[name] = text
+        elif name == "phone":
+            text = " ".join(str(text).split())
+            if reason := phone_error(text):
                 error(name, reason)
             else:
                 facts[name] = text
@@ -409,9 +441,41 @@ class Cleaner:
                     facts["region"] = place.region
 
 
-def _short(value) -> str:
+def _structure_error(value) -> str | None:
+    """Why a value cannot be a fact at all: an object or a list of lists where a text or a
+    list of codes is expected, or text hiding control characters (NUL, right-to-left
+    overrides…), refused as the forms refuse them."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, dict | list):
+            return _("Not a text, a number or a list of codes.")
+        if isinstance(item, str) and (reason := control_character_error(item)):
+            return reason
+    return None
+
+
+def _short(value, length: int = 60) -> str:
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, default=str)[: length * 4]
     text = str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def record_json(record: dict) -> str:
+    """A rejected record as JSON for the rejects file, always valid JSON: past MAX_RECORD
+    characters its long values are shortened (ending with …) and `"__shortened__": true` says
+    so."""
+    text = json.dumps(record, ensure_ascii=False, default=str)
+    if len(text) <= MAX_RECORD:
+        return text
+    share = max(100, MAX_RECORD // (2 * max(1, len(record))))
+    shortened = {}
+    for key, value in list(record.items())[:1000]:
+        shortened[_short(key, 200)] = _short(value, share) if not isinstance(
+            value, int | float | bool | None
+        ) else value
+    shortened["__shortened__"] = True
+    return json.dumps(shortened, ensure_ascii=False, default=str)
 
 
 def _coordinate(name: str, value, error) -> float | None:
@@ -476,6 +540,13 @@ IMPORT_FORMATS = ("csv", "json", "geojson", "data-inclusion", "lmn")
 
 
 def _check_header(header: Header, mapping: Mapping, fmt: ImportFormat, report: Report):
+    for number, column in enumerate(header.columns, start=1):
+        if reason := control_character_error(column):
+            raise ImportError_(
+                _("Column %(number)d of the header (%(column)s): %(reason)s")
+                % {"number": number, "column": _short(column.encode("unicode_escape")
+                                                       .decode("ascii")), "reason": reason}
+            )  # fmt: skip
     renamed = [mapping.columns.get(column, column) for column in header.columns]
     missing = [name for name in fmt.required_columns if name not in renamed]
     if missing:
@@ -543,11 +614,23 @@ def records_to_facts(
                 % dict(zip(("found", "expected"), record["__width__"], strict=True)),
             )
             continue
+        if TOO_DEEP in record:
+            reject("", _("Not a record: its values nest deeper than %(depth)d levels.")
+                   % {"depth": record[TOO_DEEP]})  # fmt: skip
+            continue
+        if "__too_large__" in record:
+            reject("", _("This record is larger than %(size)d MB.")
+                   % {"size": record["__too_large__"]})  # fmt: skip
+            continue
         if bad := next((key for key in record if key.startswith("__not_")), None):
             reject("", _("Not a record: %(value)s") % {"value": _short(record[bad])})
             continue
         if not source_id:
             reject("id", _("An id is required: re-importing the source finds its records by it."))
+            continue
+        if len(source_id) > MODEL_LENGTHS["source_id"] or control_character_error(source_id):
+            reject("id", _("An id is at most %(count)d characters, without control characters.")
+                   % {"count": MODEL_LENGTHS["source_id"]})  # fmt: skip
             continue
         if source_id in seen:
             reject("id", _("Id %(id)s is already used at line %(line)d.")

@@ -7,8 +7,8 @@ number of a record in a JSON array), which every report quotes.
 
 import codecs
 import csv
-import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -59,32 +59,68 @@ def _encoding_and_bom(raw: BinaryIO, encoding: str | None) -> str:
     return encoding or "utf-8"
 
 
-class _Text(io.TextIOBase):
-    """Decoded lines of a binary file, counting lines and saying where decoding fails."""
+LINE_END = re.compile(r"\r\n|\r|\n")
+CHUNK = 1 << 16
+MAX_LINE = 64 * 1024 * 1024
+
+
+class _Text:
+    """Decoded lines of a binary file, counting lines and saying where decoding fails.
+
+    Lines end with LF, CRLF or a lone CR (classic Mac OS) and are given untranslated, as the
+    csv module wants them. Decoding is incremental over chunks, so UTF-16 in either byte order
+    is read like UTF-8, and memory stays bounded: a line longer than MAX_LINE stops the file."""
 
     def __init__(self, raw: BinaryIO, encoding: str):
         self.raw, self.encoding_name = raw, encoding
         self.decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        self.text, self.position, self.ended = "", 0, False
         self.line = 0
 
     def __iter__(self):
         return self
 
     def __next__(self) -> str:
-        data = self.raw.readline()
-        if not data:
-            raise StopIteration
+        while True:
+            found = LINE_END.search(self.text, self.position)
+            # A CR at the end of what is decoded may be the first half of a CRLF.
+            if found and not (found.group() == "\r" and found.end() == len(self.text)
+                              and not self.ended):  # fmt: skip
+                break
+            if self.ended:
+                if self.position >= len(self.text):
+                    raise StopIteration
+                found = None
+                break
+            if len(self.text) - self.position > MAX_LINE:
+                raise UnreadableFile(
+                    _("Line %(line)d is longer than %(size)d MB: this file cannot be read.")
+                    % {"line": self.line + 1, "size": MAX_LINE // (1024 * 1024)}
+                )
+            self._read_more()
+        end = found.end() if found else len(self.text)
+        line = self.text[self.position : end]
+        self.position = end
         self.line += 1
+        return line
+
+    def _read_more(self) -> None:
+        self.text, self.position = self.text[self.position :], 0
+        data = self.raw.read(CHUNK)
         try:
-            return self.decoder.decode(data)
+            self.text += self.decoder.decode(data, final=not data)
         except UnicodeDecodeError as error:
+            # Lines already decoded, and those of the chunk before the bad bytes.
+            before = self.text + data[: max(0, error.start)].decode(self.encoding_name, "replace")
+            line = self.line + len(LINE_END.findall(before)) + 1
             raise UnreadableFile(
                 _(
                     "Line %(line)d is not valid %(encoding)s. Give the file's encoding with "
                     "--encoding (for example cp1252 or latin-1), or save it as UTF-8."
                 )
-                % {"line": self.line, "encoding": self.encoding_name.upper()}
+                % {"line": line, "encoding": self.encoding_name.upper()}
             ) from error
+        self.ended = not data
 
 
 def _delimiter(header_line: str) -> str:
@@ -134,6 +170,35 @@ def csv_records(
         yield start, record
 
 
+# A record is an object of plain values, lists of them, and objects one or two levels down
+# (texts per language, a GeoJSON feature's properties and geometry): deeper is not a record,
+# and is skipped without being built, so that a file of 100,000 nested brackets costs nothing.
+MAX_DEPTH = 8
+# One record (a JSON object, a JSON Lines line) of more than this stops the file: it is read
+# whole before it can be checked, and memory must stay bounded whatever the file holds.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+TOO_DEEP = "__too_deep__"
+
+
+class _Counted:
+    """The binary file, counting what the JSON parser reads, to bound one record's size."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw, self.read_bytes, self.record_start = raw, 0, None
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.read_bytes += len(data)
+        if self.record_start is not None and (
+            self.read_bytes - self.record_start > MAX_RECORD_BYTES + 65536
+        ):
+            raise UnreadableFile(
+                _("A record is larger than %(size)d MB: this file cannot be imported.")
+                % {"size": MAX_RECORD_BYTES // (1024 * 1024)}
+            )
+        return data
+
+
 def _json_start(raw: BinaryIO) -> bytes:
     position = raw.tell()
     head = raw.read(4096).lstrip()
@@ -145,63 +210,163 @@ def json_records(
     raw: BinaryIO, items_at: tuple[str, ...] = ("organisations",), encoding=None, on_header=None
 ) -> Iterator[tuple[int, dict]]:
     """Records of a JSON array, of an object holding one under one of `items_at` (an Essaim
-    export's "organisations", GeoJSON's "features"), or of JSON Lines (one object per line)."""
+    export's "organisations", GeoJSON's "features"), or of JSON Lines (one object per line).
+    An item that is not an object comes as {"__not_an_object__": value}; one nested deeper
+    than MAX_DEPTH as {TOO_DEEP: MAX_DEPTH}."""
     _encoding_and_bom(raw, "utf-8")
     start = _json_start(raw)
-    if start == b"[":
-        yield from _array_items(raw, "item")
-        return
-    if start != b"{":
+    if start not in (b"[", b"{"):
         raise UnreadableFile(_("This is not JSON: it should start with [ or {."))
     position = raw.tell()
-    first_line = raw.readline()
+    first_line = raw.readline(MAX_RECORD_BYTES)
     second = raw.read(1)
     raw.seek(position)
-    if second and _is_object(first_line):
+    if start == b"{" and second and _is_object(first_line):
         yield from _json_lines(raw)
         return
-    found = False
+    counted = _Counted(raw)
+    events = ijson.basic_parse(counted, use_float=True)
     try:
-        for prefix, event, _value in ijson.parse(raw):
-            if event == "start_array" and prefix in items_at:
-                found = True
-                break
+        if start == b"[" and next(events)[0] == "start_array" or _find_list(events, items_at):
+            yield from _array_items(events, counted)
+            return
     except ijson.JSONError as error:
         raise UnreadableFile(_("This is not valid JSON: %(error)s") % {"error": error}) from error
-    if not found:
+    raise UnreadableFile(
+        _("No list of records found: expected a list, or an object with %(keys)s.")
+        % {"keys": ", ".join(f'"{key}"' for key in items_at)}
+    )
+
+
+def _find_list(events, keys: tuple[str, ...]) -> bool:
+    """Move past the start of the list of records under one of `keys` of the top object."""
+    event, _value = next(events)  # the top object's start_map
+    key = None
+    for event, value in events:
+        if event == "map_key":
+            key = value
+        elif event == "end_map":
+            return False
+        elif event == "start_array" and key in keys:
+            return True
+        elif event in ("start_map", "start_array"):
+            _skip(events)
+    return False
+
+
+def _skip(events) -> None:
+    """Read past the rest of an object or list, keeping nothing but its depth."""
+    depth = 1
+    for event, _value in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                return
+
+
+def _build(events) -> dict | None:
+    """The object whose start_map was just read, or None when it nests deeper than
+    MAX_DEPTH (the rest of it is then skipped)."""
+    top: dict = {}
+    stack: list = [top]
+    keys: list = [None]
+    for event, value in events:
+        if event == "map_key":
+            keys[-1] = value
+            continue
+        if event in ("end_map", "end_array"):
+            stack.pop()
+            keys.pop()
+            if not stack:
+                return top
+            continue
+        if event in ("start_map", "start_array"):
+            value = {} if event == "start_map" else []
+        container = stack[-1]
+        if isinstance(container, dict):
+            container[keys[-1]] = value
+        else:
+            container.append(value)
+        if event in ("start_map", "start_array"):
+            if len(stack) == MAX_DEPTH:
+                for _open in range(len(stack) + 1):  # this container, and those around it
+                    _skip(events)
+                return None
+            stack.append(value)
+            keys.append(None)
+    raise ijson.IncompleteJSONError("incomplete JSON content")
+
+
+def _array_items(events, counted: _Counted) -> Iterator[tuple[int, dict]]:
+    number = 0
+    try:
+        for event, value in events:
+            if event == "end_array":
+                return
+            number += 1
+            counted.record_start = counted.read_bytes
+            if event == "start_map":
+                item = _build(events)
+                yield number, item if item is not None else {TOO_DEEP: MAX_DEPTH}
+            elif event == "start_array":
+                _skip(events)
+                yield number, {"__not_an_object__": "[…]"}
+            else:
+                yield number, {"__not_an_object__": value}
+            counted.record_start = None
+    except ijson.JSONError as error:
         raise UnreadableFile(
-            _("No list of records found: expected a list, or an object with %(keys)s.")
-            % {"keys": ", ".join(f'"{key}"' for key in items_at)}
-        )
-    raw.seek(position)
-    yield from _array_items(raw, f"{prefix}.item")
+            _("The JSON breaks off after record %(number)d: %(error)s")
+            % {"number": max(0, number - 1), "error": error}
+        ) from error
+    raise UnreadableFile(_("The JSON breaks off after record %(number)d.") % {"number": number})
 
 
 def _is_object(line: bytes) -> bool:
     try:
         return isinstance(json.loads(line), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
-def _array_items(raw: BinaryIO, prefix: str) -> Iterator[tuple[int, dict]]:
-    number = 0
-    try:
-        for number, item in enumerate(ijson.items(raw, prefix, use_float=True), start=1):
-            yield number, item if isinstance(item, dict) else {"__not_an_object__": item}
-    except ijson.JSONError as error:
-        raise UnreadableFile(
-            _("The JSON breaks off after record %(number)d: %(error)s")
-            % {"number": number, "error": error}
-        ) from error
+def _depth(value, limit: int = MAX_DEPTH) -> int:
+    """How deep a parsed value nests, counted without recursion up to `limit` + 1."""
+    deepest, level = 0, [(value, 0)]
+    while level:
+        item, depth = level.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            level.extend((child, depth) for child in children)
+    return deepest
 
 
 def _json_lines(raw: BinaryIO) -> Iterator[tuple[int, dict]]:
-    for line_number, line in enumerate(raw, start=1):
+    line_number = 0
+    while line := raw.readline(MAX_RECORD_BYTES + 1):
+        line_number += 1
+        if len(line) > MAX_RECORD_BYTES:
+            while not line.endswith(b"\n") and (line := raw.readline(MAX_RECORD_BYTES)):
+                pass  # the rest of the line, read in bounded pieces and dropped
+            yield line_number, {"__too_large__": MAX_RECORD_BYTES // (1024 * 1024)}
+            continue
         if not line.strip():
             continue
         try:
             item = json.loads(line)
+        except RecursionError:
+            item = {TOO_DEEP: MAX_DEPTH}
         except ValueError:
             item = {"__not_json__": line[:200].decode("utf-8", "replace")}
-        yield line_number, item if isinstance(item, dict) else {"__not_an_object__": item}
+        if isinstance(item, dict) and _depth(item) > MAX_DEPTH:
+            item = {TOO_DEEP: MAX_DEPTH}
+        yield line_number, item if isinstance(item, dict) else {"__not_an_object__": _head(item)}
+
+
+def _head(value) -> str:
+    return json.dumps(value, ensure_ascii=False)[:200] if isinstance(value, list | dict) else value

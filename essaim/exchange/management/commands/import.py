@@ -17,11 +17,19 @@ from essaim.exchange.imports import (
 
 
 def summary(report: Report) -> str:
+    """What the import did, or — for a dry run or a run rolled back — would have done."""
+    counts = {"read": report.read, **report.counts()}
+    if report.applied:
+        return _(
+            "%(read)d records read: %(created)d created, %(updated)d updated, "
+            "%(unchanged)d unchanged, %(rejected)d rejected; %(missing)d no longer in the "
+            "source (flagged for review)."
+        ) % counts
     return _(
-        "%(read)d records read: %(created)d created, %(updated)d updated, "
-        "%(unchanged)d unchanged, %(rejected)d rejected; %(missing)d no longer in the source "
-        "(flagged for review)."
-    ) % {"read": report.read, **report.counts()}
+        "%(read)d records read, %(rejected)d rejected. Nothing was written; the import would "
+        "have created %(created)d, updated %(updated)d, left %(unchanged)d unchanged and "
+        "flagged %(missing)d no longer in the source."
+    ) % counts
 
 
 class Command(BaseCommand):
@@ -111,7 +119,7 @@ class Command(BaseCommand):
                 _("Every rejected record, with its line, field and reason: %(path)s")
                 % {"path": rejects}
             )
-        if report.dry_run:
+        if report.dry_run and not (report.rejected and not options["partial"]):
             self.stdout.write(_("Dry run: nothing was written."))
         elif report.rejected and not report.applied:
             raise CommandError(
