@@ -8,13 +8,26 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-IMPOSSIBLE_DATES = ["2025-02-30", "9999-99-99", "2025-12-01T25:00:00", "2025-12-01T10:00:00+25:00",
-                    "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00"]  # fmt: skip
-SEARCHES = ["/api/v1/organisations", "/api/v1/map/clusters?bbox=-10,35,20,60&zoom=5",
-            "/fr/atlas/", "/fr/atlas/map/", "/exports/organisations.csv",
-            "/exports/organisations.json", "/exports/organisations.geojson",
-            "/exports/organisations.jsonld", "/exports/data-inclusion/structures.json",
-            "/exports/lieux-de-mediation-numerique.csv"]  # fmt: skip
+IMPOSSIBLE_DATES = [
+    "2025-02-30",
+    "9999-99-99",
+    "2025-12-01T25:00:00",
+    "2025-12-01T10:00:00+25:00",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-05:00",
+]
+SEARCHES = [
+    "/api/v1/organisations",
+    "/api/v1/map/clusters?bbox=-10,35,20,60&zoom=5",
+    "/fr/atlas/",
+    "/fr/atlas/map/",
+    "/exports/organisations.csv",
+    "/exports/organisations.json",
+    "/exports/organisations.geojson",
+    "/exports/organisations.jsonld",
+    "/exports/data-inclusion/structures.json",
+    "/exports/lieux-de-mediation-numerique.csv",
+]
 
 
 @pytest.mark.parametrize("moment", IMPOSSIBLE_DATES)
@@ -45,15 +58,23 @@ def test_an_id_beyond_the_database_is_a_404(client, demo, number):
     assert response.status_code in (400, 404)
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["detail"]
-    for page in (f"/fr/atlas/{number}/x/", f"/fr/atlas/{number}/x/history/",
-                 f"/fr/events/{number}/x/", f"/fr/resources/{number}/x/",
-                 f"/fr/opportunities/{number}/x/", f"/api/v1/events/{number}",
-                 f"/api/v1/resources/{number}", f"/api/v1/opportunities/{number}"):  # fmt: skip
+    for page in (
+        f"/fr/atlas/{number}/x/",
+        f"/fr/atlas/{number}/x/history/",
+        f"/fr/events/{number}/x/",
+        f"/fr/resources/{number}/x/",
+        f"/fr/opportunities/{number}/x/",
+        f"/api/v1/events/{number}",
+        f"/api/v1/resources/{number}",
+        f"/api/v1/opportunities/{number}",
+    ):
         assert client.get(page).status_code in (400, 404), page
 
 
-@pytest.mark.parametrize("payload", [{"after": 99999999999999999999999}, {"after": 2**63},
-                                     {"offset": 10**12}, {"offset": 2**70}])  # fmt: skip
+@pytest.mark.parametrize(
+    "payload",
+    [{"after": 99999999999999999999999}, {"after": 2**63}, {"offset": 10**12}, {"offset": 2**70}],
+)
 def test_a_cursor_beyond_the_database_is_a_400(client, demo, payload):
     sort = "" if "after" in payload else "&sort=name"
     response = client.get(f"/api/v1/organisations?cursor={cursor_of(payload)}{sort}")
@@ -79,10 +100,22 @@ def test_a_registrant_cannot_plant_a_formula_in_the_organisers_csv(client, moder
 
     event = upcoming_event()
     url = f"/en/events/{event.pk}/{event.slug}/register/"
-    for name, email in [(FORMULA, "a@example.org"), ("@SUM(1+1)*cmd|' /C calc'!A0", "b@example.org"),
-                        ("-2+3+cmd|' /C calc'!A0", "c@example.org"), ("+33 6 12 34 56 78", "d@example.org")]:  # fmt: skip
-        client.post(url, {"name": name, "email": email, "organisation_name": "Coop",
-                          "seat_locality": "Lille", "seat_country": "FR"})  # fmt: skip
+    for name, email in [
+        (FORMULA, "a@example.org"),
+        ("@SUM(1+1)*cmd|' /C calc'!A0", "b@example.org"),
+        ("-2+3+cmd|' /C calc'!A0", "c@example.org"),
+        ("+33 6 12 34 56 78", "d@example.org"),
+    ]:
+        client.post(
+            url,
+            {
+                "name": name,
+                "email": email,
+                "organisation_name": "Coop",
+                "seat_locality": "Lille",
+                "seat_country": "FR",
+            },
+        )
     client.force_login(moderator)
     event = Event.objects.get(pk=event.pk)
     assert event.registrations.count() == 4
@@ -98,11 +131,14 @@ def test_a_registrant_cannot_plant_a_formula_in_the_organisers_csv(client, moder
 def test_exports_neutralise_formulas_and_an_import_gives_them_back(client, demo, commit, tmp_path):
     from tests.test_imports import run_import, write_csv
 
-    path = write_csv(tmp_path / "planted.csv", [
-        ["p-1", FORMULA, "Lille", "FR", "50.63", "-3.06", "digital-mediation", ""],
-        ["p-2", "@danger", "Lille", "FR", "50.63", "3.06", "digital-mediation", ""],
-        ["p-3", "''=an apostrophe first", "Lille", "FR", "", "", "digital-mediation", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "planted.csv",
+        [
+            ["p-1", FORMULA, "Lille", "FR", "50.63", "-3.06", "digital-mediation", ""],
+            ["p-2", "@danger", "Lille", "FR", "50.63", "3.06", "digital-mediation", ""],
+            ["p-3", "''=an apostrophe first", "Lille", "FR", "", "", "digital-mediation", ""],
+        ],
+    )
     run_import(path, commit, source="planted")
     body = b"".join(client.get("/exports/organisations.csv?q=lille").streaming_content)
     rows = csv_cells(body)
@@ -128,12 +164,25 @@ def test_the_lmn_export_neutralises_formulas(client, demo, commit, tmp_path):
     from tests.test_imports import run_import, write_csv
 
     header = ["id", "name", "address", "postal_code", "locality", "country", "services"]
-    path = write_csv(tmp_path / "place.csv", [
-        ["m-1", "=1+cmd|' /C calc'!A0", "1 rue de la Paix", "59000", "Lille", "FR",
-         "digital-mediation"],
-    ], header=header)  # fmt: skip
+    path = write_csv(
+        tmp_path / "place.csv",
+        [
+            [
+                "m-1",
+                "=1+cmd|' /C calc'!A0",
+                "1 rue de la Paix",
+                "59000",
+                "Lille",
+                "FR",
+                "digital-mediation",
+            ],
+        ],
+        header=header,
+    )
     run_import(path, commit, source="places")
-    rows = csv_cells(b"".join(client.get("/exports/lieux-de-mediation-numerique.csv").streaming_content))
+    rows = csv_cells(
+        b"".join(client.get("/exports/lieux-de-mediation-numerique.csv").streaming_content)
+    )
     header = rows[0]
     names = [row[header.index("nom")] for row in rows[1:]]
     assert "'=1+cmd|' /C calc'!A0" in names
@@ -144,13 +193,19 @@ def test_the_lmn_export_neutralises_formulas(client, demo, commit, tmp_path):
 RLO = "\u202e"
 
 
-@pytest.mark.parametrize("hidden", [RLO + "gnp.exe", "Coop\x07", "Coop\x1b[31m", "Coop\x00",
-                                    "Coop\u2066x\u2069"])  # fmt: skip
+@pytest.mark.parametrize(
+    "hidden", [RLO + "gnp.exe", "Coop\x07", "Coop\x1b[31m", "Coop\x00", "Coop\u2066x\u2069"]
+)
 def test_member_text_with_hidden_control_characters_is_refused_keeping_what_was_typed(
     client, demo, hidden
 ):
-    data = {"name": hidden, "original_language": "fr", "country": "France",
-            "contributor_email": "visitor@example.org", "comment": "kept comment"}  # fmt: skip
+    data = {
+        "name": hidden,
+        "original_language": "fr",
+        "country": "France",
+        "contributor_email": "visitor@example.org",
+        "comment": "kept comment",
+    }
     response = client.post("/en/atlas/suggest/", data)
     assert response.status_code == 200
     page = response.content.decode()
@@ -168,13 +223,15 @@ def test_registration_and_reports_refuse_control_characters(client, demo):
 
     event = upcoming_event()
     url = f"/fr/events/{event.pk}/{event.slug}/register/"
-    page = client.post(url, {"name": RLO + "gnp.exe", "email": "r@example.org",
-                             "organisation_name": "Coop"}).content.decode()  # fmt: skip
+    page = client.post(
+        url, {"name": RLO + "gnp.exe", "email": "r@example.org", "organisation_name": "Coop"}
+    ).content.decode()
     assert "caractère de contrôle invisible" in page
     assert not Registration.objects.exists()
     org = Organisation.objects.get(name="Emmaüs Connect")
-    page = client.post(page_of(org, "en") + "report/",
-                       {"reason": "wrong", "comment": "bad\x1b[2J"}).content.decode()  # fmt: skip
+    page = client.post(
+        page_of(org, "en") + "report/", {"reason": "wrong", "comment": "bad\x1b[2J"}
+    ).content.decode()
     assert "invisible control character" in page
 
 
@@ -203,8 +260,9 @@ def run(path, *args, **options):
     options.setdefault("source", "stranger")
     try:
         with translation.override("en"):
-            call_command("import", str(path), *args, no_progress=True, stdout=out, stderr=err,
-                         **options)  # fmt: skip
+            call_command(
+                "import", str(path), *args, no_progress=True, stdout=out, stderr=err, **options
+            )
     except CommandError as error:
         return 1, out.getvalue(), err.getvalue() + str(error)
     return 0, out.getvalue(), err.getvalue()
@@ -239,8 +297,10 @@ def test_deeply_nested_json_is_rejected_by_position_with_bounded_memory(demo, tm
 
     nested = tmp_path / "nested.json"
     inner = '{"a":' * 50_000 + "1" + "}" * 50_000
-    nested.write_text('{"organisations": [' + inner + ', {"id": "ok", "name": "Fine", '
-                      '"country": "FR"}, 5, "text"]}')  # fmt: skip
+    nested.write_text(
+        '{"organisations": [' + inner + ', {"id": "ok", "name": "Fine", '
+        '"country": "FR"}, 5, "text"]}'
+    )
     code, out, _err = run(nested, format="json", partial=True)
     assert code == 0
     found = {row["line"]: row["reason"] for row in rejects(nested)}
@@ -251,8 +311,12 @@ def test_deeply_nested_json_is_rejected_by_position_with_bounded_memory(demo, tm
     assert Organisation.objects.filter(source="stranger", name="Fine").exists()
 
     lines = tmp_path / "deep.jsonl"
-    lines.write_text('{"id": "1", "name": "A", "country": "FR"}\n{"id": "2", "x": '
-                     + "[" * 100_000 + "]" * 100_000 + "}\n")  # fmt: skip
+    lines.write_text(
+        '{"id": "1", "name": "A", "country": "FR"}\n{"id": "2", "x": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}\n"
+    )
     code, _out, _err = run(lines, format="json", dry_run=True)
     assert code == 1
     assert [row["line"] for row in rejects(lines)] == ["2"]
@@ -268,8 +332,10 @@ def test_the_admin_upload_of_a_deep_file_reports_it(client, demo, tmp_path):
     admin = User.objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
     client.force_login(admin)
     upload = SimpleUploadedFile("deep.json", b"[" * 1000 + b"]" * 1000)
-    response = client.post("/en/admin/exchange/source/import/",
-                           {"file": upload, "format": "json", "source": "up", "mapping": ""})  # fmt: skip
+    response = client.post(
+        "/en/admin/exchange/source/import/",
+        {"file": upload, "format": "json", "source": "up", "mapping": ""},
+    )
     assert response.status_code == 200
     assert "Not a record" in response.content.decode()
 
@@ -302,8 +368,11 @@ def test_every_limit_of_the_model_is_checked_before_the_database(demo, tmp_path)
 
 def test_a_huge_rejected_record_stays_valid_json_in_the_rejects_file(demo, tmp_path):
     path = tmp_path / "big.json"
-    path.write_text(json.dumps([{"id": "b-1", "name": "Big", "country": "nowhere",
-                                 "description_fr": "é" * 300_000}]))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            [{"id": "b-1", "name": "Big", "country": "nowhere", "description_fr": "é" * 300_000}]
+        )
+    )
     code, _out, _err = run(path, format="json", dry_run=True)
     assert code == 1
     row = rejects(path)[0]
@@ -312,8 +381,10 @@ def test_a_huge_rejected_record_stays_valid_json_in_the_rejects_file(demo, tmp_p
     assert len(row["record"]) <= 100_000
 
 
-@pytest.mark.parametrize("encoding,line_end", [("utf-8", "\r"), ("utf-16-le", "\r\n"),
-                                               ("utf-16-be", "\r\n"), ("utf-8", "\n")])  # fmt: skip
+@pytest.mark.parametrize(
+    "encoding,line_end",
+    [("utf-8", "\r"), ("utf-16-le", "\r\n"), ("utf-16-be", "\r\n"), ("utf-8", "\n")],
+)
 def test_classic_mac_line_ends_and_utf16_from_windows_are_read(demo, tmp_path, encoding, line_end):
     import codecs
 
@@ -337,9 +408,15 @@ def test_the_importer_refuses_what_the_form_refuses(demo, tmp_path):
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["id", "name", "country", "phone"])
-        writer.writerows([["1", "Nul\x00byte", "FR", ""], ["2", "Phone words", "FR", "pas un numéro"],
-                          ["3", "Short phone", "FR", "12"], ["4", RLO + "gnp.exe", "FR", ""],
-                          ["5", "Good", "FR", "+33 1 23 45 67 89"]])  # fmt: skip
+        writer.writerows(
+            [
+                ["1", "Nul\x00byte", "FR", ""],
+                ["2", "Phone words", "FR", "pas un numéro"],
+                ["3", "Short phone", "FR", "12"],
+                ["4", RLO + "gnp.exe", "FR", ""],
+                ["5", "Good", "FR", "+33 1 23 45 67 89"],
+            ]
+        )
     code, _out, _err = run(path, format="csv", partial=True)
     found = {row["line"]: row["field"] for row in rejects(path)}
     assert found == {"2": "name", "3": "phone", "4": "phone", "5": "name"}
@@ -349,8 +426,13 @@ def test_the_importer_refuses_what_the_form_refuses(demo, tmp_path):
 
 
 def test_the_form_refuses_what_is_not_a_phone(client, demo):
-    data = {"name": "Coop Téléphone", "original_language": "fr", "country": "France",
-            "contributor_email": "visitor@example.org", "phone": "pas un numéro"}  # fmt: skip
+    data = {
+        "name": "Coop Téléphone",
+        "original_language": "fr",
+        "country": "France",
+        "contributor_email": "visitor@example.org",
+        "phone": "pas un numéro",
+    }
     page = client.post("/en/atlas/suggest/", data).content.decode()
     assert "Not a phone number" in page
     assert 'value="pas un numéro"' in page
@@ -387,7 +469,9 @@ def test_the_admin_report_reads_well_in_french(client, demo):
     admin = User.objects.create_superuser("root", "root@example.org", "pw-for-tests-only")
     client.force_login(admin)
     upload = SimpleUploadedFile("a.csv", b"id,name,country\n1,Alpha,FR\n2,Beta,BE\n")
-    page = client.post("/fr/admin/exchange/source/import/",
-                       {"file": upload, "format": "csv", "source": "up", "mapping": ""}).content.decode()  # fmt: skip
+    page = client.post(
+        "/fr/admin/exchange/source/import/",
+        {"file": upload, "format": "csv", "source": "up", "mapping": ""},
+    ).content.decode()
     assert "2 organisations créées" in page
     assert "créée le" not in page and "mise à jour le" not in page
