@@ -209,6 +209,9 @@ ESSAIM = {
     "VOTES_TO_PUBLISH": int(os.environ.get("ESSAIM_VOTES_TO_PUBLISH", "3")),
     # This many open reports hide an entry until a moderator decides.
     "REPORTS_TO_HIDE": int(os.environ.get("ESSAIM_REPORTS_TO_HIDE", "3")),
+    # Reports never hide an entry confirmed (or edited by a representative or a moderator)
+    # within these days: a moderator looks first.
+    "REPORT_PROTECTION_DAYS": int(os.environ.get("ESSAIM_REPORT_PROTECTION_DAYS", "90")),
     # Days after an event when its registrations' personal data is erased (forget_registrations).
     "REGISTRATION_RETENTION_DAYS": int(os.environ.get("ESSAIM_REGISTRATION_RETENTION_DAYS", "90")),
     # Search and map answers remembered per index commit, per web process (0 turns it off).

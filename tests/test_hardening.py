@@ -475,3 +475,81 @@ def test_the_admin_report_reads_well_in_french(client, demo):
     ).content.decode()
     assert "2 organisations créées" in page
     assert "créée le" not in page and "mise à jour le" not in page
+
+
+# 4. Reports cannot be used to hide an entry --------------------------------------------------
+
+
+def report_as(client, org, commit, user=None, email=""):
+    from tests.helpers import page_of
+
+    if user:
+        client.force_login(user)
+    else:
+        client.logout()
+    data = {"reason": "gone", **({"email": email} if email else {})}
+    commit(client.post, page_of(org, "en") + "report/", data)
+
+
+def test_anonymous_reports_never_hide_an_entry(client, demo, moderator, commit):
+    from django.core import mail
+
+    from essaim.atlas.models import Organisation, Status
+    from essaim.contributions.models import Report
+
+    org = Organisation.objects.get(name="Make.org")
+    for number in range(5):
+        report_as(client, org, commit, email=f"stranger{number}@example.org")
+    assert Report.objects.filter(organisation=org).count() == 5
+    org.refresh_from_db()
+    assert org.status == Status.PUBLISHED
+    assert client.get(f"/api/v1/organisations/{org.pk}").status_code == 200
+    assert mail.outbox == []
+    client.force_login(moderator)
+    assert "Make.org" in client.get("/en/moderation/").content.decode(), "moderators see them"
+
+
+def test_reports_of_verified_members_hide_and_tell_the_moderators(client, demo, moderator, commit):
+    from django.core import mail
+
+    from essaim.accounts.models import User
+    from essaim.atlas.models import Organisation
+    from tests.test_contributions import verified_member
+
+    unverified = User.objects.create_user("unverified", "u@example.org", "pw-for-tests-only")
+    org = Organisation.objects.get(name="Make.org")
+    report_as(client, org, commit, unverified)
+    report_as(client, org, commit, verified_member("one"))
+    report_as(client, org, commit, verified_member("two"))
+    assert client.get(f"/api/v1/organisations/{org.pk}").status_code == 200, "2 verified of 3"
+    report_as(client, org, commit, verified_member("three"))
+    assert client.get(f"/api/v1/organisations/{org.pk}").status_code == 404
+    (message,) = mail.outbox
+    assert message.to == [moderator.email]
+    assert "Make.org" in message.subject
+    assert f"/moderation/#reported-{org.pk}" in message.body
+
+
+def test_an_entry_vouched_for_recently_is_never_hidden_by_reports(client, demo, moderator, commit):
+    from django.core import mail
+
+    from essaim.atlas.models import Organisation, Status
+    from essaim.contributions.models import Representation
+    from tests.test_contributions import verified_member
+
+    org = Organisation.objects.get(name="Make.org")
+    representative = verified_member("rep")
+    Representation.objects.create(
+        user=representative, organisation=org, status=Representation.Status.GRANTED
+    )
+    from essaim.atlas.facts import facts_of
+    from essaim.contributions import actions
+
+    commit(actions.do_edit_organisation, representative, org,
+           {**facts_of(org), "phone": "+33 1 23 45 67 89"})  # fmt: skip
+    for name in ("one", "two", "three"):
+        report_as(client, org, commit, verified_member(name))
+    org.refresh_from_db()
+    assert org.status == Status.PUBLISHED
+    (message,) = mail.outbox
+    assert "stays published" in message.body

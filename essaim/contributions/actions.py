@@ -1,18 +1,21 @@
 """Every way a contribution changes. Views validate, then call these; accepted facts reach the
 atlas through `atlas.actions`, which keeps the history, the change feed and the index."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import changed_facts, facts_of
-from essaim.atlas.models import Organisation, Status
+from essaim.accounts.models import User
+from essaim.atlas.models import Change, Organisation, Status
 
 from .models import DuplicateCandidate, Report, Representation, Suggestion, Vote
 
@@ -171,11 +174,42 @@ def notify_contributor(suggestion: Suggestion) -> None:
 # Reports -------------------------------------------------------------------------------------
 
 
+def counted_reporters(org: Organisation) -> int:
+    """The distinct members with a verified email address who have an open report on the
+    entry: only they count towards hiding it (an address typed in a form proves nothing)."""
+    verified = EmailAddress.objects.filter(verified=True).values("user_id")
+    return (
+        org.reports.filter(status=Report.Status.OPEN, author__in=verified)
+        .values("author")
+        .distinct()
+        .count()
+    )
+
+
+def recently_vouched(org: Organisation) -> bool:
+    """Whether the organisation confirmed its entry, or a representative or a moderator
+    changed it, within ESSAIM_REPORT_PROTECTION_DAYS: reports then never hide it without a
+    moderator's look."""
+    since = timezone.now() - timedelta(days=settings.ESSAIM["REPORT_PROTECTION_DAYS"])
+    if org.confirmed_at and org.confirmed_at >= since:
+        return True
+    representatives = Representation.objects.filter(
+        organisation=org, status=Representation.Status.GRANTED
+    ).values("user_id")
+    return Change.objects.filter(
+        Q(author__is_moderator=True) | Q(author__in=representatives),
+        organisation_id=org.pk,
+        created_at__gte=since,
+    ).exists()
+
+
 def do_report(
     org: Organisation, reason: str, *, comment: str = "", author=None, email: str = ""
 ) -> tuple[Report, bool]:
-    """Record a report (once per person and entry while open); at REPORTS_TO_HIDE open reports
-    the entry is hidden until a moderator decides. Returns the report and whether it is new."""
+    """Record a report (once per person and entry while open). When REPORTS_TO_HIDE distinct
+    members with verified addresses have reported it, the entry is hidden until a moderator
+    decides — unless it was vouched for recently — and the moderators are told either way.
+    Returns the report and whether it is new."""
     member = author if author and author.is_authenticated else None
     with transaction.atomic():
         org = Organisation.objects.select_for_update().get(pk=org.pk)
@@ -190,10 +224,31 @@ def do_report(
             author=member,
             email="" if member else email,
         )
-        open_reports = org.reports.filter(status=Report.Status.OPEN).count()
-        if open_reports >= settings.ESSAIM["REPORTS_TO_HIDE"] and org.status == Status.PUBLISHED:
-            atlas_actions.do_set_organisation_status(org, Status.HIDDEN)
+        threshold = settings.ESSAIM["REPORTS_TO_HIDE"]
+        if member and org.status == Status.PUBLISHED and counted_reporters(org) == threshold:
+            hidden = not recently_vouched(org)
+            if hidden:
+                atlas_actions.do_set_organisation_status(org, Status.HIDDEN)
+            transaction.on_commit(lambda: tell_moderators_of_reports(org, hidden))
     return report, True
+
+
+def tell_moderators_of_reports(org: Organisation, hidden: bool) -> None:
+    """Email every moderator (in the site's language) that reports reached the threshold."""
+    moderators = User.objects.filter(is_moderator=True, is_active=True).exclude(email="")
+    for moderator in moderators:
+        with translation.override(settings.LANGUAGE_CODE):
+            context = {
+                "org": org,
+                "hidden": hidden,
+                "count": settings.ESSAIM["REPORTS_TO_HIDE"],
+                "days": settings.ESSAIM["REPORT_PROTECTION_DAYS"],
+                "site_name": settings.ESSAIM["SITE_NAME"],
+                "public_url": settings.ESSAIM["PUBLIC_URL"].rstrip("/"),
+            }
+            subject = render_to_string("contributions/email/reported_subject.txt", context)
+            body = render_to_string("contributions/email/reported.txt", context)
+        send_mail(" ".join(subject.split()), body, None, [moderator.email])
 
 
 def do_decide_reports(org: Organisation, outcome: str, moderator) -> None:
