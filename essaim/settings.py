@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "essaim.core.middleware.ContentSecurityPolicyMiddleware",
+    "essaim.core.middleware.BusyDatabaseMiddleware",
 ]
 
 ROOT_URLCONF = "essaim.urls"
@@ -116,6 +117,18 @@ CACHES = {
 # The database cache increments without a lock: two simultaneous requests may count once.
 # For rate limits (not quotas) that is acceptable, and it keeps Essaim a single service.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# When the counters cannot be written, a visitor is let through rather than told they sent
+# too much: they did not.
+RATELIMIT_FAIL_OPEN = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # SQLite has one writer at a time: a large import would keep the counters from being
+    # written. Files in the data directory are shared by every worker and never locked.
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "ratelimit"),
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
+    RATELIMIT_USE_CACHE = "ratelimit"
 
 # Accounts: email and password only, email verified before anything else (django-allauth).
 AUTHENTICATION_BACKENDS = [

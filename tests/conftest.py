@@ -14,6 +14,15 @@ def search_index_dir(settings, tmp_path):
     return tmp_path / "index"
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings):
+    """Rate-limit counters kept outside the database (SQLite's file cache) start at zero."""
+    from django.core.cache import caches
+
+    if "ratelimit" in settings.CACHES:
+        caches["ratelimit"].clear()
+
+
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     """Run what actions schedule after commit (the index update) as a real commit would."""

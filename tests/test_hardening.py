@@ -5,6 +5,7 @@ import base64
 import json
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 
 pytestmark = pytest.mark.django_db
 
@@ -553,3 +554,71 @@ def test_an_entry_vouched_for_recently_is_never_hidden_by_reports(client, demo, 
     assert org.status == Status.PUBLISHED
     (message,) = mail.outbox
     assert "stays published" in message.body
+
+
+# 11. A visitor is never told they did something they did not do -----------------------------
+
+
+class UnwritableCache(LocMemCache):
+    """A rate-limit store that refuses every write, as a database cache does while another
+    transaction holds SQLite's write lock (`add` answers False, nothing is stored)."""
+
+    def __init__(self, name="unwritable", params=None):
+        super().__init__(name, params or {})
+
+    def add(self, *args, **kwargs) -> bool:
+        return False
+
+    def set(self, *args, **kwargs) -> None:
+        return None
+
+
+def test_a_rate_limit_store_that_cannot_be_written_lets_a_first_visitor_through(
+    client, demo, settings
+):
+    settings.CACHES = {
+        **settings.CACHES,
+        "unwritable": {"BACKEND": "tests.test_hardening.UnwritableCache"},
+    }
+    settings.RATELIMIT_USE_CACHE = "unwritable"
+    data = {"name": "Coop Nouvelle", "original_language": "fr", "country": "France",
+            "contributor_email": "first@example.org"}  # fmt: skip
+    response = client.post("/en/atlas/suggest/", data)
+    assert "Too many" not in response.content.decode()
+    from essaim.contributions.models import Suggestion
+
+    assert Suggestion.objects.filter(proposed__name="Coop Nouvelle").exists()
+
+
+def on_sqlite() -> bool:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+
+@pytest.mark.skipif(not on_sqlite(), reason="PostgreSQL has no database-wide write lock")
+@pytest.mark.django_db(transaction=True)
+def test_while_a_long_import_holds_sqlites_lock_a_visitor_is_told_the_truth(client, demo):
+    import sqlite3
+
+    from django.db import connection
+
+    data = {"name": "Coop Pendant", "original_language": "fr", "country": "France",
+            "contributor_email": "during@example.org"}  # fmt: skip
+    lock = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # what an import's transaction holds
+    try:
+        response = client.post("/en/atlas/suggest/", data)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert "Too many" not in page
+    assert "Nothing was saved" in page and response["Retry-After"]
+    # Once the import is over, the same visitor sends again and is not refused either.
+    response = client.post("/en/atlas/suggest/", data)
+    assert "Too many" not in response.content.decode()
+    from essaim.contributions.models import Suggestion
+
+    assert Suggestion.objects.filter(proposed__name="Coop Pendant").exists()

@@ -3,7 +3,9 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import OperationalError
 from django.middleware.gzip import GZipMiddleware
+from django.shortcuts import render
 
 
 def content_security_policy() -> str:
@@ -51,3 +53,22 @@ class DataCompressionMiddleware(GZipMiddleware):
         if not request.path.startswith(self.PREFIXES):
             return response
         return super().process_response(request, response)
+
+
+class BusyDatabaseMiddleware:
+    """SQLite writes one transaction at a time: while a long import holds it, a visitor's
+    write waits, then fails. They are told so plainly (503, try again), never that they did
+    something wrong; their browser's Back button still holds what they typed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError) and "locked" in str(exception):
+            response = render(request, "503.html", status=503)
+            response["Retry-After"] = "120"
+            return response
+        return None
