@@ -75,6 +75,7 @@ bench/lighthouse/node_modules/.bin/lighthouse: bench/lighthouse/package-lock.jso
 bench: $(VENV)/.installed-bench chromium bench/lighthouse/node_modules/.bin/lighthouse
 	$(BIN)/python -m bench.search --count $(SCALE)
 	$(BIN)/python -m bench.imports --count $(IMPORT_SCALE)
+	$(BIN)/python -m bench.gazetteer
 	$(BIN)/python -m bench.sobriety
 
 # Refresh the translation catalogues after changing user-facing strings.

