@@ -12,9 +12,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from essaim.accounts.models import User
 from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import changed_facts, facts_of
-from essaim.accounts.models import User
 from essaim.atlas.models import Change, Organisation, Status
 
 from .models import DuplicateCandidate, Report, Representation, Suggestion, Vote
