@@ -32,6 +32,8 @@ ALLOWED_HOSTS = env_list("ESSAIM_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("ESSAIM_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First, so that its createsuperuser (an administrator who can sign in) is the one run.
+    "essaim.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -42,7 +44,6 @@ INSTALLED_APPS = [
     "django_countries",
     "ninja",
     "essaim.core",
-    "essaim.accounts",
     "essaim.atlas",
     "essaim.contributions",
     "essaim.commons",

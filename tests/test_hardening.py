@@ -622,3 +622,84 @@ def test_while_a_long_import_holds_sqlites_lock_a_visitor_is_told_the_truth(clie
     from essaim.contributions.models import Suggestion
 
     assert Suggestion.objects.filter(proposed__name="Coop Pendant").exists()
+
+
+# The API says what it does ---------------------------------------------------------------
+
+
+def test_a_box_across_the_antimeridian_finds_what_lies_in_it(client, demo, commit, tmp_path):
+    from tests.test_imports import run_import, write_csv
+
+    path = write_csv(tmp_path / "pacific.csv", [
+        ["f-1", "Suva Coop", "Suva", "FJ", "-18.14", "178.44", "", ""],
+        ["f-2", "Taveuni Coop", "Taveuni", "FJ", "-16.85", "-179.97", "", ""],
+        ["f-3", "Samoa Coop", "Apia", "WS", "-13.83", "-171.76", "", ""],
+    ])  # fmt: skip
+    run_import(path, commit, source="pacific")
+    data = client.get("/api/v1/organisations?bbox=178,-20,-179,-10").json()
+    assert {item["name"] for item in data["results"]} == {"Suva Coop", "Taveuni Coop"}
+    clusters = client.get("/api/v1/map/clusters?bbox=178,-20,-179,-10&zoom=6").json()
+    assert sum(feature["properties"]["count"] for feature in clusters["features"]) == 2
+
+
+def test_an_administrator_created_at_the_console_can_sign_in(client, db):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("createsuperuser", "--no-input", username="admin", email="admin@example.org",
+                 stdout=io.StringIO())  # fmt: skip
+    from essaim.accounts.models import User
+
+    admin = User.objects.get(username="admin")
+    admin.set_password("a-long-admin-password")
+    admin.save()
+    response = client.post("/en/accounts/login/", {"login": "admin@example.org",
+                                                   "password": "a-long-admin-password"})  # fmt: skip
+    assert response.status_code == 302
+    assert "confirm-email" not in response["Location"]
+    assert client.get("/en/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_feed_ids_do_not_follow_the_host_header(client, demo, host):
+    import feedparser
+
+    for feed in ("/fr/resources/feed.atom", "/fr/opportunities/feed.atom"):
+        parsed = feedparser.parse(client.get(feed, HTTP_HOST=host).content)
+        assert parsed.feed.id == "http://127.0.0.1:8000" + feed
+        assert all(entry.id.startswith("http://127.0.0.1:8000/fr/") for entry in parsed.entries)
+
+
+def test_commons_not_found_is_the_apis_json_error(client, demo):
+    for address in ("/api/v1/events/99999", "/api/v1/resources/99999",
+                    "/api/v1/opportunities/99999"):  # fmt: skip
+        response = client.get(address)
+        assert response.status_code == 404
+        assert set(response.json()) == {"detail", "parameter"}
+
+
+def test_the_atlas_says_where_its_list_stops_and_how_to_narrow_it(client, generated):
+    generated(30)
+    response = client.get("/en/atlas/?page=501")
+    assert response.status_code == 404
+    assert "There is no such page: this search fits on 2 pages." in response.content.decode()
+    assert client.get("/en/atlas/?page=0").status_code == 404
+    assert "narrow the search" not in client.get("/en/atlas/?page=2").content.decode()
+
+
+def test_past_ten_thousand_results_the_last_page_says_how_to_narrow(client, generated, monkeypatch):
+    from essaim.atlas import views
+    from essaim.search import index
+
+    generated(60)
+    # The same rule at a smaller scale: the list reads at most 40 results (2 pages).
+    monkeypatch.setattr(index, "MAX_HITS", 40)
+    monkeypatch.setattr(views, "MAX_HITS", 40)
+    for page in ("2", "3", "9999"):
+        response = client.get(f"/en/atlas/?page={page}")
+        text = response.content.decode()
+        assert "The list shows the first 40 results, over 2 pages." in text
+        assert "narrow the search" in text
+        assert 'id="filters"' in text, "the filters stay on screen"
+    assert response.status_code == 404

@@ -1,5 +1,7 @@
 """The public API, version 1: django-ninja, with its OpenAPI 3.1 document."""
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -102,4 +104,26 @@ def _invalid_message(error: dict, parameter: str | None) -> str:
 def http_error(request, error: HttpError):
     return api.create_response(
         request, {"detail": str(error), "parameter": None}, status=error.status_code
+    )
+
+
+@api.exception_handler(TooManyFieldsSent)
+def too_many_parameters(request, error: TooManyFieldsSent):
+    return api.create_response(
+        request, {"detail": _("Too many parameters in this request."), "parameter": None},
+        status=400,
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request, error: RequestDataTooBig):
+    return api.create_response(
+        request, {"detail": _("The request body is too large."), "parameter": None}, status=413
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, error: Http404):
+    return api.create_response(
+        request, {"detail": _("Nothing has this id."), "parameter": None}, status=404
     )

@@ -123,14 +123,17 @@ def atlas_list(request):
     except ValueError:
         page_number = 0
     last_page = MAX_HITS // PAGE_SIZE
-    if not 1 <= page_number <= last_page:
+    if page_number < 1:
         context["error"] = InvalidQuery("page", _("There is no such page."))
         return render(request, "atlas/list.html", context, status=404)
-    query.offset = (page_number - 1) * PAGE_SIZE
+    # Past the last page the list can show, the search stays on screen with its filters and a
+    # way to narrow it, instead of a bare "not found".
+    beyond = page_number > last_page
+    query.offset = 0 if beyond else (page_number - 1) * PAGE_SIZE
     result = get_index().search(query)
     paginator = Paginator(range(min(result.total, MAX_HITS)), PAGE_SIZE)
-    page = paginator.get_page(page_number) if result.total else None
-    organisations = Organisation.objects.in_order(result.ids)
+    page = paginator.get_page(page_number) if result.total and not beyond else None
+    organisations = [] if beyond else Organisation.objects.in_order(result.ids)
     for org in organisations:
         org.distance_km = result.distances.get(org.pk)
     params = parsed.params
@@ -148,10 +151,15 @@ def atlas_list(request):
             "page_query": _query_string({k: v for k, v in params.items() if k != "page"}),
             "export_query": _query_string(params),
             "has_filters": any(key != "sort" for key in params),
+            # The list reads at most MAX_HITS results: say so where it stops.
+            "beyond_last_page": beyond,
+            "shown_at_most": MAX_HITS if result.total > MAX_HITS else None,
+            "last_page": last_page,
+            "page_count": paginator.num_pages if result.total else 0,
         }
     )
     template = "atlas/_layout.html" if is_htmx(request) else "atlas/list.html"
-    return render(request, template, context)
+    return render(request, template, context, status=404 if beyond else 200)
 
 
 def organisation_detail(request, pk: int, slug: str):

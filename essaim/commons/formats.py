@@ -12,6 +12,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from essaim.exchange.jsonld import language_values
+from essaim.exchange.records import public_url
 
 from .models import Event, Opportunity, Resource
 
@@ -247,6 +248,20 @@ class ContributedFeed(Feed):
     feed_type = Atom1Feed
     model = None
 
+    # Every address and id comes from ESSAIM_PUBLIC_URL, never from the request's Host header:
+    # a feed's ids must not change with the name it was fetched by.
+    def get_object(self, request, *args, **kwargs) -> str:
+        return request.path
+
+    def feed_url(self, path: str) -> str:
+        return public_url(path)
+
+    def feed_guid(self, path: str) -> str:
+        return public_url(path)
+
+    def item_link(self, item) -> str:
+        return public_url(item.get_absolute_url())
+
     def visible(self):
         return self.model.objects.published()
 
@@ -277,7 +292,7 @@ class ResourceFeed(ContributedFeed):
     subtitle = _("Courses, guides, job profiles and alternatives shared in the commons.")
 
     def link(self):
-        return reverse("resources")
+        return public_url(reverse("resources"))
 
     def item_description(self, item):
         return item.summary.text
@@ -292,7 +307,7 @@ class OpportunityFeed(ContributedFeed):
         return Opportunity.objects.open()
 
     def link(self):
-        return reverse("opportunities")
+        return public_url(reverse("opportunities"))
 
     def item_description(self, item):
         return item.description.text[:500]
