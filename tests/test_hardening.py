@@ -546,8 +546,12 @@ def test_an_entry_vouched_for_recently_is_never_hidden_by_reports(client, demo, 
     from essaim.atlas.facts import facts_of
     from essaim.contributions import actions
 
-    commit(actions.do_edit_organisation, representative, org,
-           {**facts_of(org), "phone": "+33 1 23 45 67 89"})  # fmt: skip
+    commit(
+        actions.do_edit_organisation,
+        representative,
+        org,
+        {**facts_of(org), "phone": "+33 1 23 45 67 89"},
+    )
     for name in ("one", "two", "three"):
         report_as(client, org, commit, verified_member(name))
     org.refresh_from_db()
@@ -581,8 +585,12 @@ def test_a_rate_limit_store_that_cannot_be_written_lets_a_first_visitor_through(
         "unwritable": {"BACKEND": "tests.test_hardening.UnwritableCache"},
     }
     settings.RATELIMIT_USE_CACHE = "unwritable"
-    data = {"name": "Coop Nouvelle", "original_language": "fr", "country": "France",
-            "contributor_email": "first@example.org"}  # fmt: skip
+    data = {
+        "name": "Coop Nouvelle",
+        "original_language": "fr",
+        "country": "France",
+        "contributor_email": "first@example.org",
+    }
     response = client.post("/en/atlas/suggest/", data)
     assert "Too many" not in response.content.decode()
     from essaim.contributions.models import Suggestion
@@ -603,8 +611,12 @@ def test_while_a_long_import_holds_sqlites_lock_a_visitor_is_told_the_truth(clie
 
     from django.db import connection
 
-    data = {"name": "Coop Pendant", "original_language": "fr", "country": "France",
-            "contributor_email": "during@example.org"}  # fmt: skip
+    data = {
+        "name": "Coop Pendant",
+        "original_language": "fr",
+        "country": "France",
+        "contributor_email": "during@example.org",
+    }
     lock = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")  # what an import's transaction holds
     try:
@@ -630,11 +642,14 @@ def test_while_a_long_import_holds_sqlites_lock_a_visitor_is_told_the_truth(clie
 def test_a_box_across_the_antimeridian_finds_what_lies_in_it(client, demo, commit, tmp_path):
     from tests.test_imports import run_import, write_csv
 
-    path = write_csv(tmp_path / "pacific.csv", [
-        ["f-1", "Suva Coop", "Suva", "FJ", "-18.14", "178.44", "", ""],
-        ["f-2", "Taveuni Coop", "Taveuni", "FJ", "-16.85", "-179.97", "", ""],
-        ["f-3", "Samoa Coop", "Apia", "WS", "-13.83", "-171.76", "", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / "pacific.csv",
+        [
+            ["f-1", "Suva Coop", "Suva", "FJ", "-18.14", "178.44", "", ""],
+            ["f-2", "Taveuni Coop", "Taveuni", "FJ", "-16.85", "-179.97", "", ""],
+            ["f-3", "Samoa Coop", "Apia", "WS", "-13.83", "-171.76", "", ""],
+        ],
+    )
     run_import(path, commit, source="pacific")
     data = client.get("/api/v1/organisations?bbox=178,-20,-179,-10").json()
     assert {item["name"] for item in data["results"]} == {"Suva Coop", "Taveuni Coop"}
@@ -647,15 +662,21 @@ def test_an_administrator_created_at_the_console_can_sign_in(client, db):
 
     from django.core.management import call_command
 
-    call_command("createsuperuser", "--no-input", username="admin", email="admin@example.org",
-                 stdout=io.StringIO())  # fmt: skip
+    call_command(
+        "createsuperuser",
+        "--no-input",
+        username="admin",
+        email="admin@example.org",
+        stdout=io.StringIO(),
+    )
     from essaim.accounts.models import User
 
     admin = User.objects.get(username="admin")
     admin.set_password("a-long-admin-password")
     admin.save()
-    response = client.post("/en/accounts/login/", {"login": "admin@example.org",
-                                                   "password": "a-long-admin-password"})  # fmt: skip
+    response = client.post(
+        "/en/accounts/login/", {"login": "admin@example.org", "password": "a-long-admin-password"}
+    )
     assert response.status_code == 302
     assert "confirm-email" not in response["Location"]
     assert client.get("/en/admin/").status_code == 200
@@ -672,8 +693,11 @@ def test_feed_ids_do_not_follow_the_host_header(client, demo, host):
 
 
 def test_commons_not_found_is_the_apis_json_error(client, demo):
-    for address in ("/api/v1/events/99999", "/api/v1/resources/99999",
-                    "/api/v1/opportunities/99999"):  # fmt: skip
+    for address in (
+        "/api/v1/events/99999",
+        "/api/v1/resources/99999",
+        "/api/v1/opportunities/99999",
+    ):
         response = client.get(address)
         assert response.status_code == 404
         assert set(response.json()) == {"detail", "parameter"}
