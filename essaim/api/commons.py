@@ -21,7 +21,7 @@ from essaim.commons.filters import EventFilters, OpportunityFilters, ResourceFil
 from essaim.commons.models import Event, Opportunity, Resource
 from essaim.exchange.records import organisation_url, public_url
 
-from .schemas import LanguageText, RecordId, Schema
+from .schemas import Error, LanguageText, RecordId, Schema
 
 router = Router(tags=["commons"])
 
@@ -330,7 +330,7 @@ PUBLISHED_RESOURCES = Resource.objects.published().prefetch_related(
 ).select_related("provider")  # fmt: skip
 
 
-@router.get("/resources", response=ResourcePage, url_name="resources",
+@router.get("/resources", response={200: ResourcePage, 400: Error}, url_name="resources",
             summary="Published resources")  # fmt: skip
 def list_resources(
     request, paging: Query[Paging], params: Query[ResourceFilterParams]
@@ -339,7 +339,11 @@ def list_resources(
     return _page(request, filters, paging.page, paging.page_size, resource_record)
 
 
-@router.get("/resources/{resource_id}", response=ResourceRecord, url_name="resource")
+@router.get(
+    "/resources/{resource_id}",
+    response={200: ResourceRecord, 400: Error, 404: Error},
+    url_name="resource",
+)
 def get_resource(request, resource_id: RecordId):
     return resource_record(get_object_or_404(PUBLISHED_RESOURCES.all(), pk=resource_id))
 
@@ -360,7 +364,7 @@ def _events(past: bool):
     return _with_places(events)
 
 
-@router.get("/events", response=EventPage, url_name="events",
+@router.get("/events", response={200: EventPage, 400: Error}, url_name="events",
             summary="Upcoming events (or past ones)")  # fmt: skip
 def list_events(request, paging: Query[Paging], params: Query[EventFilterParams]):
     data = request.GET.copy()
@@ -369,7 +373,11 @@ def list_events(request, paging: Query[Paging], params: Query[EventFilterParams]
     return _page(request, filters, paging.page, paging.page_size, event_record)
 
 
-@router.get("/events/{event_id}", response=EventRecord, url_name="event")
+@router.get(
+    "/events/{event_id}",
+    response={200: EventRecord, 400: Error, 404: Error},
+    url_name="event",
+)
 def get_event(request, event_id: RecordId):
     return event_record(get_object_or_404(_with_places(Event.objects.published()), pk=event_id))
 
@@ -382,14 +390,15 @@ def _opportunities():
     )
 
 
-@router.get("/opportunities", response=OpportunityPage, url_name="opportunities",
+@router.get("/opportunities", response={200: OpportunityPage, 400: Error}, url_name="opportunities",
             summary="Open opportunities")  # fmt: skip
 def list_opportunities(request, paging: Query[Paging], params: Query[OpportunityFilterParams]):
     filters = OpportunityFilters(request.GET, _opportunities())
     return _page(request, filters, paging.page, paging.page_size, opportunity_record)
 
 
-@router.get("/opportunities/{opportunity_id}", response=OpportunityRecord,
+@router.get("/opportunities/{opportunity_id}",
+            response={200: OpportunityRecord, 400: Error, 404: Error},
             url_name="opportunity")  # fmt: skip
 def get_opportunity(request, opportunity_id: RecordId):
     return opportunity_record(get_object_or_404(Opportunity.objects.published(), pk=opportunity_id))

@@ -71,7 +71,12 @@ def _validated_facts(org: Organisation | None, facts: dict) -> dict:
 
 @router.post(
     "/suggestions",
-    response={201: schemas.SuggestionOut, 400: schemas.FormErrors, 404: schemas.Error},
+    response={
+        201: schemas.SuggestionOut,
+        400: schemas.FormErrors,
+        401: schemas.Error,
+        404: schemas.Error,
+    },
     url_name="suggestions",
     summary="Suggest an organisation or a correction",
 )
@@ -102,6 +107,7 @@ def suggest(request, payload: schemas.SuggestionIn):
     response={
         200: schemas.Organisation,
         400: schemas.FormErrors,
+        401: schemas.Error,
         403: schemas.Error,
         404: schemas.Error,
     },
@@ -121,7 +127,12 @@ def edit(request, organisation_id: schemas.RecordId, payload: schemas.FactsIn):
 @organisations_router.post(
     "/organisations",
     auth=api_key,
-    response={201: schemas.Organisation, 400: schemas.FormErrors, 403: schemas.Error},
+    response={
+        201: schemas.Organisation,
+        400: schemas.FormErrors,
+        401: schemas.Error,
+        403: schemas.Error,
+    },
     url_name="organisation_create",
     summary="Create an organisation (moderators)",
 )

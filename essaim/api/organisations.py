@@ -5,6 +5,7 @@ import base64
 import binascii
 import json
 from dataclasses import replace
+from typing import Annotated
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.renderers import JSONRenderer
 from ninja.responses import Status as HttpStatus
+from pydantic import Field
 
 from essaim.atlas.actions import TAXONOMY_MODELS
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory, pick_translation
@@ -94,6 +96,10 @@ class OrganisationFilters(Schema):
     quality_min: str | None = None
 
 
+class ClusterFilters(OrganisationFilters):
+    bbox: str = Field(description="west,south,east,north in degrees (required).")
+
+
 @router.get(
     "/organisations",
     response={200: schemas.OrganisationPage, 400: schemas.Error},
@@ -103,9 +109,9 @@ class OrganisationFilters(Schema):
 def list_organisations(
     request,
     filters: Query[OrganisationFilters],
-    sort: str | None = None,
-    lang: str | None = None,
-    page_size: int = 50,
+    sort: Annotated[str | None, Field(json_schema_extra={"enum": list(API_SORTS)})] = None,
+    lang: schemas.LanguageCode = None,
+    page_size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 50,
     cursor: str | None = None,
     facets: str | None = None,
 ):
@@ -250,7 +256,9 @@ def _without_cursor(query):
     url_name="organisation",
     summary="One organisation",
 )
-def get_organisation(request, organisation_id: schemas.RecordId, lang: str | None = None):
+def get_organisation(
+    request, organisation_id: schemas.RecordId, lang: schemas.LanguageCode = None
+):
     check_language(lang)
     records = records_for([organisation_id])
     if not records or records[0]["status"] == Status.HIDDEN:
@@ -291,7 +299,10 @@ def taxonomies(request):
     exclude_none=True,
 )
 def map_clusters(
-    request, filters: Query[OrganisationFilters], zoom: int = 0, lang: str | None = None
+    request,
+    filters: Query[ClusterFilters],
+    zoom: Annotated[int, Field(ge=0, le=20)] = 0,
+    lang: schemas.LanguageCode = None,
 ):
     """Organisations in `bbox` (required) grouped on a grid for `zoom` (0–20), with the same
     filters as the search: at most 500 features, never every point. A cluster of one gives the

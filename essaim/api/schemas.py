@@ -16,6 +16,17 @@ Schema = BaseModel
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+# `lang`: the language of the `localized` texts; checked by the endpoints (so that the error
+# lists the choices in the visitor's language), declared here for the OpenAPI document.
+LanguageCode = Annotated[
+    str | None,
+    Field(
+        description="Adds the texts in this language, with fallback.",
+        json_schema_extra={"enum": ["fr", "en", "it", "es"]},
+    ),
+]
+
+
 class Error(Schema):
     detail: str = Field(description="What went wrong, in plain words.")
     parameter: str | None = Field(None, description="The query parameter at fault, if any.")
@@ -159,14 +170,16 @@ class ChangeFeed(Schema):
     next: str = Field(description="The URL of the changes after these.")
 
 
-class FormErrors(Schema):
-    detail: str = Field(description="What went wrong, in plain words.")
-    parameter: str | None = Field(None, description="The first field at fault.")
-    errors: dict[str, list[str]] = Field(description="Messages per field (`__all__`: overall).")
+class FormErrors(Error):
+    """An Error; when facts were refused, with the messages of each field."""
+
+    errors: dict[str, list[str]] = Field(
+        default_factory=dict, description="Messages per field (`__all__`: overall)."
+    )
 
 
 class SuggestionIn(Schema):
-    organisation: int | None = Field(
+    organisation: RecordId | None = Field(
         None, description="The organisation to correct; none to propose a new one."
     )
     facts: dict = Field(
