@@ -557,7 +557,7 @@ def test_an_entry_vouched_for_recently_is_never_hidden_by_reports(client, demo, 
     org.refresh_from_db()
     assert org.status == Status.PUBLISHED
     (message,) = mail.outbox
-    assert "stays published" in message.body
+    assert "La fiche reste publiée" in message.body, "in the site's language"
 
 
 # 11. A visitor is never told they did something they did not do -----------------------------
