@@ -43,7 +43,8 @@ run: install $(DATA)/secret_key
 	$(BIN)/essaim collectstatic --no-input -v 0 && \
 	echo "Essaim is served on http://$(HOST):$(PORT)/" && \
 	exec $(BIN)/gunicorn essaim.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
-		--access-logfile - --forwarded-allow-ips 127.0.0.1
+		--access-logfile - --forwarded-allow-ips 127.0.0.1 \
+		--limit-request-line 0
 
 # Debian's Chromium for the browser tests; never a tool's own browser download.
 chromium:

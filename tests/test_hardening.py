@@ -727,3 +727,12 @@ def test_past_ten_thousand_results_the_last_page_says_how_to_narrow(client, gene
         assert "narrow the search" in text
         assert 'id="filters"' in text, "the filters stay on screen"
     assert response.status_code == 404
+
+
+def test_an_over_long_address_is_a_clear_414(client, db):
+    response = client.get("/api/v1/organisations?q=" + "a" * 9000)
+    assert response.status_code == 414
+    assert response.json()["detail"].startswith("This address is too long")
+    page = client.get("/en/atlas/?q=" + "a" * 9000)
+    assert page.status_code == 414
+    assert "This address is too long" in page.content.decode()

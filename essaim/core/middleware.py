@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import OperationalError
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 
@@ -72,3 +74,27 @@ class BusyDatabaseMiddleware:
             response["Retry-After"] = "120"
             return response
         return None
+
+
+# Longer addresses are refused before any work: no page or API call needs more.
+MAX_ADDRESS = 8000
+
+
+class LongAddressMiddleware:
+    """An over-long address gets a 414 in the API's JSON shape (or a plain page), rather than
+    the web server's own error page (gunicorn is run with --limit-request-line 0, so that the
+    request reaches Essaim)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = len(request.META.get("PATH_INFO", "")) + len(request.META.get("QUERY_STRING", ""))
+        if length <= MAX_ADDRESS:
+            return self.get_response(request)
+        message = _("This address is too long (%(max)d characters at most).") % {
+            "max": MAX_ADDRESS
+        }
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message, "parameter": None}, status=414)
+        return render(request, "414.html", {"message": message}, status=414)
