@@ -5,9 +5,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import OperationalError
 from django.http import JsonResponse
-from django.utils.translation import gettext as _
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 def content_security_policy() -> str:
