@@ -10,6 +10,7 @@ from data_inclusion.schema import v1
 from django.core.management import call_command
 
 from essaim.atlas.models import Organisation
+from essaim.exchange import lmn
 
 from .test_imports import run_import
 
@@ -104,36 +105,84 @@ def write_lmn(path, rows):
     return path
 
 
-def test_lmn_import_then_export_gives_the_places_back(client, demo, commit, tmp_path):
-    bad_services = {**LMN_ROW, "id": "lmn-2", "services": "Réparer des vélos"}
-    bad_hours = {**LMN_ROW, "id": "lmn-3", "horaires": "le mardi"}
-    path = write_lmn(tmp_path / "lieux.csv", [LMN_ROW, bad_services, bad_hours])
+FULL_PLACES = [
+    {**LMN_ROW, "code_insee": "35238", "complement_adresse": "Rez-de-chaussée, porte B",
+     "typologie": "BIB|MUNI", "telephone": "+33299000000", "source": "Rennes Métropole",
+     "presentation_detail": "Un lieu pour apprendre le numérique, avec ou sans rendez-vous.",
+     "itinerance": "Fixe", "structure_parente": "Ville de Rennes",
+     "services": "Aide aux démarches administratives|Insertion professionnelle via le numérique"
+                 "|Accès internet et matériel informatique",
+     "publics_specifiquement_adresses": "Jeunes|Seniors",
+     "prise_en_charge_specifique": "Surdité|Handicaps moteurs",
+     "frais_a_charge": "Gratuit", "modalites_acces": "Se présenter|Téléphoner",
+     "modalites_accompagnement": "Accompagnement individuel|Dans un atelier collectif",
+     "fiche_acces_libre": "https://acceslibre.beta.gouv.fr/app/35-rennes/a/bibliotheque/",
+     "prise_rdv": "https://rdv.rennes.example.org/",
+     "formations_labels": "Fabriques de Territoire", "autres_formations_labels": "Label local",
+     "dispositif_programmes_nationaux": "Conseillers numériques|France Services"},
+    {**LMN_ROW, "id": "lmn-2", "nom": "Bus numérique du Pays de Brocéliande",
+     "pivot": "00000000000000", "itinerance": "Itinérant|Fixe", "courriels": "bus@example.org",
+     "services": "Insertion professionnelle via le numérique", "frais_a_charge": "Payant",
+     "date_maj": "2024-11-02"},
+    {**LMN_ROW, "id": "lmn-3", "nom": "Espace public numérique de Lorient",
+     "commune": "Lorient", "code_postal": "56100", "adresse": "2 rue de la Mairie",
+     "latitude": "47.7483", "longitude": "-3.3702",
+     "services": "Utilisation sécurisée du numérique|Parentalité et éducation avec le numérique"
+                 "|Compréhension du monde numérique",
+     "modalites_acces": "Prendre un RDV en ligne", "prise_rdv": "https://rdv.example.org/epn",
+     "frais_a_charge": "Gratuit sous condition"},
+    {**LMN_ROW, "id": "lmn-4", "nom": "Atelier solidaire de Vannes", "commune": "Vannes",
+     "code_postal": "56000", "adresse": "8 place du Marché", "latitude": "47.6559",
+     "longitude": "-2.7603", "pivot": "W561234567",
+     "services": "Loisirs et créations numériques|Acquisition de matériel informatique à "
+                 "prix solidaire|Maîtrise des outils numériques du quotidien",
+     "modalites_accompagnement": "En autonomie|À distance"},
+]  # fmt: skip
+# What Essaim writes as its own, not the place's: it is the producer of the export.
+REWRITTEN = {"id", "source", "date_maj"}
 
-    out, _err = run_import(path, commit, format="lmn", source="cartographie", partial=True)
 
-    assert "1 created, 0 updated, 0 unchanged, 2 rejected" in out
-    org = Organisation.objects.get(source="cartographie")
-    assert org.email == "a@rennes.example.org"
-    assert sorted(s.code for s in org.services.all()) == ["digital-mediation", "equipment"]
+def test_lmn_round_trip_gives_back_every_field_of_a_valid_file(client, demo, commit, tmp_path):
+    path = write_lmn(tmp_path / "lieux.csv", FULL_PLACES)
+    out, _err = run_import(path, commit, format="lmn", source="cartographie")
+    assert "4 created, 0 updated, 0 unchanged, 0 rejected" in out
     rows = list(csv.DictReader(io.StringIO(
         download(client, "/exports/lieux-de-mediation-numerique.csv")
     )))  # fmt: skip
-    [place] = [row for row in rows if row["nom"] == LMN_ROW["nom"]]
-    for column in ("pivot", "commune", "code_postal", "adresse", "horaires", "site_web",
-                   "presentation_resume"):  # fmt: skip
-        assert place[column] == LMN_ROW[column], column
-    assert set(place["services"].split("|")) == {
-        "Aide aux démarches administratives",
-        "Maîtrise des outils numériques du quotidien",
-        "Acquisition de matériel informatique à prix solidaire",
-    }
-    assert place["id"] == f"essaim--{org.pk}"
-    assert float(place["latitude"]) == pytest.approx(48.1045)
-    # Every exported place has what the schema requires.
-    for row in rows:
-        for column in ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj",
-                       "services"):  # fmt: skip
-            assert row[column], (row["nom"], column)
+    exported = {row["nom"]: row for row in rows}
+    for original in FULL_PLACES:
+        place = exported[original["nom"]]
+        for column, value in original.items():
+            if column in REWRITTEN:
+                continue
+            if column in ("latitude", "longitude"):
+                assert float(place[column]) == pytest.approx(float(value)), column
+            elif "|" in value or column in lmn.CHOICES:
+                assert set(place[column].split("|")) == set(value.split("|")), column
+            else:
+                assert place[column] == value, (original["nom"], column)
+        for column in set(lmn.COLUMNS) - set(original) - REWRITTEN:
+            assert place[column] == "", (original["nom"], column, "nothing invented")
+    first = Organisation.objects.get(source="cartographie", source_id="lmn-1")
+    assert sorted(s.code for s in first.services.all()) == [
+        "connectivity", "digital-mediation", "training"
+    ]
+    assert first.address == "10 cours des Alliés", "the complement stays apart"
+
+
+def test_an_lmn_value_outside_the_schema_is_refused_with_its_column(demo, commit, tmp_path):
+    rows = [{**LMN_ROW, "id": "bad-1", "services": "Réparer des vélos"},
+            {**LMN_ROW, "id": "bad-2", "frais_a_charge": "Cher"},
+            {**LMN_ROW, "id": "bad-3", "horaires": "le mardi"},
+            {**LMN_ROW, "id": "bad-4", "code_insee": "ABCDE"},
+            {**LMN_ROW, "id": "good"}]  # fmt: skip
+    path = write_lmn(tmp_path / "lieux.csv", rows)
+    out, _err = run_import(path, commit, format="lmn", source="cartographie", partial=True)
+    assert "1 created" in out
+    with open(f"{path}.rejects.csv", encoding="utf-8-sig") as file:
+        rejects = {(row["id"], row["field"]) for row in csv.DictReader(file)}
+    assert rejects == {("bad-1", "services"), ("bad-2", "frais_a_charge"),
+                       ("bad-3", "opening_hours"), ("bad-4", "code_insee")}  # fmt: skip
 
 
 def test_the_export_command_writes_the_standards_too(demo, tmp_path):

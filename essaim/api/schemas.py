@@ -72,6 +72,12 @@ class Organisation(Schema):
     email: str
     phone: str
     opening_hours: str = Field(description="OpenStreetMap opening_hours syntax.")
+    mediation: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description="For a place of the Schéma des lieux de médiation numérique, the schema's "
+        "fields that have no field above (fees, access, support, programmes, its own "
+        "services…), with the schema's values: see docs/exports.md.",
+    )
     identifiers: dict[str, str] = Field(description="By scheme: siret, siren, rna, neq, vat…")
     founding_year: int | None
     size_band: str | None

@@ -23,6 +23,8 @@ PLACE_FIELDS = ["address", "postal_code", "locality", "region", "country", "lati
 OTHER_FIELDS = [
     "territory", "website", "email", "phone", "opening_hours", "founding_year", "size_band",
 ]  # fmt: skip
+# Facts of a standard, kept whole, which imports set and forms do not show (see lmn.py).
+STANDARD_FIELDS = ["mediation"]
 IDENTIFIER_FIELDS = {f"identifier_{scheme}": scheme for scheme in Identifier.Scheme.values}
 # Relation name -> taxonomy model: the many-to-many facts, which the search index also knows.
 MANY_TO_MANY = dict(RELATION_FACETS.values())
@@ -49,7 +51,11 @@ def editable_fields() -> list[str]:
 
 
 def facts_of(org: Organisation) -> dict:
-    facts = {name: getattr(org, name) for name in TEXT_FIELDS + OTHER_FIELDS + PLACE_FIELDS}
+    facts = {
+        name: getattr(org, name)
+        for name in TEXT_FIELDS + OTHER_FIELDS + PLACE_FIELDS + STANDARD_FIELDS
+    }
+    facts["mediation"] = dict(org.mediation or {})
     facts["country"] = str(org.country.code or "")
     facts["founding_year"] = org.founding_year
     for name in TERM_FIELDS:
@@ -116,6 +122,11 @@ def display_value(name: str, value) -> str:
         return ", ".join(labels[code] for code in codes)
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{key}: {', '.join(map(str, item)) if isinstance(item, list) else item}"
+            for key, item in value.items()
+        )
     field = None if name in IDENTIFIER_FIELDS else Organisation._meta.get_field(name)
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
@@ -125,7 +136,7 @@ def display_value(name: str, value) -> str:
 def facts_in_bulk(ids: list[int]) -> dict[int, dict]:
     """{id: facts} for these organisations, as `facts_of` gives them, read with a few plain
     queries (no model instances): an import compares thousands of entries a second this way."""
-    columns = [*TEXT_FIELDS, *OTHER_FIELDS, *PLACE_FIELDS, "status"]
+    columns = [*TEXT_FIELDS, *OTHER_FIELDS, *PLACE_FIELDS, *STANDARD_FIELDS, "status"]
     found = {}
     for row in Organisation.objects.filter(pk__in=ids).values(
         "pk", *columns, "languages", "legal_form__code", "sector__code"
@@ -134,6 +145,7 @@ def facts_in_bulk(ids: list[int]) -> dict[int, dict]:
         facts["legal_form"] = row["legal_form__code"] or ""
         facts["sector"] = row["sector__code"] or ""
         facts["languages"] = list(row["languages"] or [])
+        facts["mediation"] = dict(row["mediation"] or {})
         facts.update({name: [] for name in MANY_TO_MANY})
         facts.update(dict.fromkeys(IDENTIFIER_FIELDS, ""))
         found[row["pk"]] = facts

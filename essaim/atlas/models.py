@@ -225,6 +225,11 @@ class Organisation(Multilingual, models.Model):
         blank=True,
         help_text=_("In OpenStreetMap's opening_hours syntax, such as: Mo-Fr 09:00-17:00; PH off"),
     )
+    # What the Schéma des lieux de médiation numérique says of a place and Essaim has no field
+    # of its own for (fees, access, support, national programmes, its own list of services,
+    # every email and web address…), kept whole so that the place goes out as it came in.
+    # Keys and values are the schema's: see essaim/exchange/lmn.py.
+    mediation = models.JSONField(_("digital mediation place"), default=dict, blank=True)
     founding_year = models.PositiveSmallIntegerField(
         _("founding year"),
         null=True,

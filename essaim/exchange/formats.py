@@ -42,6 +42,7 @@ CSV_COLUMNS = [
     "email",
     "phone",
     "opening_hours",
+    "mediation",
     *IDENTIFIER_SCHEMES,
     "founding_year",
     "size_band",
@@ -87,6 +88,8 @@ def csv_rows(records: Iterable[dict]) -> Iterator[str]:
                 value = record[column]
             if isinstance(value, list):
                 value = LIST_SEPARATOR.join(value)
+            elif isinstance(value, dict):
+                value = _dumps(value) if value else ""
             row.append("" if value is None else value)
         writer.writerow(row)
         yield flush()

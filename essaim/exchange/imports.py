@@ -224,6 +224,8 @@ def essaim_fields(record: dict) -> dict:
             fields[IDENTIFIER_COLUMNS[key]] = value
         elif key in MANY_TO_MANY or key == "languages":
             fields[key] = _split(value)
+        elif key == "mediation" and isinstance(value, str):
+            fields[key] = _json_object(value)
         elif key == "url":
             fields["source_url"] = value  # its page there is our source's page of it
         elif key == "updated_at":
@@ -236,6 +238,17 @@ def essaim_fields(record: dict) -> dict:
         else:
             fields[key] = value
     return fields
+
+
+def _json_object(text: str):
+    """A CSV cell holding a JSON object ("" for none); what is not JSON stays text, refused
+    by validation with its reason."""
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
 
 
 def _feature_properties(feature: dict) -> dict:
@@ -266,6 +279,9 @@ class Cleaner:
     what the atlas knows."""
 
     def __init__(self):
+        from .lmn import check_mediation  # the standards' modules build on this one
+
+        self.check_mediation = check_mediation
         vocabulary = Vocabulary()
         self.term_ids = {
             model: {code: pk for pk, (code, _labels) in terms.items()}
@@ -284,6 +300,13 @@ class Cleaner:
                 continue
             if value is None or (isinstance(value, str) and not value.strip()):
                 value = [] if name in MANY_TO_MANY or name == "languages" else ""
+            if name == "mediation":
+                value = value or {}
+                if reason := self.check_mediation(value):
+                    error(name, reason)
+                else:
+                    facts[name] = value
+                continue
             if reason := _structure_error(value):
                 error(name, reason)
                 continue
@@ -574,7 +597,7 @@ KNOWN_COLUMNS = frozenset({
     *(f"{text}_{code}" for text in TEXTS for code in CONTENT_LANGUAGES),
     *TERM_FIELDS, *MANY_TO_MANY, "languages", "territory", "address", "postal_code", "locality",
     "region", "country", "latitude", "longitude", "website", "email", "phone", "opening_hours",
-    "founding_year", "size_band", *IDENTIFIER_COLUMNS, *IDENTIFIER_FIELDS, "source",
+    "mediation", "founding_year", "size_band", *IDENTIFIER_COLUMNS, *IDENTIFIER_FIELDS, "source",
     "source_id", "status", "created_at", "licence", "quality", "confirmed_at",
 })  # fmt: skip
 

@@ -40,7 +40,8 @@ def organisation_url(pk: int, name: str) -> str:
 RECORD_FIELDS = [
     "id", "name", "original_language", "legal_form_id", "sector_id", "languages", "territory",
     "address", "postal_code", "locality", "region", "country", "latitude", "longitude",
-    "website", "email", "phone", "opening_hours", "founding_year", "size_band", "source",
+    "website", "email", "phone", "opening_hours", "mediation", "founding_year", "size_band",
+    "source",
     "source_id", "source_url", "source_updated_at", "confirmed_at", "status", "created_at",
     "updated_at",
     *[f"{field}_{code}" for field in ("short_description", "description")
@@ -125,6 +126,7 @@ def records_for(ids: list[int], vocabulary: Vocabulary | None = None) -> list[di
             "email": row["email"],
             "phone": row["phone"],
             "opening_hours": row["opening_hours"],
+            "mediation": row["mediation"] or {},
             "identifiers": identifiers[pk],
             "founding_year": row["founding_year"],
             "size_band": row["size_band"] or None,
