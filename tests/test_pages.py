@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def names_on(response) -> list[str]:
-    return re.findall(r'<h3><a href="[^"]+">([^<]+)</a></h3>', response.content.decode())
+    return re.findall(r'<h3 dir="auto"><a href="[^"]+">([^<]+)</a></h3>', response.content.decode())
 
 
 def test_root_redirects_to_a_language(client):
@@ -106,7 +106,8 @@ def test_pagination_without_javascript(client, generated):
         ({"sector": "no-such-sector"}, "Valeur inconnue pour sector : no-such-sector."),
         ({"bbox": "1,2,3"}, "bbox doit être composé de 4 nombres séparés par des virgules."),
         ({"sort": "colour"}, "Tri inconnu : colour."),
-        ({"page": "9999"}, "Cette page n’existe pas."),
+        ({"page": "9999"}, "Cette page n’existe pas : cette recherche tient sur"),
+        ({"page": "0"}, "Cette page n’existe pas."),
     ],
 )
 def test_bad_input_gets_a_translated_message(client, demo, params, message):

@@ -10,8 +10,9 @@ facets and the map); an organisation that did not come from the schema is export
 schema's services that its Essaim services stand for.
 
 A place requires an id, a name, a "pivot" (its SIRET or RNA, 00000000000000 when it has none),
-an address (street, postal code, commune), a date of update and at least one service: only
-organisations that have all of it are exported.
+an address in France (street, five-digit postal code, commune), a date of update and at least
+one service: only organisations that have all of it are exported. Phones are written in the
+schema's international form (+33180059880), or left out when they cannot be.
 """
 
 import io
@@ -33,8 +34,8 @@ COLUMNS = (
     "site_web", "horaires", "presentation_resume", "presentation_detail", "source",
     "itinerance", "structure_parente", "date_maj", "services",
     "publics_specifiquement_adresses", "prise_en_charge_specifique", "frais_a_charge",
+    "dispositif_programmes_nationaux", "formations_labels", "autres_formations_labels",
     "modalites_acces", "modalites_accompagnement", "fiche_acces_libre", "prise_rdv",
-    "formations_labels", "autres_formations_labels", "dispositif_programmes_nationaux",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("id", "nom")
 NO_PIVOT = "00000000000000"
@@ -84,7 +85,10 @@ CHOICES = {
         "Promeneurs du net", "Relais numérique (Emmaüs Connect)",
     ),
     "formations_labels": (
+        # The schema's pattern writes "illetrisme"; its documentation and the npm package
+        # "illettrisme": both are read, and written back as they came.
         "Formé à « Mon Espace Santé »", "Formé à « DUPLEX » (illettrisme)",
+        "Formé à « DUPLEX » (illetrisme)",
         "Arnia/MedNum BFC (Bourgogne-Franche-Comté)",
         "Collectif ressources et acteurs réemploi (Normandie)",
         "Étapes numériques (La Poste)", "Fabriques de Territoire",
@@ -98,6 +102,18 @@ FREE_LISTS = ("autres_formations_labels", "courriels", "site_web")
 KEPT_TEXTS = ("code_insee", "complement_adresse", "structure_parente", "fiche_acces_libre",
               "prise_rdv")  # fmt: skip
 INSEE_CODE = re.compile(r"([013-9]\d|2[AB1-9])\d{3}")
+POSTAL_CODE = re.compile(r"\d{5}")
+# The schema's telephone: the international form of France and its overseas territories,
+# without spaces.
+SCHEMA_PHONE = re.compile(r"(\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)\d{6,9}")
+
+
+def schema_phone(phone: str) -> str:
+    """A phone as the schema writes it (+33180059880), or "" when it cannot be."""
+    digits = re.sub(r"[\s.()/-]", "", phone or "")
+    if digits.startswith("0") and len(digits) == 10:
+        digits = "+33" + digits[1:]
+    return digits if SCHEMA_PHONE.fullmatch(digits) else ""
 URL_FIELDS = ("fiche_acces_libre", "prise_rdv")
 # The schema's services -> the Essaim services that say the same (for facets and the map).
 TO_ESSAIM = {
@@ -147,7 +163,13 @@ def place(record: dict) -> dict | None:
     requires (see the module's description)."""
     kept = record.get("mediation") or {}
     offered = _offered(record, kept)
-    if not (offered and record["address"] and record["locality"] and record["postal_code"]):
+    if not (
+        offered
+        and record["country"] == "FR"
+        and record["address"]
+        and record["locality"]
+        and POSTAL_CODE.fullmatch(record["postal_code"] or "")
+    ):
         return None
     identifiers = record["identifiers"]
     summary = _text(record, "short_description")
@@ -163,7 +185,7 @@ def place(record: dict) -> dict | None:
         "adresse": record["address"],
         "latitude": "" if record["latitude"] is None else record["latitude"],
         "longitude": "" if record["longitude"] is None else record["longitude"],
-        "telephone": record["phone"],
+        "telephone": schema_phone(record["phone"]),
         "courriels": _joined(kept.get("courriels")) or record["email"],
         "site_web": _joined(kept.get("site_web")) or record["website"],
         "horaires": record["opening_hours"],
