@@ -132,6 +132,7 @@ def atlas_list(request):
     query.offset = 0 if beyond else (page_number - 1) * PAGE_SIZE
     result = get_index().search(query)
     paginator = Paginator(range(min(result.total, MAX_HITS)), PAGE_SIZE)
+    beyond = beyond or (result.total > 0 and page_number > paginator.num_pages)
     page = paginator.get_page(page_number) if result.total and not beyond else None
     organisations = [] if beyond else Organisation.objects.in_order(result.ids)
     for org in organisations:
