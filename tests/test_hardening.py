@@ -189,6 +189,12 @@ def test_the_lmn_export_neutralises_formulas(client, demo, commit, tmp_path):
     assert "'=1+cmd|' /C calc'!A0" in names
 
 
+def suggestion(name: str, email: str, **fields) -> dict:
+    """What a visitor types in the suggestion form for a new French organisation."""
+    return {"name": name, "original_language": "fr", "country": "France",
+            "contributor_email": email, **fields}  # fmt: skip
+
+
 # 5. Control characters in what people write --------------------------------------------------
 
 RLO = "\u202e"
@@ -200,13 +206,7 @@ RLO = "\u202e"
 def test_member_text_with_hidden_control_characters_is_refused_keeping_what_was_typed(
     client, demo, hidden
 ):
-    data = {
-        "name": hidden,
-        "original_language": "fr",
-        "country": "France",
-        "contributor_email": "visitor@example.org",
-        "comment": "kept comment",
-    }
+    data = suggestion(hidden, "visitor@example.org", comment="kept comment")
     response = client.post("/en/atlas/suggest/", data)
     assert response.status_code == 200
     page = response.content.decode()
@@ -427,13 +427,7 @@ def test_the_importer_refuses_what_the_form_refuses(demo, tmp_path):
 
 
 def test_the_form_refuses_what_is_not_a_phone(client, demo):
-    data = {
-        "name": "Coop Téléphone",
-        "original_language": "fr",
-        "country": "France",
-        "contributor_email": "visitor@example.org",
-        "phone": "pas un numéro",
-    }
+    data = suggestion("Coop Téléphone", "visitor@example.org", phone="pas un numéro")
     page = client.post("/en/atlas/suggest/", data).content.decode()
     assert "Not a phone number" in page
     assert 'value="pas un numéro"' in page
@@ -585,12 +579,7 @@ def test_a_rate_limit_store_that_cannot_be_written_lets_a_first_visitor_through(
         "unwritable": {"BACKEND": "tests.test_hardening.UnwritableCache"},
     }
     settings.RATELIMIT_USE_CACHE = "unwritable"
-    data = {
-        "name": "Coop Nouvelle",
-        "original_language": "fr",
-        "country": "France",
-        "contributor_email": "first@example.org",
-    }
+    data = suggestion("Coop Nouvelle", "first@example.org")
     response = client.post("/en/atlas/suggest/", data)
     assert "Too many" not in response.content.decode()
     from essaim.contributions.models import Suggestion
@@ -611,12 +600,7 @@ def test_while_a_long_import_holds_sqlites_lock_a_visitor_is_told_the_truth(clie
 
     from django.db import connection
 
-    data = {
-        "name": "Coop Pendant",
-        "original_language": "fr",
-        "country": "France",
-        "contributor_email": "during@example.org",
-    }
+    data = suggestion("Coop Pendant", "during@example.org")
     lock = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")  # what an import's transaction holds
     try:
