@@ -717,9 +717,11 @@ def test_past_ten_thousand_results_the_last_page_says_how_to_narrow(client, gene
 
 
 def test_an_over_long_address_is_a_clear_414(client, db):
-    response = client.get("/api/v1/organisations?q=" + "a" * 9000)
+    response = client.get("/api/v1/organisations?q=" + "a" * 9000, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 414
     assert response.json()["detail"].startswith("This address is too long")
+    spanish = client.get("/api/v1/organisations?q=" + "a" * 9000, HTTP_ACCEPT_LANGUAGE="es")
+    assert spanish.json()["detail"].startswith("Esta dirección es demasiado larga")
     page = client.get("/en/atlas/?q=" + "a" * 9000)
     assert page.status_code == 414
     assert "This address is too long" in page.content.decode()

@@ -7,6 +7,7 @@ from django.db import OperationalError
 from django.http import JsonResponse
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -92,9 +93,14 @@ class LongAddressMiddleware:
         length = len(request.META.get("PATH_INFO", "")) + len(request.META.get("QUERY_STRING", ""))
         if length <= MAX_ADDRESS:
             return self.get_response(request)
-        message = _("This address is too long (%(max)d characters at most).") % {
-            "max": MAX_ADDRESS
-        }
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message, "parameter": None}, status=414)
-        return render(request, "414.html", {"message": message}, status=414)
+        # Before LocaleMiddleware: the language is the address's, or the browser's.
+        language = translation.get_language_from_path(
+            request.path_info
+        ) or translation.get_language_from_request(request)
+        with translation.override(language):
+            message = _("This address is too long (%(max)d characters at most).") % {
+                "max": MAX_ADDRESS
+            }
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message, "parameter": None}, status=414)
+            return render(request, "414.html", {"message": message}, status=414)
