@@ -44,6 +44,15 @@ def test_an_impossible_date_is_a_clear_400(client, demo, address, moment):
         assert response.json()["parameter"] == "updated_since"
 
 
+@pytest.mark.parametrize("params", [{"role": "\x00x"}, {"service": "a\x00"}, {"q": "coop\x00"},
+                                    {"region": "\x1b[2J"}])  # fmt: skip
+def test_a_control_character_in_a_search_is_a_clear_400(client, demo, params):
+    response = client.get("/api/v1/organisations", params)
+    assert response.status_code == 400
+    assert response.json()["parameter"] == next(iter(params))
+    assert client.get("/en/atlas/", params).status_code == 400
+
+
 def test_a_real_date_still_filters(client, demo):
     assert client.get("/api/v1/organisations?updated_since=2000-02-29").json()["count"] > 0
     assert client.get("/api/v1/organisations?updated_since=9000-01-01").json()["count"] == 0
@@ -725,3 +734,10 @@ def test_an_over_long_address_is_a_clear_414(client, db):
     page = client.get("/en/atlas/?q=" + "a" * 9000)
     assert page.status_code == 414
     assert "This address is too long" in page.content.decode()
+
+
+@pytest.mark.parametrize("address", ["/fr/resources/alternatives/?tool=a%00",
+                                     "/api/v1/resources?theme=a%00", "/fr/events/?theme=a%00",
+                                     "/fr/opportunities/?legal_form=a%00"])  # fmt: skip
+def test_a_nul_in_the_commons_filters_is_never_a_server_error(client, demo, address):
+    assert client.get(address).status_code in (200, 400, 404)

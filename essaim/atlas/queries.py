@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from essaim.core.text import control_character_error
 from essaim.search.documents import FACETS
 from essaim.search.index import SearchQuery
 
@@ -149,6 +150,11 @@ def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> 
     """Read q, the facet filters, bbox, near and radius_km, updated_since, quality_min and
     sort."""
     kept: dict[str, list[str]] = {}
+    for name, values in params.lists():
+        for value in values:
+            # A NUL cannot even be sent to PostgreSQL; no parameter needs a control character.
+            if reason := control_character_error(value):
+                raise InvalidQuery(name[:40], reason)
     text = params.get("q", "").strip()
     if len(text) > MAX_QUERY_LENGTH:
         raise InvalidQuery(

@@ -2,6 +2,7 @@
 
 Every page works without JavaScript: filters are plain GET forms, actions plain POST forms."""
 
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -35,6 +36,8 @@ from .models import Event, Opportunity, Publication, Registration, Resource, Sav
 PAGE_SIZE = 20
 REGISTRATIONS_PER_HOUR = "30/h"
 CONTRIBUTIONS_PER_HOUR = "30/h"
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 
 def _paged(request, queryset):
@@ -106,7 +109,8 @@ def alternatives(request):
     )
     chosen = request.GET.get("tool", "")
     if chosen:
-        tools = tools.filter(slug=chosen)
+        # Only a slug can name a tool (and a NUL could not even be sent to PostgreSQL).
+        tools = tools.filter(slug=chosen) if SLUG.fullmatch(chosen) else tools.none()
     tools = list(tools)
     status = 404 if chosen and not tools else 200
     all_tools = Tool.objects.filter(alternatives__in=published).distinct()
