@@ -461,12 +461,14 @@ def test_the_demo_programme_in_calendars_pages_and_schema_org(client, demo):
 
 def test_the_calendar_page_filters_without_javascript(client):
     make_event(title_en="Paris meetup", languages=["fr"])
-    make_event(title_en="Rome meetup", country="IT", locality="Rome", languages=["it"])
+    rome = make_event(title_en="Rome meetup", country="IT", locality="Rome", languages=["it"])
     page = client.get("/en/events/", {"country": "IT"}).content.decode()
     assert "Rome meetup" in page and "Paris meetup" not in page
     page = client.get("/en/events/", {"language": "fr"}).content.decode()
     assert "Paris meetup" in page and "Rome meetup" not in page
-    month = (timezone.now() + timedelta(days=30)).strftime("%Y-%m")
+    # The month as the calendar reads it: in the site's time zone (30 days from late on the
+    # 1st of December, UTC, is already January in Paris).
+    month = timezone.localtime(rome.starts_at).strftime("%Y-%m")
     assert "Rome meetup" in client.get("/en/events/", {"month": month}).content.decode()
     response = client.get("/en/events/", {"month": "someday"})
     assert response.status_code == 400 and "Enter a valid date" in response.content.decode()
