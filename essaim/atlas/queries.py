@@ -6,15 +6,15 @@ reaches the index.
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
-from django.utils import timezone, translation
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from essaim.core.dates import parse_moment
 from essaim.core.text import control_character_error
 from essaim.search.documents import FACETS
 from essaim.search.index import SearchQuery
@@ -125,18 +125,8 @@ def _check_codes(name: str, codes: list[str]) -> None:
 
 
 def parse_datetime_param(parameter: str, raw: str) -> datetime:
-    """An ISO 8601 date or date-time; a well-formed but impossible one (30 February, hour 25,
-    an offset of +25:00, a year the clock cannot convert) is refused like a malformed one."""
-    try:
-        value = parse_datetime(raw)
-        if value is None and (day := parse_date(raw)):
-            value = datetime(day.year, day.month, day.day)
-        if value is not None:
-            if timezone.is_naive(value):
-                value = timezone.make_aware(value, timezone.get_default_timezone())
-            value.astimezone(UTC)  # a date at the edge of the calendar overflows here
-    except (ValueError, OverflowError):
-        value = None
+    """An ISO 8601 date or date-time; an impossible one is refused like a malformed one."""
+    value = parse_moment(raw)
     if value is None:
         raise InvalidQuery(
             parameter,

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -24,7 +24,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from essaim.atlas import actions
@@ -34,6 +33,7 @@ from essaim.atlas.hours import opening_hours_error
 from essaim.atlas.identifiers import identifier_error, normalise, phone_error
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, SizeBand, Territory
 from essaim.contributions.forms import ISO_639_1
+from essaim.core.dates import parse_moment
 from essaim.core.spreadsheets import SafeWriter
 from essaim.core.text import control_character_error
 from essaim.search.documents import Vocabulary
@@ -515,13 +515,9 @@ def _coordinate(name: str, value, error) -> float | None:
 
 
 def _moment(value) -> datetime | None:
+    # A date-time, or a date followed by anything ("2025-01-10 09:00 CET").
     text = str(value).strip()
-    moment = parse_datetime(text)
-    if moment is None and (day := parse_date(text[:10])):
-        moment = datetime.combine(day, time())
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.get_default_timezone())
-    return moment
+    return parse_moment(text) or parse_moment(text[:10])
 
 
 # The import itself -------------------------------------------------------------------------
