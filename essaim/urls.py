@@ -10,6 +10,7 @@ from essaim.atlas import views as atlas
 from essaim.contributions import views as contributions
 from essaim.core import views as core
 from essaim.exchange import views as exchange
+from essaim.www.search import search_everything
 
 admin.site.site_header = admin.site.site_title = _("Essaim administration")
 admin.site.index_title = _("The atlas and its taxonomies")
@@ -44,6 +45,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", atlas.home, name="home"),
+    path("search/", search_everything, name="search"),
     path("atlas/", atlas.atlas_list, name="atlas-list"),
     path("atlas/map/", atlas.map_page, name="atlas-map"),
     path("atlas/<id:pk>/<slug:slug>/", atlas.organisation_detail, name="organisation"),

@@ -2,6 +2,7 @@
 kept in a read-only SQLite file that every process shares."""
 
 import importlib.metadata
+import math
 import os
 import sqlite3
 import subprocess
@@ -101,13 +102,15 @@ CREATE TABLE name (country TEXT, folded TEXT, main INTEGER, city INTEGER);
 """
 INDEXES = """
 CREATE INDEX name_folded ON name (country, folded);
+CREATE INDEX name_any_country ON name (folded);
 CREATE INDEX city_population ON city (population DESC);
+CREATE INDEX city_latitude ON city (latitude);
 """
 _local = threading.local()
 _build_lock = threading.Lock()
 
 
-GAZETTEER_FORMAT = 1
+GAZETTEER_FORMAT = 2
 
 
 @cache
@@ -211,6 +214,80 @@ def find_locality(name: str, country: str) -> Locality | None:
         (country, _folded(name.strip())),
     ).fetchone()
     return _locality(row) if row else None
+
+
+def localities_named(
+    name: str, within: tuple[str, ...] = (), limit: int = 20
+) -> list[tuple[Locality, bool]]:
+    """Localities called `name` (case and accents aside; "saint denis" finds Saint-Denis), in
+    any country or only those of `within`, with whether it is their main name: those first,
+    then by population."""
+    folded = _folded(" ".join(name.split()))
+    spellings = list(dict.fromkeys([folded, folded.replace(" ", "-"), folded.replace("-", " ")]))
+    where = f"name.folded IN ({','.join('?' * len(spellings))})"
+    params: list = [*spellings]
+    if within:
+        where += f" AND name.country IN ({','.join('?' * len(within))})"
+        params += within
+    rows = _database().execute(
+        f"SELECT city.name, city.country, city.admin1, latitude, longitude, population,"  # noqa: S608
+        f" MAX(name.main) AS main FROM city JOIN name ON name.city = city.id WHERE {where}"
+        " GROUP BY city.id ORDER BY main DESC, population DESC, city.id LIMIT ?",
+        (*params, limit),
+    )
+    return [(_locality(row[:6]), bool(row[6])) for row in rows]
+
+
+def nearest_locality(latitude: float, longitude: float) -> Locality | None:
+    """The locality nearest to a point, within about 30 km (to name a point found by a
+    browser's geolocation), preferring a town to a hamlet close by."""
+    span = 0.3
+    rows = _database().execute(
+        f"{CITY} WHERE latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?",  # noqa: S608
+        (latitude - span, latitude + span, longitude - span * 2, longitude + span * 2),
+    ).fetchall()
+    if not rows:
+        return None
+
+    def remoteness(row) -> float:
+        # Squared distance in degrees (longitudes shrunk with the latitude), halved for
+        # each tenfold of inhabitants: "near Arras" rather than its smallest neighbour.
+        d_lat, d_lon = row[3] - latitude, (row[4] - longitude) * math.cos(math.radians(latitude))
+        return (d_lat * d_lat + d_lon * d_lon) / (1 + math.log10(max(row[5], 1)))
+
+    return _locality(min(rows, key=remoteness))
+
+
+@cache
+def region_centre(country: str, region: str) -> tuple[float, float] | None:
+    """The centre of a region (of `REGIONS`): the mean position of its localities weighted by
+    their inhabitants, which falls where people live."""
+    codes = [code for code, name in REGIONS.get(country, {}).items() if name == region]
+    if not codes:
+        return None
+    row = _database().execute(
+        "SELECT SUM(latitude * population), SUM(longitude * population), SUM(population)"
+        " FROM city WHERE country = ? AND admin1 = ?",
+        (country, codes[0]),
+    ).fetchone()
+    if not row or not row[2]:
+        return None
+    return row[0] / row[2], row[1] / row[2]
+
+
+def find_region(name: str) -> tuple[str, str] | None:
+    """(country, region name) of a region of `REGIONS` typed with case, accents, hyphens and
+    spaces aside ("hauts de france", "Catalunya" is not known, "Cataluña" is)."""
+    wanted = _plain(name)
+    for country, regions in REGIONS.items():
+        for region in regions.values():
+            if _plain(region) == wanted:
+                return country, region
+    return None
+
+
+def _plain(text: str) -> str:
+    return "".join(char for char in _folded(text) if char.isalnum())
 
 
 def _folded(text: str) -> str:

@@ -5,7 +5,7 @@ reaches the index.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -21,6 +21,16 @@ from essaim.search.index import SearchQuery
 
 from .actions import TAXONOMY_MODELS
 from .models import Territory
+from .places import (
+    DEFAULT_RADIUS_KM,
+    MAX_RADIUS_KM,
+    Place,
+    PlaceNotFound,
+    place_near,
+    resolve_place,
+    split_place,
+    trailing_place,
+)
 
 MAX_QUERY_LENGTH = 200
 MAX_VALUES_PER_FILTER = 50
@@ -56,10 +66,12 @@ PAGE_FACETS = (
 
 
 class InvalidQuery(ValueError):
-    def __init__(self, parameter: str, message: str):
+    def __init__(self, parameter: str, message: str, candidates: list[Place] | None = None):
         super().__init__(message)
         self.parameter = parameter
         self.message = message
+        # The places an ambiguous `where` may mean, for the visitor to choose from.
+        self.candidates = candidates or []
 
 
 @dataclass
@@ -67,6 +79,10 @@ class ParsedSearch:
     query: SearchQuery
     # What the visitor asked for, to show it back and build links.
     params: dict[str, list[str]]
+    # The place searched around (typed, or the locality nearest to `near`), and the other
+    # places its name could have meant.
+    place: Place | None = None
+    other_places: list[Place] = field(default_factory=list)
 
 
 def _floats(parameter: str, raw: str, count: int) -> list[float]:
@@ -98,6 +114,26 @@ def parse_near(raw: str) -> tuple[float, float]:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise InvalidQuery("near", _("near must be latitude,longitude in degrees."))
     return latitude, longitude
+
+
+def _is_point(raw: str) -> bool:
+    """Whether `near` was given as numbers (latitude,longitude) rather than a place name."""
+    return all(part.strip().lstrip("+-").replace(".", "", 1).isdigit()
+               for part in raw.split(","))  # fmt: skip
+
+
+def parse_where(parameter: str, raw: str, countries: list[str]) -> tuple[Place, list[Place]]:
+    """The place typed in `where` (or `near`), within the country filter if there is one."""
+    try:
+        choice = resolve_place(raw, tuple(countries))
+    except PlaceNotFound as error:
+        message = error.message
+        if error.candidates:
+            message += " " + _("Add its region or country after a comma: %(examples)s.") % {
+                "examples": "; ".join(place.label for place in error.candidates[:5])
+            }
+        raise InvalidQuery(parameter, message, error.candidates) from error
+    return choice.place, choice.others
 
 
 def _check_codes(name: str, codes: list[str]) -> None:
@@ -165,17 +201,34 @@ def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> 
     if raw := params.get("bbox", "").strip():
         query.bbox = parse_bbox(raw)
         kept["bbox"] = [raw]
+    place, other_places = None, []
     if raw := params.get("near", "").strip():
-        query.near = parse_near(raw)
+        if _is_point(raw):
+            query.near = parse_near(raw)
+            place = place_near(*query.near)
+        else:  # a place name: the API's `near` takes one too
+            place, other_places = parse_where("near", raw, filters.get("country", []))
         kept["near"] = [raw]
+    if (raw := params.get("where", "").strip()) and not query.near:
+        if _is_point(raw):  # a position from the browser ("around me")
+            query.near = parse_near(raw)
+            place = place_near(*query.near)
+        else:
+            place, other_places = parse_where("where", raw, filters.get("country", []))
+        kept["where"] = [raw]
     if raw := params.get("radius_km", "").strip():
-        if not query.near:
-            raise InvalidQuery("radius_km", _("radius_km needs near."))
+        if not query.near and not (place and place.kind == "locality"):
+            raise InvalidQuery("radius_km", _("radius_km needs near or a town in where."))
         (radius,) = _floats("radius_km", raw, 1)
-        if not 0 < radius <= 20000:
-            raise InvalidQuery("radius_km", _("radius_km must be between 0 and 20000."))
+        if not 1 <= radius <= MAX_RADIUS_KM:
+            raise InvalidQuery(
+                "radius_km",
+                _("radius_km must be between 1 and %(max)d kilometres.") % {"max": MAX_RADIUS_KM},
+            )
         query.radius_km = radius
         kept["radius_km"] = [raw]
+    if place and not query.near:
+        _search_in(query, place)
     if raw := params.get("updated_since", "").strip():
         query.updated_since = parse_datetime_param("updated_since", raw)
         kept["updated_since"] = [raw]
@@ -200,7 +253,19 @@ def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> 
     else:
         sort = "relevance" if text else ("distance" if query.near else "name")
     query.sort = sort
-    return ParsedSearch(query=query, params=kept)
+    return ParsedSearch(query=query, params=kept, place=place, other_places=other_places)
+
+
+def _search_in(query: SearchQuery, place: Place) -> None:
+    """Narrow `query` to a place: around a town, within a region or a country."""
+    if place.kind == "locality":
+        query.near = place.point
+        query.radius_km = query.radius_km or DEFAULT_RADIUS_KM
+    elif place.kind == "region":
+        query.filters["region"] = [place.region]
+        query.filters["country"] = [place.country]
+    else:
+        query.filters["country"] = [place.country]
 
 
 def facet_labels(name: str, codes) -> dict[str, str]:
@@ -231,3 +296,29 @@ def taxonomy_labels(name: str) -> dict[str, str]:
     language = translation.get_language() or settings.LANGUAGE_CODE
     column = f"label_{language}" if language in ("fr", "en", "it", "es") else "label_en"
     return dict(TAXONOMY_MODELS[name].objects.values_list("code", column))
+
+
+def place_in_words(params, words_find_nothing) -> tuple[object, str]:
+    """The parameters with a place written in the search words moved to `where`, and the
+    words as typed ("" when nothing moved). "médiateur près d'Arras" always moves; a trailing
+    place without "near" ("formazione digitale Bologna") only when the words alone find
+    nothing (`words_find_nothing(params)`). `literal=1`, a place already given or a country
+    filter keeps the words as they are."""
+    text = params.get("q", "").strip()
+    if not text or params.get("literal") or params.get("where") or params.get("near"):
+        return params, ""
+    words, place = split_place(text)
+    if place:
+        try:
+            resolve_place(place)
+        except PlaceNotFound:
+            place = ""
+    if not place and not params.get("country") and words_find_nothing(params):
+        found = trailing_place(text)
+        if found:
+            words, place = found[0], found[1].place.label
+    if not place:
+        return params, ""
+    changed = params.copy()
+    changed["q"], changed["where"] = words, place
+    return changed, text

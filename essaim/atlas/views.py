@@ -23,15 +23,19 @@ from . import actions
 from .confirmations import organisation_for_token
 from .facts import facts_of
 from .models import MergedRecord, Organisation, Sector, Status
+from .places import DEFAULT_RADIUS_KM, RADIUS_CHOICES
 from .quality import confirmed_at, quality_of
 from .queries import (
     FACET_LABELS,
     PAGE_FACETS,
     SORT_LABELS,
     InvalidQuery,
+    _is_point,
     facet_labels,
     parse_search,
+    place_in_words,
 )
+from .serving import serving_groups
 
 PAGE_SIZE = 20
 
@@ -53,6 +57,8 @@ def home(request):
             "organisation_count": overview.total,
             "country_count": len(overview.facets.get("country", [])),
             "sectors": sectors,
+            "radius_choices": RADIUS_CHOICES,
+            "radius": str(DEFAULT_RADIUS_KM),
             **highlights(),
         },
     )
@@ -105,17 +111,54 @@ def _facet_groups(facets: dict, params: dict[str, list[str]], expanded: str = ""
     return groups
 
 
+def _finds_nothing(params) -> bool:
+    try:
+        parsed = parse_search(params)
+    except InvalidQuery:
+        return False
+    parsed.query.limit = 0
+    return get_index().search(parsed.query).total == 0
+
+
+def _where_context(request, params: dict, parsed=None) -> dict:
+    """What the "where" fields show: the place typed or found, the radius, the other places
+    the name could mean."""
+    place = parsed.place if parsed else None
+    return {
+        "where": place.label if place and not parsed.other_places and (
+            "near" in params or _is_point(params.get("where", [""])[0])
+        ) else request.GET.get("where", "")[:120],
+        "place": place,
+        "other_places": parsed.other_places if parsed else [],
+        "radius_choices": RADIUS_CHOICES,
+        "radius": params.get("radius_km", [str(DEFAULT_RADIUS_KM)])[0],
+    }  # fmt: skip
+
+
+def _without_unused_radius(params):
+    """The form always sends its radius: without a place, it means nothing."""
+    if params.get("radius_km") and not (params.get("where", "").strip() or params.get("near")):
+        params = params.copy()
+        del params["radius_km"]
+    return params
+
+
 def atlas_list(request):
     context = {"sort_labels": SORT_LABELS, "error": None, "params": {}, "page": None}
+    params_in, words_typed = place_in_words(_without_unused_radius(request.GET), _finds_nothing)
+    context["search_params"] = params_in
     try:
-        parsed = parse_search(request.GET)
+        parsed = parse_search(params_in)
     except InvalidQuery as error:
         context["error"] = error
-        context["typed"] = request.GET.get("q", "")[:200]
-        status = 400
+        context["typed"] = params_in.get("q", "")[:200]
+        context.update(_where_context(request, {}))
         template = "atlas/_layout.html" if is_htmx(request) else "atlas/list.html"
-        return render(request, template, context, status=status)
+        return render(request, template, context, status=400)
     query = parsed.query
+    # Around a town, the nearest first, unless the visitor chose another order.
+    if parsed.place and query.near and "sort" not in parsed.params:
+        query.sort = "distance"
     query.facets = PAGE_FACETS
     query.limit = PAGE_SIZE
     try:
@@ -138,6 +181,8 @@ def atlas_list(request):
     for org in organisations:
         org.distance_km = result.distances.get(org.pk)
     params = parsed.params
+    first_page = page_number == 1 and not beyond
+    suggestion = get_index().suggest(query.text) if query.text and result.total < 3 else ""
     context.update(
         {
             "organisations": organisations,
@@ -145,7 +190,14 @@ def atlas_list(request):
             "page": page,
             "params": params,
             "typed": query.text,
+            "words_typed": words_typed,
+            "literal_query": _query_string({"q": [words_typed], "literal": ["1"]}),
+            "suggestion": suggestion,
+            "suggestion_query": _query_string(params, q=suggestion) if suggestion else "",
             "sort": query.sort,
+            "radius_km": query.radius_km,
+            "serving": serving_groups(query, params, parsed.place)
+            if parsed.place and first_page else [],
             "facet_groups": _facet_groups(result.facets, params, request.GET.get("more", "")),
             "facets_approximate": result.facets_approximate,
             "query_string": _query_string(params),
@@ -157,6 +209,7 @@ def atlas_list(request):
             "shown_at_most": MAX_HITS if result.total > MAX_HITS else None,
             "last_page": last_page,
             "page_count": paginator.num_pages if result.total else 0,
+            **_where_context(request, params, parsed),
         }
     )
     template = "atlas/_layout.html" if is_htmx(request) else "atlas/list.html"

@@ -12,8 +12,25 @@ from django_countries import countries
 from essaim.atlas.models import CONTENT_LANGUAGES, LegalForm, Sector
 from essaim.contributions.forms import CountryField
 from essaim.core.templatetags.essaim import language_name
+from essaim.search.text import meaningful_words
 
 from .models import Event, Opportunity, Resource
+
+
+def words_query(text: str, text_fields, also_named=()) -> Q:
+    """Each word of `text` (stop words aside) in one of the texts, in any language, or in one
+    of the `also_named` related names: "Google Drive" finds the alternatives that replace it.
+    """
+    found = Q()
+    for word in meaningful_words(text):
+        anywhere = Q()
+        for field in text_fields:
+            for code in CONTENT_LANGUAGES:
+                anywhere |= Q(**{f"{field}_{code}__icontains": word})
+        for name in also_named:
+            anywhere |= Q(**{f"{name}__icontains": word})
+        found &= anywhere
+    return found
 
 
 class Filters(forms.Form):
@@ -26,6 +43,8 @@ class Filters(forms.Form):
     )  # fmt: skip
     language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
     text_fields: tuple[str, ...] = ()
+    # Related names that a word may match too (the tools an alternative replaces).
+    also_named: tuple[str, ...] = ()
     # filter name -> the field whose values are counted
     counted = {"theme": "themes__code"}
 
@@ -51,11 +70,8 @@ class Filters(forms.Form):
 
     def apply(self, queryset, name, value):
         if name == "q":
-            words = Q()
-            for field in self.text_fields:
-                for code in CONTENT_LANGUAGES:
-                    words |= Q(**{f"{field}_{code}__icontains": value})
-            return queryset.filter(words)
+            found = queryset.filter(words_query(value, self.text_fields, self.also_named))
+            return found.distinct() if self.also_named else found
         if name == "theme":
             return queryset.filter(themes=value)
         if name == "language":
@@ -104,6 +120,7 @@ class ResourceFilters(Filters):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
     level = forms.ChoiceField(label=gettext_lazy("Level"), required=False)
     text_fields = ("title", "summary", "body")
+    also_named = ("replaces__name",)
     counted = {"kind": "kind", "theme": "themes__code", "level": "level"}
     choices = {"kind": Resource.Kind.choices, "level": Resource.Level.choices}
 

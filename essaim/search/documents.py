@@ -107,11 +107,15 @@ class Vocabulary:
 
     def __init__(self):
         self.terms = {}
+        self.localized = {}  # model -> {pk: {language: label}}
         for model in (Family, Role, Sector, Service, Audience, LegalForm):
             columns = ["id", "code", *(f"label_{code}" for code in CONTENT_LANGUAGES)]
+            rows = list(model.objects.values_list(*columns))
             self.terms[model] = {
-                row[0]: (row[1], [label for label in row[2:] if label])
-                for row in model.objects.values_list(*columns)
+                row[0]: (row[1], [label for label in row[2:] if label]) for row in rows
+            }
+            self.localized[model] = {
+                row[0]: dict(zip(CONTENT_LANGUAGES, row[2:], strict=True)) for row in rows
             }
         # Each term's place in its taxonomy's order (the models' ordering): lists of terms are
         # given in that order, whatever order the database returns them in.
@@ -129,6 +133,9 @@ class Vocabulary:
 
     def labels(self, model, pk) -> list[str]:
         return self.terms[model][pk][1] if pk in self.terms[model] else []
+
+    def label_in(self, model, pk, language: str) -> str:
+        return self.localized[model].get(pk, {}).get(language, "")
 
 
 def related_terms(ids: list[int]) -> dict[int, dict[str, list[int]]]:
@@ -202,6 +209,15 @@ def _document(row: dict, related: dict, vocabulary: Vocabulary) -> dict:
             body += vocabulary.labels(model, pk)
     if row["country"]:
         body += country_names(row["country"])
+    # Per language, the texts written in it, for its stemmer.
+    stemmed = {}
+    for language in CONTENT_LANGUAGES:
+        texts = [row[f"short_description_{language}"], row[f"description_{language}"]]
+        texts.append(vocabulary.label_in(Sector, row["sector_id"], language))
+        texts.append(vocabulary.label_in(LegalForm, row["legal_form_id"], language))
+        for facet, (_relation, model) in RELATION_FACETS.items():
+            texts += [vocabulary.label_in(model, pk, language) for pk in related.get(facet, [])]
+        stemmed[language] = [text for text in texts if text]
     values = {
         **row,
         "sector": facets["sector"],
@@ -215,6 +231,7 @@ def _document(row: dict, related: dict, vocabulary: Vocabulary) -> dict:
         "name": row["name"],
         "name_key": sort_key(row["name"]),
         "body": [part for part in body if part],
+        "stems": stemmed,
         "updated": microseconds(row["updated_at"]),
         "facets": facets,
         "completeness": completeness(values),

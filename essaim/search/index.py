@@ -23,16 +23,21 @@ from django.utils import timezone
 from essaim.atlas.quality import FRESHNESS, least_completeness
 
 from .documents import FACETS, mercator, microseconds
-from .text import ANALYZER, fold
+from .text import ANALYZER, STEMMERS, fold, meaningful_words, stems, word_variants
 
 WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
 MAX_HITS = 10_000
 SORTS = ("relevance", "name", "id", "updated", "distance")
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 SAMPLE_BUCKETS = 16
 # Above this many completions, a prefix is matched by an automaton instead of term by term.
 MAX_COMPLETIONS = 64
+# Typos forgiven: one letter wrong from five letters on, two from eight (Levenshtein, with a
+# swap of two letters counted as one), always ranked below the words as typed.
+FUZZY_DISTANCES = ((8, 2), (5, 1))
+FUZZY_BOOST = 0.3
+STEM_BOOST = 0.8
 
 
 def build_schema() -> tantivy.Schema:
@@ -42,6 +47,10 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("name", tokenizer_name="folded", index_option="freq")
     builder.add_text_field("body", tokenizer_name="folded", index_option="freq")
     builder.add_text_field("name_key", tokenizer_name="raw", fast=True)
+    # Descriptions and labels once more per language, stemmed by that language's rules.
+    for language in STEMMERS:
+        builder.add_text_field(f"stem_{language}", tokenizer_name=f"stem_{language}",
+                               index_option="freq")  # fmt: skip
     builder.add_integer_field("updated", indexed=True, fast=True)
     builder.add_integer_field("sample", indexed=True)
     # The quality score's parts: completeness (0-100) and the last confirmation (µs).
@@ -64,6 +73,9 @@ class SearchQuery:
     updated_since: datetime | None = None
     quality_min: int | None = None
     after_id: int | None = None
+    # Leave out what lies within `radius_km` of (latitude, longitude, radius_km): who serves
+    # a place from further away.
+    outside: tuple[float, float, float] | None = None
     sort: str = "relevance"
     offset: int = 0
     limit: int = 20
@@ -75,7 +87,8 @@ class SearchQuery:
         quality = (self.quality_min, date.today()) if self.quality_min else None
         return (
             self.text, filters, self.bbox, self.near, self.radius_km, self.updated_since,
-            quality, self.after_id, self.sort, self.offset, self.limit, tuple(self.facets),
+            quality, self.after_id, self.outside, self.sort, self.offset, self.limit,
+            tuple(self.facets),
         )  # fmt: skip
 
 
@@ -95,6 +108,28 @@ class Cluster:
     count: int
     # The organisation's id when the cluster holds a single one.
     organisation_id: int | None
+
+
+def edit_distance(first: str, second: str, limit: int) -> int:
+    """Levenshtein distance with a swap of neighbours counted as one; `limit + 1` as soon as
+    it is known to exceed `limit`."""
+    previous_previous = None
+    previous = list(range(len(second) + 1))
+    for i, first_char in enumerate(first, 1):
+        current = [i]
+        for j, second_char in enumerate(second, 1):
+            cost = 0 if first_char == second_char else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if (
+                previous_previous is not None and i > 1 and j > 1
+                and first_char == second[j - 2] and first[i - 2] == second_char
+            ):  # fmt: skip
+                value = min(value, previous_previous[j - 2] + 1)
+            current.append(value)
+        if min(current) > limit:
+            return limit + 1
+        previous_previous, previous = previous, current
+    return previous[-1]
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -118,6 +153,8 @@ class SearchIndex:
                 child.unlink()
         self.index = tantivy.Index(self.schema, path=str(self.path))
         self.index.register_tokenizer("folded", ANALYZER)
+        for language, analyzer in STEMMERS.items():
+            self.index.register_tokenizer(f"stem_{language}", analyzer)
         # The reader reloads when meta.json changes (see `_searcher`), so that each searcher is
         # known to reflect one committed state, which keys the result cache.
         self.index.config_reader("Manual")
@@ -148,6 +185,9 @@ class SearchIndex:
         doc.add_text("name_key", document["name_key"])
         for text in document["body"]:
             doc.add_text("body", text)
+        for language, texts in document.get("stems", {}).items():
+            for text in texts:
+                doc.add_text(f"stem_{language}", text)
         doc.add_integer("updated", document["updated"])
         doc.add_integer("completeness", document["completeness"])
         doc.add_integer("confirmed", document["confirmed"])
@@ -289,29 +329,87 @@ class SearchIndex:
         ]
 
     def _text_query(self, searcher, text: str):
-        """Every word must match, in the name (worth four times more) or the body. Two letters
-        complete words of names ("re" finds "Réseau…"); in descriptions, where they would
-        complete nearly every text, completion starts at three."""
-        words = fold(text)
-        if not words:
+        """Every word must match: in the name (worth four times more) or the body, as typed
+        or as a prefix; by its stem in one of the four languages ("coopératives" finds
+        "coopérative", "médiateur" "médiation"); or, ranked below all of these, with a typo
+        ("emaus" finds "Emmaüs"). Two letters complete words of names ("re" finds
+        "Réseau…"); in descriptions, where they would complete nearly every text, completion
+        starts at three."""
+        if not fold(text):
             return None
         clauses = []
-        for word in words:
-            options = [
-                *self._word_options(searcher, "name", word, 4.0, shortest=2),
-                *self._word_options(searcher, "body", word, 1.0, shortest=3),
-            ]
-            if not options:
-                return tantivy.Query.boolean_query([])  # a word found nowhere: no match
-            clauses.append(
-                (
-                    tantivy.Occur.Must,
-                    tantivy.Query.boolean_query(
-                        [(tantivy.Occur.Should, option) for option in options]
-                    ),
+        for raw in meaningful_words(text):
+            for word in fold(raw):
+                options = [
+                    *self._word_options(searcher, "name", word, 4.0, shortest=2),
+                    *self._word_options(searcher, "body", word, 1.0, shortest=3),
+                    *self._stem_options(raw),
+                    *self._fuzzy_options(word),
+                ]
+                clauses.append(
+                    (
+                        tantivy.Occur.Must,
+                        tantivy.Query.boolean_query(
+                            [(tantivy.Occur.Should, option) for option in options]
+                        ),
+                    )
                 )
-            )
         return tantivy.Query.boolean_query(clauses)
+
+    def _stem_options(self, raw: str) -> list:
+        options = []
+        for language in STEMMERS:
+            found = {stem for variant in word_variants(raw, language)
+                     for stem in stems(variant, language)}  # fmt: skip
+            for stem in sorted(found):
+                term = tantivy.Query.term_query(self.schema, f"stem_{language}", stem)
+                options.append(tantivy.Query.boost_query(term, STEM_BOOST))
+        return options
+
+    def _fuzzy_options(self, word: str) -> list:
+        distance = next((d for length, d in FUZZY_DISTANCES if len(word) >= length), 0)
+        if not distance:
+            return []
+        return [
+            tantivy.Query.boost_query(
+                tantivy.Query.fuzzy_term_query(self.schema, name, word, distance=distance),
+                FUZZY_BOOST * weight,
+            )
+            for name, weight in (("name", 2.0), ("body", 1.0))
+        ]
+
+    def suggest(self, text: str) -> str:
+        """The search with each word found nowhere in the index replaced by the closest
+        indexed word (at most two letters away, the most frequent first): "" when every word
+        is known or nothing close is."""
+        return self.remembered(("suggest", text), lambda searcher: self._suggest(searcher, text))
+
+    def _suggest(self, searcher, text: str) -> str:
+        words = [word for raw in meaningful_words(text) for word in fold(raw)]
+        changed, suggested = False, []
+        for word in words:
+            known = any(searcher.terms_with_prefix(field, word, limit=1)
+                        for field in ("name", "body"))  # fmt: skip
+            replacement = None if known or len(word) < 4 else self._closest_term(searcher, word)
+            suggested.append(replacement or word)
+            changed = changed or bool(replacement)
+        return " ".join(suggested) if changed else ""
+
+    @staticmethod
+    def _closest_term(searcher, word: str) -> str | None:
+        limit = 2 if len(word) >= 8 else 1
+        best = None
+        for name in ("name", "body"):
+            # Words beginning like this one: a typo is seldom in the first two letters.
+            for term, count in searcher.terms_with_prefix(name, word[:2]):
+                if abs(len(term) - len(word)) > limit or term.isdigit():
+                    continue
+                distance = edit_distance(word, term, limit)
+                if distance <= limit:
+                    key = (distance, -count, term)
+                    if best is None or key < best[0]:
+                        best = (key, term)
+        return best[1] if best else None
 
     def _facet_clause(self, name: str, codes: list[str]):
         return tantivy.Query.term_set_query(self.schema, name, list(codes))
@@ -452,6 +550,17 @@ class SearchIndex:
             distances = self._near_ids(searcher, clauses, query.near, query.radius_km)
             near_clause = tantivy.Query.term_set_query(self.schema, "id", list(distances))
             clauses.append(near_clause)
+        if query.outside:
+            latitude, longitude, radius_km = query.outside
+            within = self._near_ids(searcher, list(clauses), (latitude, longitude), radius_km)
+            if within:
+                clauses.append(
+                    tantivy.Query.boolean_query([
+                        (tantivy.Occur.Must, tantivy.Query.all_query()),
+                        (tantivy.Occur.MustNot,
+                         tantivy.Query.term_set_query(self.schema, "id", list(within))),
+                    ])
+                )  # fmt: skip
         if query.after_id is not None:
             clauses.append(
                 tantivy.Query.range_query(

@@ -99,3 +99,19 @@ def model_code(item) -> str:
 @register.filter
 def model_label(item) -> str:
     return item._meta.verbose_name
+
+
+@register.simple_tag
+def replace_param(params, name: str, value: str) -> str:
+    """The query string of `params` (a QueryDict) with `name` set to `value` alone, and no
+    page number: a link to the same search with one thing changed."""
+    changed = params.copy()
+    changed.setlist(name, [value])
+    changed.pop("page", None)
+    return changed.urlencode()
+
+
+@register.simple_tag
+def query_from(params: dict) -> str:
+    """The query string of a {name: [values]} dictionary."""
+    return urlencode([(name, value) for name, values in params.items() for value in values])
