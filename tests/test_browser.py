@@ -101,7 +101,7 @@ def test_search_and_filters_without_javascript(browser, atlas):
     page = open_page(browser, java_script=False)
     page.goto(f"{atlas}/fr/atlas/")
     page.fill("#q", "reconditionnement")
-    page.click("form.atlas .search button")
+    page.click("form.atlas .search button[type=submit]")
     page.wait_for_load_state()
     assert "q=reconditionnement" in page.url
     names = page.locator(".cards h3").all_inner_texts()

@@ -90,8 +90,20 @@ class OrganisationFilters(Schema):
     role: list[str] = []
     audience: list[str] = []
     bbox: str | None = None
-    near: str | None = None
-    radius_km: str | None = None
+    near: str | None = Field(
+        None,
+        description="latitude,longitude in degrees, or a place name as for `where`.",
+    )
+    where: str | None = Field(
+        None,
+        description=(
+            "A town, region or country, in any of the four languages (\"Arras\", \"Hauts de "
+            "France\", \"Belgio\"); \"Name, Region\" or \"Name, Country\" when several places "
+            "share a name (an ambiguous name is a 400 listing them). A town searches within "
+            "`radius_km` (30 by default), a region or a country filters on it."
+        ),
+    )
+    radius_km: str | None = Field(None, description="1 to 500 km, around `near` or a town.")
     updated_since: str | None = None
     quality_min: str | None = None
 
@@ -118,7 +130,10 @@ def list_organisations(
     """Organisations matching `q` (full text, accents and case folded, prefixes match) and the
     filters (several values of one filter: any of them; several filters: all of them).
 
-    `bbox` is `west,south,east,north`; `near` is `latitude,longitude`, with `radius_km`.
+    `bbox` is `west,south,east,north`; `near` is `latitude,longitude` (or a place name), with
+    `radius_km`; `where` is a town, region or country typed as people write it. Words are
+    matched as typed, as prefixes, by their stem in each of the four languages, and with one
+    or two letters wrong (ranked below).
     `facets=sector,country` adds the count of matches for each value of those facets (a facet
     with a selected value is counted as if it had none, to show the alternatives). Over very
     many matches the facet counts are estimates, and `facets_approximate` is true.

@@ -21,6 +21,14 @@ MAX_PLACE_LENGTH = 120
 # more populous than the next one (Paris, France before Paris, Texas).
 CLEAR_LEAD = 5
 
+# Where Essaim's networks work: the European Union (with its outermost regions, which have
+# country codes of their own) and Québec's Canada. Between places of one name and of like
+# size, the only one among these is taken (Parma, Italy rather than Parma, Ohio).
+SERVED_COUNTRIES = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK "
+    "RE GP MQ GF YT MF CA".split()
+)
+
 # Words that introduce a place at the end of a search, in Essaim's four languages:
 # "médiateur près de Arras", "repair café near Lille", "formazione vicino a Bologna".
 _CONNECTORS = re.compile(
@@ -164,6 +172,10 @@ def resolve_place(text: str, within: tuple[str, ...] = ()) -> PlaceChoice:
         first.population >= CLEAR_LEAD * max(second.population, 1)
     ):
         return PlaceChoice(first, others[:5])
+    served = [place for place in candidates if place.main_name
+              and place.country in SERVED_COUNTRIES]  # fmt: skip
+    if len(served) == 1:
+        return PlaceChoice(served[0], [place for place in candidates if place != served[0]][:5])
     raise PlaceNotFound(
         _("Several places are called “%(place)s”. Which one do you mean?") % {"place": text},
         candidates[:8],

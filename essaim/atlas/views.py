@@ -113,7 +113,7 @@ def _facet_groups(facets: dict, params: dict[str, list[str]], expanded: str = ""
 
 def _finds_nothing(params) -> bool:
     try:
-        parsed = parse_search(params)
+        parsed = parse_search(_without_unused_radius(params))
     except InvalidQuery:
         return False
     parsed.query.limit = 0
@@ -145,7 +145,8 @@ def _without_unused_radius(params):
 
 def atlas_list(request):
     context = {"sort_labels": SORT_LABELS, "error": None, "params": {}, "page": None}
-    params_in, words_typed = place_in_words(_without_unused_radius(request.GET), _finds_nothing)
+    params_in, words_typed = place_in_words(request.GET, _finds_nothing)
+    params_in = _without_unused_radius(params_in)
     context["search_params"] = params_in
     try:
         parsed = parse_search(params_in)

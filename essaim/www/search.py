@@ -97,7 +97,8 @@ def search_everything(request):
         "radius_choices": RADIUS_CHOICES,
         "radius": request.GET.get("radius_km", str(DEFAULT_RADIUS_KM))[:5],
     }  # fmt: skip
-    params, words_typed = place_in_words(_without_unused_radius(request.GET), _finds_nothing)
+    params, words_typed = place_in_words(request.GET, _finds_nothing)
+    params = _without_unused_radius(params)
     try:
         organisations, parsed = _organisations(params)
     except InvalidQuery as error:
