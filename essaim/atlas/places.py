@@ -25,8 +25,11 @@ CLEAR_LEAD = 5
 # country codes of their own) and Québec's Canada. Between places of one name and of like
 # size, the only one among these is taken (Parma, Italy rather than Parma, Ohio).
 SERVED_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK "
-    "RE GP MQ GF YT MF CA".split()
+    [
+        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+        "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "RE", "GP", "MQ",
+        "GF", "YT", "MF", "CA",
+    ]
 )
 
 # Words that introduce a place at the end of a search, in Essaim's four languages:
