@@ -39,6 +39,7 @@ run: install $(DATA)/secret_key
 	$(BIN)/essaim createcachetable && \
 	$(BIN)/essaim load_demo && \
 	$(BIN)/essaim reindex --if-needed && \
+	$(BIN)/essaim embed --no-progress && \
 	$(BIN)/essaim snapshot -v 0 && \
 	$(BIN)/essaim collectstatic --no-input -v 0 && \
 	echo "Essaim is served on http://$(HOST):$(PORT)/" && \
@@ -76,6 +77,7 @@ bench/lighthouse/node_modules/.bin/lighthouse: bench/lighthouse/package-lock.jso
 bench: $(VENV)/.installed-bench chromium bench/lighthouse/node_modules/.bin/lighthouse
 	$(BIN)/python -m bench.search --count $(SCALE)
 	$(BIN)/python -m bench.imports --count $(IMPORT_SCALE)
+	$(BIN)/python -m bench.find_help --count $(SCALE)
 	$(BIN)/python -m bench.gazetteer
 	$(BIN)/python -m bench.sobriety
 

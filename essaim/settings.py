@@ -229,6 +229,9 @@ ESSAIM = {
     "REPORT_PROTECTION_DAYS": int(os.environ.get("ESSAIM_REPORT_PROTECTION_DAYS", "90")),
     # Days after an event when its registrations' personal data is erased (forget_registrations).
     "REGISTRATION_RETENTION_DAYS": int(os.environ.get("ESSAIM_REGISTRATION_RETENTION_DAYS", "90")),
+    # Search by meaning beside search by words (a multilingual model on the server's CPU);
+    # off, search is lexical only and no model is loaded.
+    "SEMANTIC_SEARCH": env_bool("ESSAIM_SEMANTIC_SEARCH", True),
     # Search and map answers remembered per index commit, per web process (0 turns it off).
     "SEARCH_CACHE_SIZE": int(os.environ.get("ESSAIM_SEARCH_CACHE_SIZE", "256")),
     # Days of daily snapshots kept (essaim snapshot).

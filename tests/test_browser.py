@@ -93,7 +93,31 @@ def test_a_map_dot_opens_with_the_keyboard_in_the_page_language(browser, atlas):
             break
     assert page.evaluate("document.activeElement.title") == "Atena Informatique"
     page.keyboard.press("Enter")
+    # A small card opens, its link focused: name, sector, locality.
+    page.wait_for_selector(".map-card")
+    card = page.locator(".map-card").inner_text()
+    assert "Atena Informatique" in card and "Rimouski" in card
+    assert page.evaluate("document.activeElement.textContent") == "Atena Informatique"
+    page.keyboard.press("Enter")
     page.wait_for_url("**/it/atlas/*/atena-informatique/")
+    page.context.close()
+
+
+def test_a_paris_dot_opens_its_organisations_and_towns_are_named(browser, atlas):
+    page = open_page(browser)
+    page.goto(f"{atlas}/fr/atlas/map/?where=Paris")
+    page.wait_for_selector(".cluster.same-place")
+    # At city zoom the basemap names the towns around.
+    page.wait_for_selector(".town")
+    towns = page.locator(".town").all_inner_texts()
+    assert "Paris" in towns and len(towns) >= 5
+    paris = page.locator(".cluster.same-place", has_text="18")
+    paris.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".map-card li")
+    names = page.locator(".map-card li").all_inner_texts()
+    assert len(names) == 18 and "Emmaüs Connect" in names
+    assert_same_origin(page, atlas)
     page.context.close()
 
 

@@ -17,11 +17,12 @@ from ninja.responses import Status as HttpStatus
 from pydantic import Field
 
 from essaim.atlas.actions import TAXONOMY_MODELS
+from essaim.atlas.gazetteer import towns_in
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory, pick_translation
-from essaim.atlas.queries import InvalidQuery, parse_search
+from essaim.atlas.queries import InvalidQuery, parse_bbox, parse_search
 from essaim.core.converters import MAX_ID
 from essaim.exchange.records import records_for
-from essaim.search.documents import FACETS
+from essaim.search.documents import FACETS, mercator
 from essaim.search.index import MAX_HITS, get_index
 
 from . import schemas
@@ -343,7 +344,7 @@ def _clusters(request, zoom: int, lang: str | None):
     singles = Organisation.objects.select_related("sector").in_bulk(single_ids)
     features = []
     for cluster in clusters:
-        properties = {"count": cluster.count}
+        properties = {"count": cluster.count, "same_place": cluster.same_place or None}
         org = singles.get(cluster.organisation_id)
         if org:
             with translation.override(lang or translation.get_language()):
@@ -354,6 +355,7 @@ def _clusters(request, zoom: int, lang: str | None):
                 url=url,
                 sector=org.sector.code if org.sector_id else None,
                 color=org.sector.color if org.sector_id else None,
+                locality=org.locality or None,
             )
         features.append(
             {
@@ -367,3 +369,52 @@ def _clusters(request, zoom: int, lang: str | None):
         "total": sum(c.count for c in clusters),
         "features": features,
     }
+
+
+def _uncluttered(towns: list, zoom: int) -> list:
+    """The towns whose names do not run into a more populous one's (given most populous
+    first): a name takes about 140 by 24 pixels to the right of its point."""
+    world = 256 * 2**zoom
+    taken: set[tuple[int, int]] = set()
+    kept = []
+    for town in towns:
+        x, y = mercator(town.latitude, town.longitude)
+        column, row = int(x * world // 70), int(y * world // 24)
+        if any((column + step, row + lift) in taken for step in (-2, -1, 0, 1, 2)
+               for lift in (-1, 0, 1)):  # fmt: skip
+            continue
+        taken.add((column, row))
+        kept.append(town)
+        if len(kept) == MAX_TOWNS:
+            break
+    return kept
+
+
+# Towns named on the basemap at each zoom: at least this many inhabitants (zoom: population).
+TOWN_POPULATION_BY_ZOOM = {4: 1_000_000, 5: 500_000, 6: 200_000, 7: 80_000, 8: 30_000,
+                           9: 12_000, 10: 5_000}  # fmt: skip
+MAX_TOWNS = 120
+
+
+@router.get(
+    "/map/places",
+    response={200: schemas.TownCollection, 400: schemas.Error},
+    url_name="map_places",
+    summary="Towns to name on the basemap",
+)
+def map_places(
+    request,
+    response: HttpResponse,
+    bbox: Annotated[str, Field(description="west,south,east,north in degrees.")],
+    zoom: Annotated[int, Field(ge=0, le=20)] = 0,
+):
+    """The most populous towns in `bbox`, fewer the wider the view (at most 120), from the
+    offline GeoNames extract: the basemap names them so that a visitor knows where they are."""
+    west, south, east, north = parse_bbox(bbox)
+    threshold = TOWN_POPULATION_BY_ZOOM.get(min(max(zoom, 4), 11), 1000)
+    towns = _uncluttered(towns_in(west, south, east, north, threshold, MAX_TOWNS * 5), zoom)
+    # The extract changes only with Essaim's version: browsers may keep the answer a day.
+    response["Cache-Control"] = "public, max-age=86400"
+    return {"places": [
+        {"name": town.name, "latitude": town.latitude, "longitude": town.longitude,
+         "population": town.population} for town in towns]}  # fmt: skip

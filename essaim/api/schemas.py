@@ -140,6 +140,12 @@ class ClusterProperties(Schema):
     url: str | None = None
     sector: str | None = None
     color: str | None = None
+    locality: str | None = None
+    same_place: bool | None = Field(
+        None,
+        description="True when every organisation of the cluster has the same position: "
+        "list them (with `bbox` around it) rather than zoom in.",
+    )
 
 
 class ClusterGeometry(Schema):
@@ -157,6 +163,17 @@ class ClusterCollection(Schema):
     type: str = "FeatureCollection"
     total: int = Field(description="Organisations in the box: the sum of the counts.")
     features: list[ClusterFeature]
+
+
+class Town(Schema):
+    name: str
+    latitude: float
+    longitude: float
+    population: int
+
+
+class TownCollection(Schema):
+    places: list[Town]
 
 
 class ChangeEntry(Schema):

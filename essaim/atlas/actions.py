@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from essaim.search.documents import Vocabulary, documents_for
 from essaim.search.index import get_index
+from essaim.search.semantic import embed_after_write
 
 from .facts import (
     MANY_TO_MANY,
@@ -63,6 +64,7 @@ def index_organisations(ids: Iterable[int]) -> None:
             documents_for(chunk[start : start + INDEX_BATCH], vocabulary)
             for start in range(0, len(chunk), INDEX_BATCH)
         )
+    embed_after_write(ids)
 
 
 _pending = threading.local()

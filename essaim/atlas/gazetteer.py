@@ -258,6 +258,22 @@ def nearest_locality(latitude: float, longitude: float) -> Locality | None:
     return _locality(min(rows, key=remoteness))
 
 
+def towns_in(
+    west: float, south: float, east: float, north: float, min_population: int, limit: int
+) -> list[Locality]:
+    """The most populous localities in a box, for the names of the basemap."""
+    if west <= east:
+        longitudes, params = "longitude BETWEEN ? AND ?", [west, east]
+    else:  # across the antimeridian
+        longitudes, params = "(longitude >= ? OR longitude <= ?)", [west, east]
+    rows = _database().execute(
+        f"{CITY} WHERE latitude BETWEEN ? AND ? AND {longitudes} AND population >= ?"  # noqa: S608
+        " ORDER BY population DESC LIMIT ?",
+        (south, north, *params, min_population, limit),
+    )
+    return [_locality(row) for row in rows]
+
+
 @cache
 def region_centre(country: str, region: str) -> tuple[float, float] | None:
     """The centre of a region (of `REGIONS`): the mean position of its localities weighted by

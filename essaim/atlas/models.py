@@ -89,6 +89,21 @@ class Role(Taxonomy):
         verbose_name_plural = _("roles")
 
 
+# The marks of the sectors on maps and lists, in a 10×10 box: a shape as well as a colour, so
+# that no one needs to tell colours apart. Sectors take them in their order.
+MARKS = (
+    "M5,.4A4.6,4.6 0 1 1 4.99,.4Z",  # circle
+    "M1,1H9V9H1Z",  # square
+    "M5,.5L9.6,9.2H.4Z",  # triangle
+    "M5,.2L9.8,5L5,9.8L.2,5Z",  # diamond
+    "M.4,.8H9.6L5,9.5Z",  # triangle pointing down
+    "M5,.3L9.7,3.8L7.9,9.5H2.1L.3,3.8Z",  # pentagon
+    "M2.5,.6H7.5L10,5L7.5,9.4H2.5L0,5Z",  # hexagon
+    "M5,.2L6.3,3.6L9.9,3.7L7.1,6L8.1,9.7L5,7.6L1.9,9.7L2.9,6L.1,3.7L3.7,3.6Z",  # star
+    "M3.4,.4H6.6V3.4H9.6V6.6H6.6V9.6H3.4V6.6H.4V3.4H3.4Z",  # cross
+)
+
+
 class Sector(Taxonomy):
     color = models.CharField(
         _("map colour"), max_length=7, help_text=_("Hexadecimal colour of the dots on the map.")
@@ -97,6 +112,11 @@ class Sector(Taxonomy):
     class Meta(Taxonomy.Meta):
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
+
+    @property
+    def mark(self) -> str:
+        """The SVG path of this sector's shape (see MARKS)."""
+        return MARKS[self.position % len(MARKS)]
 
 
 class Service(Taxonomy):

@@ -181,6 +181,7 @@ def atlas_list(request):
     organisations = [] if beyond else Organisation.objects.in_order(result.ids)
     for org in organisations:
         org.distance_km = result.distances.get(org.pk)
+        org.by_meaning = org.pk in result.by_meaning
     params = parsed.params
     first_page = page_number == 1 and not beyond
     suggestion = get_index().suggest(query.text) if query.text and result.total < 3 else ""
@@ -248,13 +249,41 @@ def organisation_detail(request, pk: int, slug: str):
     )
 
 
+# Views the map page offers in one click: (label, latitude, longitude, zoom).
+MAP_PRESETS = {
+    "europe": ("Europe", 50.0, 10.0, 4),
+    "france": ("France", 46.6, 2.4, 6),
+    "belgique": ("Belgique / België", 50.6, 4.6, 8),
+    "italia": ("Italia", 42.5, 12.5, 6),
+    "espana": ("España", 40.2, -3.6, 6),
+    "quebec": ("Québec", 47.5, -71.5, 6),
+}
+PLACE_ZOOM = {"locality": 11, "region": 7, "country": 6}
+
+
 def map_page(request):
+    """The map: the list's words and filters, a place to centre on, presets; the clusters and
+    town names come from the API for each view."""
     try:
-        parsed = parse_search(request.GET)
+        parsed = parse_search(_without_unused_radius(request.GET))
         error = None
     except InvalidQuery as invalid:
         parsed, error = None, invalid
     params = parsed.params if parsed else {}
+    # The place centres the map; a region or a country also narrows it (a town does not: the
+    # map shows what is around it).
+    filters = {k: v for k, v in params.items() if k not in ("bbox", "where", "near", "radius_km")}
+    place = parsed.place if parsed else None
+    centre = None
+    if place and place.kind != "locality":
+        filters.update({name: codes for name, codes in parsed.query.filters.items()
+                        if name in ("region", "country")})  # fmt: skip
+    if parsed and "near" in params and parsed.query.near:
+        centre = (*parsed.query.near, 13)
+    elif place and place.point:
+        centre = (*place.point, PLACE_ZOOM[place.kind])
+    elif (preset := MAP_PRESETS.get(request.GET.get("view", ""))) is not None:
+        centre = preset[1:]
     return render(
         request,
         "atlas/map.html",
@@ -262,11 +291,18 @@ def map_page(request):
             "sectors": Sector.objects.all(),
             "error": error,
             "params": params,
-            "filter_query": _query_string({k: v for k, v in params.items() if k != "bbox"}),
-            "near": params["near"][0] if "near" in params else "",
+            "typed": params.get("q", [""])[0],
+            "filter_query": _query_string(filters),
+            "centre": ",".join(str(value) for value in centre) if centre else "",
+            # No centre but a country or region: the map fits what it shows.
+            "fit": bool(not centre and filters),
+            "presets": [(code, preset[0]) for code, preset in MAP_PRESETS.items()],
             "clusters_url": reverse("api-1.0.0:map_clusters"),
+            "places_url": reverse("api-1.0.0:map_places"),
+            "organisations_url": reverse("api-1.0.0:organisations"),
             "tile_url": settings.ESSAIM["TILE_URL"],
             "tile_attribution": settings.ESSAIM["TILE_ATTRIBUTION"],
+            **_where_context(request, params, parsed),
         },
         status=400 if error else 200,
     )

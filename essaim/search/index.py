@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from essaim.atlas.quality import FRESHNESS, least_completeness
 
+from . import semantic
 from .documents import FACETS, mercator, microseconds
+from .embeddings import query_vector
 from .text import ANALYZER, STEMMERS, fold, meaningful_words, stems, word_variants
 
 WRITER_HEAP_BYTES = 128 * 1024 * 1024
@@ -33,6 +35,7 @@ SCHEMA_VERSION = "6"
 SAMPLE_BUCKETS = 16
 # Above this many completions, a prefix is matched by an automaton instead of term by term.
 MAX_COMPLETIONS = 64
+FUSED_DEPTH = semantic.FUSED_DEPTH
 # Typos forgiven: one letter wrong from five letters on, two from eight (Levenshtein, with a
 # swap of two letters counted as one), always ranked below the words as typed.
 FUZZY_DISTANCES = ((8, 2), (5, 1))
@@ -99,6 +102,8 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]]
     facets_approximate: bool = False
     distances: dict[int, float] = field(default_factory=dict)
+    # Results found by meaning only (their words do not match): {id: cosine similarity}.
+    by_meaning: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ class Cluster:
     count: int
     # The organisation's id when the cluster holds a single one.
     organisation_id: int | None
+    # Whether all its organisations share one position (the locality's, often): zooming in
+    # would never split it, so the map lists them instead.
+    same_place: bool = False
 
 
 def edit_distance(first: str, second: str, limit: int) -> int:
@@ -460,7 +468,7 @@ class SearchIndex:
         clauses = []
         text_query = self._text_query(searcher, query.text)
         if text_query is not None:
-            clauses.append(text_query)
+            clauses.append(text_query)  # first: the hybrid search leaves it out by position
         for name, codes in query.filters.items():
             if codes and name != without_facet:
                 clauses.append(self._facet_clause(name, codes))
@@ -575,16 +583,71 @@ class SearchIndex:
         return clauses, distances, near_clause
 
     def search(self, query: SearchQuery) -> SearchResult:
-        # The sampling threshold is part of the answer (it decides exact or estimated counts).
-        key = ("search", query.cache_key(), settings.ESSAIM["FACET_SAMPLE_ABOVE"])
-        return self.remembered(key, lambda searcher: self._search(searcher, query))
+        # The sampling threshold is part of the answer (it decides exact or estimated counts),
+        # and so are the meaning vectors when they rank it.
+        hybrid = self._is_hybrid(query)
+        key = ("search", query.cache_key(), settings.ESSAIM["FACET_SAMPLE_ABOVE"],
+               semantic.generation() if hybrid else None)  # fmt: skip
+        return self.remembered(key, lambda searcher: self._search(searcher, query, hybrid))
 
-    def _search(self, searcher, query: SearchQuery) -> SearchResult:
+    @staticmethod
+    def _is_hybrid(query: SearchQuery) -> bool:
+        return (
+            query.sort == "relevance"
+            and query.after_id is None
+            and bool(fold(query.text))
+            and settings.ESSAIM.get("SEMANTIC_SEARCH", True)
+        )
+
+    def _semantic_ids(self, searcher, query: SearchQuery, clauses_without_text) -> dict:
+        """{id: similarity} of the organisations nearest in meaning to the words that also
+        pass the filters, the nearest first."""
+        found = semantic.nearest(query_vector(query.text), FUSED_DEPTH * 3)
+        if not found:
+            return {}
+        similarity = dict(found)
+        candidates = tantivy.Query.term_set_query(self.schema, "id", list(similarity))
+        allowed = self._combine([*clauses_without_text, candidates])
+        passing = {pk for (pk,) in self._every_hit(searcher, allowed, ("id",))}
+        return {pk: score for pk, score in found if pk in passing}
+
+    def _hybrid(self, searcher, query: SearchQuery, clauses, distances) -> tuple[list, int, dict]:
+        """The page of a search ranked by words and meaning together, the total, and the
+        results found by meaning only."""
+        without_text = clauses[1:]  # the text clause comes first (see _base_clauses)
+        lexical = searcher.search(self._combine(clauses), FUSED_DEPTH)
+        lexical_ids = searcher.fast_field_values("id", [address for _s, address in lexical.hits])
+        meaning = self._semantic_ids(searcher, query, without_text)
+        meaning_ids = list(meaning)[:FUSED_DEPTH]
+        # Which of those the words match too (beyond the lexical list's first hundred).
+        words_too = set(lexical_ids)
+        if meaning_ids:
+            matched = self._combine([*clauses, tantivy.Query.term_set_query(
+                self.schema, "id", meaning_ids)])  # fmt: skip
+            words_too |= {pk for (pk,) in self._every_hit(searcher, matched, ("id",))}
+        only_meaning = {pk: meaning[pk] for pk in meaning_ids if pk not in words_too}
+        fused = semantic.fuse(lexical_ids, meaning_ids)
+        total = lexical.count + len(only_meaning)
+        start, end = query.offset, query.offset + max(1, min(query.limit, MAX_HITS))
+        ids = fused[start:end]
+        if end > len(fused) and lexical.count > FUSED_DEPTH:
+            # Past the fused head, the words' ranking goes on.
+            beyond = searcher.search(self._combine(clauses), end - len(fused),
+                                     offset=FUSED_DEPTH + max(0, start - len(fused)))  # fmt: skip
+            more = searcher.fast_field_values("id", [address for _s, address in beyond.hits])
+            seen = set(fused)
+            ids += [pk for pk in more if pk not in seen][: end - start - len(ids)]
+        return (ids if query.limit else []), total, only_meaning
+
+    def _search(self, searcher, query: SearchQuery, hybrid: bool = False) -> SearchResult:
         clauses, distances, near_clause = self._filtered(searcher, query)
         facet_jobs = self._start_facet_counts(searcher, query, clauses, near_clause)
         combined = self._combine(clauses)
         limit = max(1, min(query.limit, MAX_HITS))
-        if query.sort == "distance" and query.near:
+        by_meaning = {}
+        if hybrid:
+            ids, total, by_meaning = self._hybrid(searcher, query, clauses, distances)
+        elif query.sort == "distance" and query.near:
             if not distances:  # no radius given: measure every match
                 distances = self._distances(searcher, combined, query.near)
             ordered = sorted(distances, key=lambda pk: (distances[pk], pk))
@@ -610,6 +673,7 @@ class SearchIndex:
             facets=facets,
             facets_approximate=approximate,
             distances={pk: distances[pk] for pk in ids if pk in distances},
+            by_meaning={pk: by_meaning[pk] for pk in ids if pk in by_meaning},
         )
 
     @staticmethod
@@ -676,7 +740,9 @@ class SearchIndex:
             "lat": {"avg": {"field": "lat"}},
             "lon": {"avg": {"field": "lon"}},
             "first": {"min": {"field": "id"}},
-        }
+            **{f"{name}_{end}": {end: {"field": name}}
+               for name in ("lat", "lon") for end in ("min", "max")},
+        }  # fmt: skip
         aggregation = {
             "x": {
                 "histogram": {"field": "x", "interval": cell, "min_doc_count": 1, **x_bounds},
@@ -704,6 +770,10 @@ class SearchIndex:
                         longitude=round(bucket["lon"]["value"], 5),
                         count=count,
                         organisation_id=int(bucket["first"]["value"]) if count == 1 else None,
+                        same_place=count > 1 and all(
+                            bucket[f"{name}_max"]["value"] - bucket[f"{name}_min"]["value"] < 1e-5
+                            for name in ("lat", "lon")
+                        ),
                     )
                 )
         clusters.sort(key=lambda cluster: -cluster.count)

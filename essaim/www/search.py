@@ -45,6 +45,7 @@ def _organisations(params: QueryDict) -> tuple[Group, object]:
     organisations = Organisation.objects.in_order(result.ids)
     for org in organisations:
         org.distance_km = result.distances.get(org.pk)
+        org.by_meaning = org.pk in result.by_meaning
     url = reverse("atlas-list") + "?" + params.urlencode()
     group = Group("organisations", _("Organisations"), result.total, organisations, url)
     group.serving = serving_groups(query, parsed.params, parsed.place) if parsed.place else []

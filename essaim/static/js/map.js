@@ -27,65 +27,163 @@
     return map;
   }
 
-  function clusterIcon(count) {
+  function clusterIcon(count, samePlace) {
     var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 44 : 52;
     return L.divIcon({
-      className: "cluster",
+      className: "cluster" + (samePlace ? " same-place" : ""),
       html: "<span>" + (count >= 10000 ? Math.round(count / 1000) + "k" : count) + "</span>",
       iconSize: [size, size]
     });
   }
 
-  function dotIcon(color) {
+  var CIRCLE = "M5,.4A4.6,4.6 0 1 1 4.99,.4Z";
+
+  // A sector's mark: its colour and its shape (never colour alone).
+  function dotIcon(color, mark) {
     return L.divIcon({
       className: "org-dot",
-      html: '<svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true"><circle cx="10" cy="10" r="8" fill="' +
-        color + '" stroke="#fff" stroke-width="2"/></svg>',
+      html: '<svg viewBox="0 0 10 10" width="20" height="20" aria-hidden="true"><path d="' + (mark || CIRCLE) +
+        '" fill="' + color + '" stroke="#fff" stroke-width="1"/></svg>',
       iconSize: [20, 20]
     });
   }
 
+  function text(tag, content, attributes) {
+    var node = document.createElement(tag);
+    if (content) { node.textContent = content; }
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    return node;
+  }
+
+  function sectorsOfLegend() {
+    var sectors = {};
+    document.querySelectorAll("#legend [data-sector]").forEach(function (item) {
+      sectors[item.dataset.sector] = {
+        color: item.dataset.color, mark: item.dataset.mark, label: item.querySelector("span").textContent
+      };
+    });
+    return sectors;
+  }
+
+  // Town names on the offline basemap, fewer the wider the view (from Essaim's gazetteer).
+  function townLayer(map, element) {
+    var layer = L.layerGroup().addTo(map), controller = null;
+    return function (bbox) {
+      if (controller) { controller.abort(); }
+      controller = new AbortController();
+      fetch(element.dataset.places + "?bbox=" + bbox + "&zoom=" + map.getZoom(), { signal: controller.signal })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          layer.clearLayers();
+          data.places.forEach(function (town) {
+            L.marker([town.latitude, town.longitude], {
+              icon: L.divIcon({ className: "town" + (town.population >= 200000 ? " city" : ""), html: "", iconSize: null }),
+              interactive: false, keyboard: false, zIndexOffset: -1000
+            }).addTo(layer).getElement().textContent = town.name;
+          });
+        })
+        .catch(function (error) { if (error.name !== "AbortError") { throw error; } });
+    };
+  }
+
   function atlasMap(element) {
-    var near = element.dataset.near ? element.dataset.near.split(",").map(Number) : null;
+    var centre = element.dataset.centre ? element.dataset.centre.split(",").map(Number) : null;
     var map = makeMap(element, {});
+    var sectors = sectorsOfLegend();
+    var filters = element.dataset.filters;
+    var fit = element.dataset.fit === "1" && !centre;
     map.getContainer().setAttribute("aria-label", element.dataset.label);
-    if (near) { map.setView(near, 11); } else { map.setView([47, 2], 4); }
+    if (centre) { map.setView([centre[0], centre[1]], centre[2] || 11); } else { map.setView([47, 2], 4); }
     var layer = L.layerGroup().addTo(map);
+    var towns = element.dataset.tiles ? null : townLayer(map, element);
+    if (towns) { map.attributionControl.addAttribution("GeoNames"); }
     var link = document.getElementById("in-view-link");
     var controller = null;
     var linkText = link ? link.textContent : "";
+    var lang = document.documentElement.lang;
+
+    function openCard(marker, nodes) {
+      var card = text("div", "", { "class": "map-card" });
+      nodes.forEach(function (node) { card.appendChild(node); });
+      marker.bindPopup(card, { autoPan: true }).openPopup();
+      var first = card.querySelector("a");
+      if (first) { first.focus(); }
+    }
+
+    function organisationCard(marker, p) {
+      var sector = sectors[p.sector];
+      var title = text("p", "", { "class": "name" });
+      title.appendChild(text("a", p.name, { href: p.url, dir: "auto" }));
+      var nodes = [title];
+      var meta = [sector ? sector.label : "", p.locality || ""].filter(Boolean).join(" · ");
+      if (meta) { nodes.push(text("p", meta, { "class": "meta" })); }
+      openCard(marker, nodes);
+    }
+
+    // Organisations sharing one address: zooming in would never split them, so list them.
+    function samePlaceCard(marker, c, p) {
+      var d = 0.0001;
+      var box = [c[0] - d, c[1] - d, c[0] + d, c[1] + d].map(function (v) { return v.toFixed(5); }).join(",");
+      var query = "bbox=" + box + "&page_size=50&sort=name&lang=" + lang + (filters ? "&" + filters : "");
+      fetch(element.dataset.organisations + "?" + query)
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          var list = text("ul");
+          data.results.forEach(function (org) {
+            var item = text("li");
+            item.appendChild(text("a", org.name, { href: org.url, dir: "auto" }));
+            list.appendChild(item);
+          });
+          var nodes = [text("p", data.count + " " + element.dataset.here, { "class": "name" }), list];
+          if (data.count > data.results.length) {
+            nodes.push(text("a", element.dataset.more, {
+              href: element.dataset.list + "?" + (filters ? filters + "&" : "") + "bbox=" + box
+            }));
+          }
+          openCard(marker, nodes);
+        });
+    }
 
     function refresh() {
       var b = map.getBounds();
       var west = Math.max(-180, b.getWest()), east = Math.min(180, b.getEast());
       var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());
       var bbox = [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(",");
-      var filters = element.dataset.filters;
-      var query = "bbox=" + bbox + "&zoom=" + map.getZoom() + "&lang=" + document.documentElement.lang +
-        (filters ? "&" + filters : "");
+      var query = "bbox=" + bbox + "&zoom=" + map.getZoom() + "&lang=" + lang + (filters ? "&" + filters : "");
+      if (towns) { towns(bbox); }
       if (controller) { controller.abort(); }
       controller = new AbortController();
       fetch(element.dataset.clusters + "?" + query, { signal: controller.signal })
         .then(function (response) { return response.json(); })
         .then(function (data) {
           layer.clearLayers();
+          var points = [];
           data.features.forEach(function (feature) {
             var c = feature.geometry.coordinates, p = feature.properties;
             var marker, activate;
+            points.push([c[1], c[0]]);
             if (p.id) {
-              marker = L.marker([c[1], c[0]], { icon: dotIcon(p.color || "#595959"), title: p.name, alt: p.name });
-              activate = function () { window.location.href = p.url; };
+              var sector = sectors[p.sector] || {};
+              marker = L.marker([c[1], c[0]], { icon: dotIcon(p.color || "#595959", sector.mark), title: p.name, alt: p.name });
+              activate = function () { organisationCard(marker, p); };
+            } else if (p.same_place) {
+              marker = L.marker([c[1], c[0]], { icon: clusterIcon(p.count, true), title: p.count + " " + element.dataset.here });
+              activate = function () { samePlaceCard(marker, c, p); };
             } else {
-              marker = L.marker([c[1], c[0]], { icon: clusterIcon(p.count), title: String(p.count) });
+              marker = L.marker([c[1], c[0]], { icon: clusterIcon(p.count, false), title: String(p.count) });
               activate = function () { map.setView([c[1], c[0]], Math.min(map.getZoom() + 2, 18)); };
             }
             marker.on("click", activate);
             marker.addTo(layer);
             // Keyboard users reach markers with Tab: Enter opens them as a click does.
             marker.getElement().addEventListener("keydown", function (event) {
-              if (event.key === "Enter") { activate(); }
+              if (event.key === "Enter") { event.preventDefault(); activate(); }
             });
           });
+          if (fit && points.length) {
+            fit = false;
+            map.fitBounds(points, { maxZoom: 11, padding: [20, 20] });
+          }
           if (link) {
             link.href = element.dataset.list + "?" + (filters ? filters + "&" : "") + "bbox=" + bbox;
             link.textContent = linkText + " (" + data.total + ")";
@@ -101,7 +199,7 @@
     var point = [Number(element.dataset.lat), Number(element.dataset.lon)];
     var map = makeMap(element, { zoomControl: true, scrollWheelZoom: false, keyboard: false });
     map.setView(point, 5);
-    L.marker(point, { icon: dotIcon(element.dataset.color), keyboard: false, interactive: false }).addTo(map);
+    L.marker(point, { icon: dotIcon(element.dataset.color, element.dataset.mark), keyboard: false, interactive: false }).addTo(map);
   }
 
   /* The place of an organisation in the suggestion and edit forms: click the map to set the

@@ -1,0 +1,47 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from essaim.atlas.models import Organisation
+from essaim.search.embeddings import get_embedder
+from essaim.search.semantic import embed_organisations
+
+CHUNK = 2000
+
+
+class Command(BaseCommand):
+    help = (
+        "Compute the meaning vectors of the organisations whose text changed since (the write "
+        "path does it for small changes; run this after an import, or with --every)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--every", type=int, default=0, metavar="SECONDS",
+                            help="Run again every SECONDS, until stopped.")  # fmt: skip
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, every, no_progress, **options):
+        if get_embedder() is None:
+            raise CommandError(_("Semantic search is turned off (ESSAIM_SEMANTIC_SEARCH=0)."))
+        while True:
+            self._embed_all(no_progress)
+            if not every:
+                return
+            time.sleep(every)
+
+    def _embed_all(self, no_progress: bool) -> None:
+        started = time.monotonic()
+        published = Organisation.objects.published().order_by("pk")
+        total = published.count()
+        embedded, last = 0, 0
+        with tqdm(total=total, disable=no_progress or total < CHUNK, unit=" org") as progress:
+            while ids := list(published.filter(pk__gt=last).values_list("pk", flat=True)[:CHUNK]):
+                last = ids[-1]
+                embedded += embed_organisations(ids)
+                progress.update(len(ids))
+        self.stdout.write(
+            _("Meaning vectors: %(embedded)d computed, %(total)d organisations, %(seconds).1f s.")
+            % {"embedded": embedded, "total": total, "seconds": time.monotonic() - started}
+        )

@@ -1,0 +1,162 @@
+"""The organisations' meaning vectors: stored in a SQLite file beside the search index (shared
+by every process, whatever the database), mirrored in each process's memory as one int8
+matrix, and searched exactly.
+
+Writes bump a sequence number; a process brings its mirror level by reading only the rows
+written since it last looked, so a change costs its own rows, not a reload. A removed
+organisation keeps a zero vector (similar to nothing) until the next full load.
+"""
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from usearch.index import MetricKind
+from usearch.index import search as exact_search
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS vector (id INTEGER PRIMARY KEY, digest TEXT NOT NULL,
+                                   seq INTEGER NOT NULL, data BLOB);
+CREATE INDEX IF NOT EXISTS vector_seq ON vector (seq);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
+"""
+
+
+class VectorStore:
+    def __init__(self, path: Path, dimensions: int):
+        self.path = Path(path)
+        self.dimensions = dimensions
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._mirror_lock = threading.Lock()
+        self._seen = -1
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._matrix = np.zeros((0, dimensions), dtype=np.int8)
+        with self._connection() as connection:
+            connection.executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=30)
+            connection.execute("PRAGMA journal_mode=WAL")
+            self._local.connection = connection
+        return connection
+
+    # Writing ------------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        """A number that grows with every write, from any process."""
+        row = self._connection().execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()
+        return int(row[0]) if row else 0
+
+    def write(self, vectors: dict[int, tuple[str, np.ndarray]], removed=()) -> None:
+        """Store {id: (digest of the text, int8 vector)} and forget `removed`, in one
+        transaction."""
+        if not vectors and not removed:
+            return
+        connection = self._connection()
+        with connection:
+            connection.execute("BEGIN IMMEDIATE")
+            seq = self.generation() + 1
+            connection.executemany(
+                "INSERT OR REPLACE INTO vector VALUES (?, ?, ?, ?)",
+                [(pk, digest, seq, vector.tobytes()) for pk, (digest, vector) in vectors.items()],
+            )
+            connection.executemany(
+                "UPDATE vector SET data = NULL, digest = '', seq = ? WHERE id = ?",
+                [(seq, pk) for pk in removed],
+            )
+            connection.execute("INSERT OR REPLACE INTO meta VALUES ('seq', ?)", (seq,))
+
+    def digests(self, ids: list[int]) -> dict[int, str]:
+        found = {}
+        connection = self._connection()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = connection.execute(
+                f"SELECT id, digest FROM vector WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608
+                chunk,
+            )
+            found.update(rows)
+        return found
+
+    def count(self) -> int:
+        row = self._connection().execute("SELECT COUNT(*) FROM vector WHERE data IS NOT NULL")
+        return row.fetchone()[0]
+
+    # Reading ------------------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Bring this process's matrix level with the file."""
+        generation = self.generation()
+        if generation == self._seen:
+            return
+        with self._mirror_lock:
+            if generation == self._seen:
+                return
+            rows = self._connection().execute(
+                "SELECT id, data FROM vector WHERE seq > ? ORDER BY id", (self._seen,)
+            )
+            changed_ids, changed = [], []
+            for pk, data in rows:
+                changed_ids.append(pk)
+                changed.append(
+                    np.frombuffer(data, dtype=np.int8)
+                    if data
+                    else np.zeros(self.dimensions, dtype=np.int8)
+                )
+            self._apply(np.array(changed_ids, dtype=np.int64), changed)
+            self._seen = generation
+
+    def _apply(self, ids: np.ndarray, vectors: list[np.ndarray]) -> None:
+        if not len(ids):
+            return
+        rows = np.vstack(vectors)
+        positions = np.searchsorted(self._ids, ids)
+        known = (positions < len(self._ids)) & (
+            self._ids[np.minimum(positions, len(self._ids) - 1)] == ids
+            if len(self._ids)
+            else np.zeros(len(ids), dtype=bool)
+        )
+        matrix = self._matrix.copy() if known.any() else self._matrix
+        matrix[positions[known]] = rows[known]
+        if (~known).any():
+            all_ids = np.concatenate([self._ids, ids[~known]])
+            matrix = np.vstack([matrix, rows[~known]])
+            order = np.argsort(all_ids, kind="stable")
+            all_ids, matrix = all_ids[order], matrix[order]
+        else:
+            all_ids = self._ids
+        # Swapped whole: a search running on another thread keeps the arrays it started with.
+        self._ids, self._matrix = all_ids, matrix
+
+    def nearest(self, vector: np.ndarray, count: int) -> list[tuple[int, float]]:
+        """The `count` nearest organisations as (id, cosine similarity), the most similar
+        first: an exact search over every vector (SIMD int8 kernels)."""
+        self._refresh()
+        ids, matrix = self._ids, self._matrix
+        if not len(ids):
+            return []
+        count = min(count, len(ids))
+        matches = exact_search(matrix, vector, count, MetricKind.Cos, exact=True, threads=1)
+        return [
+            (int(ids[row]), 1.0 - float(distance))
+            for row, distance in zip(matches.keys, matches.distances, strict=True)
+            if np.isfinite(distance)
+        ]
+
+
+_stores: dict[Path, VectorStore] = {}
+_stores_lock = threading.Lock()
+
+
+def get_vector_store(dimensions: int) -> VectorStore:
+    """The store beside the search index (`ESSAIM_DATA_DIR/vectors/`)."""
+    path = Path(settings.ESSAIM["INDEX_DIR"]).with_name("vectors") / f"vectors-{dimensions}.sqlite3"
+    with _stores_lock:
+        if path not in _stores:
+            _stores[path] = VectorStore(path, dimensions)
+        return _stores[path]

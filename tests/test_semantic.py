@@ -1,0 +1,100 @@
+"""Search by meaning: a query in one language finds a description in another, through a
+multilingual model on the server's CPU, fused with the words' ranking; the vectors follow
+every write; without the model, search stays lexical."""
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from essaim.atlas import actions
+from essaim.atlas.models import Organisation, Status
+from essaim.search.index import SearchQuery, get_index
+
+pytestmark = pytest.mark.django_db
+RETRIEVAL_SET = json.loads((Path(__file__).parent / "data" / "retrieval.json").read_text())
+
+
+@pytest.fixture
+def semantic(settings):
+    settings.ESSAIM = {**settings.ESSAIM, "SEMANTIC_SEARCH": True}
+
+
+def top_three(query: str) -> list[str]:
+    result = get_index().search(SearchQuery(text=query, limit=3))
+    names = dict(Organisation.objects.filter(pk__in=result.ids).values_list("pk", "name"))
+    return [names[pk] for pk in result.ids]
+
+
+def recall(queries) -> float:
+    return sum(item["expected"] in top_three(item["query"]) for item in queries) / len(queries)
+
+
+def test_the_retrieval_set_is_large_enough_and_in_four_languages():
+    queries = RETRIEVAL_SET["queries"]
+    assert len(queries) >= 40
+    assert {item["language"] for item in queries} == {"fr", "en", "it", "es"}
+
+
+def test_meaning_finds_across_languages_what_words_alone_miss(semantic, settings, demo):
+    queries = RETRIEVAL_SET["queries"]
+    for item in queries:  # every expected organisation is in the demo atlas
+        assert Organisation.objects.filter(name=item["expected"]).exists(), item["expected"]
+    hybrid = recall(queries)
+    settings.ESSAIM = {**settings.ESSAIM, "SEMANTIC_SEARCH": False}
+    lexical = recall(queries)
+    print(f"top-3 recall over {len(queries)} queries: hybrid {hybrid:.2f}, lexical {lexical:.2f}")
+    assert hybrid >= 0.9
+    assert hybrid > lexical + 0.3
+
+
+def test_a_result_found_by_meaning_says_so(semantic, client, demo):
+    page = client.get("/it/atlas/", {"q": "banca cooperativa"}).content.decode()
+    assert "Crédit Coopératif" in page
+    card = page[page.index("Crédit Coopératif") :]
+    card = card[: card.index("</li>")]
+    assert "simile per significato alla vostra ricerca" in card
+    # A result of the words says nothing of the kind.
+    page = client.get("/it/atlas/", {"q": "Crédit Coopératif"}).content.decode()
+    assert "simile per significato" not in page[page.index('class="cards"') :].split(
+        "Fondation Crédit"
+    )[0]
+
+
+def test_results_by_meaning_pass_the_filters(semantic, client, demo):
+    page = client.get("/it/atlas/", {"q": "banca cooperativa", "country": "BE"}).content.decode()
+    assert "Crédit Coopératif</a>" not in page
+    page = client.get("/it/atlas/", {"q": "banca cooperativa", "country": "FR"}).content.decode()
+    assert "Crédit Coopératif</a>" in page
+
+
+def test_vectors_follow_the_writes(semantic, commit, db):
+    org = commit(actions.do_create_organisation, {
+        "name": "Atelier", "country": "FR", "original_language": "fr",
+        "short_description_fr": "Cours de cuisine végétarienne pour les familles.",
+    })  # fmt: skip
+    assert "Atelier" in top_three("corsi di cucina vegetariana")
+    commit(actions.do_update_organisation, org,
+           {"short_description_fr": "Réparation de vélos d'occasion."})  # fmt: skip
+    assert "Atelier" not in top_three("corsi di cucina vegetariana")
+    assert "Atelier" in top_three("riparazione di biciclette usate")
+    commit(actions.do_set_organisation_status, org, Status.HIDDEN)
+    assert "Atelier" not in top_three("riparazione di biciclette usate")
+
+
+def test_without_the_model_search_stays_lexical(client, demo):
+    page = client.get("/it/atlas/", {"q": "banca cooperativa"}).content.decode()
+    assert "Crédit Coopératif</a>" not in page
+    assert "simile per significato" not in page
+
+
+def test_the_embed_command_catches_up_after_a_bulk_load(semantic, generated):
+    generated(250)  # the bulk path indexes words only
+    for expected in (250, 0):  # then nothing left to do
+        out = io.StringIO()
+        call_command("embed", no_progress=True, stdout=out)
+        computed, total = (int(number) for number in re.findall(r"\d+", out.getvalue())[:2])
+        assert (computed, total) == (expected, 250)
