@@ -290,3 +290,20 @@ def test_the_home_search_leads_to_the_right_help(client, demo, language, typed, 
     assert status == 200
     for text in expected:
         assert text in page, (typed, text)
+
+
+def test_an_organisation_known_only_by_its_region_is_placed_at_it(client, organisations):
+    organisations({"name": "Réseau régional", "region": "Hauts-de-France",
+                   "territory": Territory.LOCAL})  # fmt: skip
+    status, page = html(client, "/en/atlas/", where="Arras", radius_km="100")
+    card = page[page.index("Réseau régional") :]
+    card = card[: card.index("</li>")]
+    assert "(placed at its region)" in card
+    data = client.get(
+        "/api/v1/map/clusters", {"bbox": "-5,42,8,52", "zoom": "10"}
+    ).json()
+    (feature,) = data["features"]
+    assert feature["properties"]["approximate"] is True
+    assert feature["properties"]["name"] == "Réseau régional"
+    longitude, latitude = feature["geometry"]["coordinates"]
+    assert 49 < latitude < 51 and 1.5 < longitude < 4  # in Hauts-de-France

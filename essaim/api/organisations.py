@@ -356,6 +356,7 @@ def _clusters(request, zoom: int, lang: str | None):
                 sector=org.sector.code if org.sector_id else None,
                 color=org.sector.color if org.sector_id else None,
                 locality=org.locality or None,
+                approximate=org.latitude is None or None,
             )
         features.append(
             {

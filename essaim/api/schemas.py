@@ -141,6 +141,10 @@ class ClusterProperties(Schema):
     sector: str | None = None
     color: str | None = None
     locality: str | None = None
+    approximate: bool | None = Field(
+        None, description="True when the organisation is known only by its region, placed at "
+        "the region's centre."
+    )
     same_place: bool | None = Field(
         None,
         description="True when every organisation of the cluster has the same position: "

@@ -9,9 +9,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from essaim.atlas.gazetteer import find_locality
 from essaim.atlas.models import CONTENT_LANGUAGES, LegalForm, Sector
+from essaim.atlas.places import (
+    DEFAULT_RADIUS_KM,
+    MAX_PLACE_LENGTH,
+    RADIUS_CHOICES,
+    Place,
+    PlaceNotFound,
+    resolve_place,
+)
 from essaim.contributions.forms import CountryField
 from essaim.core.templatetags.essaim import language_name
+from essaim.search.index import distance_km
 from essaim.search.text import meaningful_words
 
 from .models import Event, Opportunity, Resource
@@ -116,6 +126,62 @@ class Filters(forms.Form):
         return urlencode(params)
 
 
+class PlaceFilters(Filters):
+    """A place typed as for the atlas (town, region or country) and a radius: items within
+    reach of a town, or in the region's or country's country; those reachable from anywhere
+    (online events, remote offers) always."""
+
+    where = forms.CharField(label=gettext_lazy("Near (town, region or country)"),
+                            required=False, max_length=MAX_PLACE_LENGTH)  # fmt: skip
+    radius_km = forms.TypedChoiceField(label=gettext_lazy("Within"), required=False, coerce=int,
+                                       empty_value=None)  # fmt: skip
+    place: Place | None = None
+
+    def __init__(self, data, queryset):
+        super().__init__(data, queryset)
+        # No value means the default radius, shown in its place among the others.
+        self.fields["radius_km"].choices = [
+            ("" if km == DEFAULT_RADIUS_KM else km, _("%(km)s km") % {"km": km})
+            for km in RADIUS_CHOICES
+        ]
+
+    def choices_for(self, name: str) -> list:
+        return [] if name == "radius_km" else super().choices_for(name)
+
+    def clean_where(self) -> str:
+        text = self.cleaned_data["where"].strip()
+        if text:
+            try:
+                self.place = resolve_place(text).place
+            except PlaceNotFound as error:
+                message = error.message
+                if error.candidates:
+                    message += " " + "; ".join(place.label for place in error.candidates[:5])
+                raise forms.ValidationError(message) from error
+        return text
+
+    def everywhere(self) -> Q:
+        """What is reachable from any place."""
+        raise NotImplementedError
+
+    def located(self, queryset) -> list[tuple[int, tuple[float, float] | None]]:
+        """(pk, position) of the items of `queryset` that have a place."""
+        raise NotImplementedError
+
+    def apply(self, queryset, name, value):
+        if name == "radius_km":
+            return queryset  # read with `where`
+        if name != "where" or self.place is None:
+            return super().apply(queryset, name, value)
+        place = self.place
+        if place.kind != "locality":
+            return queryset.filter(Q(country=place.country) | self.everywhere())
+        radius = self.cleaned_data.get("radius_km") or DEFAULT_RADIUS_KM
+        near = [pk for pk, point in self.located(queryset.exclude(self.everywhere()))
+                if point and distance_km(*place.point, *point) <= radius]  # fmt: skip
+        return queryset.filter(Q(pk__in=near) | self.everywhere())
+
+
 class ResourceFilters(Filters):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
     level = forms.ChoiceField(label=gettext_lazy("Level"), required=False)
@@ -125,7 +191,7 @@ class ResourceFilters(Filters):
     choices = {"kind": Resource.Kind.choices, "level": Resource.Level.choices}
 
 
-class EventFilters(Filters):
+class EventFilters(PlaceFilters):
     country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
     month = forms.DateField(
         label=gettext_lazy("Month"), required=False, input_formats=["%Y-%m"],
@@ -136,6 +202,14 @@ class EventFilters(Filters):
     counted = {"country": "country", "mode": "mode", "theme": "themes__code"}
     choices = {"mode": Event.Mode.choices}
 
+    def everywhere(self) -> Q:
+        return ~Q(mode=Event.Mode.ON_SITE)  # online, or on site and online
+
+    def located(self, queryset):
+        rows = queryset.values_list("pk", "latitude", "longitude")
+        return [(pk, (lat, lon) if lat is not None and lon is not None else None)
+                for pk, lat, lon in rows]  # fmt: skip
+
     def apply(self, queryset, name, value):
         if name == "month":
             return queryset.filter(starts_at__year=value.year, starts_at__month=value.month)
@@ -144,7 +218,7 @@ class EventFilters(Filters):
         return super().apply(queryset, name, value)
 
 
-class OpportunityFilters(Filters):
+class OpportunityFilters(PlaceFilters):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
     country = forms.ChoiceField(label=gettext_lazy("Country"), required=False)
     # Funding calls: those open to an organisation of this country, of this legal form.
@@ -156,6 +230,17 @@ class OpportunityFilters(Filters):
     text_fields = ("title", "description")
     counted = {"kind": "kind", "country": "country", "theme": "themes__code"}
     choices = {"kind": Opportunity.Kind.choices}
+
+    def everywhere(self) -> Q:
+        return Q(remote=True)
+
+    def located(self, queryset):
+        """Offers are placed by their locality, found in the gazetteer."""
+        found = []
+        for pk, locality, country in queryset.values_list("pk", "locality", "country"):
+            town = find_locality(locality, country) if locality and country else None
+            found.append((pk, (town.latitude, town.longitude) if town else None))
+        return found
 
     def apply(self, queryset, name, value):
         # No country or legal form listed: open to all.

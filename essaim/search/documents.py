@@ -11,6 +11,7 @@ from functools import lru_cache
 from django.utils import translation
 from django_countries import countries
 
+from essaim.atlas.gazetteer import region_centre
 from essaim.atlas.models import (
     CONTENT_LANGUAGES,
     Audience,
@@ -237,7 +238,19 @@ def _document(row: dict, related: dict, vocabulary: Vocabulary) -> dict:
         "completeness": completeness(values),
         "confirmed": microseconds(confirmed) if confirmed else 0,
     }
-    if row["latitude"] is not None and row["longitude"] is not None:
-        x, y = mercator(row["latitude"], row["longitude"])
-        document.update(lat=row["latitude"], lon=row["longitude"], x=x, y=y)
+    point = _position(row)
+    if point:
+        x, y = mercator(*point)
+        document.update(lat=point[0], lon=point[1], x=x, y=y)
     return document
+
+
+def _position(row: dict) -> tuple[float, float] | None:
+    """Where the organisation is; known only by its region, at the region's centre (the page
+    and the map say the position is approximate), so that searches near a place and the map
+    find it."""
+    if row["latitude"] is not None and row["longitude"] is not None:
+        return row["latitude"], row["longitude"]
+    if row["region"] and row["country"]:
+        return region_centre(row["country"], row["region"])
+    return None

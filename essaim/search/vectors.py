@@ -149,6 +149,22 @@ class VectorStore:
         ]
 
 
+def binary_nearest(bits: np.ndarray, rows_of, vector: np.ndarray, count: int,
+                   candidates: int = 1000) -> list[tuple[int, float]]:  # fmt: skip
+    """Nearest rows by a scan of the signs (1 bit per dimension, Hamming distance), the
+    `candidates` best re-ranked by the cosine of their int8 vectors (`rows_of(rows)`)."""
+    signs = np.packbits(vector > 0)
+    distances = np.bitwise_count(np.bitwise_xor(bits, signs)).sum(axis=1, dtype=np.int32)
+    candidates = min(candidates, len(bits))
+    rows = np.argpartition(distances, candidates - 1)[:candidates]
+    vectors = rows_of(rows).astype(np.float32)
+    query = vector.astype(np.float32)
+    norms = np.linalg.norm(vectors, axis=1) * max(float(np.linalg.norm(query)), 1e-9)
+    similarity = vectors @ query / np.maximum(norms, 1e-9)
+    best = np.argsort(-similarity)[:count]
+    return [(int(rows[index]), float(similarity[index])) for index in best]
+
+
 _stores: dict[Path, VectorStore] = {}
 _stores_lock = threading.Lock()
 

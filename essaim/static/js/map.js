@@ -117,6 +117,7 @@
       var nodes = [title];
       var meta = [sector ? sector.label : "", p.locality || ""].filter(Boolean).join(" · ");
       if (meta) { nodes.push(text("p", meta, { "class": "meta" })); }
+      if (p.approximate) { nodes.push(text("p", element.dataset.approximate, { "class": "meta" })); }
       openCard(marker, nodes);
     }
 
