@@ -19,7 +19,7 @@ from essaim.contributions.actions import can_edit
 from essaim.exchange.jsonld import organisation_jsonld
 from essaim.search.index import MAX_HITS, SearchQuery, get_index
 
-from . import actions
+from . import actions, hours
 from .confirmations import organisation_for_token
 from .facts import facts_of
 from .models import MergedRecord, Organisation, Sector, Status
@@ -188,6 +188,7 @@ def organisation_detail(request, pk: int, slug: str):
             # What would make the entry better: for those who can act on it.
             "quality": organisation_quality(org) if editable else None,
             "languages": list(facet_labels("language", org.languages).values()),
+            "hours": hours.describe_hours(org.opening_hours, hours.local_now(), org.country.code),
             "jsonld": jsonld,
             **highlights(org, count=10),
         },

@@ -1,0 +1,143 @@
+"""An organisation's page speaks to people: hours, place, source and practical facts in words."""
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
+
+from essaim.atlas import actions, hours
+from essaim.atlas.models import Organisation
+from tests.helpers import page_of
+
+pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+OFFICE_HOURS = "Mo-Fr 09:00-12:00,14:00-17:00; PH off"
+
+
+def text_of(html: str) -> str:
+    """What a reader sees: no scripts, no tags, one space between words."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def visible(client, org, language: str) -> str:
+    response = client.get(page_of(org, language))
+    assert response.status_code == 200
+    return text_of(response.content.decode())
+
+
+def words(language: str, message: str, **values) -> str:
+    with translation.override(language):
+        return gettext(message) % values if values else gettext(message)
+
+
+def weekday(language: str, name: str) -> str:
+    with translation.override(language):
+        return pgettext("weekday in a sentence", name)
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """Fix the moment the page reads the hours at (in Paris)."""
+
+    def fix(*moment: int) -> None:
+        monkeypatch.setattr(hours, "local_now", lambda: datetime(*moment, tzinfo=PARIS))
+
+    return fix
+
+
+@pytest.fixture
+def place(db, commit):
+    def make(**fields) -> Organisation:
+        return commit(
+            actions.do_create_organisation,
+            {"name": "Espace numérique du Colombier", "country": "FR", **fields},
+        )
+
+    return make
+
+
+def test_hours_in_words_open_now(client, place, at):
+    org = place(opening_hours=OFFICE_HOURS)
+    at(2025, 3, 3, 15, 30)  # A Monday afternoon.
+    text = visible(client, org, "en")
+    assert "Open now · closes at 17:00" in text
+    assert "Tuesday 09:00–12:00, 14:00–17:00" in text
+    assert "Saturday closed" in text and "Sunday closed" in text
+    assert OFFICE_HOURS not in text
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "it", "es"])
+def test_hours_in_words_closed_in_the_visitors_language(client, place, at, language):
+    org = place(opening_hours=OFFICE_HOURS)
+    at(2025, 3, 8, 11, 0)  # A Saturday: open again on Monday.
+    text = visible(client, org, language)
+    opens = words(language, "opens %(day)s at %(time)s", day=weekday(language, "Monday"),
+                  time="09:00")  # fmt: skip
+    assert f"{words(language, 'Closed')} · {opens}" in text
+    with translation.override(language):
+        from django.utils.dates import WEEKDAYS
+
+        tuesday, sunday = str(WEEKDAYS[1]), str(WEEKDAYS[6])
+    assert f"{tuesday[0].upper()}{tuesday[1:]} 09:00–12:00, 14:00–17:00" in text
+    assert f"{sunday[0].upper()}{sunday[1:]}" in text
+    assert "Mo-Fr" not in text
+
+
+def test_french_days_are_french(client, place, at):
+    org = place(opening_hours=OFFICE_HOURS)
+    at(2025, 3, 8, 11, 0)
+    text = visible(client, org, "fr")
+    assert "Mardi 09:00–12:00, 14:00–17:00" in text
+    assert "Tuesday" not in text
+
+
+def test_a_public_holiday_is_said(client, place, at):
+    org = place(opening_hours=OFFICE_HOURS)
+    at(2025, 7, 11, 10, 0)  # A Friday; Monday 14 July is a public holiday in France.
+    text = visible(client, org, "en")
+    assert "Monday closed (public holiday)" in text
+    assert "Tuesday 09:00–12:00, 14:00–17:00" in text
+
+
+def test_hours_late_at_night_and_notes(client, place, at):
+    org = place(opening_hours='Th 18:00-02:00 "sur rendez-vous"; Sa 10:00-12:00 "sur rendez-vous"')
+    at(2025, 3, 6, 23, 0)  # Thursday night.
+    text = visible(client, org, "en")
+    assert "Open now · closes tomorrow at 02:00" in text
+    assert "Thursday (today) 18:00–02:00" in text
+    assert "Friday closed" in text
+    # A note for every open day is written once.
+    assert text.count("sur rendez-vous") == 1
+
+
+def test_hours_far_ahead_and_around_the_clock(client, place, at):
+    org = place(opening_hours="Sep-Jun Mo-Fr 09:00-17:00; Jul-Aug off")
+    at(2025, 7, 15, 12, 0)
+    assert "Closed · opens on September 1 at 09:00" in visible(client, org, "en")
+    always = place(name="Toujours ouvert", opening_hours="24/7")
+    text = visible(client, always, "en")
+    assert "Open now · open day and night, every day" in text
+    assert "Wednesday open 24 hours" in text
+
+
+@pytest.mark.parametrize("raw", ["lundi 9h-12h, sauf vacances", "Mo-Fr 25:00-26:00"])
+def test_unreadable_hours_are_shown_as_written(client, place, raw):
+    org = place(opening_hours=raw)
+    response = client.get(page_of(org, "en"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert raw in text_of(html)
+    assert 'class="hours"' not in html and "Open now" not in html
+
+
+def test_the_raw_hours_are_for_editors_only(client, place, moderator):
+    org = place(opening_hours=OFFICE_HOURS)
+    assert "OpenStreetMap" not in visible(client, org, "en")
+    client.force_login(moderator)
+    html = client.get(page_of(org, "en")).content.decode()
+    assert f"<code>{OFFICE_HOURS}</code>" in html
