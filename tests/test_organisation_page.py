@@ -141,3 +141,13 @@ def test_the_raw_hours_are_for_editors_only(client, place, moderator):
     client.force_login(moderator)
     html = client.get(page_of(org, "en")).content.decode()
     assert f"<code>{OFFICE_HOURS}</code>" in html
+
+
+def test_the_place_is_said_in_words_not_in_coordinates(client, place):
+    org = place(address="2 rue du Colombier", postal_code="35000", locality="Rennes",
+                region="Bretagne", latitude=48.1046, longitude=-1.6775)  # fmt: skip
+    html = client.get(page_of(org, "en")).content.decode()
+    text = text_of(html)
+    assert "Location: 2 rue du Colombier, 35000 Rennes, Bretagne, France." in text
+    assert "latitude" not in text.lower() and "48.10" not in text and "1.67" not in text
+    assert 'href="/en/atlas/map/?near=48.104600,-1.677500">See around on the map</a>' in html

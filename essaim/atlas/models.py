@@ -296,6 +296,13 @@ class Organisation(Multilingual, models.Model):
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
+    @property
+    def place_in_words(self) -> str:
+        """Where it is, as people say it: "12 rue de la Paix, 35000 Rennes, Bretagne, France"."""
+        town = " ".join(part for part in (self.postal_code, self.locality) if part)
+        parts = (self.address, town, self.region, self.country.name if self.country else "")
+        return ", ".join(part for part in parts if part)
+
 
 class Identifier(models.Model):
     """An official identifier: SIRET, SIREN, RNA in France, NEQ in Québec, VAT or EUID elsewhere."""
