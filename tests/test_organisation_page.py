@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +22,7 @@ OFFICE_HOURS = "Mo-Fr 09:00-12:00,14:00-17:00; PH off"
 def text_of(html: str) -> str:
     """What a reader sees: no scripts, no tags, one space between words."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def visible(client, org, language: str) -> str:
@@ -151,3 +152,30 @@ def test_the_place_is_said_in_words_not_in_coordinates(client, place):
     assert "Location: 2 rue du Colombier, 35000 Rennes, Bretagne, France." in text
     assert "latitude" not in text.lower() and "48.10" not in text and "1.67" not in text
     assert 'href="/en/atlas/map/?near=48.104600,-1.677500">See around on the map</a>' in html
+
+
+def test_the_source_is_named_as_people_know_it(client, place):
+    from essaim.exchange.models import Source
+
+    Source.objects.create(
+        name="cartographie-lmn",
+        title="Cartographie nationale des lieux d'inclusion numérique",
+        format=Source.Format.LMN,
+        url="https://cartographie.societenumerique.gouv.fr/",
+    )
+    org = place(source="cartographie-lmn", source_id="42")
+    html = client.get(page_of(org, "en")).content.decode()
+    assert (
+        'Source: <a href="https://cartographie.societenumerique.gouv.fr/" rel="nofollow" '
+        'dir="auto">Cartographie nationale des lieux d&#x27;inclusion numérique</a>.'
+    ) in html
+    assert "cartographie-lmn" not in text_of(html)
+    unknown = place(name="Sans titre", source="some-feed", source_id="1")
+    assert "Source: some-feed." in visible(client, unknown, "en")
+
+
+def test_the_demo_source_reads_as_demonstration_data(client, demo):
+    org = Organisation.objects.get(name="Atena Informatique")
+    text = visible(client, org, "en")
+    assert "Source: Essaim's demonstration data." in text
+    assert "essaim-demo" not in text

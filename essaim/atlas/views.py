@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from essaim.commons.models import highlights
 from essaim.contributions.actions import can_edit
 from essaim.exchange.jsonld import organisation_jsonld
+from essaim.exchange.sources import source_name
 from essaim.search.index import MAX_HITS, SearchQuery, get_index
 
 from . import actions, hours
@@ -189,6 +190,7 @@ def organisation_detail(request, pk: int, slug: str):
             "quality": organisation_quality(org) if editable else None,
             "languages": list(facet_labels("language", org.languages).values()),
             "hours": hours.describe_hours(org.opening_hours, hours.local_now(), org.country.code),
+            "source": source_name(org.source),
             "jsonld": jsonld,
             **highlights(org, count=10),
         },
