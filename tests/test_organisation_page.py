@@ -179,3 +179,55 @@ def test_the_demo_source_reads_as_demonstration_data(client, demo):
     text = visible(client, org, "en")
     assert "Source: Essaim's demonstration data." in text
     assert "essaim-demo" not in text
+
+
+MEDIATION = {
+    "frais_a_charge": ["Gratuit sous condition"],
+    "modalites_acces": ["Se présenter", "Prendre un RDV en ligne"],
+    "modalites_accompagnement": ["Accompagnement individuel", "Dans un atelier collectif"],
+    "publics_specifiquement_adresses": ["Jeunes", "Seniors"],
+    "prise_en_charge_specifique": ["Surdité", "Handicaps moteurs"],
+    "prise_rdv": "https://rdv.rennes.example.org/",
+    "fiche_acces_libre": "https://acceslibre.beta.gouv.fr/app/35-rennes/a/bibliotheque/",
+    "complement_adresse": "Rez-de-chaussée, porte B",
+    "dispositif_programmes_nationaux": ["Conseillers numériques", "France Services"],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_mediation_places_facts_are_in_words(client, place, language):
+    org = place(address="2 rue du Colombier", locality="Rennes", mediation=MEDIATION)
+    html = client.get(page_of(org, language)).content.decode()
+    text = text_of(html)
+
+    def said(label: str, *values: str) -> str:
+        return " ".join([words(language, label), ", ".join(words(language, v) for v in values)])
+
+    assert said("Price", "Free under conditions") in text
+    assert said("How to come", "Come in person", "Book an appointment online") in text
+    assert said("Support offered", "One-to-one support", "In a group workshop") in text
+    assert said("Especially for", "Young people", "Older people") in text
+    assert said("Support adapted to", "Deafness", "Physical disabilities") in text
+    assert "Conseillers numériques, France Services" in text
+    assert "2 rue du Colombier Rez-de-chaussée, porte B" in text
+    book = words(language, "Book an appointment")
+    assert f'<a href="https://rdv.rennes.example.org/" rel="nofollow">{book}</a>' in html
+    assert 'href="https://acceslibre.beta.gouv.fr/app/35-rennes/a/bibliotheque/"' in html
+    # The schema's own words stay out of an English page.
+    if language == "en":
+        assert "Gratuit" not in text and "Se présenter" not in text
+
+
+def test_an_appointment_address_that_is_not_a_web_address_is_not_a_link(client, place):
+    org = place(mediation={"prise_rdv": "javascript:alert(1)"})
+    html = client.get(page_of(org, "en")).content.decode()
+    assert 'href="javascript' not in html
+    assert "javascript:alert(1)" in text_of(html)
+
+
+def test_every_value_of_the_schemas_lists_has_its_words():
+    from essaim.exchange.lmn import CHOICES
+    from essaim.exchange.lmn_words import VALUE_WORDS
+
+    for name, words_of in VALUE_WORDS.items():
+        assert set(words_of) == set(CHOICES[name]), name

@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from essaim.commons.models import highlights
 from essaim.contributions.actions import can_edit
 from essaim.exchange.jsonld import organisation_jsonld
+from essaim.exchange.lmn_words import mediation_facts
 from essaim.exchange.sources import source_name
 from essaim.search.index import MAX_HITS, SearchQuery, get_index
 
@@ -191,6 +192,9 @@ def organisation_detail(request, pk: int, slug: str):
             "languages": list(facet_labels("language", org.languages).values()),
             "hours": hours.describe_hours(org.opening_hours, hours.local_now(), org.country.code),
             "source": source_name(org.source),
+            # Fees, access, support, appointments… of a digital mediation place.
+            "mediation": mediation_facts(org.mediation),
+            "address_complement": (org.mediation or {}).get("complement_adresse", ""),
             "jsonld": jsonld,
             **highlights(org, count=10),
         },
