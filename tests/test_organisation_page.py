@@ -1,5 +1,6 @@
 """An organisation's page speaks to people: hours, place, source and practical facts in words."""
 
+import io
 import re
 from datetime import datetime
 from html import unescape
@@ -7,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext, pgettext
 
 from essaim.atlas import actions, hours
@@ -231,3 +233,190 @@ def test_every_value_of_the_schemas_lists_has_its_words():
 
     for name, words_of in VALUE_WORDS.items():
         assert set(words_of) == set(CHOICES[name]), name
+
+
+# Logos ---------------------------------------------------------------------------------------
+
+
+def image_file(name: str = "logo.jpg", size=(1200, 800), fmt: str = "JPEG", **save) -> bytes:
+    from PIL import Image
+
+    image = Image.new("RGB", size, (200, 60, 20))
+    image.paste((20, 90, 200), (0, 0, size[0] // 2, size[1] // 2))
+    output = io.BytesIO()
+    image.save(output, fmt, **save)
+    return output.getvalue()
+
+
+def photo_with_exif() -> bytes:
+    """A JPEG with its camera, the place it was taken and a rotation in its EXIF."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker"
+    exif[0x0110] = "Camera model"
+    exif[0x0112] = 6  # Rotated: the logo must come out upright (800 × 1200).
+    exif.get_ifd(0x8825).update({1: "N", 2: (48.0, 6.0, 0.0), 3: "W", 4: (1.0, 40.0, 0.0)})
+    return image_file(exif=exif.tobytes())
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def representative(db, member, place):
+    from essaim.contributions.models import Representation
+
+    org = place(address="2 rue du Colombier", locality="Rennes")
+    Representation.objects.create(user=member, organisation=org, status="granted")
+    return org
+
+
+def fetch(client, url: str):
+    """A served file, read to its end (which closes it): (response, its bytes)."""
+    response = client.get(url)
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, content
+
+
+def upload(client, org, content: bytes, name: str = "logo.jpg", **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"logo": SimpleUploadedFile(name, content), **extra}
+    return client.post(page_of(org, "en") + "logo/", data)
+
+
+def test_a_representative_uploads_a_logo_re_encoded_without_metadata(
+    client, member, representative, media, commit
+):
+    from PIL import Image
+
+    from essaim.atlas.models import Change
+
+    org = representative
+    client.force_login(member)
+    page = client.get(page_of(org, "en")).content.decode()
+    assert f'href="{page_of(org, "en")}logo/">Add a logo</a>' in page
+    response = commit(upload, client, org, photo_with_exif())
+    assert response.status_code == 302 and response["Location"] == page_of(org, "en")
+    org.refresh_from_db()
+    stored = media / org.logo.name
+    assert org.logo.name.startswith(f"logos/{org.pk}-") and org.logo.name.endswith(".webp")
+    saved = stored.read_bytes()
+    assert len(saved) < 30_000
+    with Image.open(io.BytesIO(saved)) as logo:
+        assert logo.format == "WEBP"
+        assert logo.size == (171, 256) == (org.logo_width, org.logo_height)
+        assert not logo.getexif() and "exif" not in logo.info and "xmp" not in logo.info
+    assert b"EXIF" not in saved and b"Camera" not in saved
+    # On the page, with its size, words and lazily; served by Essaim, cached for a year.
+    html = client.get(page_of(org, "en")).content.decode()
+    assert (
+        f'<img class="logo" src="/media/{org.logo.name}" width="171" height="256" '
+        f'alt="Logo of {org.name}" loading="lazy">'
+    ) in html
+    client.logout()
+    served, content = fetch(client, f"/media/{org.logo.name}")
+    assert served.status_code == 200 and served["Content-Type"] == "image/webp"
+    assert served["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert content == saved
+    change = Change.objects.filter(organisation_id=org.pk).first()
+    assert change.fields == {"logo": ["", org.logo.name]} and change.author == member
+
+
+def test_a_logo_can_be_removed_and_the_removal_reverted(
+    client, member, moderator, representative, media, commit
+):
+    org = representative
+    client.force_login(member)
+    commit(upload, client, org, image_file(fmt="PNG", name="logo.png"))
+    org.refresh_from_db()
+    name = org.logo.name
+    response = commit(client.post, page_of(org, "en") + "logo/", {"remove": "1"})
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert not org.logo and org.logo_width is None
+    assert fetch(client, f"/media/{name}")[0].status_code == 404
+    assert 'class="logo"' not in client.get(page_of(org, "en")).content.decode()
+    from essaim.atlas.models import Change
+
+    removal = Change.objects.filter(organisation_id=org.pk).first()
+    assert removal.fields == {"logo": [name, ""]}
+    client.force_login(moderator)
+    commit(client.post, f"/en/moderation/changes/{removal.pk}/revert/")
+    org.refresh_from_db()
+    assert org.logo.name == name and org.logo_width == 256
+    assert fetch(client, f"/media/{name}")[0].status_code == 200
+
+
+def test_a_stranger_may_not_change_the_logo(client, member, place, media):
+    org = place()
+    page = page_of(org, "en") + "logo/"
+    assert client.get(page).status_code == 302  # To sign in.
+    assert upload(client, org, image_file()).status_code == 302
+    client.force_login(member)
+    assert "logo/" not in client.get(page_of(org, "en")).content.decode()
+    assert client.get(page).status_code == 403
+    assert upload(client, org, image_file()).status_code == 403
+    org.refresh_from_db()
+    assert not org.logo and not media.exists()
+
+
+UNREADABLE = "This file is not an image Essaim can read: send a JPEG, PNG, WebP or GIF."
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"%PDF-1.4 not an image at all", "logo.png", UNREADABLE),
+        (image_file(size=(300, 200), fmt="BMP"), "logo.bmp", UNREADABLE),
+        (image_file(size=(4001, 20), fmt="PNG"), "wide.png", "This image is 4001 × 20 pixels"),
+        (image_file(fmt="PNG")[:300], "cut.png", UNREADABLE),
+        (b"\x89PNG" + bytes(2 * 1024 * 1024), "huge.png", "This file is larger than 2 MB"),
+    ],
+    ids=["not-an-image", "bmp", "too-wide", "truncated", "too-large"],
+)
+def test_a_file_that_is_not_a_fitting_image_is_refused_clearly(
+    client, member, representative, media, content, name, message
+):
+    org = representative
+    client.force_login(member)
+    response = upload(client, org, content, name=name)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert escape(message) in html
+    assert 'enctype="multipart/form-data"' in html and 'type="file" name="logo"' in html
+    org.refresh_from_db()
+    assert not org.logo
+    assert not (media / "logos").exists()
+
+
+def test_logo_uploads_are_rate_limited(client, member, representative, media, commit):
+    client.force_login(member)
+    small = image_file(size=(40, 40), fmt="PNG", name="small.png")
+    for _ in range(20):
+        assert commit(upload, client, representative, small, name="small.png").status_code == 302
+    limited = upload(client, representative, small, name="small.png")
+    assert limited.status_code == 200
+    assert "Too many uploads from your account: try again in an hour." in limited.content.decode()
+
+
+def test_a_hidden_entrys_logo_is_for_moderators_only(client, moderator, place, media, commit):
+    from django.core.files.base import ContentFile
+
+    from essaim.atlas.logos import read_logo
+    from essaim.atlas.models import Status
+
+    org = place()
+    logo = read_logo(ContentFile(image_file(size=(64, 32), fmt="PNG")))
+    commit(actions.do_set_logo, org, logo)
+    commit(actions.do_set_organisation_status, org, Status.HIDDEN)
+    url = f"/media/{org.logo.name}"
+    assert fetch(client, url)[0].status_code == 404
+    assert fetch(client, "/media/logos/../../secret_key")[0].status_code == 404
+    client.force_login(moderator)
+    response, _content = fetch(client, url)
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"

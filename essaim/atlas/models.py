@@ -230,6 +230,18 @@ class Organisation(Multilingual, models.Model):
     # every email and web address…), kept whole so that the place goes out as it came in.
     # Keys and values are the schema's: see essaim/exchange/lmn.py.
     mediation = models.JSONField(_("digital mediation place"), default=dict, blank=True)
+    # Uploaded by its representatives or moderators, re-encoded to a small WebP without
+    # metadata (logos.py), written through actions.do_set_logo, served by views.logo_file.
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="logos/",
+        blank=True,
+        editable=False,
+        width_field="logo_width",
+        height_field="logo_height",
+    )
+    logo_width = models.PositiveSmallIntegerField(_("logo width"), null=True, editable=False)
+    logo_height = models.PositiveSmallIntegerField(_("logo height"), null=True, editable=False)
     founding_year = models.PositiveSmallIntegerField(
         _("founding year"),
         null=True,
