@@ -19,7 +19,7 @@ VALUE_WORDS = {
     },
     "modalites_acces": {
         "Se présenter": _("Come in person"),
-        "Téléphoner": _("Phone"),
+        "Téléphoner": _("Call by phone"),
         "Contacter par mail": _("Write an email"),
         "Envoyer un mail avec une fiche de prescription": _("Email a referral form"),
         "Prendre un RDV en ligne": _("Book an appointment online"),
