@@ -24,6 +24,7 @@ OFFICE_HOURS = "Mo-Fr 09:00-12:00,14:00-17:00; PH off"
 def text_of(html: str) -> str:
     """What a reader sees: no scripts, no tags, one space between words."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"</?(?:span|strong|a|bdi|code)\b[^>]*>", "", html)  # Inline: no space.
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
