@@ -346,6 +346,8 @@ def test_a_logo_can_be_removed_and_the_removal_reverted(
 
     removal = Change.objects.filter(organisation_id=org.pk).first()
     assert removal.fields == {"logo": [name, ""]}
+    history = client.get(page_of(org, "en") + "history/").content.decode()
+    assert name in history
     client.force_login(moderator)
     commit(client.post, f"/en/moderation/changes/{removal.pk}/revert/")
     org.refresh_from_db()
