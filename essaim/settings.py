@@ -179,6 +179,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (organisations' logos) in the data directory; Essaim serves the logos itself
+# (atlas.views.logo_file), nothing else from here.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Fingerprinted names and brotli/gzip copies: static files are cached for a year.

@@ -40,6 +40,7 @@ urlpatterns = [
     ),
     re_path(r"^exports/snapshots/(?P<name>[\w.-]+)$", exchange.snapshot, name="snapshot"),
     re_path(r"^catalogue\.(?P<fmt>ttl|jsonld)$", exchange.catalogue_view, name="catalogue"),
+    path("media/logos/<str:name>", atlas.logo_file, name="organisation-logo-file"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
 ]
 
@@ -55,6 +56,7 @@ urlpatterns += i18n_patterns(
     path("atlas/<id:pk>/<slug:slug>/report/", contributions.report, name="organisation-report"),
     path("atlas/<id:pk>/<slug:slug>/represent/", contributions.claim, name="organisation-claim"),
     path("atlas/<id:pk>/<slug:slug>/edit/", contributions.edit, name="organisation-edit"),
+    path("atlas/<id:pk>/<slug:slug>/logo/", atlas.organisation_logo, name="organisation-logo"),
     path("atlas/confirm/<str:token>/", atlas.confirm_entry, name="confirm-entry"),
     path("contributions/", contributions.community_review, name="community-review"),
     path("contributions/<id:pk>/vote/", contributions.vote, name="vote"),

@@ -8,6 +8,8 @@ up to date, so that a reader who wants to know how an organisation can change re
 import threading
 from collections.abc import Iterable, Iterator
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from essaim.search.documents import Vocabulary, documents_for
@@ -23,6 +25,7 @@ from .facts import (
     facts_of,
     split_facts,
 )
+from .logos import Logo
 from .models import (
     Audience,
     Change,
@@ -252,11 +255,14 @@ def do_revert_change(change: Change, author) -> Organisation:
     org = Organisation.objects.get(pk=change.organisation_id)
     old_values = {name: values[0] for name, values in change.fields.items()}
     status = old_values.pop("status", None)
+    logo = old_values.pop("logo", None)
     with transaction.atomic():
         if old_values:
             do_apply_facts(org, old_values, author=author, reverts=change)
         if status:
             do_set_organisation_status(org, status, author=author, reverts=change)
+        if "logo" in change.fields:
+            _put_logo(org, logo or "", author=author, reverts=change)
     return org
 
 
@@ -299,6 +305,36 @@ def do_delete_organisation(org: Organisation, **origin) -> None:
         org.delete()
         _record_change(pk, before["name"], Change.Kind.DELETED, before, {}, **origin)
         _index_after_commit([pk])
+
+
+# Logos ---------------------------------------------------------------------------------------
+
+
+def do_set_logo(org: Organisation, logo: Logo | None, **origin) -> Organisation:
+    """Give an organisation a logo (checked and re-encoded by logos.read_logo), or remove it
+    (`logo` None). The file is named by its content and kept when replaced, so that the
+    change, in the history like any other, can be reverted; only the current logo is served."""
+    name = ""
+    if logo is not None:
+        name = f"logos/{org.pk}-{logo.name}.webp"
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(logo.data))
+    return _put_logo(org, name, **origin)
+
+
+def _put_logo(org: Organisation, name: str, **origin) -> Organisation:
+    if name and not default_storage.exists(name):
+        name = ""  # A file lost since: nothing to put back.
+    with transaction.atomic():
+        before = {"logo": org.logo.name or "", "status": org.status}
+        org.logo = name
+        # Read from the file (a WebP's header): the page gives the image its size.
+        Organisation._meta.get_field("logo").update_dimension_fields(org, force=True)
+        org.save(update_fields=["logo", "logo_width", "logo_height", "updated_at"])
+        after = {"logo": name, "status": org.status}
+        _record_change(org.pk, org.name, Change.Kind.UPDATED, before, after, **origin)
+        _index_after_commit([org.pk])
+    return org
 
 
 # Imports -------------------------------------------------------------------------------------

@@ -250,6 +250,18 @@ class Organisation(Multilingual, models.Model):
     # every email and web address…), kept whole so that the place goes out as it came in.
     # Keys and values are the schema's: see essaim/exchange/lmn.py.
     mediation = models.JSONField(_("digital mediation place"), default=dict, blank=True)
+    # Uploaded by its representatives or moderators, re-encoded to a small WebP without
+    # metadata (logos.py), written through actions.do_set_logo, served by views.logo_file.
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="logos/",
+        blank=True,
+        editable=False,
+        width_field="logo_width",
+        height_field="logo_height",
+    )
+    logo_width = models.PositiveSmallIntegerField(_("logo width"), null=True, editable=False)
+    logo_height = models.PositiveSmallIntegerField(_("logo height"), null=True, editable=False)
     founding_year = models.PositiveSmallIntegerField(
         _("founding year"),
         null=True,
@@ -315,6 +327,13 @@ class Organisation(Multilingual, models.Model):
     @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def place_in_words(self) -> str:
+        """Where it is, as people say it: "12 rue de la Paix, 35000 Rennes, Bretagne, France"."""
+        town = " ".join(part for part in (self.postal_code, self.locality) if part)
+        parts = (self.address, town, self.region, self.country.name if self.country else "")
+        return ", ".join(part for part in parts if part)
 
 
 class Identifier(models.Model):

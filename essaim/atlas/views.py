@@ -3,25 +3,35 @@
 Every page works without JavaScript; with htmx, the list swaps only its results.
 """
 
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponsePermanentRedirect
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_ratelimit.decorators import ratelimit
 
 from essaim.commons.models import highlights
 from essaim.contributions.actions import can_edit
 from essaim.exchange.jsonld import organisation_jsonld
+from essaim.exchange.lmn_words import mediation_facts
+from essaim.exchange.sources import source_name
 from essaim.search.index import MAX_HITS, SearchQuery, get_index
 
-from . import actions
+from . import actions, hours
 from .confirmations import organisation_for_token
 from .facts import facts_of
+from .forms import LogoForm
+from .logos import LimitedUpload
 from .models import MergedRecord, Organisation, Sector, Status
 from .places import DEFAULT_RADIUS_KM, RADIUS_CHOICES
 from .quality import confirmed_at, quality_of
@@ -243,6 +253,11 @@ def organisation_detail(request, pk: int, slug: str):
             # What would make the entry better: for those who can act on it.
             "quality": organisation_quality(org) if editable else None,
             "languages": list(facet_labels("language", org.languages).values()),
+            "hours": hours.describe_hours(org.opening_hours, hours.local_now(), org.country.code),
+            "source": source_name(org.source),
+            # Fees, access, support, appointments… of a digital mediation place.
+            "mediation": mediation_facts(org.mediation),
+            "address_complement": (org.mediation or {}).get("complement_adresse", ""),
             "jsonld": jsonld,
             **highlights(org, count=10),
         },
@@ -333,3 +348,67 @@ def confirm_entry(request, token: str):
         "atlas/confirm.html",
         {"org": org, "confirmed": confirmed, "quality": organisation_quality(org)},
     )
+
+
+# Logos ---------------------------------------------------------------------------------------
+
+LOGO_UPLOADS_PER_HOUR = "20/h"
+LOGO_FILE = re.compile(r"(\d{1,18})-[0-9a-f]{16}\.webp")
+
+
+@login_required
+@ratelimit(key="user_or_ip", rate=LOGO_UPLOADS_PER_HOUR, method="POST", block=False)
+@csrf_exempt
+def organisation_logo(request, pk: int, slug: str):
+    """Its representatives and the moderators add, replace or remove an organisation's logo."""
+    if request.method == "POST":
+        # Before anything reads the body (hence the CSRF check inside, once it is set).
+        request.upload_handlers.insert(0, LimitedUpload(request))
+    return _organisation_logo(request, pk)
+
+
+@csrf_protect
+def _organisation_logo(request, pk: int):
+    org = get_object_or_404(Organisation, pk=pk)
+    if not can_edit(request.user, org):
+        raise PermissionDenied
+    form = LogoForm()
+    if request.method == "POST":
+        data, files = request.POST, request.FILES  # Read here: LimitedUpload may stop.
+        too_large = getattr(request, "logo_too_large", False)
+        form = LogoForm(data, files, too_large_upload=too_large)
+        if getattr(request, "limited", False):
+            form.add_error(None, _("Too many uploads from your account: try again in an hour."))
+        elif request.POST.get("remove") and not too_large:
+            actions.do_set_logo(org, None, author=request.user)
+            messages.success(request, _("The logo is removed."))
+            return redirect(org.get_absolute_url())
+        elif form.is_valid():
+            actions.do_set_logo(org, form.cleaned_data["logo"], author=request.user)
+            messages.success(request, _("The logo is saved and published."))
+            return redirect(org.get_absolute_url())
+    return render(request, "atlas/logo.html", {"org": org, "form": form})
+
+
+def logo_file(request, name: str):
+    """An organisation's current logo. Its name changes with its content: cached for a year.
+    A hidden entry's logo is for the moderators only."""
+    match = LOGO_FILE.fullmatch(name)
+    if match is None:
+        raise Http404
+    path = f"logos/{name}"
+    org = Organisation.objects.filter(pk=int(match[1]), logo=path).only("status").first()
+    if org is None:
+        raise Http404
+    public = org.status != Status.HIDDEN
+    if not (public or (request.user.is_authenticated and request.user.can_moderate)):
+        raise Http404
+    try:
+        file = default_storage.open(path)
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(file, content_type="image/webp")
+    response["Cache-Control"] = (
+        "public, max-age=31536000, immutable" if public else "private, no-store"
+    )
+    return response

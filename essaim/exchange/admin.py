@@ -84,7 +84,7 @@ class ImportForm(forms.Form):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "format", "url", "last_run_at", "report")
+    list_display = ("name", "title", "format", "url", "last_run_at", "report")
     readonly_fields = ("last_run_at", "last_report", "feed_position")
     change_list_template = "admin/exchange/source_changelist.html"
 

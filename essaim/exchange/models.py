@@ -17,6 +17,12 @@ class Source(models.Model):
         ESSAIM = "essaim", _("Another Essaim instance")
 
     name = models.SlugField(_("name"), max_length=100, unique=True)
+    title = models.CharField(
+        _("title"),
+        max_length=200,
+        blank=True,
+        help_text=_("The source's name as people know it, shown on its organisations' pages."),
+    )
     format = models.CharField(_("format"), max_length=16, choices=Format.choices)
     # {"columns": {their column: our field}, "values": {our field: {their value: our code}},
     #  "defaults": {our field: value}}: see docs/imports.md.
