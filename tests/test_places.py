@@ -169,7 +169,7 @@ def test_who_serves_the_area_from_further_away_is_listed_apart(client, organisat
     organisations(
         {"name": "Pôle Lens", **LENS},
         {"name": "Réseau régional", "region": "Hauts-de-France",
-         "territory": Territory.REGIONAL},
+         "territory": Territory.REGIONAL, **LILLE},
         {"name": "Service national", "territory": Territory.NATIONAL, **MARSEILLE},
         {"name": "Support à distance", "country": "BE", "territory": Territory.REMOTE},
         {"name": "Atelier local du Sud", "territory": Territory.LOCAL, **MARSEILLE},
