@@ -307,3 +307,66 @@ def test_an_organisation_known_only_by_its_region_is_placed_at_it(client, organi
     assert feature["properties"]["name"] == "Réseau régional"
     longitude, latitude = feature["geometry"]["coordinates"]
     assert 49 < latitude < 51 and 1.5 < longitude < 4  # in Hauts-de-France
+
+
+def test_the_calendar_and_the_opportunities_take_a_place(client, db):
+    from django.utils import timezone
+
+    from essaim.commons.models import Event, Opportunity, Publication
+    from tests.test_commons import make_event
+
+    make_event(title_en="Workshop in Lens", locality="Lens", latitude=LENS["latitude"],
+               longitude=LENS["longitude"])  # fmt: skip
+    make_event(title_en="Workshop in Marseille", locality="Marseille",
+               latitude=MARSEILLE["latitude"], longitude=MARSEILLE["longitude"])  # fmt: skip
+    make_event(title_en="Webinar", mode=Event.Mode.ONLINE, locality="", latitude=None,
+               longitude=None)  # fmt: skip
+    page = client.get("/en/events/", {"where": "Arras"}).content.decode()
+    assert "Workshop in Lens" in page and "Webinar" in page
+    assert "Workshop in Marseille" not in page
+    status, page = html(client, "/en/events/", where="Xyzzyville")
+    assert status == 400 and "Xyzzyville" in page and 'role="alert"' in page
+
+    def offer(title, **fields):
+        Opportunity.objects.create(
+            kind=Opportunity.Kind.VOLUNTEERING, title_en=title, original_language="en",
+            publication=Publication.PUBLISHED, published_at=timezone.now(), **fields,
+        )  # fmt: skip
+
+    offer("Help in Lille", locality="Lille", country="FR")
+    offer("Help in Marseille", locality="Marseille", country="FR")
+    offer("Help from home", locality="Bruxelles", country="BE", remote=True)
+    page = client.get("/en/opportunities/", {"where": "Arras", "radius_km": "50"}).content.decode()
+    assert "Help in Lille" in page and "Help from home" in page
+    assert "Help in Marseille" not in page
+    page = client.get("/en/opportunities/", {"where": "France"}).content.decode()
+    assert "Help in Lille" in page and "Help in Marseille" in page
+
+
+def test_the_map_api_names_towns_and_flags_shared_addresses(client, organisations):
+    organisations(*({"name": f"Coop {n}", **LENS} for n in range(3)))
+    data = client.get("/api/v1/map/clusters", {"bbox": "2,50,3.5,51", "zoom": "16"}).json()
+    (cluster,) = data["features"]
+    assert cluster["properties"] == {"count": 3, "same_place": True}
+    wide = client.get("/api/v1/map/places", {"bbox": "-5,42,8,51", "zoom": "5"}).json()
+    near = client.get("/api/v1/map/places", {"bbox": "2.3,50.1,3.3,50.6", "zoom": "11"}).json()
+    wide_names = [town["name"] for town in wide["places"]]
+    near_names = [town["name"] for town in near["places"]]
+    assert "Paris" in wide_names and "Arras" not in wide_names
+    assert "Arras" in near_names and "Lens" in near_names
+    populations = [town["population"] for town in wide["places"]]
+    assert populations == sorted(populations, reverse=True)
+    response = client.get("/api/v1/map/places", {"bbox": "x", "zoom": "5"})
+    assert response.status_code == 400 and response.json()["parameter"] == "bbox"
+
+
+def test_facet_counts_include_results_found_by_meaning(client, demo, settings):
+    settings.ESSAIM = {**settings.ESSAIM, "SEMANTIC_SEARCH": True}
+    from essaim.atlas.actions import index_organisations
+    from essaim.atlas.models import Organisation
+
+    index_organisations(Organisation.objects.values_list("pk", flat=True))  # vectors now
+    params = {"q": "banca cooperativa", "facets": "country", "sort": "relevance"}
+    data = client.get("/api/v1/organisations", params).json()
+    assert "Crédit Coopératif" in [record["name"] for record in data["results"]]
+    assert sum(item["count"] for item in data["facets"]["country"]) == data["count"]

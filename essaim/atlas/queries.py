@@ -70,8 +70,10 @@ class InvalidQuery(ValueError):
         super().__init__(message)
         self.parameter = parameter
         self.message = message
-        # The places an ambiguous `where` may mean, for the visitor to choose from.
+        # The places an ambiguous `where` may mean, for the visitor to choose from (pages list
+        # them under `short`; the API's message names them).
         self.candidates = candidates or []
+        self.short = message
 
 
 @dataclass
@@ -132,7 +134,9 @@ def parse_where(parameter: str, raw: str, countries: list[str]) -> tuple[Place, 
             message += " " + _("Add its region or country after a comma: %(examples)s.") % {
                 "examples": "; ".join(place.label for place in error.candidates[:5])
             }
-        raise InvalidQuery(parameter, message, error.candidates) from error
+        invalid = InvalidQuery(parameter, message, error.candidates)
+        invalid.short = error.message
+        raise invalid from error
     return choice.place, choice.others
 
 

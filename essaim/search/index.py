@@ -590,6 +590,18 @@ class SearchIndex:
                semantic.generation() if hybrid else None)  # fmt: skip
         return self.remembered(key, lambda searcher: self._search(searcher, query, hybrid))
 
+    def _with_meaning_counts(self, searcher, query, without_text, facets, by_meaning) -> dict:
+        """Facet counts with the results found by meaning only added to the words' ones."""
+        only = tantivy.Query.term_set_query(self.schema, "id", list(by_meaning))
+        extra, _estimated = self._aggregate(searcher, [*without_text, only], list(query.facets))
+        merged = {}
+        for name in query.facets:
+            counts = dict(facets.get(name, []))
+            for code, count in extra.get(name, []):
+                counts[code] = counts.get(code, 0) + count
+            merged[name] = sorted(counts.items(), key=lambda item: -item[1])
+        return merged
+
     @staticmethod
     def _is_hybrid(query: SearchQuery) -> bool:
         return (
@@ -667,6 +679,8 @@ class SearchIndex:
             ids = searcher.fast_field_values("id", addresses) if query.limit else []
             total = result.count
         facets, approximate = self._facet_counts(facet_jobs)
+        if by_meaning and query.facets:
+            facets = self._with_meaning_counts(searcher, query, clauses[1:], facets, by_meaning)
         return SearchResult(
             ids=ids,
             total=total,
