@@ -465,3 +465,32 @@ def test_forms_showing_their_errors_have_no_axe_violations(browser, atlas):
         found += axe_on(page, f"{path} with errors")
     page.context.close()
     assert found == []
+
+
+@pytest.mark.parametrize(
+    "language, typed, expected",
+    [
+        ("it", "formazione digitale Bologna", "EGINA"),
+        ("fr", "mediateur pres de Arras", "La Mednum"),
+    ],
+)
+def test_the_home_search_finds_help_with_the_keyboard_alone(
+    browser, atlas, language, typed, expected
+):
+    page = open_page(browser, java_script=False)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{atlas}/{language}/")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "q":
+            break
+    page.keyboard.type(typed)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert f"/{language}/search/" in page.url
+    assert expected in page.locator("#results").inner_text()
+    # The page says where it searched, and keeps the words.
+    assert page.input_value("#q") and page.input_value("#where")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_same_origin(page, atlas)
+    page.context.close()
