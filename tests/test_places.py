@@ -370,3 +370,16 @@ def test_facet_counts_include_results_found_by_meaning(client, demo, settings):
     data = client.get("/api/v1/organisations", params).json()
     assert "Crédit Coopératif" in [record["name"] for record in data["results"]]
     assert sum(item["count"] for item in data["facets"]["country"]) == data["count"]
+
+
+def test_a_postal_code_is_a_place(client, organisations):
+    organisations({"name": "Pôle Lens", **LENS}, {"name": "Atelier du Sud", **MARSEILLE})
+    status, page = html(client, "/fr/atlas/", where="62000")
+    assert status == 200
+    assert "62000 Arras, Hauts-de-France, France" in page
+    assert "Pôle Lens" in page and "Atelier du Sud" not in page
+    # A code of several countries: the visitor's language decides, the others are offered.
+    status, page = html(client, "/en/atlas/", where="62000")
+    assert status == 400 and "62000 Arras, Hauts-de-France, France" in page
+    data = client.get("/api/v1/organisations", {"near": "62000, France"}).json()
+    assert [record["name"] for record in data["results"]] == ["Pôle Lens"]

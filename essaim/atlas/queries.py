@@ -120,8 +120,9 @@ def parse_near(raw: str) -> tuple[float, float]:
 
 def _is_point(raw: str) -> bool:
     """Whether `near` was given as numbers (latitude,longitude) rather than a place name."""
-    return all(part.strip().lstrip("+-").replace(".", "", 1).isdigit()
-               for part in raw.split(","))  # fmt: skip
+    parts = raw.split(",")
+    return len(parts) == 2 and all(part.strip().lstrip("+-").replace(".", "", 1).isdigit()
+                                   for part in parts)  # fmt: skip
 
 
 def parse_where(parameter: str, raw: str, countries: list[str]) -> tuple[Place, list[Place]]:
