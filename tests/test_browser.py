@@ -111,6 +111,9 @@ def test_a_paris_dot_opens_its_organisations_and_towns_are_named(browser, atlas)
     page.wait_for_selector(".town")
     towns = page.locator(".town").all_inner_texts()
     assert "Paris" in towns and len(towns) >= 5
+    # The detailed basemap of the country in view, from Essaim itself.
+    page.wait_for_function("performance.getEntriesByType('resource')"
+                           ".some(e => e.name.includes('/geo/basemap/FR'))")  # fmt: skip
     paris = page.locator(".cluster.same-place", has_text="18")
     paris.focus()
     page.keyboard.press("Enter")

@@ -3,7 +3,9 @@
 Every page works without JavaScript; with htmx, the list swaps only its results.
 """
 
+import json
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +51,18 @@ from .queries import (
 from .serving import serving_groups
 
 PAGE_SIZE = 20
+# The detailed basemap's country files (built by scripts/build_basemap.py).
+BASEMAP_COUNTRIES = sorted(
+    path.stem for path in (Path(__file__).resolve().parent.parent / "static" / "geo" / "basemap")
+    .glob("*.geojson")
+)  # fmt: skip
+
+
+def basemap_context() -> dict:
+    """The addresses of the offline basemap's files, as served (fingerprinted in production)."""
+    files = {code: static(f"geo/basemap/{code}.geojson") for code in BASEMAP_COUNTRIES}
+    return {"basemap_index": static("geo/basemap/index.json"),
+            "basemap_files": json.dumps(files, separators=(",", ":"))}  # fmt: skip
 
 
 def is_htmx(request) -> bool:
@@ -259,6 +274,7 @@ def organisation_detail(request, pk: int, slug: str):
             "mediation": mediation_facts(org.mediation),
             "address_complement": (org.mediation or {}).get("complement_adresse", ""),
             "jsonld": jsonld,
+            **basemap_context(),
             **highlights(org, count=10),
         },
     )
@@ -317,6 +333,7 @@ def map_page(request):
             "organisations_url": reverse("api-1.0.0:organisations"),
             "tile_url": settings.ESSAIM["TILE_URL"],
             "tile_attribution": settings.ESSAIM["TILE_ATTRIBUTION"],
+            **basemap_context(),
             **_where_context(request, params, parsed),
         },
         status=400 if error else 200,

@@ -3,6 +3,62 @@
 (function () {
   "use strict";
 
+  var LAND = { color: "#8a8a8a", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1 };
+  var HIDDEN = { opacity: 0, fillOpacity: 0 };
+
+  // From zoom 6, the countries in view are drawn from their own files (Natural Earth 10 m:
+  // land and coast, region outlines, rivers and lakes) instead of the world's outlines.
+  function detailedBasemap(map, element, world) {
+    var loaded = {}, index = null, detailed = {};
+    var files = JSON.parse(element.dataset.basemapFiles);
+    var pane = map.createPane("detail");
+    pane.style.zIndex = 250;
+    pane.style.pointerEvents = "none";
+    function styleOf(feature) {
+      var kind = feature.properties.kind;
+      if (kind === "river") { return { color: "#7fa7c9", weight: 1.2, fill: false }; }
+      if (kind === "lake") { return { color: "#7fa7c9", weight: 0.8, fillColor: "#dfeaf2", fillOpacity: 1 }; }
+      if (kind === "region") { return { color: "#8f7fa8", weight: 1, dashArray: "4 3", fill: false }; }
+      return LAND;
+    }
+    function restyleWorld() {
+      var zoomed = map.getZoom() >= 6;
+      world.eachLayer(function (layer) {
+        var id = Number(layer.feature.id);
+        layer.setStyle(zoomed && detailed[id] ? HIDDEN : LAND);
+      });
+    }
+    function show() {
+      if (!index) { return; }
+      restyleWorld();
+      if (map.getZoom() < 6) { return; }
+      var view = map.getBounds();
+      Object.keys(index).forEach(function (country) {
+        if (loaded[country]) { return; }
+        var seen = index[country].boxes.some(function (b) {
+          return view.intersects(L.latLngBounds([b[1], b[0]], [b[3], b[2]]));
+        });
+        if (!seen) { return; }
+        loaded[country] = true;
+        fetch(files[country])
+          .then(function (response) { return response.json(); })
+          .then(function (data) {
+            L.geoJSON(data, { interactive: false, pane: "detail", style: styleOf }).addTo(map);
+          });
+      });
+    }
+    fetch(element.dataset.basemapIndex)
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        index = data;
+        Object.keys(index).forEach(function (country) {
+          if (index[country].whole) { detailed[index[country].numeric] = true; }
+        });
+        show();
+      });
+    map.on("zoomend moveend", show);
+  }
+
   function addBasemap(map, element) {
     var tiles = element.dataset.tiles;
     if (tiles) {
@@ -10,13 +66,14 @@
       return;
     }
     map.attributionControl.addAttribution("Natural Earth");
+    var pane = map.createPane("world");
+    pane.style.zIndex = 200;
+    pane.style.pointerEvents = "none";
     fetch(element.dataset.basemap)
       .then(function (response) { return response.json(); })
       .then(function (data) {
-        L.geoJSON(data, {
-          interactive: false,
-          style: { color: "#8a8a8a", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1 }
-        }).addTo(map).bringToBack();
+        var world = L.geoJSON(data, { interactive: false, pane: "world", style: LAND }).addTo(map);
+        if (element.dataset.basemapIndex) { detailedBasemap(map, element, world); }
       });
   }
 
