@@ -26,8 +26,9 @@ from shapely.ops import unary_union
 OUT = Path(__file__).resolve().parent.parent / "essaim" / "static" / "geo" / "basemap"
 # The European Union's countries and Canada (for Québec): where Essaim's networks work.
 COUNTRIES = (
-    ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "CA"]
-)
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "CA",
+)  # fmt: skip
 # Divisions are grouped by their region where Natural Earth gives one (France's departements
 # into its regions, Slovenia's municipalities into its statistical regions).
 # Canada: Québec only.
