@@ -215,6 +215,9 @@ ESSAIM = {
     # A tile server is a third party: none by default; the offline basemap is used.
     "TILE_URL": os.environ.get("ESSAIM_TILE_URL", ""),
     "TILE_ATTRIBUTION": os.environ.get("ESSAIM_TILE_ATTRIBUTION", ""),
+    # Or a PMTiles archive of vector tiles on this server's disk (a Protomaps basemap build,
+    # for instance), served by Essaim itself and drawn by the vendored protomaps-leaflet.
+    "PMTILES": os.environ.get("ESSAIM_PMTILES", ""),
     "PUBLIC_URL": os.environ.get("ESSAIM_PUBLIC_URL", "http://127.0.0.1:8000"),
     # Above this many matches, facet counts are estimated from a sixteenth of them.
     "FACET_SAMPLE_ABOVE": int(os.environ.get("ESSAIM_FACET_SAMPLE_ABOVE", "200000")),

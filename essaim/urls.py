@@ -41,6 +41,7 @@ urlpatterns = [
     re_path(r"^exports/snapshots/(?P<name>[\w.-]+)$", exchange.snapshot, name="snapshot"),
     re_path(r"^catalogue\.(?P<fmt>ttl|jsonld)$", exchange.catalogue_view, name="catalogue"),
     path("media/logos/<str:name>", atlas.logo_file, name="organisation-logo-file"),
+    path("basemap.pmtiles", core.basemap_tiles, name="basemap-pmtiles"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain")),
 ]
 

@@ -383,3 +383,22 @@ def test_a_postal_code_is_a_place(client, organisations):
     assert status == 400 and "62000 Arras, Hauts-de-France, France" in page
     data = client.get("/api/v1/organisations", {"near": "62000, France"}).json()
     assert [record["name"] for record in data["results"]] == ["Pôle Lens"]
+
+
+def test_a_pmtiles_archive_is_served_in_byte_ranges(client, settings, tmp_path, db):
+    archive = tmp_path / "basemap.pmtiles"
+    archive.write_bytes(bytes(range(256)) * 40)  # 10,240 bytes
+    assert client.get("/basemap.pmtiles").status_code == 404  # none configured
+    settings.ESSAIM = {**settings.ESSAIM, "PMTILES": str(archive)}
+    response = client.get("/basemap.pmtiles", HTTP_RANGE="bytes=100-199")
+    assert response.status_code == 206
+    assert response.content == (bytes(range(256)) * 40)[100:200]
+    assert response["Content-Range"] == "bytes 100-199/10240"
+    assert client.get("/basemap.pmtiles", HTTP_RANGE="bytes=-10").content == bytes(range(246, 256))
+    assert client.get("/basemap.pmtiles", HTTP_RANGE="bytes=20000-").status_code == 416
+    page = client.get("/en/atlas/map/").content.decode()
+    assert 'data-pmtiles="/basemap.pmtiles"' in page and "protomaps-leaflet.js" in page
+    whole = client.get("/basemap.pmtiles")
+    body = b"".join(whole.streaming_content)
+    whole.close()  # last: closing a response ends the request, and its database connection
+    assert whole.status_code == 200 and body == archive.read_bytes()

@@ -11,4 +11,5 @@ def site(request):
         "collaborative": settings.ESSAIM["COLLABORATIVE"],
         "tile_url": settings.ESSAIM["TILE_URL"],
         "tile_attribution": settings.ESSAIM["TILE_ATTRIBUTION"],
+        "pmtiles": bool(settings.ESSAIM["PMTILES"]),
     }

@@ -1,7 +1,11 @@
 """Site-wide pages: the API documentation (rendered from the OpenAPI document), privacy,
 accessibility, and the error pages."""
 
+import re
+from pathlib import Path
+
 from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -69,3 +73,37 @@ def error_page(status: int, template: str):
 bad_request = error_page(400, "400.html")
 forbidden = error_page(403, "403.html")
 not_found = error_page(404, "404.html")
+
+
+RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+
+
+def basemap_tiles(request):
+    """The deployer's PMTiles archive (`ESSAIM_PMTILES`), read by the map a range of bytes at
+    a time (HTTP Range requests), so a country's archive of gigabytes costs a view's tiles."""
+    path = Path(settings.ESSAIM["PMTILES"]) if settings.ESSAIM["PMTILES"] else None
+    if path is None or not path.is_file():
+        raise Http404
+    size = path.stat().st_size
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "public, max-age=86400",
+               "Content-Type": "application/vnd.pmtiles"}  # fmt: skip
+    wanted = RANGE.match(request.headers.get("Range", "").strip())
+    if not wanted:
+        response = FileResponse(path.open("rb"))
+        for name, value in headers.items():
+            response[name] = value
+        return response
+    first, last = wanted.groups()
+    if first:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    elif last:  # the last N bytes
+        start, end = max(size - int(last), 0), size - 1
+    else:
+        start, end = 0, size - 1
+    if start > end or start >= size:
+        return HttpResponse(status=416, headers={"Content-Range": f"bytes */{size}"})
+    with path.open("rb") as archive:
+        archive.seek(start)
+        body = archive.read(end - start + 1)
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return HttpResponse(body, status=206, headers=headers)

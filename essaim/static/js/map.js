@@ -65,6 +65,13 @@
       L.tileLayer(tiles, { attribution: element.dataset.attribution || "", maxZoom: 19 }).addTo(map);
       return;
     }
+    if (element.dataset.pmtiles && window.protomapsL) {
+      protomapsL.leafletLayer({
+        url: element.dataset.pmtiles, flavor: "light", lang: document.documentElement.lang,
+        attribution: element.dataset.attribution || ""
+      }).addTo(map);
+      return;
+    }
     map.attributionControl.addAttribution("Natural Earth");
     var pane = map.createPane("world");
     pane.style.zIndex = 200;
@@ -152,7 +159,7 @@
     map.getContainer().setAttribute("aria-label", element.dataset.label);
     if (centre) { map.setView([centre[0], centre[1]], centre[2] || 11); } else { map.setView([47, 2], 4); }
     var layer = L.layerGroup().addTo(map);
-    var towns = element.dataset.tiles ? null : townLayer(map, element);
+    var towns = element.dataset.tiles || element.dataset.pmtiles ? null : townLayer(map, element);
     if (towns) { map.attributionControl.addAttribution("GeoNames"); }
     var link = document.getElementById("in-view-link");
     var controller = null;
