@@ -133,8 +133,8 @@ def test_the_largest_place_of_a_name_is_taken_and_the_others_offered(client, org
     "params, parameter_shown",
     [
         ({"where": "Xyzzyville"}, "Xyzzyville"),
-        ({"where": "Arras", "radius_km": "0"}, "radius_km"),
-        ({"where": "Arras", "radius_km": "10000"}, "radius_km"),
+        ({"where": "Arras", "radius_km": "0"}, "500"),
+        ({"where": "Arras", "radius_km": "10000"}, "500"),
         ({"where": "Arras", "country": "BE"}, "Arras"),
         ({"where": "x" * 1_000}, "120"),
     ],
@@ -144,7 +144,8 @@ def test_a_place_that_cannot_be_used_says_why_and_keeps_what_was_typed(
 ):
     status, page = html(client, "/fr/atlas/", q="coop", **params)
     assert status == 400
-    assert 'role="alert"' in page and parameter_shown in page
+    alert = page[page.index('role="alert"') :]
+    assert parameter_shown in alert[: alert.index("</p>")]
     assert 'value="coop"' in page
 
 
@@ -159,7 +160,7 @@ def test_stop_words_punctuation_and_long_queries_never_break_a_search(client, db
     for url in ("/fr/atlas/", "/fr/search/"):
         status, page = html(client, url, q=typed)
         assert status == (400 if len(typed) > 200 else 200)
-        expected = 'role="alert"' if status == 400 else "organisation"
+        expected = 'role="alert"' if status == 400 else '<h2 id="results-title">'
         assert expected in page
     status, _page = html(client, "/fr/search/", q=typed, where="Arras")
     assert status == (400 if len(typed) > 200 else 200)
@@ -249,8 +250,8 @@ def test_a_search_that_finds_little_proposes_the_closest_word(client, organisati
     [
         ("médiateur", "Ateliers de médiation numérique.", "fr"),
         ("mediateurs", "Ateliers de médiation numérique.", "fr"),
-        ("coopératives", "Une coopérative d'usagers.", "fr"),
-        ("formazioni", "Corsi di formazione digitale.", "it"),
+        ("associatives", "Une association d'usagers.", "fr"),
+        ("formatori", "Corsi di formazione digitale.", "it"),
         ("mediatore", "Servizi di mediazione digitale.", "it"),
         ("mediador", "Talleres de mediación digital.", "es"),
         ("volunteers", "We train volunteering associations.", "en"),
@@ -402,3 +403,45 @@ def test_a_pmtiles_archive_is_served_in_byte_ranges(client, settings, tmp_path, 
     body = b"".join(whole.streaming_content)
     whole.close()  # last: closing a response ends the request, and its database connection
     assert whole.status_code == 200 and body == archive.read_bytes()
+
+
+
+def test_the_forms_radius_is_left_aside_for_a_region_or_a_country(client, organisations):
+    organisations({"name": "Coop de Lens", "region": "Hauts-de-France", **LENS})
+    for url in ("/fr/atlas/", "/fr/search/", "/fr/atlas/map/"):
+        status, page = html(client, url, q="coop", where="Hauts-de-France", radius_km="30")
+        assert status == 200, url
+    status, page = html(client, "/fr/search/", q="coop", where="Hauts-de-France", radius_km="30")
+    assert "Coop de Lens" in page
+    # The API says a radius needs a town.
+    response = client.get("/api/v1/organisations", {"where": "Bretagne", "radius_km": "30"})
+    assert response.status_code == 400 and response.json()["parameter"] == "radius_km"
+
+
+def test_a_place_read_from_the_words_stays_in_the_where_field(client, organisations):
+    organisations({"name": "Médiation Lens", "short_description_fr": "Médiation numérique.",
+                   **LENS})  # fmt: skip
+    status, page = html(client, "/fr/atlas/", q="médiateur près de Arras")
+    assert 'value="médiateur"' in page and 'value="Arras"' in page
+
+
+def test_a_candidate_with_a_comma_in_its_country_name_can_be_chosen(client, db):
+    status, page = html(client, "/fr/atlas/", where="Saint-Denis")
+    candidates = page[page.index('class="candidates"') :]
+    reunion = next(line for line in candidates.splitlines() if "Réunion" in line)
+    link = reunion[reunion.index('href="') + 6 :]
+    link = link[: link.index('"')].replace("&amp;", "&")
+    assert client.get(f"/fr/atlas/{link}").status_code == 200
+
+
+def test_events_take_any_radius_the_atlas_takes(client, db):
+    from tests.test_commons import make_event
+
+    make_event(title_en="Workshop in Lille", locality="Lille", latitude=LILLE["latitude"],
+               longitude=LILLE["longitude"])  # fmt: skip
+    for radius, found in (("30", False), ("25", False), ("50", True)):
+        status, page = html(client, "/en/events/", where="Arras", radius_km=radius)
+        assert status == 200, radius
+        assert ("Workshop in Lille" in page) == found, radius
+    status, page = html(client, "/en/events/", where="Arras", radius_km="0")
+    assert status == 400

@@ -83,6 +83,10 @@ def test_vectors_follow_the_writes(semantic, commit, db):
     assert "Atelier" in top_three("riparazione di biciclette usate")
     commit(actions.do_set_organisation_status, org, Status.HIDDEN)
     assert "Atelier" not in top_three("riparazione di biciclette usate")
+    # Its vector is gone too, not only its entry in the index.
+    from essaim.search.vectors import get_vector_store
+
+    assert get_vector_store(512).digests([org.pk]) in ({}, {org.pk: ""})
 
 
 def test_without_the_model_search_stays_lexical(client, demo):
@@ -98,3 +102,9 @@ def test_the_embed_command_catches_up_after_a_bulk_load(semantic, generated):
         call_command("embed", no_progress=True, stdout=out)
         computed, total = (int(number) for number in re.findall(r"\d+", out.getvalue())[:2])
         assert (computed, total) == (expected, 250)
+
+
+def test_a_trailing_place_is_read_even_when_meaning_finds_something(semantic, client, demo):
+    page = client.get("/it/search/", {"q": "formazione digitale Bologna"}).content.decode()
+    assert 'value="Bologna, Emilia-Romagna, Italia"' in page
+    assert "EGINA" in page

@@ -177,7 +177,9 @@ def _organisation_page(request, lang, page_size, cursor, facets):
         raise InvalidQuery(
             "page_size", _("page_size must be between 1 and %(max)d.") % {"max": MAX_PAGE_SIZE}
         )
-    parsed = parse_search(request.GET, sorts=API_SORTS)
+    # A place name found in several countries goes to the one of `lang` (or the request's).
+    with translation.override(lang or translation.get_language()):
+        parsed = parse_search(request.GET, sorts=API_SORTS)
     query = parsed.query
     if "sort" not in parsed.params and query.sort == "name":
         query.sort = "id"

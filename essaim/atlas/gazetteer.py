@@ -119,13 +119,14 @@ _build_lock = threading.Lock()
 GAZETTEER_FORMAT = 3
 
 
-# Postal codes are kept for the European Union's countries (and their outermost regions) and
-# Canada (the first three characters there): where Essaim's networks work.
-POSTCODE_COUNTRIES = frozenset(
+# Where Essaim's networks work: the European Union (with its outermost regions, which have
+# country codes of their own) and Canada. Postal codes are kept for these countries (the first
+# three characters in Canada); between places of one name, the only one among them is taken.
+EU_AND_CANADA = frozenset(
     [
         "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
         "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "RE", "GP", "MQ",
-        "GF", "YT", "CA",
+        "GF", "YT", "MF", "CA",
     ]
 )  # fmt: skip
 # Each line of the extract begins with its country: read only the lines of these countries.
@@ -152,12 +153,12 @@ def _postcode_rows():
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         for line in lines:
             if line.startswith(_COUNTRY_PREFIX) and (
-                line[len(_COUNTRY_PREFIX) : len(_COUNTRY_PREFIX) + 2] not in POSTCODE_COUNTRIES
+                line[len(_COUNTRY_PREFIX) : len(_COUNTRY_PREFIX) + 2] not in EU_AND_CANADA
             ):
                 continue
             record = json.loads(line)
             country = record.get("country_code")
-            if country not in POSTCODE_COUNTRIES or record.get("latitude") is None:
+            if country not in EU_AND_CANADA or record.get("latitude") is None:
                 continue
             code = normalise_postcode(str(record["postal_code"]))
             entry = grouped.setdefault((country, code), [record["city"], record.get("state")
@@ -372,15 +373,16 @@ def region_centre(country: str, region: str) -> tuple[float, float] | None:
 def find_region(name: str) -> tuple[str, str] | None:
     """(country, region name) of a region of `REGIONS` typed with case, accents, hyphens and
     spaces aside ("hauts de france", "Catalunya" is not known, "Cataluña" is)."""
-    wanted = _plain(name)
+    wanted = plain(name)
     for country, regions in REGIONS.items():
         for region in regions.values():
-            if _plain(region) == wanted:
+            if plain(region) == wanted:
                 return country, region
     return None
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
+    """`text` without case, accents, spaces or punctuation, to compare names."""
     return "".join(char for char in _folded(text) if char.isalnum())
 
 

@@ -5,6 +5,7 @@ filter on. Everything comes from the offline gazetteer: no request leaves Essaim
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -25,13 +26,7 @@ CLEAR_LEAD = 5
 # Where Essaim's networks work: the European Union (with its outermost regions, which have
 # country codes of their own) and Québec's Canada. Between places of one name and of like
 # size, the only one among these is taken (Parma, Italy rather than Parma, Ohio).
-SERVED_COUNTRIES = frozenset(
-    [
-        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
-        "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "RE", "GP", "MQ",
-        "GF", "YT", "MF", "CA",
-    ]
-)
+SERVED_COUNTRIES = gazetteer.EU_AND_CANADA
 
 # The countries whose places people writing a language most likely mean, when a name or a
 # postal code is found in several (62000 in French is Arras, not Brno).
@@ -50,7 +45,7 @@ _CONNECTORS = re.compile(
 
 @dataclass(frozen=True)
 class Place:
-    kind: str  # "locality", "region" or "country"
+    kind: Literal["locality", "region", "country"]
     name: str
     country: str
     region: str = ""
@@ -62,7 +57,9 @@ class Place:
 
     @property
     def country_name(self) -> str:
-        return str(countries.name(self.country)) or self.country
+        """The country's name in the visitor's language, without the inversions some names
+        have ("Réunion, La"): a label's commas separate its parts."""
+        return (str(countries.name(self.country)) or self.country).split(",")[0]
 
     @property
     def label(self) -> str:
@@ -123,12 +120,17 @@ def _region_place(country: str, region: str) -> Place:
 POSTCODE = re.compile(r"\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|[A-Za-z]\d[A-Za-z]", re.ASCII)
 
 
-def _postcode_places(code: str) -> list[Place]:
-    return [
-        Place(kind="locality", name=f"{postcode.code} {postcode.place}", country=postcode.country,
-              region=postcode.admin, latitude=postcode.latitude, longitude=postcode.longitude)
-        for postcode in gazetteer.find_postcodes(code)
-    ]  # fmt: skip
+def _postcode_places(code: str, within: tuple[str, ...]) -> list[Place]:
+    places = []
+    for postcode in gazetteer.find_postcodes(code, within):
+        # The region as Essaim names it (that of the nearest town), for "serving the region".
+        town = gazetteer.nearest_locality(postcode.latitude, postcode.longitude)
+        region = town.region if town and town.country == postcode.country and town.region \
+            else postcode.admin
+        places.append(Place(kind="locality", name=f"{postcode.code} {postcode.place}",
+                            country=postcode.country, region=region,
+                            latitude=postcode.latitude, longitude=postcode.longitude))  # fmt: skip
+    return places
 
 
 def find_places(text: str, within: tuple[str, ...] = ()) -> list[Place]:
@@ -141,25 +143,31 @@ def find_places(text: str, within: tuple[str, ...] = ()) -> list[Place]:
     found: list[Place] = []
     first_word = name.split()[0]
     if POSTCODE.fullmatch(first_word):
-        found = _postcode_places(first_word)
+        found = _postcode_places(first_word, within)
     else:
         if not qualifiers and (code := gazetteer.resolve_country(name)):
             found.append(Place("country", str(countries.name(code)), code))
         if region := gazetteer.find_region(name):
             found.append(_region_place(*region))
-        found += [_from_locality(*named) for named in gazetteer.localities_named(name)]
+        named = gazetteer.localities_named(name, within, limit=50 if qualifiers else 20)
+        found += [_from_locality(*locality) for locality in named]
     if within:
         found = [place for place in found if place.country in within]
     for qualifier in qualifiers:
         found = [place for place in found if _qualifies(place, qualifier)]
-    # One place per label (two villages of one name in one region: the larger one), so that
-    # each candidate offered leads to a place of its own.
-    return list({place.label: place for place in reversed(found)}.values())[::-1]
+    # One place per label (two villages of one name in one region: the first, the larger),
+    # so that each candidate offered leads to a place of its own.
+    unique: dict[str, Place] = {}
+    for place in found:
+        unique.setdefault(place.label, place)
+    return list(unique.values())
 
 
 def _qualifies(place: Place, qualifier: str) -> bool:
-    plain = gazetteer._plain(qualifier)
-    if place.region and gazetteer._plain(place.region) == plain:
+    plain = gazetteer.plain(qualifier)
+    if place.region and gazetteer.plain(place.region) == plain:
+        return True
+    if gazetteer.plain(place.country_name) == plain:
         return True
     return place.country == gazetteer.resolve_country(qualifier)
 

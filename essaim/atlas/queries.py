@@ -5,10 +5,12 @@ reaches the index.
 """
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.conf import settings
+from django.http import QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +19,7 @@ from django_countries import countries
 from essaim.core.dates import parse_moment
 from essaim.core.text import control_character_error
 from essaim.search.documents import FACETS
-from essaim.search.index import SearchQuery
+from essaim.search.index import SearchQuery, get_index
 
 from .actions import TAXONOMY_MODELS
 from .models import Territory
@@ -118,17 +120,17 @@ def parse_near(raw: str) -> tuple[float, float]:
     return latitude, longitude
 
 
-def _is_point(raw: str) -> bool:
+def is_point(raw: str) -> bool:
     """Whether `near` was given as numbers (latitude,longitude) rather than a place name."""
     parts = raw.split(",")
     return len(parts) == 2 and all(part.strip().lstrip("+-").replace(".", "", 1).isdigit()
                                    for part in parts)  # fmt: skip
 
 
-def parse_where(parameter: str, raw: str, countries: list[str]) -> tuple[Place, list[Place]]:
+def parse_where(parameter: str, raw: str, within: list[str]) -> tuple[Place, list[Place]]:
     """The place typed in `where` (or `near`), within the country filter if there is one."""
     try:
-        choice = resolve_place(raw, tuple(countries))
+        choice = resolve_place(raw, tuple(within))
     except PlaceNotFound as error:
         message = error.message
         if error.candidates:
@@ -177,9 +179,15 @@ def parse_datetime_param(parameter: str, raw: str) -> datetime:
     return value
 
 
-def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> ParsedSearch:
-    """Read q, the facet filters, bbox, near and radius_km, updated_since, quality_min and
-    sort."""
+def parse_search(
+    params: QueryDict,
+    sorts: tuple[str, ...] = ("relevance", "name", "updated", "distance"),
+    *,
+    for_pages: bool = False,
+) -> ParsedSearch:
+    """Read q, the facet filters, bbox, near, where and radius_km, updated_since, quality_min
+    and sort. `for_pages`: a radius without a town is left aside (the forms always send one)
+    rather than refused."""
     kept: dict[str, list[str]] = {}
     for name, values in params.lists():
         for value in values:
@@ -207,31 +215,36 @@ def parse_search(params, sorts=("relevance", "name", "updated", "distance")) -> 
         query.bbox = parse_bbox(raw)
         kept["bbox"] = [raw]
     place, other_places = None, []
+    countries_filtered = filters.get("country", [])
     if raw := params.get("near", "").strip():
-        if _is_point(raw):
+        if is_point(raw):
             query.near = parse_near(raw)
             place = place_near(*query.near)
         else:  # a place name: the API's `near` takes one too
-            place, other_places = parse_where("near", raw, filters.get("country", []))
+            place, other_places = parse_where("near", raw, countries_filtered)
         kept["near"] = [raw]
-    if (raw := params.get("where", "").strip()) and not query.near:
-        if _is_point(raw):  # a position from the browser ("around me")
+    elif raw := params.get("where", "").strip():
+        if is_point(raw):  # a position from the browser ("around me"): like a town
             query.near = parse_near(raw)
+            query.radius_km = DEFAULT_RADIUS_KM
             place = place_near(*query.near)
         else:
-            place, other_places = parse_where("where", raw, filters.get("country", []))
+            place, other_places = parse_where("where", raw, countries_filtered)
         kept["where"] = [raw]
     if raw := params.get("radius_km", "").strip():
-        if not query.near and not (place and place.kind == "locality"):
+        if query.near or (place and place.kind == "locality"):
+            (radius,) = _floats("radius_km", raw, 1)
+            if not 1 <= radius <= MAX_RADIUS_KM:
+                raise InvalidQuery(
+                    "radius_km",
+                    _("radius_km must be between 1 and %(max)d kilometres.")
+                    % {"max": MAX_RADIUS_KM},
+                )
+            query.radius_km = radius
+            kept["radius_km"] = [raw]
+        elif not for_pages:
             raise InvalidQuery("radius_km", _("radius_km needs near or a town in where."))
-        (radius,) = _floats("radius_km", raw, 1)
-        if not 1 <= radius <= MAX_RADIUS_KM:
-            raise InvalidQuery(
-                "radius_km",
-                _("radius_km must be between 1 and %(max)d kilometres.") % {"max": MAX_RADIUS_KM},
-            )
-        query.radius_km = radius
-        kept["radius_km"] = [raw]
+        # The pages' forms always send their radius: without a town it means nothing.
     if place and not query.near:
         _search_in(query, place)
     if raw := params.get("updated_since", "").strip():
@@ -303,7 +316,19 @@ def taxonomy_labels(name: str) -> dict[str, str]:
     return dict(TAXONOMY_MODELS[name].objects.values_list("code", column))
 
 
-def place_in_words(params, words_find_nothing) -> tuple[object, str]:
+def words_find_nothing(params: QueryDict) -> bool:
+    """Whether the words of a search, by themselves (no meaning, no place), match nothing."""
+    try:
+        parsed = parse_search(params, for_pages=True)
+    except InvalidQuery:
+        return False
+    query = replace(parsed.query, limit=0, sort="name", facets=())
+    return get_index().search(query).total == 0
+
+
+def place_in_words(
+    params: QueryDict, finds_nothing: Callable[[QueryDict], bool] = words_find_nothing
+) -> tuple[QueryDict, str]:
     """The parameters with a place written in the search words moved to `where`, and the
     words as typed ("" when nothing moved). "médiateur près d'Arras" always moves; a trailing
     place without "near" ("formazione digitale Bologna") only when the words alone find
@@ -318,7 +343,7 @@ def place_in_words(params, words_find_nothing) -> tuple[object, str]:
             resolve_place(place)
         except PlaceNotFound:
             place = ""
-    if not place and not params.get("country") and words_find_nothing(params):
+    if not place and not params.get("country") and finds_nothing(params):
         found = trailing_place(text)
         if found:
             words, place = found[0], found[1].place.label

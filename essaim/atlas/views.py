@@ -14,12 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
+from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_ratelimit.decorators import ratelimit
 
@@ -43,8 +44,8 @@ from .queries import (
     PAGE_FACETS,
     SORT_LABELS,
     InvalidQuery,
-    _is_point,
     facet_labels,
+    is_point,
     parse_search,
     place_in_words,
 )
@@ -136,49 +137,32 @@ def _facet_groups(facets: dict, params: dict[str, list[str]], expanded: str = ""
     return groups
 
 
-def _finds_nothing(params) -> bool:
-    try:
-        parsed = parse_search(_without_unused_radius(params))
-    except InvalidQuery:
-        return False
-    parsed.query.limit = 0
-    return get_index().search(parsed.query).total == 0
-
-
-def _where_context(request, params: dict, parsed=None) -> dict:
-    """What the "where" fields show: the place typed or found, the radius, the other places
-    the name could mean."""
+def where_context(typed: QueryDict, params: dict, parsed=None) -> dict:
+    """What the "where" fields show: the place typed, read from the words or found for a
+    position, the radius, the other places the name could mean."""
     place = parsed.place if parsed else None
+    where = typed.get("where", "")[:120]
+    if place and not parsed.other_places and ("near" in params or is_point(where)):
+        where = place.label  # a position is shown as the town it is in
     return {
-        "where": place.label if place and not parsed.other_places and (
-            "near" in params or _is_point(params.get("where", [""])[0])
-        ) else request.GET.get("where", "")[:120],
+        "where": where,
         "place": place,
         "other_places": parsed.other_places if parsed else [],
         "radius_choices": RADIUS_CHOICES,
         "radius": params.get("radius_km", [str(DEFAULT_RADIUS_KM)])[0],
-    }  # fmt: skip
-
-
-def _without_unused_radius(params):
-    """The form always sends its radius: without a place, it means nothing."""
-    if params.get("radius_km") and not (params.get("where", "").strip() or params.get("near")):
-        params = params.copy()
-        del params["radius_km"]
-    return params
+    }
 
 
 def atlas_list(request):
     context = {"sort_labels": SORT_LABELS, "error": None, "params": {}, "page": None}
-    params_in, words_typed = place_in_words(request.GET, _finds_nothing)
-    params_in = _without_unused_radius(params_in)
+    params_in, words_typed = place_in_words(request.GET)
     context["search_params"] = params_in
     try:
-        parsed = parse_search(params_in)
+        parsed = parse_search(params_in, for_pages=True)
     except InvalidQuery as error:
         context["error"] = error
         context["typed"] = params_in.get("q", "")[:200]
-        context.update(_where_context(request, {}))
+        context.update(where_context(params_in, {}))
         template = "atlas/_layout.html" if is_htmx(request) else "atlas/list.html"
         return render(request, template, context, status=400)
     query = parsed.query
@@ -236,7 +220,7 @@ def atlas_list(request):
             "shown_at_most": MAX_HITS if result.total > MAX_HITS else None,
             "last_page": last_page,
             "page_count": paginator.num_pages if result.total else 0,
-            **_where_context(request, params, parsed),
+            **where_context(params_in, params, parsed),
         }
     )
     template = "atlas/_layout.html" if is_htmx(request) else "atlas/list.html"
@@ -282,7 +266,7 @@ def organisation_detail(request, pk: int, slug: str):
 
 # Views the map page offers in one click: (label, latitude, longitude, zoom).
 MAP_PRESETS = {
-    "europe": ("Europe", 50.0, 10.0, 4),
+    "europe": (gettext_lazy("Europe"), 50.0, 10.0, 4),
     "france": ("France", 46.6, 2.4, 6),
     "belgique": ("Belgique / België", 50.6, 4.6, 8),
     "italia": ("Italia", 42.5, 12.5, 6),
@@ -296,7 +280,7 @@ def map_page(request):
     """The map: the list's words and filters, a place to centre on, presets; the clusters and
     town names come from the API for each view."""
     try:
-        parsed = parse_search(_without_unused_radius(request.GET))
+        parsed = parse_search(request.GET, for_pages=True)
         error = None
     except InvalidQuery as invalid:
         parsed, error = None, invalid
@@ -334,7 +318,7 @@ def map_page(request):
             "tile_url": settings.ESSAIM["TILE_URL"],
             "tile_attribution": settings.ESSAIM["TILE_ATTRIBUTION"],
             **basemap_context(),
-            **_where_context(request, params, parsed),
+            **where_context(request.GET, params, parsed),
         },
         status=400 if error else 200,
     )

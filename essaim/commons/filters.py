@@ -14,11 +14,11 @@ from essaim.atlas.models import CONTENT_LANGUAGES, LegalForm, Sector
 from essaim.atlas.places import (
     DEFAULT_RADIUS_KM,
     MAX_PLACE_LENGTH,
+    MAX_RADIUS_KM,
     RADIUS_CHOICES,
     Place,
-    PlaceNotFound,
-    resolve_place,
 )
+from essaim.atlas.queries import InvalidQuery, parse_where
 from essaim.contributions.forms import CountryField
 from essaim.core.templatetags.essaim import language_name
 from essaim.search.index import distance_km
@@ -126,6 +126,14 @@ class Filters(forms.Form):
         return urlencode(params)
 
 
+class RadiusField(forms.IntegerField):
+    """Kilometres from 1 to 500, offered as a few choices in which no value, the default,
+    shows as its own distance."""
+
+    def prepare_value(self, value):
+        return "" if value in (None, "", DEFAULT_RADIUS_KM, str(DEFAULT_RADIUS_KM)) else value
+
+
 class PlaceFilters(Filters):
     """A place typed as for the atlas (town, region or country) and a radius: items within
     reach of a town, or in the region's or country's country; those reachable from anywhere
@@ -133,31 +141,26 @@ class PlaceFilters(Filters):
 
     where = forms.CharField(label=gettext_lazy("Near (town, region or country)"),
                             required=False, max_length=MAX_PLACE_LENGTH)  # fmt: skip
-    radius_km = forms.TypedChoiceField(label=gettext_lazy("Within"), required=False, coerce=int,
-                                       empty_value=None)  # fmt: skip
+    radius_km = RadiusField(label=gettext_lazy("Within"), required=False, min_value=1,
+                            max_value=MAX_RADIUS_KM, widget=forms.Select)  # fmt: skip
     place: Place | None = None
 
     def __init__(self, data, queryset):
         super().__init__(data, queryset)
         # No value means the default radius, shown in its place among the others.
-        self.fields["radius_km"].choices = [
+        self.fields["radius_km"].widget.choices = [
             ("" if km == DEFAULT_RADIUS_KM else km, _("%(km)s km") % {"km": km})
             for km in RADIUS_CHOICES
         ]
 
-    def choices_for(self, name: str) -> list:
-        return [] if name == "radius_km" else super().choices_for(name)
-
     def clean_where(self) -> str:
         text = self.cleaned_data["where"].strip()
         if text:
+            within = [self.data["country"]] if self.data.get("country") else []
             try:
-                self.place = resolve_place(text).place
-            except PlaceNotFound as error:
-                message = error.message
-                if error.candidates:
-                    message += " " + "; ".join(place.label for place in error.candidates[:5])
-                raise forms.ValidationError(message) from error
+                self.place = parse_where("where", text, within)[0]
+            except InvalidQuery as error:
+                raise forms.ValidationError(error.message) from error
         return text
 
     def everywhere(self) -> Q:

@@ -76,6 +76,8 @@ not_found = error_page(404, "404.html")
 
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+# At most this much of the archive per answer: PMTiles readers ask for tiles a few KB at a time.
+MAX_RANGE_BYTES = 16 * 1024 * 1024
 
 
 def basemap_tiles(request):
@@ -100,6 +102,7 @@ def basemap_tiles(request):
         start, end = max(size - int(last), 0), size - 1
     else:
         start, end = 0, size - 1
+    end = min(end, start + MAX_RANGE_BYTES - 1)  # a client asking for everything gets a part
     if start > end or start >= size:
         return HttpResponse(status=416, headers={"Content-Range": f"bytes */{size}"})
     with path.open("rb") as archive:

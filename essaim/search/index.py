@@ -25,7 +25,17 @@ from essaim.atlas.quality import FRESHNESS, least_completeness
 from . import semantic
 from .documents import FACETS, mercator, microseconds
 from .embeddings import query_vector
-from .text import ANALYZER, STEMMERS, fold, meaningful_words, stems, word_variants
+from .text import (
+    ANALYZER,
+    STEMMERS,
+    edit_distance,
+    fold,
+    is_stop_word,
+    meaningful_words,
+    stems,
+    word_variants,
+    words_of,
+)
 
 WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
@@ -40,6 +50,10 @@ FUSED_DEPTH = semantic.FUSED_DEPTH
 # swap of two letters counted as one), always ranked below the words as typed.
 FUZZY_DISTANCES = ((8, 2), (5, 1))
 FUZZY_BOOST = 0.3
+# "Did you mean": at most this many words looked at, and this many indexed words (the most
+# frequent beginning like each) compared with it.
+MAX_SUGGESTED_WORDS = 8
+MAX_CANDIDATES = 2000
 STEM_BOOST = 0.8
 
 
@@ -116,28 +130,6 @@ class Cluster:
     # Whether all its organisations share one position (the locality's, often): zooming in
     # would never split it, so the map lists them instead.
     same_place: bool = False
-
-
-def edit_distance(first: str, second: str, limit: int) -> int:
-    """Levenshtein distance with a swap of neighbours counted as one; `limit + 1` as soon as
-    it is known to exceed `limit`."""
-    previous_previous = None
-    previous = list(range(len(second) + 1))
-    for i, first_char in enumerate(first, 1):
-        current = [i]
-        for j, second_char in enumerate(second, 1):
-            cost = 0 if first_char == second_char else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if (
-                previous_previous is not None and i > 1 and j > 1
-                and first_char == second[j - 2] and first[i - 2] == second_char
-            ):  # fmt: skip
-                value = min(value, previous_previous[j - 2] + 1)
-            current.append(value)
-        if min(current) > limit:
-            return limit + 1
-        previous_previous, previous = previous, current
-    return previous[-1]
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -393,13 +385,16 @@ class SearchIndex:
         return self.remembered(("suggest", text), lambda searcher: self._suggest(searcher, text))
 
     def _suggest(self, searcher, text: str) -> str:
-        words = [word for raw in meaningful_words(text) for word in fold(raw)]
+        typed = words_of(text)[:MAX_SUGGESTED_WORDS]
         changed, suggested = False, []
-        for word in words:
-            known = any(searcher.terms_with_prefix(field, word, limit=1)
-                        for field in ("name", "body"))  # fmt: skip
-            replacement = None if known or len(word) < 4 else self._closest_term(searcher, word)
-            suggested.append(replacement or word)
+        for raw in typed:
+            folded = fold(raw)
+            word = folded[0] if len(folded) == 1 else ""
+            known = not word or len(word) < 4 or is_stop_word(raw) or any(
+                searcher.terms_with_prefix(field, word, limit=1) for field in ("name", "body")
+            )  # fmt: skip
+            replacement = None if known else self._closest_term(searcher, word)
+            suggested.append(replacement or raw)
             changed = changed or bool(replacement)
         return " ".join(suggested) if changed else ""
 
@@ -409,7 +404,7 @@ class SearchIndex:
         best = None
         for name in ("name", "body"):
             # Words beginning like this one: a typo is seldom in the first two letters.
-            for term, count in searcher.terms_with_prefix(name, word[:2]):
+            for term, count in searcher.terms_with_prefix(name, word[:2], limit=MAX_CANDIDATES):
                 if abs(len(term) - len(word)) > limit or term.isdigit():
                     continue
                 distance = edit_distance(word, term, limit)
@@ -631,24 +626,25 @@ class SearchIndex:
         lexical_ids = searcher.fast_field_values("id", [address for _s, address in lexical.hits])
         meaning = self._semantic_ids(searcher, query, without_text)
         meaning_ids = list(meaning)[:FUSED_DEPTH]
-        # Which of those the words match too (beyond the lexical list's first hundred).
+        # Those the words match too are in the words' ranking already (perhaps past its first
+        # hundred): only those found by meaning alone join the fused head.
         words_too = set(lexical_ids)
         if meaning_ids:
             matched = self._combine([*clauses, tantivy.Query.term_set_query(
                 self.schema, "id", meaning_ids)])  # fmt: skip
             words_too |= {pk for (pk,) in self._every_hit(searcher, matched, ("id",))}
         only_meaning = {pk: meaning[pk] for pk in meaning_ids if pk not in words_too}
-        fused = semantic.fuse(lexical_ids, meaning_ids)
+        ranked_by_meaning = [pk for pk in meaning_ids if pk in only_meaning or pk in lexical_ids]
+        fused = semantic.fuse(lexical_ids, ranked_by_meaning)
         total = lexical.count + len(only_meaning)
         start, end = query.offset, query.offset + max(1, min(query.limit, MAX_HITS))
         ids = fused[start:end]
         if end > len(fused) and lexical.count > FUSED_DEPTH:
-            # Past the fused head, the words' ranking goes on.
-            beyond = searcher.search(self._combine(clauses), end - len(fused),
+            # Past the fused head (the words' first hundred and the meaning's own), the words'
+            # ranking goes on from its hundred-and-first.
+            beyond = searcher.search(self._combine(clauses), end - max(start, len(fused)),
                                      offset=FUSED_DEPTH + max(0, start - len(fused)))  # fmt: skip
-            more = searcher.fast_field_values("id", [address for _s, address in beyond.hits])
-            seen = set(fused)
-            ids += [pk for pk in more if pk not in seen][: end - start - len(ids)]
+            ids += searcher.fast_field_values("id", [address for _s, address in beyond.hits])
         return (ids if query.limit else []), total, only_meaning
 
     def _search(self, searcher, query: SearchQuery, hybrid: bool = False) -> SearchResult:

@@ -4,12 +4,16 @@ the two lists by reciprocal rank, each result saying why it is there.
 """
 
 import hashlib
+import logging
+import sqlite3
 from collections.abc import Iterable
 
 from essaim.atlas.models import Organisation, Status
 
 from .embeddings import get_embedder, quantise
 from .vectors import get_vector_store
+
+logger = logging.getLogger(__name__)
 
 # Organisations embedded in the write path itself; larger batches (imports) are left to
 # `essaim embed`, which a deployment runs after imports or on a schedule.
@@ -86,9 +90,33 @@ def embed_organisations(ids: Iterable[int]) -> int:
 
 
 def embed_after_write(ids: list[int]) -> None:
-    """The write path's step: small batches are embedded at once."""
-    if len(ids) <= EMBED_IN_WRITE_PATH:
+    """The write path's step, after the commit: small batches are embedded at once. A failure
+    here (the vectors' file locked for too long) must not turn a saved change into an error:
+    `essaim embed` catches up."""
+    if len(ids) > EMBED_IN_WRITE_PATH:
+        return
+    try:
         embed_organisations(ids)
+    except (sqlite3.Error, OSError):
+        logger.exception("Meaning vectors not updated for %d organisations", len(ids))
+
+
+def forget_unpublished(chunk: int = 5000) -> int:
+    """Remove the vectors of organisations no longer published (unpublished in bulk, or
+    deleted); returns how many."""
+    embedder = get_embedder()
+    if embedder is None:
+        return 0
+    store = get_vector_store(embedder.dimensions)
+    removed, after = 0, 0
+    while stored := store.stored_ids(after, chunk):
+        after = stored[-1]
+        published = set(Organisation.objects.published().filter(pk__in=stored)
+                        .values_list("pk", flat=True))  # fmt: skip
+        gone = [pk for pk in stored if pk not in published]
+        store.write({}, gone)
+        removed += len(gone)
+    return removed
 
 
 def generation() -> int:

@@ -89,7 +89,10 @@ def words_of(text: str) -> list[str]:
 
 
 def is_stop_word(word: str) -> bool:
-    """Whether `word` is a stop word in one of Essaim's languages ("la", "of", "della")."""
+    """Whether `word` is a stop word in one of Essaim's languages ("la", "of", "della"). A
+    word typed in capitals is an acronym ("IT", "AI"), never a stop word."""
+    if len(word) > 1 and word.isupper():
+        return False
     return any(not analyzer.analyze(word) for analyzer in _STOP_FILTERS)
 
 
@@ -99,3 +102,25 @@ def meaningful_words(text: str) -> list[str]:
     typed = words_of(text)
     kept = [word for word in typed if not is_stop_word(word)]
     return kept or typed
+
+
+def edit_distance(first: str, second: str, limit: int) -> int:
+    """Levenshtein distance with a swap of neighbours counted as one; `limit + 1` as soon as
+    it is known to exceed `limit`."""
+    previous_previous = None
+    previous = list(range(len(second) + 1))
+    for i, first_char in enumerate(first, 1):
+        current = [i]
+        for j, second_char in enumerate(second, 1):
+            cost = 0 if first_char == second_char else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if (
+                previous_previous is not None and i > 1 and j > 1
+                and first_char == second[j - 2] and first[i - 2] == second_char
+            ):  # fmt: skip
+                value = min(value, previous_previous[j - 2] + 1)
+            current.append(value)
+        if min(current) > limit:
+            return limit + 1
+        previous_previous, previous = previous, current
+    return previous[-1]

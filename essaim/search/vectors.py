@@ -4,11 +4,12 @@ matrix, and searched exactly.
 
 Writes bump a sequence number; a process brings its mirror level by reading only the rows
 written since it last looked, so a change costs its own rows, not a reload. A removed
-organisation keeps a zero vector (similar to nothing) until the next full load.
+organisation's row keeps a zero vector (similar to nothing) until it is embedded again.
 """
 
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,9 @@ class VectorStore:
         self._local = threading.local()
         self._mirror_lock = threading.Lock()
         self._seen = -1
-        self._ids = np.zeros(0, dtype=np.int64)
-        self._matrix = np.zeros((0, dimensions), dtype=np.int8)
+        # (ids in ascending order, their vectors): replaced whole, read whole, so that a search
+        # on another thread never pairs new ids with an old matrix.
+        self._mirror = (np.zeros(0, dtype=np.int64), np.zeros((0, dimensions), dtype=np.int8))
         with self._connection() as connection:
             connection.executescript(SCHEMA)
 
@@ -52,9 +54,12 @@ class VectorStore:
         row = self._connection().execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()
         return int(row[0]) if row else 0
 
-    def write(self, vectors: dict[int, tuple[str, np.ndarray]], removed=()) -> None:
+    def write(
+        self, vectors: dict[int, tuple[str, np.ndarray]], removed: Iterable[int] = ()
+    ) -> None:
         """Store {id: (digest of the text, int8 vector)} and forget `removed`, in one
         transaction."""
+        removed = list(removed)
         if not vectors and not removed:
             return
         connection = self._connection()
@@ -87,6 +92,14 @@ class VectorStore:
         row = self._connection().execute("SELECT COUNT(*) FROM vector WHERE data IS NOT NULL")
         return row.fetchone()[0]
 
+    def stored_ids(self, after: int, limit: int) -> list[int]:
+        """The ids that have a vector, in order, from `after` on."""
+        rows = self._connection().execute(
+            "SELECT id FROM vector WHERE id > ? AND data IS NOT NULL ORDER BY id LIMIT ?",
+            (after, limit),
+        )
+        return [pk for (pk,) in rows]
+
     # Reading ------------------------------------------------------------------------------
 
     def _refresh(self) -> None:
@@ -115,29 +128,28 @@ class VectorStore:
         if not len(ids):
             return
         rows = np.vstack(vectors)
-        positions = np.searchsorted(self._ids, ids)
-        known = (positions < len(self._ids)) & (
-            self._ids[np.minimum(positions, len(self._ids) - 1)] == ids
-            if len(self._ids)
+        current_ids, current = self._mirror
+        positions = np.searchsorted(current_ids, ids)
+        known = (positions < len(current_ids)) & (
+            current_ids[np.minimum(positions, len(current_ids) - 1)] == ids
+            if len(current_ids)
             else np.zeros(len(ids), dtype=bool)
         )
-        matrix = self._matrix.copy() if known.any() else self._matrix
+        matrix = current.copy() if known.any() else current
         matrix[positions[known]] = rows[known]
+        all_ids = current_ids
         if (~known).any():
-            all_ids = np.concatenate([self._ids, ids[~known]])
+            all_ids = np.concatenate([current_ids, ids[~known]])
             matrix = np.vstack([matrix, rows[~known]])
             order = np.argsort(all_ids, kind="stable")
             all_ids, matrix = all_ids[order], matrix[order]
-        else:
-            all_ids = self._ids
-        # Swapped whole: a search running on another thread keeps the arrays it started with.
-        self._ids, self._matrix = all_ids, matrix
+        self._mirror = (all_ids, matrix)
 
     def nearest(self, vector: np.ndarray, count: int) -> list[tuple[int, float]]:
         """The `count` nearest organisations as (id, cosine similarity), the most similar
         first: an exact search over every vector (SIMD int8 kernels)."""
         self._refresh()
-        ids, matrix = self._ids, self._matrix
+        ids, matrix = self._mirror
         if not len(ids):
             return []
         count = min(count, len(ids))

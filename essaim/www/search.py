@@ -5,7 +5,6 @@ link to its full list."""
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Q
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,10 +14,9 @@ from essaim.atlas.models import Organisation
 from essaim.atlas.places import DEFAULT_RADIUS_KM, RADIUS_CHOICES
 from essaim.atlas.queries import InvalidQuery, parse_search, place_in_words
 from essaim.atlas.serving import serving_groups
-from essaim.atlas.views import _finds_nothing, _without_unused_radius
-from essaim.commons.filters import words_query
+from essaim.commons.filters import EventFilters, OpportunityFilters, ResourceFilters
 from essaim.commons.models import Event, Opportunity, Resource, Tool
-from essaim.search.index import distance_km, get_index
+from essaim.search.index import get_index
 from essaim.search.text import fold, meaningful_words
 
 SHOWN_PER_GROUP = 5
@@ -36,7 +34,7 @@ class Group:
 
 
 def _organisations(params: QueryDict) -> tuple[Group, object]:
-    parsed = parse_search(params)
+    parsed = parse_search(params, for_pages=True)
     query = parsed.query
     if parsed.place and query.near and "sort" not in parsed.params:
         query.sort = "distance"
@@ -64,31 +62,19 @@ def _tools(text: str) -> list[Tool]:
             or " ".join(fold(tool.name)) in " ".join(words)]  # fmt: skip
 
 
-def _commons_group(key, title, queryset, text_fields, text, list_url, also_named=()):
-    found = queryset.filter(words_query(text, text_fields, also_named))
-    if also_named:
-        found = found.distinct()
+def _commons_group(key: str, title, filters_class, queryset, data: dict, list_url: str) -> Group:
+    """One kind of the commons, read with its own list's filters (words, and the place for
+    events and opportunities): the count and the link are those of that list."""
+    query = QueryDict(mutable=True)
+    for name, value in data.items():
+        if value and name in filters_class.base_fields:
+            query[name] = value
+    filters = filters_class(query, queryset)
+    if not filters.is_valid():
+        return Group(key, title, 0, [], list_url)
+    found = filters.narrow()
     return Group(key, title, found.count(), list(found[:SHOWN_PER_GROUP]),
-                 f"{list_url}?{urlencode({'q': text})}")  # fmt: skip
-
-
-def _events(words: str, parsed) -> Group:
-    """Upcoming events about these words; with a place, those online or within reach."""
-    events = Event.objects.upcoming().filter(words_query(words, ("title", "description")))
-    place, query = parsed.place, parsed.query
-    if place and place.kind != "locality":
-        events = events.filter(Q(country=place.country) | Q(mode=Event.Mode.ONLINE))
-    events = list(events.order_by("starts_at"))
-    if place and query.near and query.radius_km:
-        events = [
-            event for event in events
-            if event.mode != Event.Mode.ON_SITE or (
-                event.has_coordinates and distance_km(*query.near, event.latitude, event.longitude)
-                <= query.radius_km
-            )
-        ]  # fmt: skip
-    url = f"{reverse('events')}?{urlencode({'q': words})}"
-    return Group("events", _("Upcoming events"), len(events), events[:SHOWN_PER_GROUP], url)
+                 f"{list_url}?{filters.query_string()}")  # fmt: skip
 
 
 def search_everything(request):
@@ -98,8 +84,7 @@ def search_everything(request):
         "radius_choices": RADIUS_CHOICES,
         "radius": request.GET.get("radius_km", str(DEFAULT_RADIUS_KM))[:5],
     }  # fmt: skip
-    params, words_typed = place_in_words(request.GET, _finds_nothing)
-    params = _without_unused_radius(params)
+    params, words_typed = place_in_words(request.GET)
     try:
         organisations, parsed = _organisations(params)
     except InvalidQuery as error:
@@ -116,21 +101,21 @@ def search_everything(request):
     groups = [organisations]
     if words:
         context["tools"] = _tools(words)
-        resources = Resource.objects.published()
-        groups.append(
-            _commons_group("resources", _("Resources"), resources, ("title", "summary", "body"),
-                           words, reverse("resources"), also_named=("replaces__name",))
-        )  # fmt: skip
-        groups.append(_events(words, parsed))
-        groups.append(
-            _commons_group("opportunities", _("Opportunities"), Opportunity.objects.open(),
-                           ("title", "description"), words, reverse("opportunities"))
-        )  # fmt: skip
+        data = {"q": words, "where": params.get("where", ""),
+                "radius_km": params.get("radius_km", "")}  # fmt: skip
+        groups += [
+            _commons_group("resources", _("Resources"), ResourceFilters,
+                           Resource.objects.published(), data, reverse("resources")),
+            _commons_group("events", _("Upcoming events"), EventFilters,
+                           Event.objects.upcoming().order_by("starts_at"), data, reverse("events")),
+            _commons_group("opportunities", _("Opportunities"), OpportunityFilters,
+                           Opportunity.objects.open(), data, reverse("opportunities")),
+        ]  # fmt: skip
     context["groups"] = groups
     context["typed"] = words
-    context["total"] = sum(group.total for group in groups) + sum(
-        serving.total for serving in organisations.serving
-    )
+    # The groups serving the place from further away are offered beside, not counted: some of
+    # them also sit in the place itself.
+    context["total"] = sum(group.total for group in groups)
     if words and context["total"] == 0:
         context["suggestion"] = get_index().suggest(words)
     return render(request, "search.html", context)

@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from essaim.atlas.models import Organisation
 from essaim.search.embeddings import get_embedder
-from essaim.search.semantic import embed_organisations
+from essaim.search.semantic import embed_organisations, forget_unpublished
 
 CHUNK = 2000
 
@@ -41,7 +41,10 @@ class Command(BaseCommand):
                 last = ids[-1]
                 embedded += embed_organisations(ids)
                 progress.update(len(ids))
+        removed = forget_unpublished()
         self.stdout.write(
-            _("Meaning vectors: %(embedded)d computed, %(total)d organisations, %(seconds).1f s.")
-            % {"embedded": embedded, "total": total, "seconds": time.monotonic() - started}
-        )
+            _("Meaning vectors: %(embedded)d computed, %(total)d organisations, %(removed)d "
+              "removed (no longer published), %(seconds).1f s.")
+            % {"embedded": embedded, "total": total, "removed": removed,
+               "seconds": time.monotonic() - started}
+        )  # fmt: skip
