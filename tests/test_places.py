@@ -445,3 +445,9 @@ def test_events_take_any_radius_the_atlas_takes(client, db):
         assert ("Workshop in Lille" in page) == found, radius
     status, page = html(client, "/en/events/", where="Arras", radius_km="0")
     assert status == 400
+
+
+def test_a_town_known_by_another_name_is_not_lost_to_a_village_of_that_name(client, db):
+    # "Parigi" is Italian for Paris, and the name of a village in Indonesia.
+    status, page = html(client, "/it/atlas/", where="Parigi")
+    assert status == 200 and "Paris, Île-de-France, Francia" in page

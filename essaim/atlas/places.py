@@ -19,8 +19,9 @@ RADIUS_CHOICES = (5, 10, 20, 30, 50, 100, 200)
 DEFAULT_RADIUS_KM = 30
 MAX_RADIUS_KM = 500
 MAX_PLACE_LENGTH = 120
-# The most populous locality of a name is taken without asking when it is this many times
-# more populous than the next one (Paris, France before Paris, Texas).
+# The likeliest locality of a name (see Place.weight) is taken without asking when it is this
+# many times likelier than the next one (Paris, France before Paris, Texas; "Parigi" is Paris,
+# not the Indonesian village of that name).
 CLEAR_LEAD = 5
 
 # Where Essaim's networks work: the European Union (with its outermost regions, which have
@@ -54,6 +55,12 @@ class Place:
     population: int = 0
     # Whether the typed name is the place's own, rather than one of its other names.
     main_name: bool = True
+
+    @property
+    def weight(self) -> int:
+        """How likely a person typing the name means this place: its inhabitants, three times
+        over when the name typed is its own rather than one of its other names."""
+        return self.population * (3 if self.main_name else 1)
 
     @property
     def country_name(self) -> str:
@@ -150,7 +157,8 @@ def find_places(text: str, within: tuple[str, ...] = ()) -> list[Place]:
         if region := gazetteer.find_region(name):
             found.append(_region_place(*region))
         named = gazetteer.localities_named(name, within, limit=50 if qualifiers else 20)
-        found += [_from_locality(*locality) for locality in named]
+        towns = [_from_locality(*locality) for locality in named]
+        found += sorted(towns, key=lambda town: -town.weight)
     if within:
         found = [place for place in found if place.country in within]
     for qualifier in qualifiers:
@@ -202,9 +210,7 @@ def resolve_place(text: str, within: tuple[str, ...] = ()) -> PlaceChoice:
     if first.kind != "locality" or not others:
         return PlaceChoice(first, others[:5])
     second = others[0]
-    if (first.main_name and not second.main_name) or (
-        first.population >= CLEAR_LEAD * max(second.population, 1)
-    ):
+    if first.weight >= CLEAR_LEAD * max(second.weight, 1):
         return PlaceChoice(first, others[:5])
     served = [place for place in candidates if place.main_name
               and place.country in SERVED_COUNTRIES]  # fmt: skip
