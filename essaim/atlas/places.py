@@ -5,6 +5,7 @@ filter on. Everything comes from the offline gazetteer: no request leaves Essaim
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from django.utils import translation
@@ -140,13 +141,14 @@ def _postcode_places(code: str, within: tuple[str, ...]) -> list[Place]:
     return places
 
 
-def find_places(text: str, within: tuple[str, ...] = ()) -> list[Place]:
+@lru_cache(maxsize=4096)  # people look for the same places again and again
+def find_places(text: str, within: tuple[str, ...] = ()) -> tuple[Place, ...]:
     """Every place `text` may name, the likeliest first: a postal code's places, a country, a
     region, then localities by population. "Name, Region" or "Name, Country" keeps the
     places of that region or country only."""
     name, *qualifiers = [part.strip() for part in text.split(",") if part.strip()] or [""]
     if not name:
-        return []
+        return ()
     found: list[Place] = []
     first_word = name.split()[0]
     if POSTCODE.fullmatch(first_word):
@@ -168,7 +170,7 @@ def find_places(text: str, within: tuple[str, ...] = ()) -> list[Place]:
     unique: dict[str, Place] = {}
     for place in found:
         unique.setdefault(place.label, place)
-    return list(unique.values())
+    return tuple(unique.values())
 
 
 def _qualifies(place: Place, qualifier: str) -> bool:
@@ -208,10 +210,10 @@ def resolve_place(text: str, within: tuple[str, ...] = ()) -> PlaceChoice:
         )  # fmt: skip
     first, others = candidates[0], candidates[1:]
     if first.kind != "locality" or not others:
-        return PlaceChoice(first, others[:5])
+        return PlaceChoice(first, list(others[:5]))
     second = others[0]
     if first.weight >= CLEAR_LEAD * max(second.weight, 1):
-        return PlaceChoice(first, others[:5])
+        return PlaceChoice(first, list(others[:5]))
     served = [place for place in candidates if place.main_name
               and place.country in SERVED_COUNTRIES]  # fmt: skip
     if len(served) == 1:
@@ -222,7 +224,7 @@ def resolve_place(text: str, within: tuple[str, ...] = ()) -> PlaceChoice:
         return PlaceChoice(spoken[0], [place for place in candidates if place != spoken[0]][:5])
     raise PlaceNotFound(
         _("Several places are called “%(place)s”. Which one do you mean?") % {"place": text},
-        candidates[:8],
+        list(candidates[:8]),
     )
 
 
