@@ -96,7 +96,7 @@ def _query_string(params: dict[str, list[str]], **changes) -> str:
 
 
 # Options shown per facet before "all N options": a light page (EcoIndex counts DOM nodes).
-FACET_OPTIONS_SHOWN = 8
+FACET_OPTIONS_SHOWN = 6
 
 
 def _facet_groups(facets: dict, params: dict[str, list[str]], expanded: str = "") -> list[dict]:
