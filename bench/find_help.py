@@ -228,8 +228,10 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="Reuse this data directory.")
     parser.add_argument("--skip-embedding", action="store_true",
                         help="Leave out the meaning vectors and the hybrid search (embedding "
-                        "millions of descriptions takes hours on two cores).")  # fmt: skip
+                        "millions of descriptions takes hours on two cores; left out by "
+                        "default above 200,000).")  # fmt: skip
     arguments = parser.parse_args()
+    arguments.skip_embedding = arguments.skip_embedding or arguments.count > 200_000
     data_dir = arguments.data_dir or ROOT / "bench" / ".data" / str(arguments.count)
     data_dir.mkdir(parents=True, exist_ok=True)
     setup_django(data_dir)
