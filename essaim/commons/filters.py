@@ -164,12 +164,15 @@ class PlaceFilters(Filters):
         return text
 
     def everywhere(self) -> Q:
-        """What is reachable from any place."""
-        raise NotImplementedError
+        """What is reachable from any place: by default, nothing (every item has a place)."""
+        return Q(pk__in=[])
 
     def located(self, queryset) -> list[tuple[int, tuple[float, float] | None]]:
-        """(pk, position) of the items of `queryset` that have a place."""
-        raise NotImplementedError
+        """(pk, position) of the items of `queryset`: by default from their own latitude and
+        longitude (None for those without)."""
+        rows = queryset.values_list("pk", "latitude", "longitude")
+        return [(pk, (lat, lon) if lat is not None and lon is not None else None)
+                for pk, lat, lon in rows]  # fmt: skip
 
     def apply(self, queryset, name, value):
         if name == "radius_km":
@@ -207,11 +210,6 @@ class EventFilters(PlaceFilters):
 
     def everywhere(self) -> Q:
         return ~Q(mode=Event.Mode.ON_SITE)  # online, or on site and online
-
-    def located(self, queryset):
-        rows = queryset.values_list("pk", "latitude", "longitude")
-        return [(pk, (lat, lon) if lat is not None and lon is not None else None)
-                for pk, lat, lon in rows]  # fmt: skip
 
     def apply(self, queryset, name, value):
         if name == "month":
