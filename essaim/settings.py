@@ -239,6 +239,9 @@ ESSAIM = {
     # Search by meaning beside search by words (a multilingual model on the server's CPU);
     # off, search is lexical only and no model is loaded.
     "SEMANTIC_SEARCH": env_bool("ESSAIM_SEMANTIC_SEARCH", True),
+    # From this many meaning vectors on, `essaim embed` builds a graph (approximate nearest
+    # neighbours) shared by the processes; below, every search scans the vectors exactly.
+    "VECTOR_GRAPH_FROM": int(os.environ.get("ESSAIM_VECTOR_GRAPH_FROM", "200000")),
     # Search and map answers remembered per index commit, per web process (0 turns it off).
     "SEARCH_CACHE_SIZE": int(os.environ.get("ESSAIM_SEARCH_CACHE_SIZE", "256")),
     # Days of daily snapshots kept (essaim snapshot).

@@ -108,3 +108,43 @@ def test_a_trailing_place_is_read_even_when_meaning_finds_something(semantic, cl
     page = client.get("/it/search/", {"q": "formazione digitale Bologna"}).content.decode()
     assert 'value="Bologna, Emilia-Romagna, Italia"' in page
     assert "EGINA" in page
+
+
+def test_a_graph_of_the_vectors_answers_as_the_exact_scan_and_follows_the_writes(
+    semantic, settings, commit, generated
+):
+    generated(250)
+    call_command("embed", no_progress=True, stdout=io.StringIO())
+    queries = ["réemploi solidaire", "digital skills for associations", "dati aperti",
+               "formación en software libre", "open data workshop"]  # fmt: skip
+    exact = {query: top_three(query) for query in queries}
+    assert all(exact.values())
+    settings.ESSAIM = {**settings.ESSAIM, "VECTOR_GRAPH_FROM": 100}
+    out = io.StringIO()
+    call_command("embed", no_progress=True, stdout=out)
+    assert "Meaning graph built: 250 vectors" in out.getvalue()
+    assert {query: top_three(query) for query in queries} == exact
+
+    # Written after the graph: found from the rows the graph does not hold.
+    org = commit(actions.do_create_organisation, {
+        "name": "Atelier", "country": "FR", "original_language": "fr",
+        "short_description_fr": "Cours de cuisine végétarienne pour les familles.",
+    })  # fmt: skip
+    assert "Atelier" in top_three("corsi di cucina vegetariana")
+    commit(actions.do_update_organisation, org,
+           {"short_description_fr": "Réparation de vélos d'occasion."})  # fmt: skip
+    assert "Atelier" not in top_three("corsi di cucina vegetariana")
+    assert "Atelier" in top_three("riparazione di biciclette usate")
+    commit(actions.do_set_organisation_status, org, Status.HIDDEN)
+    assert "Atelier" not in top_three("riparazione di biciclette usate")
+    # Two rows rewritten out of 250: the graph is still good enough.
+    out = io.StringIO()
+    call_command("embed", no_progress=True, stdout=out)
+    assert "graph" not in out.getvalue()
+
+    # Under the threshold again, every vector is scanned exactly, with the same answers.
+    settings.ESSAIM = {**settings.ESSAIM, "VECTOR_GRAPH_FROM": 10_000}
+    out = io.StringIO()
+    call_command("embed", no_progress=True, stdout=out)
+    assert "Meaning graph removed" in out.getvalue()
+    assert {query: top_three(query) for query in queries} == exact

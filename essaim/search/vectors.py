@@ -5,17 +5,35 @@ matrix, and searched exactly.
 Writes bump a sequence number; a process brings its mirror level by reading only the rows
 written since it last looked, so a change costs its own rows, not a reload. A removed
 organisation's row keeps a zero vector (similar to nothing) until it is embedded again.
+
+From `VECTOR_GRAPH_FROM` vectors on (a few hundred thousand: the exact scan then costs more
+than a search may), `essaim embed` also builds a navigable graph (HNSW, usearch) of every
+vector written up to a sequence number, saved to a file that every process maps read-only
+(the memory is shared, not copied per process). A process then mirrors only the rows written
+after the graph: a search asks the graph, drops what was rewritten since, and scans those
+rows exactly beside it.
 """
 
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from usearch.index import MetricKind
+from usearch.index import Index, MetricKind
 from usearch.index import search as exact_search
+
+# The graph's shape: 16 links a node and 64 candidates while building keep the build near
+# 2,000 vectors a second and a core; 256 candidates while searching keep the recall of the
+# fused depth (100) high (bench.find_help measures both).
+GRAPH_CONNECTIVITY = 16
+GRAPH_EXPANSION_ADD = 64
+GRAPH_EXPANSION_SEARCH = 256
+# The graph is rebuilt when this share of its vectors has been rewritten since.
+GRAPH_STALE_SHARE = 0.05
+GRAPH_BATCH = 50_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vector (id INTEGER PRIMARY KEY, digest TEXT NOT NULL,
@@ -33,6 +51,8 @@ class VectorStore:
         self._local = threading.local()
         self._mirror_lock = threading.Lock()
         self._seen = -1
+        # The graph this process searches: (its file's name, the mapped index), or none.
+        self._graph: tuple[str, Index | None] = ("", None)
         # (ids in ascending order, their vectors): replaced whole, read whole, so that a search
         # on another thread never pairs new ids with an old matrix.
         self._mirror = (np.zeros(0, dtype=np.int64), np.zeros((0, dimensions), dtype=np.int8))
@@ -53,6 +73,9 @@ class VectorStore:
         """A number that grows with every write, from any process."""
         row = self._connection().execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()
         return int(row[0]) if row else 0
+
+    def _meta(self) -> dict:
+        return dict(self._connection().execute("SELECT key, value FROM meta"))
 
     def write(
         self, vectors: dict[int, tuple[str, np.ndarray]], removed: Iterable[int] = ()
@@ -103,11 +126,19 @@ class VectorStore:
     # Reading ------------------------------------------------------------------------------
 
     def _refresh(self) -> None:
-        """Bring this process's matrix level with the file."""
-        generation = self.generation()
-        if generation == self._seen:
+        """Bring this process's matrix (and graph) level with the files."""
+        meta = self._meta()
+        generation, graph_name = int(meta.get("seq", 0)), meta.get("graph") or ""
+        if generation == self._seen and graph_name == self._graph[0]:
             return
         with self._mirror_lock:
+            if graph_name != self._graph[0]:
+                graph = self._open_graph(graph_name)
+                self._graph = (graph_name, graph)
+                # Mirror again only what the graph does not hold.
+                self._seen = int(meta["graph_seq"]) if graph is not None else -1
+                self._mirror = (np.zeros(0, dtype=np.int64),
+                                np.zeros((0, self.dimensions), dtype=np.int8))  # fmt: skip
             if generation == self._seen:
                 return
             rows = self._connection().execute(
@@ -145,36 +176,101 @@ class VectorStore:
             all_ids, matrix = all_ids[order], matrix[order]
         self._mirror = (all_ids, matrix)
 
+    def _open_graph(self, name: str) -> Index | None:
+        path = self.path.with_name(name) if name else None
+        if path is None or not path.exists():
+            return None
+        graph = Index.restore(path, view=True)
+        graph.expansion_search = GRAPH_EXPANSION_SEARCH
+        return graph
+
     def nearest(self, vector: np.ndarray, count: int) -> list[tuple[int, float]]:
         """The `count` nearest organisations as (id, cosine similarity), the most similar
-        first: an exact search over every vector (SIMD int8 kernels)."""
+        first: an exact search over the mirrored vectors (SIMD int8 kernels), and the graph's
+        approximate one over the rest when there is a graph."""
         self._refresh()
         ids, matrix = self._mirror
-        if not len(ids):
-            return []
-        count = min(count, len(ids))
-        matches = exact_search(matrix, vector, count, MetricKind.Cos, exact=True, threads=1)
-        return [
-            (int(ids[row]), 1.0 - float(distance))
-            for row, distance in zip(matches.keys, matches.distances, strict=True)
-            if np.isfinite(distance)
-        ]
+        found = []
+        if len(ids):
+            matches = exact_search(matrix, vector, min(count, len(ids)), MetricKind.Cos,
+                                   exact=True, threads=1)  # fmt: skip
+            found = [(int(ids[row]), 1.0 - float(distance))
+                     for row, distance in zip(matches.keys, matches.distances, strict=True)
+                     if np.isfinite(distance)]  # fmt: skip
+        graph = self._graph[1]
+        if graph is not None and len(graph):
+            # Rows rewritten since the graph was built answer from the mirror only.
+            matches = graph.search(vector, min(count + min(len(ids), count), len(graph)),
+                                   threads=1)  # fmt: skip
+            rewritten = set(ids.tolist()) if len(ids) else set()
+            found += [(int(key), 1.0 - float(distance))
+                      for key, distance in zip(matches.keys, matches.distances, strict=True)
+                      if np.isfinite(distance) and int(key) not in rewritten]  # fmt: skip
+            found.sort(key=lambda item: -item[1])
+        return found[:count]
 
+    # The graph ----------------------------------------------------------------------------
 
-def binary_nearest(bits: np.ndarray, rows_of, vector: np.ndarray, count: int,
-                   candidates: int = 1000) -> list[tuple[int, float]]:  # fmt: skip
-    """Nearest rows by a scan of the signs (1 bit per dimension, Hamming distance), the
-    `candidates` best re-ranked by the cosine of their int8 vectors (`rows_of(rows)`)."""
-    signs = np.packbits(vector > 0)
-    distances = np.bitwise_count(np.bitwise_xor(bits, signs)).sum(axis=1, dtype=np.int32)
-    candidates = min(candidates, len(bits))
-    rows = np.argpartition(distances, candidates - 1)[:candidates]
-    vectors = rows_of(rows).astype(np.float32)
-    query = vector.astype(np.float32)
-    norms = np.linalg.norm(vectors, axis=1) * max(float(np.linalg.norm(query)), 1e-9)
-    similarity = vectors @ query / np.maximum(norms, 1e-9)
-    best = np.argsort(-similarity)[:count]
-    return [(int(rows[index]), float(similarity[index])) for index in best]
+    def graph_state(self) -> dict:
+        """How many vectors the graph holds and how many rows were rewritten since."""
+        meta = self._meta()
+        if not meta.get("graph"):
+            return {"graph": False, "held": 0, "rewritten": 0}
+        rewritten = self._connection().execute(
+            "SELECT COUNT(*) FROM vector WHERE seq > ?", (int(meta["graph_seq"]),)
+        ).fetchone()[0]
+        return {"graph": True, "held": int(meta.get("graph_size", 0)), "rewritten": rewritten}
+
+    def graph_needed(self, threshold: int) -> bool | None:
+        """True when a graph should be (re)built, False when the current one (or the exact scan
+        alone) will do, None when a graph exists but the store is now under `threshold`."""
+        state = self.graph_state()
+        if self.count() < threshold:
+            return None if state["graph"] else False
+        return not state["graph"] or state["rewritten"] > GRAPH_STALE_SHARE * state["held"]
+
+    def build_graph(self, threads: int = 0, progress: Callable[[int], None] | None = None) -> int:
+        """Build the graph of every stored vector, save it beside the store and make it the
+        one every process searches; returns how many vectors it holds."""
+        connection = self._connection()
+        connection.execute("BEGIN")  # one snapshot: the rows as of `seq`
+        try:
+            seq = self.generation()
+            graph = Index(ndim=self.dimensions, metric=MetricKind.Cos, dtype="i8",
+                          connectivity=GRAPH_CONNECTIVITY, expansion_add=GRAPH_EXPANSION_ADD,
+                          expansion_search=GRAPH_EXPANSION_SEARCH)  # fmt: skip
+            rows = connection.execute(
+                "SELECT id, data FROM vector WHERE data IS NOT NULL AND seq <= ?", (seq,)
+            )
+            while batch := rows.fetchmany(GRAPH_BATCH):
+                keys = np.array([pk for pk, _data in batch], dtype=np.uint64)
+                vectors = np.frombuffer(b"".join(data for _pk, data in batch), dtype=np.int8)
+                graph.add(keys, vectors.reshape(len(batch), self.dimensions), threads=threads)
+                if progress:
+                    progress(len(batch))
+        finally:
+            connection.execute("COMMIT")
+        name = f"{self.path.stem}-graph-{seq}.usearch"
+        temporary = self.path.with_name(f".{name}.{os.getpid()}")
+        graph.save(temporary)
+        os.replace(temporary, self.path.with_name(name))
+        with connection:
+            connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+                ("graph", name), ("graph_seq", seq), ("graph_size", len(graph))])  # fmt: skip
+        self._remove_graphs(keep=name)
+        return len(graph)
+
+    def drop_graph(self) -> None:
+        """Search every vector exactly again (the store shrank under the threshold)."""
+        with self._connection() as connection:
+            connection.execute("DELETE FROM meta WHERE key IN ('graph', 'graph_seq', 'graph_size')")
+        self._remove_graphs(keep="")
+
+    def _remove_graphs(self, keep: str) -> None:
+        # A process still searching a removed file keeps its mapping until it refreshes.
+        for path in self.path.parent.glob(f"{self.path.stem}-graph-*.usearch"):
+            if path.name != keep:
+                path.unlink(missing_ok=True)
 
 
 _stores: dict[Path, VectorStore] = {}

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
@@ -7,6 +8,7 @@ from tqdm import tqdm
 from essaim.atlas.models import Organisation
 from essaim.search.embeddings import get_embedder
 from essaim.search.semantic import embed_organisations, forget_unpublished
+from essaim.search.vectors import get_vector_store
 
 CHUNK = 2000
 
@@ -48,3 +50,21 @@ class Command(BaseCommand):
             % {"embedded": embedded, "total": total, "removed": removed,
                "seconds": time.monotonic() - started}
         )  # fmt: skip
+        self._keep_graph(no_progress)
+
+    def _keep_graph(self, no_progress: bool) -> None:
+        """Build the shared graph of the vectors when there are many and it is missing or
+        stale; drop it when the store shrank under the threshold."""
+        store = get_vector_store(get_embedder().dimensions)
+        needed = store.graph_needed(settings.ESSAIM["VECTOR_GRAPH_FROM"])
+        if needed is None:
+            store.drop_graph()
+            self.stdout.write(_("Meaning graph removed: few enough vectors to scan them all."))
+        elif needed:
+            started, total = time.monotonic(), store.count()
+            with tqdm(total=total, disable=no_progress, unit=" vector") as progress:
+                held = store.build_graph(progress=progress.update)
+            self.stdout.write(
+                _("Meaning graph built: %(held)d vectors, %(seconds).1f s.")
+                % {"held": held, "seconds": time.monotonic() - started}
+            )
