@@ -147,9 +147,10 @@ def overlap(found: list[tuple[int, float]], exact: list[tuple[int, float]]) -> f
     return len({pk for pk, _s in found} & {pk for pk, _s in exact}) / max(len(exact), 1)
 
 
-def measure_graph(store, queries: list, repeat: int, count: int = 100, sources=()) -> dict:
+def measure_graph(store, queries: list, repeat: int, count: int = 300, sources=()) -> dict:
     """The store's search with and without its graph, over the same queries: latency of each,
-    the share of the exact `count` nearest that the graph finds (recall@count), and how often
+    the share of the exact `count` nearest that the graph finds (the search asks for 300, of
+    which the first 100 that pass the filters are fused with the words), and how often
     it finds among its 20 first the vector a query was made from (`sources`, if any)."""
     from essaim.search.vectors import VectorStore
 
@@ -179,7 +180,7 @@ def measure_graph(store, queries: list, repeat: int, count: int = 100, sources=(
                 source in {pk for pk, _s in found[:20]} for source, found in zip(
                     sources, graph_found, strict=True)) / len(sources), 3) if sources else None,
             "exact": summary(exact_times), "graph": summary(graph_times),
-            f"recall_at_{count}": round(sum(recalls) / len(recalls), 3),
+            "depth": count, "recall": round(sum(recalls) / len(recalls), 3),
             "recall_at_10": round(sum(recalls_10) / len(recalls_10), 3)}  # fmt: skip
 
 
@@ -316,7 +317,7 @@ def report_graph(label: str, figures: dict) -> None:
     print(f"{label}, {figures['vectors']} vectors: graph p95 {figures['graph']['p95_ms']} ms "
           f"beside exact {figures['exact']['p95_ms']} ms "
           f"({figures['exact']['p95_ms'] / max(figures['graph']['p95_ms'], 0.01):.0f}x), recall "
-          f"of the exact 100 nearest {figures['recall_at_100']}, of the 10 nearest "
+          f"of the exact {figures['depth']} nearest {figures['recall']}, of the 10 nearest "
           f"{figures['recall_at_10']}; built in {figures['build_s']} s "
           f"({figures['build_per_second']}/s), {figures['graph_file_mb']} MB file"
           + (f"; finds the vector a query was made from {figures['finds_the_source']}"
