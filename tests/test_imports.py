@@ -385,3 +385,52 @@ def test_moderators_keep_or_archive_what_left_its_source(
     feed = client.get("/api/v1/changes", {"since": since}).json()["changes"]
     assert [(c["organisation"], c["action"]) for c in feed] == [(archived.pk, "delete")]
     assert "Every entry is still in its source." in client.get("/en/moderation/").content.decode()
+
+
+def test_a_reimport_that_only_refreshes_provenance_moves_the_entry_as_its_record_says(
+    client, atlas, commit, tmp_path
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from essaim.atlas import actions
+
+    header = [*HEADER, "source_updated_at"]
+    long_ago = (timezone.now() - timedelta(days=400)).date().isoformat()
+    row = ["a-1", "Coopérative du Lien", "Nantes", "FR", "", "", "training", "", long_ago]
+    path = write_csv(tmp_path / "network.csv", [row], header)
+    run_import(path, commit)
+    org = Organisation.objects.get(source_id="a-1")
+    # Known here for a long time: only its source's date can make it fresh.
+    Organisation.objects.filter(pk=org.pk).update(created_at=timezone.now() - timedelta(days=800))
+    commit(actions.index_organisations, [org.pk])
+
+    def record_and_filtered() -> tuple[int, bool]:
+        quality = client.get(f"/api/v1/organisations/{org.pk}").json()["quality"]
+        found = client.get("/api/v1/organisations", {"quality_min": quality}).json()["results"]
+        return quality, org.pk in {item["id"] for item in found}
+
+    stale_quality, listed = record_and_filtered()
+    assert listed
+    since = client.get("/api/v1/changes", {"limit": 1000}).json()["next_since"]
+
+    today = timezone.now().date().isoformat()
+    out, _err = run_import(write_csv(path, [[*row[:-1], today]], header), commit)
+    assert "0 created, 0 updated, 1 unchanged" in out  # no fact changed
+    fresh_quality, listed = record_and_filtered()
+    assert fresh_quality > stale_quality and listed
+    found = client.get("/api/v1/organisations", {"quality_min": fresh_quality}).json()
+    assert org.pk in {item["id"] for item in found["results"]}
+    # Followers of the feed learn of it, and the history says what moved.
+    changes = client.get("/api/v1/changes", {"since": since}).json()["changes"]
+    assert [(c["organisation"], c["fields"]) for c in changes] == [(org.pk, ["source_updated_at"])]
+    history = client.get(org.get_absolute_url() + "history/").content.decode()
+    assert "Revert this change" not in history.split("<li", 2)[1]
+
+    # The source's date goes back: so does the quality, in the filter as in the record.
+    run_import(write_csv(path, [row], header), commit)
+    quality, listed = record_and_filtered()
+    assert quality == stale_quality and listed
+    found = client.get("/api/v1/organisations", {"quality_min": fresh_quality}).json()
+    assert org.pk not in {item["id"] for item in found["results"]}

@@ -51,11 +51,15 @@ def test_the_score_follows_completeness_and_freshness(client, entries):
     assert quality_of(client, stale) == 80  # (7 × 100 + 3 × 66 + 5) // 10
 
 
-def test_a_confirmation_refreshes_the_score(client, entries, commit):
+def test_a_confirmation_refreshes_the_score_in_the_filter_and_the_feed(client, entries, commit):
     _full, _bare, stale = entries
-    Organisation.objects.filter(pk=stale.pk).update(confirmed_at=timezone.now())
-    commit(actions.index_organisations, [stale.pk])
+    since = client.get("/api/v1/changes", {"limit": 1000}).json()["next_since"]
+    commit(actions.do_confirm_organisation, stale, timezone.now())
     assert quality_of(client, stale) == 100
+    found = client.get("/api/v1/organisations", {"quality_min": 100, "page_size": 500}).json()
+    assert stale.pk in {item["id"] for item in found["results"]}
+    changes = client.get("/api/v1/changes", {"since": since}).json()["changes"]
+    assert [(c["organisation"], c["fields"]) for c in changes] == [(stale.pk, ["confirmed_at"])]
 
 
 def test_the_api_filters_by_quality(client, entries):

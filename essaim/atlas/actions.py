@@ -17,6 +17,7 @@ from essaim.search.index import get_index
 from essaim.search.semantic import embed_after_write
 
 from .facts import (
+    FRESHNESS_FIELDS,
     MANY_TO_MANY,
     TERM_FIELDS,
     changed_facts,
@@ -253,7 +254,8 @@ def do_apply_facts(org: Organisation | None, facts: dict, **origin) -> Organisat
 def do_revert_change(change: Change, author) -> Organisation:
     """Put back the values a change replaced; the revert is itself a change."""
     org = Organisation.objects.get(pk=change.organisation_id)
-    old_values = {name: values[0] for name, values in change.fields.items()}
+    old_values = {name: values[0] for name, values in change.fields.items()
+                  if name not in FRESHNESS_FIELDS}  # fmt: skip
     status = old_values.pop("status", None)
     logo = old_values.pop("logo", None)
     with transaction.atomic():
@@ -351,8 +353,8 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
         ids = [source_id for source_id, *_rest in batch]
-        entry = ["pk", "source", "source_id", "source_url", "source_updated_at", "provenance",
-                 "missing_from_source_since"]  # fmt: skip
+        entry = ["pk", "name", "status", "source", "source_id", "source_url",
+                 "source_updated_at", "provenance", "missing_from_source_since"]  # fmt: skip
         known = {
             row["source_id"]: row
             for row in Organisation.objects.filter(source=source, source_id__in=ids).values(*entry)
@@ -365,7 +367,7 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
         ).iterator():
             known[source_id] = dict(zip(entry, row, strict=True))
         current = facts_in_bulk([row["pk"] for row in known.values()])
-        new = []
+        new, refreshed = [], []
         for source_id, facts, provenance in batch:
             row = known.get(source_id)
             if row is None:
@@ -381,14 +383,35 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
                 fresh["missing_from_source_since"] = None
             if fresh:
                 Organisation.objects.filter(pk=row["pk"]).update(**fresh)
+                if moved := {name: fresh[name] for name in FRESHNESS_FIELDS if name in fresh}:
+                    refreshed.append((row, {name: row[name] for name in moved}, moved))
             if changes:
                 do_apply_facts(Organisation.objects.get(pk=row["pk"]), changes)
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
+        _record_freshness(refreshed, now)
         _create_imported(source, new, now)
         counts["created"] = len(new)
     return counts
+
+
+def _record_freshness(entries: list[tuple[dict, dict, dict]], now, author=None) -> None:
+    """Record (entry with its pk, name and status; before; after) for freshness and provenance
+    written in bulk: a change each in the history and the feed, and the index follows, since
+    the quality moves with them."""
+    def plain(value):
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    Change.objects.bulk_create([
+        Change(organisation_id=entry["pk"], organisation_name=entry["name"],
+               kind=Change.Kind.UPDATED, published=entry["status"] == Status.PUBLISHED,
+               fields={name: [plain(before.get(name)), plain(value)]
+                       for name, value in after.items()},
+               author=author, created_at=now)
+        for entry, before, after in entries
+    ])  # fmt: skip
+    _index_after_commit([entry["pk"] for entry, _before, _after in entries])
 
 
 def _provenance_source(entry: dict, fact: str) -> str:
@@ -488,9 +511,14 @@ def do_confirm_organisation(org: Organisation, now) -> Organisation:
     """The organisation says its entry is still true: its freshness is renewed."""
     with transaction.atomic():
         Organisation.objects.filter(pk=org.pk).update(confirmed_at=now)
+        _record_freshness([(_entry(org), {"confirmed_at": org.confirmed_at},
+                            {"confirmed_at": now})], now)  # fmt: skip
         org.confirmed_at = now
-        _index_after_commit([org.pk])
     return org
+
+
+def _entry(org: Organisation) -> dict:
+    return {"pk": org.pk, "name": org.name, "status": org.status}
 
 
 # Merging duplicates --------------------------------------------------------------------------

@@ -6,6 +6,9 @@ scheme. `facts_of` reads them from an organisation; `split_facts` turns them bac
 `actions.do_update_organisation` takes.
 """
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from essaim.search.documents import RELATION_FACETS
@@ -48,6 +51,13 @@ def editable_fields() -> list[str]:
         *PLACE_FIELDS,
         *IDENTIFIER_FIELDS,
     ]
+
+
+# Where and when an entry was last vouched for: not facts (a revert leaves them), but they move
+# its quality and its published record, so their changes are in the history and the feed too.
+# (A source's "no longer listed" flag is for moderators only: not in the record, nor the feed.)
+FRESHNESS_FIELDS = ("source_url", "source_updated_at", "confirmed_at")
+FRESHNESS_DATES = frozenset(FRESHNESS_FIELDS[1:])
 
 
 def facts_of(org: Organisation) -> dict:
@@ -127,6 +137,8 @@ def display_value(name: str, value) -> str:
             f"{key}: {', '.join(map(str, item)) if isinstance(item, list) else item}"
             for key, item in value.items()
         )
+    if name in FRESHNESS_DATES and (moment := parse_datetime(str(value))):
+        return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
     field = None if name in IDENTIFIER_FIELDS else Organisation._meta.get_field(name)
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))

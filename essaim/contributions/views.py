@@ -16,7 +16,13 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from essaim.atlas import actions as atlas_actions
-from essaim.atlas.facts import display_value, editable_fields, facts_of, field_label
+from essaim.atlas.facts import (
+    FRESHNESS_FIELDS,
+    display_value,
+    editable_fields,
+    facts_of,
+    field_label,
+)
 from essaim.atlas.models import Change, Organisation, Status
 from essaim.commons.models import pending_contributions
 
@@ -207,6 +213,8 @@ def history(request, pk: int, slug: str = ""):
                 for name, values in change.fields.items()
                 if change.kind == Change.Kind.UPDATED
             ],
+            # Freshness (a confirmation, a source's date) is not put back by a revert.
+            "revertable": any(name not in FRESHNESS_FIELDS for name in change.fields),
         }
         for change in page
     ]
