@@ -7,6 +7,8 @@ from django.core.management import call_command
 
 from essaim.accounts.models import User
 
+from .helpers import CommittingClient, committed
+
 
 @pytest.fixture(autouse=True)
 def search_index_dir(settings, tmp_path):
@@ -24,14 +26,21 @@ def fresh_rate_limits(settings):
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run what actions schedule after commit (the index update) as a real commit would."""
+def commit():
+    """Run what actions schedule after commit (the index, the mail) as a real commit would."""
 
     def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
+        with committed():
             return function(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def client():
+    """A browser whose every request commits, as in production: what its writes schedule after
+    the commit (the index, the mail) is done before the answer is read."""
+    return CommittingClient()
 
 
 @pytest.fixture

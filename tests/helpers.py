@@ -1,6 +1,35 @@
 """Small helpers shared by the tests."""
 
+from contextlib import contextmanager
+
+from django.db import connections
+from django.test import Client
 from django.utils import translation
+
+
+@contextmanager
+def committed(using: str = "default"):
+    """Run the callbacks scheduled for after the commit by what happens inside, as the commit
+    of a real transaction would (a test's own transaction never commits). They are taken off
+    the queue, so an enclosing `committed` does not run them twice."""
+    connection = connections[using]
+    start = len(connection.run_on_commit)
+    try:
+        yield
+    finally:
+        while len(connection.run_on_commit) > start:
+            pending = connection.run_on_commit[start:]
+            del connection.run_on_commit[start:]
+            for _savepoints, callback, _robust in pending:
+                callback()
+
+
+class CommittingClient(Client):
+    """A test client whose every request commits, as in production."""
+
+    def request(self, **request):
+        with committed():
+            return super().request(**request)
 
 
 def page_of(org, language: str) -> str:

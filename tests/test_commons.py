@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from essaim.atlas.models import Organisation
 from essaim.commons.models import Event, Opportunity, Publication, Registration, Resource
+from tests.helpers import committed
 
 pytestmark = pytest.mark.django_db
 
@@ -644,14 +645,16 @@ def test_a_saved_search_sends_a_daily_digest_of_new_matches(client, member, mode
     make_opportunity(title_en="New internship", kind="internship")
     make_opportunity(title_en="New job", kind="job")
     out = io.StringIO()
-    call_command("send_digests", stdout=out)
+    with committed():
+        call_command("send_digests", stdout=out)
     assert "1 digest" in out.getvalue()
     [digest] = mail.outbox
     assert digest.to == ["member@example.org"]
     assert "New internship" in digest.body
     assert "Old internship" not in digest.body and "New job" not in digest.body
 
-    call_command("send_digests", stdout=io.StringIO())
+    with committed():
+        call_command("send_digests", stdout=io.StringIO())
     assert len(mail.outbox) == 1, "nothing new, no email"
 
     search = member.saved_searches.get()

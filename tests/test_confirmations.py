@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation
+from tests.helpers import committed
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def listed(demo, commit):
 
 def ask(**options) -> str:
     out = io.StringIO()
-    with translation.override("en"):
+    with translation.override("en"), committed():
         call_command("ask-confirmations", stdout=out, **options)
     return out.getvalue()
 

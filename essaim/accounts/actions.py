@@ -37,11 +37,14 @@ def do_revoke_api_token(token: ApiToken) -> None:
     token.delete()
 
 
-def user_for_api_key(key: str) -> User | None:
+def do_use_api_key(key: str) -> User | None:
+    """The active member this API key belongs to (None for an unknown key), noting when the
+    key was last used, for its owner to see."""
     token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(key)).first()
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
 
 

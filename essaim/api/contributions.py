@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
-from essaim.accounts.actions import user_for_api_key
+from essaim.accounts.actions import do_use_api_key
 from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import facts_of
 from essaim.atlas.models import Organisation
@@ -29,7 +29,7 @@ class ApiKey(HttpBearer):
     """`Authorization: Bearer <key>`, a key created on the member's account page."""
 
     def authenticate(self, request, token):
-        user = user_for_api_key(token)
+        user = do_use_api_key(token)
         if user is not None:
             request.user = user
         return user

@@ -503,8 +503,10 @@ def do_settle_missing_from_source(org: Organisation, archive: bool, author) -> O
 # Confirmations -------------------------------------------------------------------------------
 
 
-def do_mark_confirmation_asked(org: Organisation, now) -> None:
-    Organisation.objects.filter(pk=org.pk).update(confirmation_asked_at=now)
+def do_ask_confirmation(org: Organisation, now) -> None:
+    """The organisation is asked to confirm its entry (the email goes once this commits)."""
+    with transaction.atomic():
+        Organisation.objects.filter(pk=org.pk).update(confirmation_asked_at=now)
 
 
 def do_confirm_organisation(org: Organisation, now) -> Organisation:

@@ -9,11 +9,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+
+from essaim.core.mail import mail_after_commit
 
 from . import actions
 from .models import Organisation
@@ -62,14 +62,8 @@ def ask_confirmation(org: Organisation, now=None) -> None:
     now = now or timezone.now()
     public_url = settings.ESSAIM["PUBLIC_URL"].rstrip("/")
     with translation.override(org.original_language):
-        context = {
-            "org": org,
-            "site_name": settings.ESSAIM["SITE_NAME"],
-            "confirm_url": public_url + confirmation_path(org),
-            "page_url": public_url + org.get_absolute_url(),
-            "days": LINK_DAYS,
-        }
-        subject = render_to_string("atlas/email/confirm_subject.txt", context)
-        body = render_to_string("atlas/email/confirm.txt", context)
-    send_mail(" ".join(subject.split()), body, None, [org.email])
-    actions.do_mark_confirmation_asked(org, now)
+        confirm_url = public_url + confirmation_path(org)
+        page_url = public_url + org.get_absolute_url()
+    actions.do_ask_confirmation(org, now)
+    mail_after_commit("atlas/email/confirm", org.original_language, [org.email], org=org,
+                      confirm_url=confirm_url, page_url=page_url, days=LINK_DAYS)  # fmt: skip

@@ -6,19 +6,29 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from essaim.atlas.gazetteer import find_locality
 from essaim.contributions.actions import represents
+from essaim.core.mail import mail_after_commit
 
 from .filters import OpportunityFilters
-from .models import Contributed, Event, Opportunity, Publication, Registration, SavedSearch
+from .models import (
+    Contributed,
+    CourseModule,
+    Event,
+    Opportunity,
+    Publication,
+    Registration,
+    Resource,
+    SavedSearch,
+    Tool,
+)
 
 CANCEL_SALT = "essaim.commons.registration"
 # Changes to these make calendar clients replace their copy (iCalendar SEQUENCE).
@@ -29,19 +39,8 @@ CALENDAR_FIELDS = (
 )  # fmt: skip
 
 
-def _site() -> dict:
-    return {
-        "site_name": settings.ESSAIM["SITE_NAME"],
-        "public_url": settings.ESSAIM["PUBLIC_URL"].rstrip("/"),
-    }
-
-
 def _mail(template: str, language: str, address: str, **context) -> None:
-    with translation.override(language):
-        context = {**_site(), **context}
-        subject = render_to_string(f"commons/email/{template}_subject.txt", context)
-        body = render_to_string(f"commons/email/{template}.txt", context)
-    send_mail(" ".join(subject.split()), body, None, [address])
+    mail_after_commit(f"commons/email/{template}", language, [address], **context)
 
 
 # Contributions and moderation ----------------------------------------------------------------
@@ -89,25 +88,52 @@ def do_save_contribution(form, user, parts=None) -> Contributed:
     return item
 
 
+def set_replaced_tools(item: Resource, names: list[str]) -> None:
+    """The big-platform tools an alternative replaces, by name; unknown names become tools.
+    Part of the resource's save (its form's relations), inside its transaction."""
+    tools = []
+    for name in names:
+        slug = slugify(name)[:80] or "tool"
+        tool, _created = Tool.objects.get_or_create(slug=slug, defaults={"name": name[:80]})
+        tools.append(tool)
+    item.replaces.set(tools)
+
+
+def do_add_published_item(model, fields: dict, *, organisations=(), themes=(), modules=(),
+                          replaces=()) -> Contributed:  # fmt: skip
+    """Add a resource, event or opportunity published at once, with its relations and a
+    course's modules (the demo's loader; an import of the commons would do the same)."""
+    with transaction.atomic():
+        item = model.objects.create(
+            **fields, publication=Publication.PUBLISHED, published_at=timezone.now()
+        )
+        item.organisations.set(organisations)
+        item.themes.set(themes)
+        for position, module in enumerate(modules, start=1):
+            CourseModule.objects.create(resource=item, position=position, **module)
+        if replaces:
+            set_replaced_tools(item, list(replaces))
+    return item
+
+
 def do_publish(item: Contributed, moderator) -> None:
     if not moderator.can_moderate:
         raise PermissionError
-    item.publication, item.published_at = Publication.PUBLISHED, timezone.now()
-    item.decided_by, item.rejection_reason = moderator, ""
-    item.save(update_fields=["publication", "published_at", "decided_by", "rejection_reason"])
-    _tell_contributor(item)
+    with transaction.atomic():
+        item.publication, item.published_at = Publication.PUBLISHED, timezone.now()
+        item.decided_by, item.rejection_reason = moderator, ""
+        item.save(update_fields=["publication", "published_at", "decided_by", "rejection_reason"])
+        _tell_contributor(item)
 
 
 def do_reject(item: Contributed, moderator, reason: str) -> None:
     if not moderator.can_moderate:
         raise PermissionError
-    item.publication, item.decided_by, item.rejection_reason = (
-        Publication.REJECTED,
-        moderator,
-        reason,
-    )
-    item.save(update_fields=["publication", "decided_by", "rejection_reason"])
-    _tell_contributor(item)
+    with transaction.atomic():
+        item.publication, item.decided_by = Publication.REJECTED, moderator
+        item.rejection_reason = reason
+        item.save(update_fields=["publication", "decided_by", "rejection_reason"])
+        _tell_contributor(item)
 
 
 def _tell_contributor(item: Contributed) -> None:
@@ -232,16 +258,9 @@ def promote_waiting(event: Event) -> list[Registration]:
         registration.status, registration.promoted_at = Registration.Status.CONFIRMED, now
         registration.save(update_fields=["status", "promoted_at"])
     for registration in promoted:
-        transaction.on_commit(
-            lambda registration=registration: _mail(
-                "promoted",
-                registration.language,
-                registration.email,
-                registration=registration,
-                cancel_url=cancel_url(registration),
-                allowance=allowance_of(registration),
-            )  # fmt: skip
-        )
+        _mail("promoted", registration.language, registration.email,
+              registration=registration, cancel_url=cancel_url(registration),
+              allowance=allowance_of(registration))  # fmt: skip
     return promoted
 
 
@@ -325,6 +344,22 @@ def allowances(event: Event, registrations) -> dict[int, Allowance]:
 
 
 # Saved searches ------------------------------------------------------------------------------
+
+
+def do_save_search(user, query: str, language: str) -> SavedSearch:
+    """The member receives, each day, the new opportunities this search finds (once per
+    query)."""
+    with transaction.atomic():
+        search, _created = SavedSearch.objects.get_or_create(
+            user=user, query=query, defaults={"language": language}
+        )
+    return search
+
+
+def do_forget_search(user, pk: int) -> None:
+    """Stop sending this search (only the member's own)."""
+    with transaction.atomic():
+        SavedSearch.objects.filter(user=user, pk=pk).delete()
 
 
 def do_send_digests(now=None) -> int:

@@ -7,13 +7,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
-from django.utils.text import slugify
 
 from essaim.atlas.gazetteer import find_locality
 from essaim.atlas.models import Organisation, Sector
 
-from .models import CourseModule, Event, Opportunity, Publication, Resource, Tool
+from .actions import do_add_published_item
+from .models import Event, Opportunity, Resource
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_commons.json"
 RELATIONS = ("organisations", "themes", "modules", "replaces", "provider")
@@ -41,17 +40,12 @@ def _save(model, record: dict):
             fields["allowance_amount"] = Decimal(fields["allowance_amount"])
     if "provider" in record:
         fields["provider"] = Organisation.objects.get(name=record["provider"])
-    item = model.objects.create(
-        **fields, publication=Publication.PUBLISHED, published_at=timezone.now()
-    )
-    item.organisations.set(Organisation.objects.filter(name__in=record.get("organisations", [])))
-    item.themes.set(Sector.objects.filter(code__in=record.get("themes", [])))
-    for position, module in enumerate(record.get("modules", []), start=1):
-        CourseModule.objects.create(resource=item, position=position, **module)
-    for name in record.get("replaces", []):
-        tool, _created = Tool.objects.get_or_create(slug=slugify(name), defaults={"name": name})
-        item.replaces.add(tool)
-    return item
+    return do_add_published_item(
+        model, fields,
+        organisations=Organisation.objects.filter(name__in=record.get("organisations", [])),
+        themes=Sector.objects.filter(code__in=record.get("themes", [])),
+        modules=record.get("modules", []), replaces=record.get("replaces", []),
+    )  # fmt: skip
 
 
 def load_demo_commons() -> int:

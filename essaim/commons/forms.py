@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone, translation
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from essaim.atlas.gazetteer import resolve_country
@@ -19,8 +18,8 @@ from essaim.contributions.forms import (
 )
 from essaim.core.text import CheckedText
 
-from .actions import confirmed_count
-from .models import CourseModule, Event, Opportunity, Resource, Tool
+from .actions import confirmed_count, set_replaced_tools
+from .models import CourseModule, Event, Opportunity, Resource
 
 LONG_TEXT = 20_000
 
@@ -184,12 +183,8 @@ class ResourceForm(ContributionForm):
 
     def _save_m2m(self):
         super()._save_m2m()
-        tools = []
-        for name in self.cleaned_data["replaces"]:
-            slug = slugify(name)[:80] or "tool"
-            tool, _created = Tool.objects.get_or_create(slug=slug, defaults={"name": name[:80]})
-            tools.append(tool)
-        self.instance.replaces.set(tools)
+        # The tools it replaces, by name (new names become tools): the write path's part.
+        set_replaced_tools(self.instance, self.cleaned_data["replaces"])
 
 
 class CourseModuleForm(CheckedText, forms.ModelForm):

@@ -421,14 +421,12 @@ def saved_searches(request):
         if not filters.is_valid():
             raise Http404
         if request.POST.get("delete"):
-            SavedSearch.objects.filter(user=request.user, pk=request.POST["delete"]).delete()
+            if not request.POST["delete"].isdigit():
+                raise Http404
+            actions.do_forget_search(request.user, int(request.POST["delete"]))
             messages.success(request, _("You will no longer receive this search."))
         else:
-            SavedSearch.objects.get_or_create(
-                user=request.user,
-                query=filters.query_string(),
-                defaults={"language": translation.get_language()},
-            )
+            actions.do_save_search(request.user, filters.query_string(), translation.get_language())
             messages.success(request, _("Saved: new matches will reach you by email each day."))
         return redirect("saved-searches")
     return render(

@@ -6,16 +6,15 @@ from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from essaim.accounts.models import User
 from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import changed_facts, facts_of
 from essaim.atlas.models import Change, Organisation, Status
+from essaim.core.mail import mail_after_commit
 
 from .models import DuplicateCandidate, Report, Representation, Suggestion, Vote
 
@@ -152,23 +151,9 @@ def _decide(suggestion: Suggestion, moderator) -> None:
     suggestion.decided_by = moderator
     suggestion.decided_at = timezone.now()
     suggestion.save()
-    transaction.on_commit(lambda: notify_contributor(suggestion))
-
-
-def notify_contributor(suggestion: Suggestion) -> None:
-    """Tell the contributor, in the language they wrote in, what became of their suggestion."""
-    address = suggestion.contact_email
-    if not address:
-        return
-    with translation.override(suggestion.language):
-        context = {
-            "suggestion": suggestion,
-            "site_name": settings.ESSAIM["SITE_NAME"],
-            "public_url": settings.ESSAIM["PUBLIC_URL"].rstrip("/"),
-        }
-        subject = render_to_string("contributions/email/decided_subject.txt", context).strip()
-        body = render_to_string("contributions/email/decided.txt", context)
-    send_mail(subject, body, None, [address])
+    # Tell the contributor, in the language they wrote in, what became of their suggestion.
+    mail_after_commit("contributions/email/decided", suggestion.language,
+                      [suggestion.contact_email], suggestion=suggestion)  # fmt: skip
 
 
 # Reports -------------------------------------------------------------------------------------
@@ -229,26 +214,15 @@ def do_report(
             hidden = not recently_vouched(org)
             if hidden:
                 atlas_actions.do_set_organisation_status(org, Status.HIDDEN)
-            transaction.on_commit(lambda: tell_moderators_of_reports(org, hidden))
+            # Every moderator is told (in the site's language) that reports reached the
+            # threshold.
+            moderators = User.objects.filter(is_moderator=True, is_active=True).exclude(email="")
+            mail_after_commit(
+                "contributions/email/reported", settings.LANGUAGE_CODE,
+                moderators.values_list("email", flat=True), org=org, hidden=hidden,
+                count=threshold, days=settings.ESSAIM["REPORT_PROTECTION_DAYS"],
+            )  # fmt: skip
     return report, True
-
-
-def tell_moderators_of_reports(org: Organisation, hidden: bool) -> None:
-    """Email every moderator (in the site's language) that reports reached the threshold."""
-    moderators = User.objects.filter(is_moderator=True, is_active=True).exclude(email="")
-    for moderator in moderators:
-        with translation.override(settings.LANGUAGE_CODE):
-            context = {
-                "org": org,
-                "hidden": hidden,
-                "count": settings.ESSAIM["REPORTS_TO_HIDE"],
-                "days": settings.ESSAIM["REPORT_PROTECTION_DAYS"],
-                "site_name": settings.ESSAIM["SITE_NAME"],
-                "public_url": settings.ESSAIM["PUBLIC_URL"].rstrip("/"),
-            }
-            subject = render_to_string("contributions/email/reported_subject.txt", context)
-            body = render_to_string("contributions/email/reported.txt", context)
-        send_mail(" ".join(subject.split()), body, None, [moderator.email])
 
 
 def do_decide_reports(org: Organisation, outcome: str, moderator) -> None:

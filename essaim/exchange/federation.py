@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation, Status
 
+from . import actions as exchange_actions
 from .imports import Cleaner, Mapping, Tally, essaim_fields
 from .models import Source
 from .reading import ExchangeError
@@ -85,10 +86,7 @@ def do_follow(url: str, name: str | None = None) -> Source:
     base = base_url(url)
     _get(f"{base}/api/v1/changes?" + urlencode({"since": 0, "limit": 1}))
     name = name or slugify(urlsplit(base).netloc.replace(":", "-").replace(".", "-"))
-    source, _created = Source.objects.update_or_create(
-        name=name, defaults={"format": Source.Format.ESSAIM, "url": base}
-    )
-    return source
+    return exchange_actions.do_follow_source(name, base)
 
 
 def pull(source: Source, on_page: Callable[[PullReport], None] | None = None) -> PullReport:
@@ -115,14 +113,10 @@ def pull(source: Source, on_page: Callable[[PullReport], None] | None = None) ->
         _apply_page(source, latest, records, page["next_since"], cleaner, report)
         if on_page:
             on_page(report)
-    Source.objects.filter(pk=source.pk).update(
-        last_run_at=timezone.now(),
-        last_report={
-            "created": report.created, "updated": report.updated,
-            "unchanged": report.unchanged, "archived": report.archived,
-            "rejected": len(report.rejected),
-        },
-    )  # fmt: skip
+    exchange_actions.do_record_pull(source, {
+        "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+        "archived": report.archived, "rejected": len(report.rejected),
+    })  # fmt: skip
     return report
 
 
@@ -150,5 +144,5 @@ def _apply_page(source, latest, records, next_since, cleaner, report) -> None:
         ):
             actions.do_set_organisation_status(org, Status.ARCHIVED)
             report.archived += 1
-        Source.objects.filter(pk=source.pk).update(feed_position=next_since)
+        exchange_actions.do_move_feed_position(source, next_since)
         report.position = next_since

@@ -38,6 +38,7 @@ from essaim.core.spreadsheets import SafeWriter
 from essaim.core.text import control_character_error
 from essaim.search.documents import Vocabulary
 
+from . import actions as exchange_actions
 from .models import Source
 from .reading import (
     TOO_DEEP,
@@ -702,14 +703,8 @@ def run_import(
                 raise _Rollback
             if flag_missing:
                 report.missing = actions.do_flag_missing_from_source(source_name, report.seen, now)
-            source, _created = Source.objects.update_or_create(
-                name=source_name,
-                defaults={
-                    "format": fmt_name,
-                    "mapping": mapping.to_json(),
-                    "last_run_at": now,
-                    "last_report": report.counts(),
-                },
+            exchange_actions.do_record_import(
+                source_name, fmt_name, mapping.to_json(), report.counts(), now
             )
             if dry_run:
                 raise _Rollback

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from essaim.exchange.actions import do_read_feeds_again
 from essaim.exchange.federation import pull
 from essaim.exchange.models import Source
 
@@ -51,7 +52,7 @@ class Command(BaseCommand):
         if not followed.exists():
             raise CommandError(_("No followed instance: add one with essaim follow URL."))
         if from_start:
-            followed.update(feed_position=0)
+            do_read_feeds_again(followed)
         while True:
             answered = [pull_and_say(self, source) for source in followed.all()]
             if not every:

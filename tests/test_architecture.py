@@ -1,0 +1,95 @@
+"""The house rules, read from the source: every write of the database goes through a domain's
+`actions.py` (or the bulk loader), so that each has its transaction, its history and its side
+effects after the commit."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "essaim"
+# The one exception: organisations loaded by the million, in plain SQL (atlas/bulk.py).
+BULK_LOADER = "atlas/bulk.py"
+ALWAYS_WRITES = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update",
+                 "raw", "cursor"}  # fmt: skip
+# A model's or a query's save() and delete() take no positional argument (a file's, an
+# image's or a storage's do); a query's update() takes keywords only (a dict's takes one).
+WRITES_WITHOUT_ARGUMENTS = {"save", "delete"}
+
+
+def may_write(relative: str) -> bool:
+    parts = relative.split("/")
+    return "migrations" in parts or parts[-1] == "actions.py" or "actions" in parts[:-1] or (
+        relative == BULK_LOADER)  # fmt: skip
+
+
+def is_query(node: ast.expr, assigned: dict[str, list[ast.expr]]) -> bool:
+    """Whether an expression reads as a query set: `X.objects…`, `….filter(…)`, or a name
+    given one in the same function."""
+    if isinstance(node, ast.Name):
+        return any(is_query(value, {}) for value in assigned.get(node.id, []))
+    if not isinstance(node, ast.Call | ast.Attribute):  # a chain of calls, not a dict
+        return False
+    text = ast.unparse(node)
+    return ".objects" in text or any(f".{name}(" in text for name in ("filter", "exclude", "all"))
+
+
+def own_nodes(scope: ast.AST):
+    """The nodes of a module or function, without those of the functions inside it."""
+    for child in ast.iter_child_nodes(scope):
+        yield child
+        if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            yield from own_nodes(child)
+
+
+def writes_in(tree: ast.AST) -> list[tuple[int, str]]:
+    found = []
+    functions = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    scopes = [tree, *(node for node in ast.walk(tree) if isinstance(node, functions))]
+    for scope in scopes:
+        nodes = list(own_nodes(scope))
+        assigned: dict[str, list[ast.expr]] = {}
+        for node in nodes:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        assigned.setdefault(target.id, []).append(node.value)
+        for node in nodes:
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            name = node.func.attr
+            if (
+                name in ALWAYS_WRITES
+                or (name in WRITES_WITHOUT_ARGUMENTS and not node.args)
+                or (name == "update" and not node.args and node.keywords
+                    and is_query(node.func.value, assigned))  # fmt: skip
+            ):
+                found.append((node.lineno, ast.unparse(node)[:80]))
+    return sorted(set(found))
+
+
+def test_every_write_goes_through_an_action():
+    offences = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if may_write(relative):
+            continue
+        offences += [f"essaim/{relative}:{line}: {call}"
+                     for line, call in writes_in(ast.parse(path.read_text()))]  # fmt: skip
+    assert offences == [], "Writes outside actions.py:\n" + "\n".join(offences)
+
+
+@pytest.mark.parametrize("source, found", [
+    ("Organisation.objects.filter(pk=1).update(name='x')", True),
+    ("def f():\n    rows = Source.objects.all()\n    rows.update(position=0)", True),
+    ("item.save()", True),
+    ("Tool.objects.get_or_create(slug='x')", True),
+    ("with connection.cursor() as cursor: pass", True),
+    ("org.delete()", True),
+    ("context.update(page=1)", False),
+    ("fields.update(other)", False),
+    ("image.save(buffer, format='WEBP')", False),
+    ("default_storage.delete(name)", False),
+])  # fmt: skip
+def test_the_rule_sees_writes_and_only_writes(source, found):
+    assert bool(writes_in(ast.parse(source))) is found
