@@ -93,3 +93,38 @@ def test_every_write_goes_through_an_action():
 ])  # fmt: skip
 def test_the_rule_sees_writes_and_only_writes(source, found):
     assert bool(writes_in(ast.parse(source))) is found
+
+
+def test_the_admin_writes_through_actions_or_not_at_all(rf):
+    """Every admin of Essaim's models either cannot change what it shows, or hands each kind
+    of write (save, delete one, delete a selection, and its inlines) to the actions."""
+    from django.contrib import admin
+    from django.contrib.admin import ModelAdmin
+
+    from essaim.accounts.models import User
+
+    request = rf.get("/admin/")
+    request.user = User(username="root", is_superuser=True, is_active=True, is_staff=True)
+    offences = []
+    for model, model_admin in admin.site._registry.items():
+        if not model.__module__.startswith("essaim."):
+            continue
+        kind = type(model_admin)
+
+        def overrides(*names, kind=kind):
+            return all(getattr(kind, name) is not getattr(ModelAdmin, name) for name in names)
+
+        saves = model_admin.has_add_permission(request) or model_admin.has_change_permission(
+            request)  # fmt: skip
+        if saves and not overrides("save_model"):
+            offences.append(f"{model.__name__}: save")
+        if model_admin.has_delete_permission(request) and not overrides(
+                "delete_model", "delete_queryset"):  # fmt: skip
+            offences.append(f"{model.__name__}: delete")
+        for inline in model_admin.get_inline_instances(request):
+            writes = (inline.has_add_permission(request, None)
+                      or inline.has_change_permission(request)
+                      or inline.has_delete_permission(request))  # fmt: skip
+            if writes and not overrides("save_related"):
+                offences.append(f"{model.__name__}: {type(inline).__name__}")
+    assert offences == [], "Admin writes outside the actions: " + ", ".join(offences)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from essaim.atlas.gazetteer import find_locality
 from essaim.contributions.actions import represents
+from essaim.core.actions import audit
 from essaim.core.mail import mail_after_commit
 
 from .filters import OpportunityFilters
@@ -83,6 +84,10 @@ def do_save_contribution(form, user, parts=None) -> Contributed:
         if parts is not None:
             parts.instance = item
             parts.save()
+        verb = "published" if is_new and item.is_published else (
+            "proposed" if is_new else "edited")  # fmt: skip
+        audit(f"{_kind(item)}.{verb}", item, actor=user,
+              detail={"fields": sorted(form.changed_data)} if not is_new else None)  # fmt: skip
         if isinstance(item, Event):
             promote_waiting(item)
     return item
@@ -113,7 +118,56 @@ def do_add_published_item(model, fields: dict, *, organisations=(), themes=(), m
             CourseModule.objects.create(resource=item, position=position, **module)
         if replaces:
             set_replaced_tools(item, list(replaces))
+        audit(f"{_kind(item)}.published", item)
     return item
+
+
+def _kind(item) -> str:
+    return type(item)._meta.model_name
+
+
+def do_save_from_admin(form, formsets, *, actor, creating: bool) -> Contributed:
+    """Save what the admin's form and inlines (a course's modules) hold, all or nothing: as
+    through the pages, calendars see an event's change and freed places go to those waiting."""
+    item = form.instance
+    with transaction.atomic():
+        if isinstance(item, Event) and not creating and any(
+                name in form.changed_data for name in CALENDAR_FIELDS):  # fmt: skip
+            item.sequence += 1
+        item.save()
+        form.save_m2m()
+        for formset in formsets:
+            formset.instance = item
+            formset.save()
+        audit(f"{_kind(item)}.{'created' if creating else 'edited'}", item, actor=actor,
+              detail={"fields": sorted(form.changed_data), "admin": True})  # fmt: skip
+        if isinstance(item, Event):
+            promote_waiting(item)
+    return item
+
+
+def do_delete_item(item: Contributed, *, actor) -> None:
+    """Delete a resource, event or opportunity (its registrations go with an event)."""
+    if not actor.can_moderate:
+        raise PermissionError
+    with transaction.atomic():
+        audit(f"{_kind(item)}.deleted", item, actor=actor)
+        item.delete()
+
+
+def do_save_tool(tool: Tool, *, actor) -> Tool:
+    with transaction.atomic():
+        creating = tool.pk is None
+        tool.save()
+        audit(f"tool.{'created' if creating else 'edited'}", tool, actor=actor,
+              detail={"name": tool.name})  # fmt: skip
+    return tool
+
+
+def do_delete_tool(tool: Tool, *, actor) -> None:
+    with transaction.atomic():
+        audit("tool.deleted", tool, actor=actor, detail={"name": tool.name})
+        tool.delete()
 
 
 def do_publish(item: Contributed, moderator) -> None:
@@ -123,6 +177,7 @@ def do_publish(item: Contributed, moderator) -> None:
         item.publication, item.published_at = Publication.PUBLISHED, timezone.now()
         item.decided_by, item.rejection_reason = moderator, ""
         item.save(update_fields=["publication", "published_at", "decided_by", "rejection_reason"])
+        audit(f"{_kind(item)}.published", item, actor=moderator)
         _tell_contributor(item)
 
 
@@ -133,6 +188,7 @@ def do_reject(item: Contributed, moderator, reason: str) -> None:
         item.publication, item.decided_by = Publication.REJECTED, moderator
         item.rejection_reason = reason
         item.save(update_fields=["publication", "decided_by", "rejection_reason"])
+        audit(f"{_kind(item)}.rejected", item, actor=moderator)
         _tell_contributor(item)
 
 
@@ -196,6 +252,8 @@ def do_register(event: Event, *, language: str, **answers) -> Registration:
                 seat_longitude=place.longitude if place else None,
                 **answers,
             )
+            audit(f"registration.{registration.status}", registration,
+                  detail={"event": event.pk})  # fmt: skip
     except IntegrityError as error:  # the same address, at the same moment
         raise AlreadyRegistered from error
     _mail("registered", language, registration.email, registration=registration,
@@ -223,7 +281,7 @@ def registration_for_token(token: str) -> Registration | None:
     return Registration.objects.select_related("event").filter(pk=pk).first()
 
 
-def do_cancel(registration: Registration) -> list[Registration]:
+def do_cancel(registration: Registration, *, actor=None) -> list[Registration]:
     """Cancel a registration; the people waiting first take the places that frees (each is
     told by email). Returns them."""
     with transaction.atomic():
@@ -236,6 +294,7 @@ def do_cancel(registration: Registration) -> list[Registration]:
             timezone.now(),
         )
         registration.save(update_fields=["status", "cancelled_at"])
+        audit("registration.cancelled", registration, actor=actor, detail={"event": event.pk})
         promoted = promote_waiting(event)
     return promoted
 
@@ -257,6 +316,7 @@ def promote_waiting(event: Event) -> list[Registration]:
     for registration in promoted:
         registration.status, registration.promoted_at = Registration.Status.CONFIRMED, now
         registration.save(update_fields=["status", "promoted_at"])
+        audit("registration.promoted", registration, detail={"event": event.pk})
     for registration in promoted:
         _mail("promoted", registration.language, registration.email,
               registration=registration, cancel_url=cancel_url(registration),
@@ -264,9 +324,13 @@ def promote_waiting(event: Event) -> list[Registration]:
     return promoted
 
 
-def do_check_in(registration: Registration, *, present: bool = True) -> None:
-    registration.checked_in_at = timezone.now() if present else None
-    registration.save(update_fields=["checked_in_at"])
+def do_check_in(registration: Registration, *, actor, present: bool = True) -> None:
+    """The organiser marks a registered person present (or not) on the day."""
+    with transaction.atomic():
+        registration.checked_in_at = timezone.now() if present else None
+        registration.save(update_fields=["checked_in_at"])
+        audit("registration.checked_in" if present else "registration.not_checked_in",
+              registration, actor=actor, detail={"event": registration.event_id})  # fmt: skip
 
 
 ERASED_DOMAIN = "erased.invalid"
@@ -288,6 +352,8 @@ def do_forget_registrations(now=None) -> int:
             registration.name, registration.email = "", f"{registration.pk}@{ERASED_DOMAIN}"
             registration.save(update_fields=["name", "email"])
             erased += 1
+        if erased:
+            audit("registration.erased", detail={"count": erased})
     return erased
 
 
@@ -350,16 +416,19 @@ def do_save_search(user, query: str, language: str) -> SavedSearch:
     """The member receives, each day, the new opportunities this search finds (once per
     query)."""
     with transaction.atomic():
-        search, _created = SavedSearch.objects.get_or_create(
+        search, created = SavedSearch.objects.get_or_create(
             user=user, query=query, defaults={"language": language}
         )
+        if created:
+            audit("saved_search.created", search, actor=user)
     return search
 
 
 def do_forget_search(user, pk: int) -> None:
     """Stop sending this search (only the member's own)."""
     with transaction.atomic():
-        SavedSearch.objects.filter(user=user, pk=pk).delete()
+        if SavedSearch.objects.filter(user=user, pk=pk).delete()[0]:
+            audit("saved_search.deleted", pk, actor=user)
 
 
 def do_send_digests(now=None) -> int:
@@ -388,4 +457,6 @@ def do_send_digests(now=None) -> int:
                   manage_url=manage_url)  # fmt: skip
             sent += 1
         SavedSearch.objects.filter(pk__in=[search.pk for search in saved]).update(checked_at=now)
+    if by_user:
+        audit("saved_search.checked", detail={"members": len(by_user), "sent": sent})
     return sent

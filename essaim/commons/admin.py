@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .actions import CALENDAR_FIELDS, promote_waiting
+from . import actions
 from .models import CourseModule, Event, Opportunity, Registration, Resource, SavedSearch, Tool
 
 
@@ -12,6 +11,19 @@ class ContributedAdmin(admin.ModelAdmin):
     filter_horizontal = ["themes"]
     autocomplete_fields = ["organisations"]
     readonly_fields = ["contributed_by", "decided_by", "published_at"]
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its relations and inlines, in one action (save_related)
+
+    def save_related(self, request, form, formsets, change):
+        actions.do_save_from_admin(form, formsets, actor=request.user, creating=not change)
+
+    def delete_model(self, request, obj):
+        actions.do_delete_item(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for item in queryset:
+            actions.do_delete_item(item, actor=request.user)
 
     @admin.display(description=_("title"))
     def title_text(self, item):
@@ -33,10 +45,20 @@ class ResourceAdmin(ContributedAdmin):
 
 
 class RegistrationInline(admin.TabularInline):
+    """Shown, not edited: registrations change through their own pages (the organiser's list,
+    the cancellation link)."""
+
     model = Registration
     extra = 0
     fields = ["name", "email", "organisation_name", "status", "checked_in_at"]
     readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Event)
@@ -45,14 +67,6 @@ class EventAdmin(ContributedAdmin):
     list_filter = ["publication", "mode", "country"]
     inlines = [RegistrationInline]
 
-    def save_model(self, request, obj, form, change):
-        # As through the pages: calendars see the change, freed places go to those waiting.
-        if change and any(name in form.changed_data for name in CALENDAR_FIELDS):
-            obj.sequence += 1
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            promote_waiting(obj)
-
 
 @admin.register(Opportunity)
 class OpportunityAdmin(ContributedAdmin):
@@ -60,5 +74,32 @@ class OpportunityAdmin(ContributedAdmin):
     list_filter = ["publication", "kind"]
 
 
-admin.site.register(Tool, search_fields=["name"])
-admin.site.register(SavedSearch, list_display=["user", "query", "checked_at"])
+@admin.register(Tool)
+class ToolAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        actions.do_save_tool(obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        actions.do_delete_tool(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for tool in queryset:
+            actions.do_delete_tool(tool, actor=request.user)
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    """Shown, not edited: each member manages their own searches."""
+
+    list_display = ["user", "query", "checked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -291,12 +291,12 @@ def registrations(request, pk: int, slug: str):
     if request.method == "POST":
         registration = get_object_or_404(event.registrations, pk=request.POST.get("registration"))
         if request.POST.get("action") == "cancel":
-            actions.do_cancel(registration)
+            actions.do_cancel(registration, actor=request.user)
             messages.success(request, _("Registration of %(name)s cancelled.")
                              % {"name": registration.name})  # fmt: skip
         else:
             present = request.POST.get("action") == "check-in"
-            actions.do_check_in(registration, present=present)
+            actions.do_check_in(registration, actor=request.user, present=present)
         return redirect(request.path + f"#registration-{registration.pk}")
     rows = list(event.registrations.all())
     decisions = actions.allowances(event, rows)

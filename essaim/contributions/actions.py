@@ -14,6 +14,7 @@ from essaim.accounts.models import User
 from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import changed_facts, facts_of
 from essaim.atlas.models import Change, Organisation, Status
+from essaim.core.actions import audit
 from essaim.core.mail import mail_after_commit
 
 from .models import DuplicateCandidate, Report, Representation, Suggestion, Vote
@@ -74,6 +75,8 @@ def do_submit_suggestion(
             language=language,
             **who,
         )
+        audit("suggestion.submitted", suggestion, actor=member, detail={
+            "organisation": org.pk if org else None, "fields": sorted(proposed)})  # fmt: skip
     return suggestion, True
 
 
@@ -127,6 +130,7 @@ def do_vote(suggestion: Suggestion, user, approve: bool) -> Organisation | None:
         Vote.objects.update_or_create(
             suggestion=suggestion, user=user, defaults={"approve": approve}
         )
+        audit("suggestion.approved" if approve else "suggestion.objected", suggestion, actor=user)
         votes = suggestion.votes.all()
         approvals = sum(1 for vote in votes if vote.approve)
         objections = len(votes) - approvals
@@ -151,6 +155,8 @@ def _decide(suggestion: Suggestion, moderator) -> None:
     suggestion.decided_by = moderator
     suggestion.decided_at = timezone.now()
     suggestion.save()
+    audit(f"suggestion.{suggestion.status}", suggestion, actor=moderator,
+          detail={"organisation": suggestion.organisation_id})  # fmt: skip
     # Tell the contributor, in the language they wrote in, what became of their suggestion.
     mail_after_commit("contributions/email/decided", suggestion.language,
                       [suggestion.contact_email], suggestion=suggestion)  # fmt: skip
@@ -209,6 +215,8 @@ def do_report(
             author=member,
             email="" if member else email,
         )
+        audit("report.submitted", report, actor=member,
+              detail={"organisation": org.pk, "reason": reason})  # fmt: skip
         threshold = settings.ESSAIM["REPORTS_TO_HIDE"]
         if member and org.status == Status.PUBLISHED and counted_reporters(org) == threshold:
             hidden = not recently_vouched(org)
@@ -237,6 +245,8 @@ def do_decide_reports(org: Organisation, outcome: str, moderator) -> None:
             decided_by=moderator,
             decided_at=timezone.now(),
         )
+        audit(f"report.{'dismissed' if outcome == 'keep' else 'upheld'}", org, actor=moderator,
+              detail={"outcome": outcome})  # fmt: skip
 
 
 # Representatives -----------------------------------------------------------------------------
@@ -262,7 +272,7 @@ def do_claim(user, org: Organisation) -> Representation:
     """A member asks to represent an organisation: granted at once when one of their verified
     email addresses is on the organisation's website domain, otherwise left to a moderator."""
     with transaction.atomic():
-        claim, _created = Representation.objects.get_or_create(user=user, organisation=org)
+        claim, created = Representation.objects.get_or_create(user=user, organisation=org)
         if claim.status == Representation.Status.PENDING and has_verified_email_on(
             user, website_domain(org.website)
         ):
@@ -270,14 +280,20 @@ def do_claim(user, org: Organisation) -> Representation:
             claim.by_domain = True
             claim.decided_at = timezone.now()
             claim.save()
+        if created:
+            audit(f"representation.{claim.status}", claim, actor=user,
+                  detail={"organisation": org.pk, "by_domain": claim.by_domain})  # fmt: skip
     return claim
 
 
 def do_decide_claim(claim: Representation, grant: bool, moderator) -> None:
-    claim.status = Representation.Status.GRANTED if grant else Representation.Status.REFUSED
-    claim.decided_by = moderator
-    claim.decided_at = timezone.now()
-    claim.save()
+    with transaction.atomic():
+        claim.status = Representation.Status.GRANTED if grant else Representation.Status.REFUSED
+        claim.decided_by = moderator
+        claim.decided_at = timezone.now()
+        claim.save()
+        audit(f"representation.{claim.status}", claim, actor=moderator,
+              detail={"organisation": claim.organisation_id})  # fmt: skip
 
 
 def represents(user, org: Organisation) -> bool:
@@ -324,13 +340,17 @@ def do_record_duplicate_candidates(found: dict[tuple[int, int], set[str]]) -> in
                 row.save(update_fields=["reasons"])
         DuplicateCandidate.objects.bulk_create(new, batch_size=1000)
         created = len(new)
+        if created:
+            audit("duplicate.found", detail={"pairs": created})
     return created
 
 
 def do_mark_distinct(candidate: DuplicateCandidate, moderator) -> None:
-    candidate.status = DuplicateCandidate.Status.DISTINCT
-    candidate.decided_by, candidate.decided_at = moderator, timezone.now()
-    candidate.save(update_fields=["status", "decided_by", "decided_at"])
+    with transaction.atomic():
+        candidate.status = DuplicateCandidate.Status.DISTINCT
+        candidate.decided_by, candidate.decided_at = moderator, timezone.now()
+        candidate.save(update_fields=["status", "decided_by", "decided_at"])
+        audit("duplicate.distinct", candidate, actor=moderator)
 
 
 def do_merge_duplicates(
@@ -343,6 +363,7 @@ def do_merge_duplicates(
         candidate.status = DuplicateCandidate.Status.MERGED
         candidate.decided_by, candidate.decided_at = moderator, timezone.now()
         candidate.save(update_fields=["status", "decided_by", "decided_at"])
+        audit("duplicate.merged", candidate, actor=moderator, detail={"kept": keep.pk})
         # The candidate row goes with the merged entry (cascade); its decision is in the
         # history of both entries.
         return atlas_actions.do_merge_organisations(keep, other, facts, moderator)

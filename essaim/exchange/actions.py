@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.core.actions import audit
+
 from .models import Source
 
 
@@ -15,7 +17,25 @@ def do_follow_source(name: str, url: str) -> Source:
         source, _created = Source.objects.update_or_create(
             name=name, defaults={"format": Source.Format.ESSAIM, "url": url}
         )
+        audit("source.followed", source, detail={"url": url})
     return source
+
+
+def do_save_source(source: Source, *, actor) -> Source:
+    """A source's name, title, address or mapping, as an administrator edits them."""
+    with transaction.atomic():
+        creating = source.pk is None
+        source.save()
+        audit(f"source.{'created' if creating else 'edited'}", source, actor=actor,
+              detail={"name": source.name})  # fmt: skip
+    return source
+
+
+def do_delete_source(source: Source, *, actor) -> None:
+    """Forget a source (its organisations stay, with their provenance)."""
+    with transaction.atomic():
+        audit("source.deleted", source, actor=actor, detail={"name": source.name})
+        source.delete()
 
 
 def do_record_import(name: str, fmt: str, mapping: dict, report: dict, now) -> Source:
@@ -26,6 +46,7 @@ def do_record_import(name: str, fmt: str, mapping: dict, report: dict, now) -> S
         name=name,
         defaults={"format": fmt, "mapping": mapping, "last_run_at": now, "last_report": report},
     )
+    audit("source.imported", source, detail=report)
     return source
 
 
@@ -33,6 +54,7 @@ def do_record_pull(source: Source, report: dict) -> None:
     """A pull of a followed instance ended (or stopped): when, and what it did."""
     with transaction.atomic():
         Source.objects.filter(pk=source.pk).update(last_run_at=timezone.now(), last_report=report)
+        audit("source.pulled", source, detail=report)
 
 
 def do_move_feed_position(source: Source, position: int) -> None:
@@ -45,4 +67,7 @@ def do_move_feed_position(source: Source, position: int) -> None:
 def do_read_feeds_again(sources: Iterable[Source]) -> None:
     """Read these instances' feeds from their start at the next pull."""
     with transaction.atomic():
-        Source.objects.filter(pk__in=[source.pk for source in sources]).update(feed_position=0)
+        ids = [source.pk for source in sources]
+        Source.objects.filter(pk__in=ids).update(feed_position=0)
+        for pk in ids:
+            audit("source.feed_restarted", pk)

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import actions
 from .imports import IMPORT_FORMATS, ImportError_, Mapping, run_import, write_rejects
 from .models import Source
 
@@ -87,6 +88,16 @@ class SourceAdmin(admin.ModelAdmin):
     list_display = ("name", "title", "format", "url", "last_run_at", "report")
     readonly_fields = ("last_run_at", "last_report", "feed_position")
     change_list_template = "admin/exchange/source_changelist.html"
+
+    def save_model(self, request, obj, form, change):
+        actions.do_save_source(obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        actions.do_delete_source(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for source in queryset:
+            actions.do_delete_source(source, actor=request.user)
 
     @admin.display(description=_("last report"))
     def report(self, source: Source) -> str:
