@@ -10,6 +10,7 @@ from essaim.atlas import views as atlas
 from essaim.contributions import views as contributions
 from essaim.core import views as core
 from essaim.exchange import views as exchange
+from essaim.www import account_data
 from essaim.www.search import search_everything
 
 admin.site.site_header = admin.site.site_title = _("Essaim administration")
@@ -78,7 +79,7 @@ urlpatterns += i18n_patterns(
     ),
     path("moderation/changes/<id:pk>/revert/", contributions.revert, name="revert-change"),
     path("accounts/profile/", accounts.profile, name="account-profile"),
-    path("accounts/profile/data.json", accounts.download_data, name="account-data"),
+    path("accounts/profile/data.json", account_data.download_data, name="account-data"),
     path("accounts/profile/delete/", accounts.delete_account, name="account-delete"),
     path(
         "accounts/profile/keys/<id:pk>/revoke/",

@@ -1,9 +1,15 @@
 """Shared fixtures: a fresh search index per test, the demo atlas, synthetic organisations."""
 
 import io
+import shutil
 
 import pytest
+from django.apps import apps
+from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.test.utils import override_settings
 
 from essaim.accounts.models import User
 
@@ -43,9 +49,44 @@ def client():
     return CommittingClient()
 
 
+@pytest.fixture(scope="session")
+def demo_template(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo atlas built once per run: the rows `load_demo` adds (read back, then rolled
+    back), and the search index and meaning vectors it builds."""
+    root = tmp_path_factory.mktemp("demo")
+    models = apps.get_models(include_auto_created=True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        before = {model: set(model._base_manager.values_list("pk", flat=True)) for model in models}
+        essaim = {**django_settings.ESSAIM, "INDEX_DIR": root / "index", "SEMANTIC_SEARCH": True}
+        with override_settings(ESSAIM=essaim), committed():
+            call_command("load_demo", stdout=io.StringIO())
+        rows = {}
+        for model in models:
+            names = [field.attname for field in model._meta.concrete_fields]
+            added = [row for row in model._base_manager.values_list(*names)
+                     if row[names.index(model._meta.pk.attname)] not in before[model]]  # fmt: skip
+            if added:
+                rows[model] = (names, added)
+        transaction.set_rollback(True)
+    return rows, root
+
+
 @pytest.fixture
-def demo(db, commit):
-    commit(call_command, "load_demo", stdout=io.StringIO())
+def demo(db, demo_template, search_index_dir):
+    """The demo atlas, restored from the run's template (rows, index, vectors) in a few
+    milliseconds instead of being loaded again."""
+    rows, root = demo_template
+    for model, (names, values) in rows.items():
+        model._base_manager.bulk_create([model(**dict(zip(names, row, strict=True)))
+                                         for row in values])  # fmt: skip
+    sequences = connection.ops.sequence_reset_sql(no_style(), list(rows))
+    if sequences:  # PostgreSQL: new rows are numbered after the restored ones
+        with connection.cursor() as cursor:
+            for statement in sequences:
+                cursor.execute(statement)
+    shutil.copytree(root / "index", search_index_dir)
+    if (root / "vectors").exists():
+        shutil.copytree(root / "vectors", search_index_dir.with_name("vectors"))
 
 
 @pytest.fixture

@@ -60,6 +60,8 @@ def test_a_member_downloads_then_deletes_their_data(client, demo, member, commit
     assert data["account"]["email"] == "member@example.org"
     assert data["account"]["newsletter_consented_at"]
     assert data["reports"][0]["comment"] == "Moved."
+    assert [entry["action"] for entry in data["audit_trail"]] == [
+        "report.submitted", "account.newsletter_consent"]  # fmt: skip
 
     wrong = client.post("/en/accounts/profile/delete/", {"password": "not it"})
     assert "This is not your password." in wrong.content.decode()

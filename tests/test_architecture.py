@@ -128,3 +128,70 @@ def test_the_admin_writes_through_actions_or_not_at_all(rf):
             if writes and not overrides("save_related"):
                 offences.append(f"{model.__name__}: {type(inline).__name__}")
     assert offences == [], "Admin writes outside the actions: " + ", ".join(offences)
+
+
+def module_imports() -> dict[str, set[str]]:
+    """Module name -> the Essaim modules it imports when it is loaded (its top level)."""
+    graph = {}
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        name = ".".join(relative.parts).removesuffix(".__init__")
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        imported = set()
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                    base = f"{parent}.{base}" if base else parent
+                imported.add(base)
+                imported |= {f"{base}.{alias.name}" for alias in node.names}
+        graph[name] = {module for module in imported if module.startswith("essaim")}
+    return {name: {module for module in imported if module in graph and module != name}
+            for name, imported in graph.items()}  # fmt: skip
+
+
+def test_no_import_circle_and_no_import_hidden_in_a_function():
+    graph = module_imports()
+    # Tarjan would name every circle; a depth-first walk finding one is enough to fail.
+    state: dict[str, int] = {}
+    circles = []
+
+    def walk(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for module in sorted(graph[name]):
+            if state.get(module) == 1:
+                circles.append(" → ".join([*trail[trail.index(module):], module]))
+            elif module not in state:
+                walk(module, [*trail, module])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            walk(name, [name])
+    assert circles == []
+    hidden = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                hidden += [f"{path.relative_to(PACKAGE)}:{inner.lineno}" for inner in ast.walk(node)
+                           if isinstance(inner, ast.ImportFrom) and (inner.level or (
+                               inner.module or "").startswith("essaim"))]  # fmt: skip
+    # AppConfig.ready() is where Django wants registrations made.
+    assert [place for place in hidden if not place.endswith(("apps.py:9",))] == []
+
+
+def test_domains_never_import_page_views_of_others():
+    offences = []
+    for name, imported in module_imports().items():
+        domain = name.split(".")[1] if name.count(".") else ""
+        if domain in ("www", "urls"):  # the pages above the domains, and the URL map
+            continue
+        for module in imported:
+            parts = module.split(".")
+            page = parts[1] == "www" or (len(parts) > 2 and parts[2] == "views")
+            if page and parts[1] != domain:
+                offences.append(f"{name} imports {module}")
+    assert offences == []

@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from essaim.atlas import actions
+from essaim.atlas import actions, indexing
 from essaim.atlas.models import Organisation
 from tests.helpers import committed
 
@@ -24,7 +24,7 @@ def listed(demo, commit):
         "email": "contact@cyberbase.example.org", "original_language": "fr",
     })  # fmt: skip
     Organisation.objects.filter(pk=org.pk).update(created_at=timezone.now() - timedelta(days=400))
-    commit(actions.index_organisations, [org.pk])
+    commit(indexing.index_organisations, [org.pk])
     org.refresh_from_db()
     return org
 

@@ -394,7 +394,7 @@ def test_a_reimport_that_only_refreshes_provenance_moves_the_entry_as_its_record
 
     from django.utils import timezone
 
-    from essaim.atlas import actions
+    from essaim.atlas import indexing
 
     header = [*HEADER, "source_updated_at"]
     long_ago = (timezone.now() - timedelta(days=400)).date().isoformat()
@@ -404,7 +404,7 @@ def test_a_reimport_that_only_refreshes_provenance_moves_the_entry_as_its_record
     org = Organisation.objects.get(source_id="a-1")
     # Known here for a long time: only its source's date can make it fresh.
     Organisation.objects.filter(pk=org.pk).update(created_at=timezone.now() - timedelta(days=800))
-    commit(actions.index_organisations, [org.pk])
+    commit(indexing.index_organisations, [org.pk])
 
     def record_and_filtered() -> tuple[int, bool]:
         quality = client.get(f"/api/v1/organisations/{org.pk}").json()["quality"]

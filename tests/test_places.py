@@ -363,7 +363,7 @@ def test_the_map_api_names_towns_and_flags_shared_addresses(client, organisation
 
 def test_facet_counts_include_results_found_by_meaning(client, demo, settings):
     settings.ESSAIM = {**settings.ESSAIM, "SEMANTIC_SEARCH": True}
-    from essaim.atlas.actions import index_organisations
+    from essaim.atlas.indexing import index_organisations
     from essaim.atlas.models import Organisation
 
     index_organisations(Organisation.objects.values_list("pk", flat=True))  # vectors now

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from essaim.atlas import actions
+from essaim.atlas import actions, indexing
 from essaim.atlas.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def entries(demo, commit):
     stale = commit(actions.do_apply_facts, None, {**FULL, "name": "Complète mais ancienne"})
     long_ago = timezone.now() - timedelta(days=400)
     Organisation.objects.filter(pk=stale.pk).update(created_at=long_ago)
-    commit(actions.index_organisations, [stale.pk])
+    commit(indexing.index_organisations, [stale.pk])
     return full, bare, stale
 
 

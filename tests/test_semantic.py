@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation, Status
@@ -121,7 +122,8 @@ def test_a_graph_of_the_vectors_answers_as_the_exact_scan_and_follows_the_writes
     assert all(exact.values())
     settings.ESSAIM = {**settings.ESSAIM, "VECTOR_GRAPH_FROM": 100}
     out = io.StringIO()
-    call_command("embed", no_progress=True, stdout=out)
+    with translation.override("en"):
+        call_command("embed", no_progress=True, stdout=out)
     assert "Meaning graph built: 250 vectors" in out.getvalue()
     assert {query: top_three(query) for query in queries} == exact
 
@@ -139,12 +141,14 @@ def test_a_graph_of_the_vectors_answers_as_the_exact_scan_and_follows_the_writes
     assert "Atelier" not in top_three("riparazione di biciclette usate")
     # Two rows rewritten out of 250: the graph is still good enough.
     out = io.StringIO()
-    call_command("embed", no_progress=True, stdout=out)
+    with translation.override("en"):
+        call_command("embed", no_progress=True, stdout=out)
     assert "graph" not in out.getvalue()
 
     # Under the threshold again, every vector is scanned exactly, with the same answers.
     settings.ESSAIM = {**settings.ESSAIM, "VECTOR_GRAPH_FROM": 10_000}
     out = io.StringIO()
-    call_command("embed", no_progress=True, stdout=out)
+    with translation.override("en"):
+        call_command("embed", no_progress=True, stdout=out)
     assert "Meaning graph removed" in out.getvalue()
     assert {query: top_three(query) for query in queries} == exact

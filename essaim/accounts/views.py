@@ -1,11 +1,9 @@
 """The member's own pages: profile and consent, API keys, their data, and deleting it all."""
 
-import json
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -53,16 +51,6 @@ def revoke_token(request, pk: int):
     actions.do_revoke_api_token(token)
     messages.success(request, _("The key is revoked."))
     return redirect("account-profile")
-
-
-@login_required
-def download_data(request):
-    data = actions.personal_data(request.user)
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
-    )
-    response["Content-Disposition"] = 'attachment; filename="essaim-my-data.json"'
-    return response
 
 
 @login_required

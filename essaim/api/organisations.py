@@ -16,13 +16,13 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import Status as HttpStatus
 from pydantic import Field
 
-from essaim.atlas.actions import TAXONOMY_MODELS
 from essaim.atlas.gazetteer import towns_in
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory, pick_translation
 from essaim.atlas.queries import InvalidQuery, parse_bbox, parse_search
+from essaim.atlas.vocabulary import FACETS, TAXONOMY_MODELS
 from essaim.core.converters import MAX_ID
 from essaim.exchange.records import records_for
-from essaim.search.documents import FACETS, mercator
+from essaim.search.documents import mercator
 from essaim.search.index import MAX_HITS, get_index
 
 from . import schemas

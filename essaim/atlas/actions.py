@@ -5,17 +5,15 @@ up to date, so that a reader who wants to know how an organisation can change re
 (and `bulk.py`, the batch path for loading millions at once).
 """
 
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
-from essaim.search.documents import Vocabulary, documents_for
 from essaim.search.index import get_index
-from essaim.search.semantic import embed_after_write
 
+from .bulk import insert_batch, insert_rows
 from .facts import (
     FRESHNESS_FIELDS,
     MANY_TO_MANY,
@@ -26,88 +24,18 @@ from .facts import (
     facts_of,
     split_facts,
 )
+from .indexing import INDEX_BATCH, index_after_commit
 from .logos import Logo
 from .models import (
-    Audience,
     Change,
-    Family,
     Identifier,
     LegalForm,
     MergedRecord,
     Organisation,
-    Role,
     Sector,
-    Service,
     Status,
 )
-
-TAXONOMY_MODELS = {
-    "family": Family,
-    "role": Role,
-    "sector": Sector,
-    "service": Service,
-    "audience": Audience,
-    "legal_form": LegalForm,
-}
-INDEX_BATCH = 2000
-INDEX_COMMIT_EVERY = 50_000
-
-
-# The search index ----------------------------------------------------------------------------
-
-
-def index_organisations(ids: Iterable[int]) -> None:
-    """Write the current state of these organisations to the index (or remove them), read a
-    batch at a time, committed every INDEX_COMMIT_EVERY: memory stays bounded for a million
-    (tantivy's commit of a single huge write held 1.3 GB for a million)."""
-    ids = list(ids)
-    vocabulary = Vocabulary()
-    for first in range(0, len(ids), INDEX_COMMIT_EVERY):
-        chunk = ids[first : first + INDEX_COMMIT_EVERY]
-        get_index().write_batches(
-            documents_for(chunk[start : start + INDEX_BATCH], vocabulary)
-            for start in range(0, len(chunk), INDEX_BATCH)
-        )
-    embed_after_write(ids)
-
-
-_pending = threading.local()
-
-
-def _index_after_commit(ids: Iterable[int]) -> None:
-    """Index these organisations once the transaction commits; many changes in one transaction
-    make one index write. A rolled-back transaction drops its callback (and so its ids): a
-    pending set whose callback is no longer waiting is started afresh."""
-    connection = transaction.get_connection()
-    flush = getattr(_pending, "flush", None)
-    waiting = flush is not None and any(item[1] is flush for item in connection.run_on_commit)
-    if not waiting:
-        pending = set()
-
-        def flush() -> None:
-            _pending.flush = None
-            index_organisations(sorted(pending))
-
-        _pending.ids, _pending.flush = pending, flush
-        pending.update(ids)
-        transaction.on_commit(flush)
-        return
-    _pending.ids.update(ids)
-
-
-def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]:
-    vocabulary = Vocabulary()
-    published = Organisation.objects.published().order_by("pk")
-    last = 0
-    while ids := list(published.filter(pk__gt=last).values_list("pk", flat=True)[:batch_size]):
-        last = ids[-1]
-        yield documents_for(ids, vocabulary)[0]
-
-
-def rebuild_search_index() -> int:
-    """Rebuild the whole index from the database; returns how many entries it holds."""
-    return get_index().rebuild(_documents_in_batches())
-
+from .vocabulary import TAXONOMY_MODELS
 
 # Taxonomies ----------------------------------------------------------------------------------
 
@@ -151,7 +79,7 @@ def _reindex_users(ids: list[int]) -> None:
     """After a term changes: its users are written to the index, which is a new state; with no
     user, the index still commits, so that answers with the old labels are computed again."""
     if ids:
-        _index_after_commit(ids)
+        index_after_commit(ids)
     else:
         _vocabulary_changed()
 
@@ -216,7 +144,7 @@ def _save_with_facts(org: Organisation, relations, identifiers, origin: dict) ->
         _set_identifiers(org, identifiers or {})
         kind = Change.Kind.CREATED if creating else Change.Kind.UPDATED
         _record_change(org.pk, org.name, kind, before, facts_of(org), **origin)
-        _index_after_commit([org.pk])
+        index_after_commit([org.pk])
     return org
 
 
@@ -287,7 +215,7 @@ def record_admin_save(org: Organisation, before: dict, author) -> None:
     follows."""
     kind = Change.Kind.UPDATED if before else Change.Kind.CREATED
     _record_change(org.pk, org.name, kind, before, facts_of(org), author=author)
-    _index_after_commit([org.pk])
+    index_after_commit([org.pk])
 
 
 def do_set_organisation_status(org: Organisation, status: Status, **origin) -> Organisation:
@@ -296,7 +224,7 @@ def do_set_organisation_status(org: Organisation, status: Status, **origin) -> O
         org.status = status
         org.save(update_fields=["status", "updated_at"])
         _record_change(org.pk, org.name, Change.Kind.UPDATED, before, facts_of(org), **origin)
-        _index_after_commit([org.pk])
+        index_after_commit([org.pk])
     return org
 
 
@@ -306,7 +234,7 @@ def do_delete_organisation(org: Organisation, **origin) -> None:
         before = facts_of(org)
         org.delete()
         _record_change(pk, before["name"], Change.Kind.DELETED, before, {}, **origin)
-        _index_after_commit([pk])
+        index_after_commit([pk])
 
 
 # Logos ---------------------------------------------------------------------------------------
@@ -335,7 +263,7 @@ def _put_logo(org: Organisation, name: str, **origin) -> Organisation:
         org.save(update_fields=["logo", "logo_width", "logo_height", "updated_at"])
         after = {"logo": name, "status": org.status}
         _record_change(org.pk, org.name, Change.Kind.UPDATED, before, after, **origin)
-        _index_after_commit([org.pk])
+        index_after_commit([org.pk])
     return org
 
 
@@ -411,7 +339,7 @@ def _record_freshness(entries: list[tuple[dict, dict, dict]], now, author=None) 
                author=author, created_at=now)
         for entry, before, after in entries
     ])  # fmt: skip
-    _index_after_commit([entry["pk"] for entry, _before, _after in entries])
+    index_after_commit([entry["pk"] for entry, _before, _after in entries])
 
 
 def _provenance_source(entry: dict, fact: str) -> str:
@@ -422,8 +350,6 @@ def _provenance_source(entry: dict, fact: str) -> str:
 def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> None:
     """Create organisations in bulk (the batch path's inserts), with their identifiers and
     one `created` change each."""
-    from .bulk import insert_batch, insert_rows
-
     if not items:
         return
     term_ids = {
@@ -465,7 +391,7 @@ def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> N
         }
         for pk, (_source_id, facts, _provenance) in created
     ])  # fmt: skip
-    _index_after_commit(ids)
+    index_after_commit(ids)
 
 
 def do_flag_missing_from_source(source: str, present: Iterable[str], now) -> int:

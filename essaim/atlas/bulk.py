@@ -13,11 +13,12 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils import timezone
 
-from essaim.search.documents import Vocabulary, documents_from_records
+from essaim.search.documents import Vocabulary, documents_from_records, microseconds
 from essaim.search.index import get_index
 
-from .actions import MANY_TO_MANY
+from .indexing import index_organisations
 from .models import Organisation
+from .vocabulary import MANY_TO_MANY
 
 BATCH = 5000
 INDEX_EVERY = 50_000
@@ -128,8 +129,6 @@ def insert_batch(records: list[tuple[dict, dict[str, list[int]]]], now) -> list[
 def index_drift(chunk: int = 100_000):
     """Yield (missing, extra, stale) id lists, one chunk of ids at a time, comparing the
     database's published organisations with the index: bounded memory at any size."""
-    from essaim.search.documents import microseconds
-
     index = get_index()
     last = Organisation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     indexed_last = index.last_id()
@@ -155,8 +154,6 @@ def compare_index(repair: bool = False) -> tuple[dict[str, int], list[int]]:
     """How many published organisations are missing from the index, how many entries should not
     be there, how many are out of date, and up to ten of their ids; with `repair`, reindex
     them as they are found."""
-    from .actions import index_organisations
-
     totals, examples = {"missing": 0, "extra": 0, "stale": 0}, []
     for missing, extra, stale in index_drift():
         totals["missing"] += len(missing)

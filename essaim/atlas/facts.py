@@ -11,9 +11,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from essaim.search.documents import RELATION_FACETS
-
-from .models import CONTENT_LANGUAGES, Identifier, LegalForm, Organisation, Sector
+from .models import CONTENT_LANGUAGES, Identifier, Organisation
+from .vocabulary import FACT_FACETS, MANY_TO_MANY, TERM_FIELDS, facet_labels
 
 TEXT_FIELDS = [
     "name",
@@ -21,7 +20,6 @@ TEXT_FIELDS = [
     *[f"short_description_{code}" for code in CONTENT_LANGUAGES],
     *[f"description_{code}" for code in CONTENT_LANGUAGES],
 ]
-TERM_FIELDS = {"legal_form": LegalForm, "sector": Sector}
 PLACE_FIELDS = ["address", "postal_code", "locality", "region", "country", "latitude", "longitude"]
 OTHER_FIELDS = [
     "territory", "website", "email", "phone", "opening_hours", "founding_year", "size_band",
@@ -29,15 +27,6 @@ OTHER_FIELDS = [
 # Facts of a standard, kept whole, which imports set and forms do not show (see lmn.py).
 STANDARD_FIELDS = ["mediation"]
 IDENTIFIER_FIELDS = {f"identifier_{scheme}": scheme for scheme in Identifier.Scheme.values}
-# Relation name -> taxonomy model: the many-to-many facts, which the search index also knows.
-MANY_TO_MANY = dict(RELATION_FACETS.values())
-# Fact name -> the facet whose labels show it.
-FACT_FACETS = {
-    **{name: name for name in TERM_FIELDS},
-    **{relation: facet for facet, (relation, _model) in RELATION_FACETS.items()},
-    "country": "country",
-    "territory": "territory",
-}
 
 
 def editable_fields() -> list[str]:
@@ -125,8 +114,6 @@ def display_value(name: str, value) -> str:
         return ""
     facet = FACT_FACETS.get(name)
     if facet:
-        from .queries import facet_labels  # queries reads actions, which reads this module
-
         codes = value if isinstance(value, list) else [value]
         labels = facet_labels(facet, codes)
         return ", ".join(labels[code] for code in codes)

@@ -9,19 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from django.conf import settings
 from django.http import QueryDict
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from essaim.core.dates import parse_moment
 from essaim.core.text import control_character_error
-from essaim.search.documents import FACETS
 from essaim.search.index import SearchQuery, get_index
 
-from .actions import TAXONOMY_MODELS
 from .models import Territory
 from .places import (
     DEFAULT_RADIUS_KM,
@@ -32,6 +28,10 @@ from .places import (
     resolve_place,
     split_place,
     trailing_place,
+)
+from .vocabulary import (
+    FACETS,
+    TAXONOMY_MODELS,
 )
 
 MAX_QUERY_LENGTH = 200
@@ -284,36 +284,6 @@ def _search_in(query: SearchQuery, place: Place) -> None:
         query.filters["country"] = [place.country]
     else:
         query.filters["country"] = [place.country]
-
-
-def facet_labels(name: str, codes) -> dict[str, str]:
-    """The visitor-facing labels of these values of a facet (one query for a taxonomy)."""
-    if name in TAXONOMY_MODELS:
-        labels = taxonomy_labels(name)
-        return {code: labels.get(code, code) for code in codes}
-    if name == "country":
-        return {code: str(countries.name(code)) or code for code in codes}
-    if name == "territory":
-        return {
-            code: str(Territory(code).label) if code in Territory.values else code for code in codes
-        }
-    if name == "language":
-        return {code: language_name(code) for code in codes}
-    return {code: code for code in codes}
-
-
-def language_name(code: str) -> str:
-    try:
-        info = translation.get_language_info(code)
-    except KeyError:
-        return code
-    return translation.gettext(info["name"])
-
-
-def taxonomy_labels(name: str) -> dict[str, str]:
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    column = f"label_{language}" if language in ("fr", "en", "it", "es") else "label_en"
-    return dict(TAXONOMY_MODELS[name].objects.values_list("code", column))
 
 
 def words_find_nothing(params: QueryDict) -> bool:

@@ -6,11 +6,11 @@ from dataclasses import dataclass, replace
 
 from django.utils.translation import gettext as _
 
-from essaim.search.documents import FACETS
 from essaim.search.index import SearchQuery, get_index
 
 from .models import Organisation, Territory
 from .places import Place
+from .vocabulary import FACETS
 
 SHOWN_PER_GROUP = 3
 

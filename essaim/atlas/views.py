@@ -44,12 +44,12 @@ from .queries import (
     PAGE_FACETS,
     SORT_LABELS,
     InvalidQuery,
-    facet_labels,
     is_point,
     parse_search,
     place_in_words,
 )
 from .serving import serving_groups
+from .vocabulary import facet_labels
 
 PAGE_SIZE = 20
 # The detailed basemap's country files (built by scripts/build_basemap.py).

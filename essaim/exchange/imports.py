@@ -27,11 +27,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.atlas import actions
-from essaim.atlas.facts import IDENTIFIER_FIELDS, MANY_TO_MANY, TERM_FIELDS
+from essaim.atlas.facts import IDENTIFIER_FIELDS
 from essaim.atlas.gazetteer import find_locality, resolve_country
 from essaim.atlas.hours import opening_hours_error
 from essaim.atlas.identifiers import identifier_error, normalise, phone_error
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, SizeBand, Territory
+from essaim.atlas.vocabulary import MANY_TO_MANY, TERM_FIELDS
 from essaim.contributions.forms import ISO_639_1
 from essaim.core.dates import parse_moment
 from essaim.core.spreadsheets import SafeWriter
@@ -39,6 +40,7 @@ from essaim.core.text import control_character_error
 from essaim.search.documents import Vocabulary
 
 from . import actions as exchange_actions
+from . import datainclusion, lmn
 from .models import Source
 from .reading import (
     TOO_DEEP,
@@ -280,9 +282,7 @@ class Cleaner:
     what the atlas knows."""
 
     def __init__(self):
-        from .lmn import check_mediation  # the standards' modules build on this one
-
-        self.check_mediation = check_mediation
+        self.check_mediation = lmn.check_mediation
         vocabulary = Vocabulary()
         self.term_ids = {
             model: {code: pk for pk, (code, _labels) in terms.items()}
@@ -537,8 +537,6 @@ class ImportFormat:
 
 
 def _formats() -> dict[str, ImportFormat]:
-    from . import datainclusion, lmn  # the standards' modules build on this one
-
     return {
         "csv": ImportFormat(csv_records, essaim_fields, known_columns=KNOWN_COLUMNS),
         "json": ImportFormat(json_records, essaim_fields),

@@ -25,28 +25,9 @@ from essaim.atlas.models import (
     Status,
 )
 from essaim.atlas.quality import completeness, confirmed_at
+from essaim.atlas.vocabulary import RELATION_FACETS
 from essaim.search.text import fold
 
-# The public filter names of the pages and the API, in the index.
-FACETS = (
-    "family",
-    "sector",
-    "service",
-    "legal_form",
-    "country",
-    "region",
-    "language",
-    "territory",
-    "role",
-    "audience",
-)
-# Facet name -> (relation on Organisation, taxonomy model) for the many-to-many facets.
-RELATION_FACETS = {
-    "family": ("families", Family),
-    "service": ("services", Service),
-    "role": ("roles", Role),
-    "audience": ("audiences", Audience),
-}
 TEXT_FIELDS = [
     f"{field}_{code}"
     for code in CONTENT_LANGUAGES

@@ -21,9 +21,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from essaim.atlas.quality import FRESHNESS, least_completeness
+from essaim.atlas.vocabulary import FACETS
 
 from . import semantic
-from .documents import FACETS, mercator, microseconds
+from .documents import mercator, microseconds
 from .embeddings import query_vector
 from .text import (
     ANALYZER,

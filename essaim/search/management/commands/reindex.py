@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from essaim.atlas.actions import rebuild_search_index
+from essaim.atlas.indexing import rebuild_search_index
 from essaim.atlas.models import Organisation
 from essaim.search.index import get_index
 

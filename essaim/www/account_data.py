@@ -1,0 +1,108 @@
+"""A member's data, gathered from every domain (GDPR articles 15 and 20): a page above the
+domains, which never import it."""
+
+import json
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+
+from essaim.accounts.models import User
+from essaim.atlas.models import Change
+from essaim.commons.models import Event, Opportunity, Registration, Resource
+from essaim.core.models import AuditEntry
+
+
+def personal_data(user: User) -> dict:
+    """Everything Essaim keeps about a member, for them to download (GDPR article 20)."""
+    addresses = {user.email.lower()} | {
+        address.email.lower() for address in EmailAddress.objects.filter(user=user, verified=True)
+    }
+    return {
+        "account": {
+            "email": user.email,
+            "joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "moderator": user.is_moderator,
+            "newsletter_consented_at": user.newsletter_consented_at.isoformat()
+            if user.newsletter_consented_at
+            else None,
+        },
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user)
+        ],
+        "suggestions": [
+            {
+                "organisation": s.organisation_id,
+                "proposed": s.proposed,
+                "comment": s.comment,
+                "status": s.status,
+                "reason": s.reason,
+                "created_at": s.created_at.isoformat(),
+            }
+            for s in user.suggestions.all()
+        ],
+        "reports": [
+            {
+                "organisation": r.organisation_id,
+                "reason": r.reason,
+                "comment": r.comment,
+                "status": r.status,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in user.reports.all()
+        ],
+        "representations": [
+            {"organisation": r.organisation_id, "status": r.status}
+            for r in user.representations.all()
+        ],
+        "changes": [
+            {"organisation": c.organisation_id, "fields": c.fields, "at": c.created_at.isoformat()}
+            for c in Change.objects.filter(author=user)
+        ],
+        "saved_searches": [
+            {"query": s.query, "language": s.language, "created_at": s.created_at.isoformat()}
+            for s in user.saved_searches.all()
+        ],
+        "event_registrations": [
+            {
+                "event": r.event.title.text,
+                "name": r.name,
+                "email": r.email,
+                "organisation": r.organisation_name,
+                "seat_locality": r.seat_locality,
+                "status": r.status,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in Registration.objects.filter(email__in=addresses).select_related("event")
+        ],  # fmt: skip
+        "contributions": [
+            {
+                "kind": item._meta.model_name,
+                "title": item.title.text,
+                "publication": item.publication,
+                "created_at": item.created_at.isoformat(),
+            }
+            for model in (Resource, Event, Opportunity)
+            for item in model.objects.filter(contributed_by=user)
+        ],  # fmt: skip
+        "audit_trail": [
+            {"action": entry.action, "item": entry.target_id, "at": entry.at.isoformat()}
+            for entry in AuditEntry.objects.filter(actor=user).order_by("pk")
+        ],
+        "api_tokens": [
+            {"name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat()}
+            for t in user.api_tokens.all()
+        ],
+    }
+
+
+@login_required
+def download_data(request):
+    response = HttpResponse(
+        json.dumps(personal_data(request.user), ensure_ascii=False, indent=2),
+        content_type="application/json",
+    )
+    response["Content-Disposition"] = 'attachment; filename="essaim-my-data.json"'
+    return response
