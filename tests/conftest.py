@@ -2,6 +2,7 @@
 
 import io
 import shutil
+import socket
 
 import pytest
 from django.apps import apps
@@ -14,6 +15,31 @@ from django.test.utils import override_settings
 from essaim.accounts.models import User
 
 from .helpers import CommittingClient, committed
+
+LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def offline():
+    """Tests run offline: a connection to anywhere but this machine fails at once (the
+    database server and the test servers are local)."""
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def refuse(address) -> None:
+        if isinstance(address, tuple) and address[0] not in LOCAL_HOSTS:
+            raise OSError(f"Tests run offline: no connection to {address[0]}")
+
+    def guarded_connect(self, address):
+        refuse(address)
+        return connect(self, address)
+
+    def guarded_connect_ex(self, address):
+        refuse(address)
+        return connect_ex(self, address)
+
+    socket.socket.connect, socket.socket.connect_ex = guarded_connect, guarded_connect_ex
+    yield
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
 
 
 @pytest.fixture(autouse=True)

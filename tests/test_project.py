@@ -169,3 +169,12 @@ def test_no_page_loads_anything_from_a_third_party(client, demo, language):
 def test_stylesheets_load_nothing_from_elsewhere():
     for stylesheet in (PACKAGE / "static").rglob("*.css"):
         assert external_resources(stylesheet.read_text(encoding="utf-8")) == [], stylesheet
+
+
+def test_tests_cannot_reach_the_network():
+    import socket
+
+    import pytest
+
+    with pytest.raises(OSError, match="offline"):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)  # TEST-NET-1, never routed
