@@ -242,6 +242,9 @@ ESSAIM = {
     # From this many meaning vectors on, `essaim embed` builds a graph (approximate nearest
     # neighbours) shared by the processes; below, every search scans the vectors exactly.
     "VECTOR_GRAPH_FROM": int(os.environ.get("ESSAIM_VECTOR_GRAPH_FROM", "200000")),
+    # The search engine: a class implementing essaim.search.query.SearchBackend, given the
+    # index directory.
+    "SEARCH_BACKEND": os.environ.get("ESSAIM_SEARCH_BACKEND", "essaim.search.index.SearchIndex"),
     # Search and map answers remembered per index commit, per web process (0 turns it off).
     "SEARCH_CACHE_SIZE": int(os.environ.get("ESSAIM_SEARCH_CACHE_SIZE", "256")),
     # Days of daily snapshots kept (essaim snapshot).

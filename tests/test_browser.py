@@ -163,10 +163,17 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
+def visit(page, url: str) -> None:
+    """Open `url` and wait until it is ready: loaded, and the map's points (if any) drawn. It
+    waits for those events, not for a quiet network, so a busy machine is only slower."""
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => !document.querySelector('[aria-busy=true]')", timeout=60_000)
+
+
 def axe_violations(page, atlas, pages) -> list[str]:
     found = []
     for path in pages:
-        page.goto(f"{atlas}{path}", wait_until="networkidle")
+        visit(page, f"{atlas}{path}")
         found += axe_on(page, path)
     return found
 
@@ -358,7 +365,7 @@ def test_pages_fit_a_small_screen_and_200_percent_zoom(browser, atlas, width):
     page = context.new_page()
     too_wide = []
     for path in page_types("fr"):
-        page.goto(f"{atlas}{path}", wait_until="networkidle")
+        visit(page, f"{atlas}{path}")
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > width:
             too_wide.append(f"{path}: {scroll_width} px")
@@ -436,7 +443,7 @@ def test_every_action_is_reached_by_the_keyboard_with_visible_focus(browser, atl
     page = open_page(browser)
     problems = []
     for path in page_types("fr"):
-        page.goto(f"{atlas}{path}", wait_until="networkidle")
+        visit(page, f"{atlas}{path}")
         expected = set(page.evaluate(FOCUSABLE))
         reached, unseen = set(), []
         for _press in range(len(expected) + 5):

@@ -37,7 +37,7 @@ def test_an_organisation_page_that_speaks_to_people_is_accessible(
     found = []
     page = open_page(browser)
     for language in ("fr", "en"):
-        page.goto(f"{live_server.url}/{language}/{base}", wait_until="networkidle")
+        page.goto(f"{live_server.url}/{language}/{base}", wait_until="load")
         assert page.locator("table.hours tr").count() == 7
         assert page.evaluate("document.querySelector('img.logo').naturalWidth") == 256
         found += axe_on(page, f"{language} organisation page")
@@ -46,10 +46,10 @@ def test_an_organisation_page_that_speaks_to_people_is_accessible(
         {"name": "sessionid", "value": signed_in.cookies["sessionid"].value,
          "url": live_server.url},
     ])  # fmt: skip
-    page.goto(f"{live_server.url}/en/{base}", wait_until="networkidle")
+    page.goto(f"{live_server.url}/en/{base}", wait_until="load")
     page.click("summary")
     found += axe_on(page, "organisation page for an editor")
-    page.goto(f"{live_server.url}/en/{base}logo/", wait_until="networkidle")
+    page.goto(f"{live_server.url}/en/{base}logo/", wait_until="load")
     found += axe_on(page, "logo page")
     page.set_input_files(
         "input[type=file]",

@@ -1,8 +1,10 @@
-"""The search index behind one small interface: tantivy, stored beside the database.
+"""The search engine Essaim ships: tantivy, stored beside the database, behind the
+`SearchBackend` protocol of `query.py` (`words.py` reads the words of a search, `clusters.py`
+groups the map's points).
 
-The database is the source of truth. `actions.py` calls `update()` and `delete()` after each
-commit; `essaim reindex` rebuilds the whole index from the database. Queries go through
-`search()` and `clusters()`, which every page, the API and the exports share.
+The database is the source of truth. The write path (`atlas/indexing.py`) writes documents
+after each commit; `essaim reindex` rebuilds the whole index from the database. Queries go
+through `search()` and `clusters()`, which every page, the API and the exports share.
 """
 
 import hashlib
@@ -12,50 +14,34 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
 from pathlib import Path
 
 import tantivy
 from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from essaim.atlas.quality import FRESHNESS, least_completeness
 from essaim.atlas.vocabulary import FACETS
 
 from . import semantic
+from .clusters import Clustering
 from .documents import mercator, microseconds
 from .embeddings import query_vector
+from .query import SORTS, Cluster, SearchBackend, SearchQuery, SearchResult, distance_km
 from .text import (
     ANALYZER,
     STEMMERS,
-    edit_distance,
     fold,
-    is_stop_word,
-    meaningful_words,
-    stems,
-    word_variants,
-    words_of,
 )
+from .words import WordMatching
 
 WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
 MAX_HITS = 10_000
-SORTS = ("relevance", "name", "id", "updated", "distance")
 SCHEMA_VERSION = "6"
 SAMPLE_BUCKETS = 16
-# Above this many completions, a prefix is matched by an automaton instead of term by term.
-MAX_COMPLETIONS = 64
 FUSED_DEPTH = semantic.FUSED_DEPTH
-# Typos forgiven: one letter wrong from five letters on, two from eight (Levenshtein, with a
-# swap of two letters counted as one), always ranked below the words as typed.
-FUZZY_DISTANCES = ((8, 2), (5, 1))
-FUZZY_BOOST = 0.3
-# "Did you mean": at most this many words looked at, and this many indexed words (the most
-# frequent beginning like each) compared with it.
-MAX_SUGGESTED_WORDS = 8
-MAX_CANDIDATES = 2000
-STEM_BOOST = 0.8
 
 
 def build_schema() -> tantivy.Schema:
@@ -81,67 +67,9 @@ def build_schema() -> tantivy.Schema:
     return builder.build()
 
 
-@dataclass
-class SearchQuery:
-    text: str = ""
-    filters: dict[str, list[str]] = field(default_factory=dict)
-    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
-    near: tuple[float, float] | None = None  # latitude, longitude
-    radius_km: float | None = None
-    updated_since: datetime | None = None
-    quality_min: int | None = None
-    after_id: int | None = None
-    # Leave out what lies within `radius_km` of (latitude, longitude, radius_km): who serves
-    # a place from further away.
-    outside: tuple[float, float, float] | None = None
-    sort: str = "relevance"
-    offset: int = 0
-    limit: int = 20
-    facets: tuple[str, ...] = ()
+class SearchIndex(WordMatching, Clustering):
+    """The tantivy engine: Essaim's `SearchBackend`."""
 
-    def cache_key(self) -> tuple:
-        filters = tuple(sorted((name, tuple(codes)) for name, codes in self.filters.items()))
-        # Freshness changes with the days: a quality filter is remembered for one day at most.
-        quality = (self.quality_min, date.today()) if self.quality_min else None
-        return (
-            self.text, filters, self.bbox, self.near, self.radius_km, self.updated_since,
-            quality, self.after_id, self.outside, self.sort, self.offset, self.limit,
-            tuple(self.facets),
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    ids: list[int]
-    total: int
-    facets: dict[str, list[tuple[str, int]]]
-    facets_approximate: bool = False
-    distances: dict[int, float] = field(default_factory=dict)
-    # Results found by meaning only (their words do not match): {id: cosine similarity}.
-    by_meaning: dict[int, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Cluster:
-    latitude: float
-    longitude: float
-    count: int
-    # The organisation's id when the cluster holds a single one.
-    organisation_id: int | None
-    # Whether all its organisations share one position (the locality's, often): zooming in
-    # would never split it, so the map lists them instead.
-    same_place: bool = False
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance on a sphere of the Earth's mean radius."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
-
-
-class SearchIndex:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
@@ -303,117 +231,6 @@ class SearchIndex:
         searcher = self._searcher()[0]
         hits = searcher.search(tantivy.Query.all_query(), 1, count=False, order_by_field="id").hits
         return searcher.fast_field_values("id", [hits[0][1]])[0] if hits else 0
-
-    def _word_options(self, searcher, name: str, word: str, boost: float, shortest: int) -> list:
-        """Ways `word` can match field `name`: the word itself, and from `shortest` letters as a
-        prefix ("coop" finds "coopérative"). A prefix with few completions becomes one scored
-        term per completion (a few posting lists, ranked by BM25); one with very many becomes
-        a constant-score automaton over the term dictionary, plus the exact word for ranking."""
-        exact = tantivy.Query.term_query(self.schema, name, word)
-        if len(word) < shortest:
-            return [tantivy.Query.boost_query(exact, boost * 2)]
-        completions = searcher.terms_with_prefix(name, word, limit=MAX_COMPLETIONS + 1)
-        if len(completions) > MAX_COMPLETIONS:
-            prefix = tantivy.Query.fuzzy_term_query(
-                self.schema, name, word, distance=0, prefix=True
-            )
-            return [
-                tantivy.Query.boost_query(exact, boost * 2),
-                tantivy.Query.boost_query(prefix, boost),
-            ]
-        return [
-            tantivy.Query.boost_query(
-                tantivy.Query.term_query(self.schema, name, term),
-                boost * (2 if term == word else 1),
-            )
-            for term, _count in completions
-        ]
-
-    def _text_query(self, searcher, text: str):
-        """Every word must match: in the name (worth four times more) or the body, as typed
-        or as a prefix; by its stem in one of the four languages ("coopératives" finds
-        "coopérative", "médiateur" "médiation"); or, ranked below all of these, with a typo
-        ("emaus" finds "Emmaüs"). Two letters complete words of names ("re" finds
-        "Réseau…"); in descriptions, where they would complete nearly every text, completion
-        starts at three."""
-        if not fold(text):
-            return None
-        clauses = []
-        for raw in meaningful_words(text):
-            for word in fold(raw):
-                options = [
-                    *self._word_options(searcher, "name", word, 4.0, shortest=2),
-                    *self._word_options(searcher, "body", word, 1.0, shortest=3),
-                    *self._stem_options(raw),
-                    *self._fuzzy_options(word),
-                ]
-                clauses.append(
-                    (
-                        tantivy.Occur.Must,
-                        tantivy.Query.boolean_query(
-                            [(tantivy.Occur.Should, option) for option in options]
-                        ),
-                    )
-                )
-        return tantivy.Query.boolean_query(clauses)
-
-    def _stem_options(self, raw: str) -> list:
-        options = []
-        for language in STEMMERS:
-            found = {stem for variant in word_variants(raw, language)
-                     for stem in stems(variant, language)}  # fmt: skip
-            for stem in sorted(found):
-                term = tantivy.Query.term_query(self.schema, f"stem_{language}", stem)
-                options.append(tantivy.Query.boost_query(term, STEM_BOOST))
-        return options
-
-    def _fuzzy_options(self, word: str) -> list:
-        distance = next((d for length, d in FUZZY_DISTANCES if len(word) >= length), 0)
-        if not distance:
-            return []
-        return [
-            tantivy.Query.boost_query(
-                tantivy.Query.fuzzy_term_query(self.schema, name, word, distance=distance),
-                FUZZY_BOOST * weight,
-            )
-            for name, weight in (("name", 2.0), ("body", 1.0))
-        ]
-
-    def suggest(self, text: str) -> str:
-        """The search with each word found nowhere in the index replaced by the closest
-        indexed word (at most two letters away, the most frequent first): "" when every word
-        is known or nothing close is."""
-        return self.remembered(("suggest", text), lambda searcher: self._suggest(searcher, text))
-
-    def _suggest(self, searcher, text: str) -> str:
-        typed = words_of(text)[:MAX_SUGGESTED_WORDS]
-        changed, suggested = False, []
-        for raw in typed:
-            folded = fold(raw)
-            word = folded[0] if len(folded) == 1 else ""
-            known = not word or len(word) < 4 or is_stop_word(raw) or any(
-                searcher.terms_with_prefix(field, word, limit=1) for field in ("name", "body")
-            )  # fmt: skip
-            replacement = None if known else self._closest_term(searcher, word)
-            suggested.append(replacement or raw)
-            changed = changed or bool(replacement)
-        return " ".join(suggested) if changed else ""
-
-    @staticmethod
-    def _closest_term(searcher, word: str) -> str | None:
-        limit = 2 if len(word) >= 8 else 1
-        best = None
-        for name in ("name", "body"):
-            # Words beginning like this one: a typo is seldom in the first two letters.
-            for term, count in searcher.terms_with_prefix(name, word[:2], limit=MAX_CANDIDATES):
-                if abs(len(term) - len(word)) > limit or term.isdigit():
-                    continue
-                distance = edit_distance(word, term, limit)
-                if distance <= limit:
-                    key = (distance, -count, term)
-                    if best is None or key < best[0]:
-                        best = (key, term)
-        return best[1] if best else None
 
     def _facet_clause(self, name: str, codes: list[str]):
         return tantivy.Query.term_set_query(self.schema, name, list(codes))
@@ -719,89 +536,21 @@ class SearchIndex:
             if lat is not None
         }
 
-    def clusters(
-        self, query: SearchQuery, zoom: int, max_clusters: int = 500
-    ) -> tuple[Cluster, ...]:
-        """Organisations in the query's box grouped on a grid of 64-pixel cells at `zoom`."""
-        return self.remembered(
-            ("clusters", query.cache_key(), zoom, max_clusters),
-            lambda searcher: self._clusters(searcher, query, zoom, max_clusters),
-        )
-
-    def _clusters(self, searcher, query: SearchQuery, zoom: int, max_clusters: int):
-        cell = 1.0 / (2 ** (zoom + 2))
-        x_bounds = y_bounds = {}
-        if query.bbox and query.bbox[0] <= query.bbox[2]:
-            # The box bounds the grid itself (inclusive bounds: the same documents), and only
-            # the latitudes are queried: intersecting two ranges over millions of documents
-            # costs more than the whole aggregation.
-            west, south, east, north = query.bbox
-            (x_min, y_min), (x_max, y_max) = mercator(north, west), mercator(south, east)
-            x_bounds = {"hard_bounds": {"min": x_min, "max": x_max}}
-            y_bounds = {"hard_bounds": {"min": y_min, "max": y_max}}
-            query = replace(query, bbox=None)
-            latitudes = tantivy.Query.range_query(
-                self.schema, "lat", tantivy.FieldType.Float, south, north
-            )
-        else:
-            latitudes = tantivy.Query.exists_query("lat")
-        clauses, _distances, _near = self._filtered(searcher, query)
-        clauses.append(latitudes)
-        inner = {
-            "lat": {"avg": {"field": "lat"}},
-            "lon": {"avg": {"field": "lon"}},
-            "first": {"min": {"field": "id"}},
-            **{f"{name}_{end}": {end: {"field": name}}
-               for name in ("lat", "lon") for end in ("min", "max")},
-        }  # fmt: skip
-        aggregation = {
-            "x": {
-                "histogram": {"field": "x", "interval": cell, "min_doc_count": 1, **x_bounds},
-                "aggs": {
-                    "y": {
-                        "histogram": {
-                            "field": "y",
-                            "interval": cell,
-                            "min_doc_count": 1,
-                            **y_bounds,
-                        },
-                        "aggs": inner,
-                    }
-                },
-            }
-        }
-        result = searcher.aggregate(self._combine(clauses), aggregation)
-        clusters = []
-        for column in result["x"]["buckets"]:
-            for bucket in column["y"]["buckets"]:
-                count = bucket["doc_count"]
-                clusters.append(
-                    Cluster(
-                        latitude=round(bucket["lat"]["value"], 5),
-                        longitude=round(bucket["lon"]["value"], 5),
-                        count=count,
-                        organisation_id=int(bucket["first"]["value"]) if count == 1 else None,
-                        same_place=count > 1 and all(
-                            bucket[f"{name}_max"]["value"] - bucket[f"{name}_min"]["value"] < 1e-5
-                            for name in ("lat", "lon")
-                        ),
-                    )
-                )
-        clusters.sort(key=lambda cluster: -cluster.count)
-        return tuple(clusters[:max_clusters])
-
 
 _facet_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="essaim-facets")
-_indexes: dict[Path, SearchIndex] = {}
+_indexes: dict[tuple[str, Path], SearchBackend] = {}
 _indexes_lock = threading.Lock()
 
 
-def get_index() -> SearchIndex:
+def get_index() -> SearchBackend:
+    """The search engine `ESSAIM_SEARCH_BACKEND` names (a class taking the index directory),
+    one per directory and process."""
+    backend = settings.ESSAIM["SEARCH_BACKEND"]
     path = Path(settings.ESSAIM["INDEX_DIR"])
     with _indexes_lock:
-        if path not in _indexes:
-            _indexes[path] = SearchIndex(path)
-        return _indexes[path]
+        if (backend, path) not in _indexes:
+            _indexes[backend, path] = import_string(backend)(path)
+        return _indexes[backend, path]
 
 
 __all__ = [

@@ -218,6 +218,9 @@
       if (towns) { towns(bbox); }
       if (controller) { controller.abort(); }
       controller = new AbortController();
+      var mine = controller;
+      // Assistive technologies (and the browser tests) know the points are on their way.
+      element.setAttribute("aria-busy", "true");
       fetch(element.dataset.clusters + "?" + query, { signal: controller.signal })
         .then(function (response) { return response.json(); })
         .then(function (data) {
@@ -254,7 +257,8 @@
             link.textContent = linkText + " (" + data.total + ")";
           }
         })
-        .catch(function (error) { if (error.name !== "AbortError") { throw error; } });
+        .catch(function (error) { if (error.name !== "AbortError") { throw error; } })
+        .finally(function () { if (controller === mine) { element.removeAttribute("aria-busy"); } });
     }
     map.on("moveend", refresh);
     refresh();

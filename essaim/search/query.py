@@ -1,0 +1,119 @@
+"""What Essaim asks of a search engine and what it answers: the query, the result, the map's
+clusters, and the `SearchBackend` protocol every engine implements (tantivy's is
+`index.SearchIndex`; `ESSAIM_SEARCH_BACKEND` names the class to use)."""
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+SORTS = ("relevance", "name", "id", "updated", "distance")
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    near: tuple[float, float] | None = None  # latitude, longitude
+    radius_km: float | None = None
+    updated_since: datetime | None = None
+    quality_min: int | None = None
+    after_id: int | None = None
+    # Leave out what lies within `radius_km` of (latitude, longitude, radius_km): who serves
+    # a place from further away.
+    outside: tuple[float, float, float] | None = None
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+    facets: tuple[str, ...] = ()
+
+    def cache_key(self) -> tuple:
+        filters = tuple(sorted((name, tuple(codes)) for name, codes in self.filters.items()))
+        # Freshness changes with the days: a quality filter is remembered for one day at most.
+        quality = (self.quality_min, date.today()) if self.quality_min else None
+        return (
+            self.text, filters, self.bbox, self.near, self.radius_km, self.updated_since,
+            quality, self.after_id, self.outside, self.sort, self.offset, self.limit,
+            tuple(self.facets),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    ids: list[int]
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+    facets_approximate: bool = False
+    distances: dict[int, float] = field(default_factory=dict)
+    # Results found by meaning only (their words do not match): {id: cosine similarity}.
+    by_meaning: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    latitude: float
+    longitude: float
+    count: int
+    # The organisation's id when the cluster holds a single one.
+    organisation_id: int | None
+    # Whether all its organisations share one position (the locality's, often): zooming in
+    # would never split it, so the map lists them instead.
+    same_place: bool = False
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance on a sphere of the Earth's mean radius."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
+
+
+class SearchBackend(Protocol):
+    """A search engine for the atlas. Documents are plain dicts (see `documents.py`); the
+    write path replaces them after each commit and rebuilds them all on demand."""
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """The page of matches, their total and the facet counts the query asks for."""
+
+    def suggest(self, text: str) -> str:
+        """The search with its unknown words replaced by the closest known ones, or ""."""
+
+    def clusters(
+        self, query: SearchQuery, zoom: int, max_clusters: int = 500
+    ) -> tuple[Cluster, ...]:
+        """The matches in the query's box, grouped for the map at `zoom`."""
+
+    def matching_ids(self, query: SearchQuery) -> list[int]:
+        """Every match's id (exports), in the query's order."""
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+
+    def write(self, documents: list[dict], deleted_ids: Iterable[int] = (),
+              append: bool = False) -> None:  # fmt: skip
+        """Replace these documents (by id) and remove `deleted_ids`, in one commit."""
+
+    def write_batches(self, batches: Iterable[tuple[list[dict], list[int]]],
+                      append: bool = False) -> None:  # fmt: skip
+        """`write` for many batches, committed once."""
+
+    def rebuild(self, batches: Iterable[list[dict]]) -> int:
+        """Start afresh from these documents; returns how many the index holds."""
+
+    def last_id(self) -> int:
+        """The highest id indexed (0 when empty): where a bulk load resumes."""
+
+    def entries_between(self, first_id: int, last_id: int) -> dict[int, int]:
+        """{id: update time in microseconds} of the documents in this range: the drift check."""
+
+    def remembered(self, key: tuple, compute: Callable):
+        """`compute(searcher)`, remembered until the next write (answers derived from hits)."""
+
+    def state(self) -> bytes:
+        """A value that changes with every write, from any process."""
+
+    def touch(self) -> None:
+        """A new state without a document changed (a label changed: answers to compute again)."""
