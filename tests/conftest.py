@@ -102,14 +102,15 @@ def demo(db, demo_template, search_index_dir):
     """The demo atlas, restored from the run's template (rows, index, vectors) in a few
     milliseconds instead of being loaded again."""
     rows, root = demo_template
-    for model, (names, values) in rows.items():
-        model._base_manager.bulk_create([model(**dict(zip(names, row, strict=True)))
-                                         for row in values])  # fmt: skip
-    sequences = connection.ops.sequence_reset_sql(no_style(), list(rows))
-    if sequences:  # PostgreSQL: new rows are numbered after the restored ones
-        with connection.cursor() as cursor:
-            for statement in sequences:
-                cursor.execute(statement)
+    with transaction.atomic():  # foreign keys are checked at the end (tables in any order)
+        for model, (names, values) in rows.items():
+            model._base_manager.bulk_create([model(**dict(zip(names, row, strict=True)))
+                                             for row in values])  # fmt: skip
+        sequences = connection.ops.sequence_reset_sql(no_style(), list(rows))
+        if sequences:  # PostgreSQL: new rows are numbered after the restored ones
+            with connection.cursor() as cursor:
+                for statement in sequences:
+                    cursor.execute(statement)
     shutil.copytree(root / "index", search_index_dir)
     if (root / "vectors").exists():
         shutil.copytree(root / "vectors", search_index_dir.with_name("vectors"))
