@@ -12,8 +12,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
-from essaim.accounts.models import User
-
+from .factories import UserFactory
 from .helpers import CommittingClient, committed
 
 LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost"}
@@ -126,11 +125,9 @@ def generated(db, commit):
 
 @pytest.fixture
 def moderator(db):
-    return User.objects.create_user(
-        "moderator", "moderator@example.org", "pw-for-tests-only", is_moderator=True
-    )
+    return UserFactory(username="moderator", is_moderator=True)
 
 
 @pytest.fixture
 def member(db):
-    return User.objects.create_user("member", "member@example.org", "pw-for-tests-only")
+    return UserFactory(username="member")

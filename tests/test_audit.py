@@ -10,8 +10,9 @@ from django.core import mail
 from essaim.accounts.models import User
 from essaim.atlas import actions as atlas_actions
 
+from .factories import EventFactory
 from .helpers import CommittingClient
-from .test_commons import cancel_link, event_form, make_event, register
+from .test_commons import cancel_link, event_form, register
 from .test_contributions import NEW_ORGANISATION
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_the_commons_changes_are_in_the_audit_trail(client, member, moderator):
     proposed = Event.objects.get(title_en="Repair café")
     client.post(f"/en/moderation/commons/event/{proposed.pk}/", {"decision": "publish"})
     client.logout()
-    event = make_event(capacity=1)
+    event = EventFactory(capacity=1)
     register(client, event, "ada@example.org")
     register(client, event, "grace@example.org")  # waits
     client.post(cancel_link(mail.outbox[-2]))  # Ada's confirmation: Grace gets the place

@@ -20,7 +20,8 @@ from django.test import Client
 from django.utils import timezone
 
 from essaim.atlas.models import Organisation
-from essaim.commons.models import Event, Opportunity, Publication, Registration, Resource
+from essaim.commons.models import Event, Opportunity, Registration, Resource
+from tests.factories import EventFactory, OpportunityFactory
 from tests.helpers import committed
 
 pytestmark = pytest.mark.django_db
@@ -29,24 +30,6 @@ pytestmark = pytest.mark.django_db
 KM_PER_DEGREE = 6371.0088 * math.pi / 180
 
 
-def make_event(**fields) -> Event:
-    start = (timezone.now() + timedelta(days=30)).replace(second=0, microsecond=0)
-    values = {
-        "title_en": "Commons gathering",
-        "title_fr": "Rencontre des communs",
-        "original_language": "en",
-        "starts_at": start,
-        "ends_at": start + timedelta(hours=4),
-        "time_zone": "Europe/Paris",
-        "locality": "Paris",
-        "country": "FR",
-        "latitude": 48.8566,
-        "longitude": 2.3522,
-        "publication": Publication.PUBLISHED,
-        "published_at": timezone.now(),
-        **fields,
-    }
-    return Event.objects.create(**values)
 
 
 def register(client, event, email, name="Ada", language="en", **answers):
@@ -71,7 +54,7 @@ def places_of(client, name, country):
 
 
 def test_registration_life_cycle(client, moderator, commit):
-    event = make_event(capacity=2)
+    event = EventFactory(capacity=2)
     page = client.get(f"/en/events/{event.pk}/{event.slug}/").content.decode()
     assert "2 left" in page
 
@@ -135,7 +118,7 @@ def test_registration_life_cycle(client, moderator, commit):
 
 
 def test_a_tampered_cancellation_link_cancels_nothing(client):
-    event = make_event()
+    event = EventFactory()
     register(client, event, "ada@example.org")
     link = cancel_link(mail.outbox[-1])
     forged = link.replace("/cancel/", "x/cancel/")
@@ -144,7 +127,7 @@ def test_a_tampered_cancellation_link_cancels_nothing(client):
 
 
 def test_raising_the_capacity_promotes_the_waiting_list(client, moderator, commit):
-    event = make_event(capacity=1)
+    event = EventFactory(capacity=1)
     register(client, event, "ada@example.org")
     register(client, event, "ben@example.org")
     client.force_login(moderator)
@@ -160,7 +143,7 @@ def test_raising_the_capacity_promotes_the_waiting_list(client, moderator, commi
 
 @pytest.mark.django_db(transaction=True)
 def test_two_people_taking_the_last_place_at_the_same_moment():
-    event = make_event(capacity=3)
+    event = EventFactory(capacity=3)
     for number in range(2):
         register(Client(), event, f"early{number}@example.org")
     start = threading.Barrier(4)
@@ -187,7 +170,7 @@ def test_two_people_taking_the_last_place_at_the_same_moment():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_address_sent_twice_at_the_same_moment_is_registered_once():
-    event = make_event()
+    event = EventFactory()
     start = threading.Barrier(3)
     statuses = []
 
@@ -216,7 +199,7 @@ def test_the_same_address_sent_twice_at_the_same_moment_is_registered_once():
     ],
 )
 def test_registration_outside_its_window_is_refused(client, fields, message):
-    event = make_event(**fields)
+    event = EventFactory(**fields)
     page = client.get(f"/en/events/{event.pk}/{event.slug}/register/").content.decode()
     assert message in page
     response = register(client, event, "ada@example.org")
@@ -226,13 +209,13 @@ def test_registration_outside_its_window_is_refused(client, fields, message):
 
 def test_registration_to_a_past_event_is_refused(client):
     past = timezone.now() - timedelta(days=3)
-    event = make_event(starts_at=past, ends_at=past + timedelta(hours=2))
+    event = EventFactory(starts_at=past, ends_at=past + timedelta(hours=2))
     response = register(client, event, "ada@example.org")
     assert response.status_code == 409 and "This event is over" in response.content.decode()
 
 
 def test_a_registration_form_with_errors_keeps_what_was_typed(client):
-    event = make_event(allowance_amount=Decimal(948))
+    event = EventFactory(allowance_amount=Decimal(948))
     response = register(client, event, "not-an-address", name="Ada Lovelace",
                         seat_locality="Lille", seat_country="FR")  # fmt: skip
     page = response.content.decode()
@@ -243,10 +226,10 @@ def test_a_registration_form_with_errors_keeps_what_was_typed(client):
 
 
 def test_only_what_is_needed_is_asked(client):
-    plain = make_event()
+    plain = EventFactory()
     page = client.get(f"/en/events/{plain.pk}/{plain.slug}/register/").content.decode()
     assert "seat" not in page.lower() and "first participation" not in page
-    with_allowance = make_event(allowance_amount=Decimal(948))
+    with_allowance = EventFactory(allowance_amount=Decimal(948))
     url = f"/en/events/{with_allowance.pk}/{with_allowance.slug}/register/"
     page = client.get(url).content.decode()
     assert "Locality of your organisation" in page and "first participation" in page
@@ -266,7 +249,7 @@ def test_the_travel_allowance_rule_on_its_edges(client, moderator):
 
     # The venue is placed north of Lille's seat: 19.9 km and 20.1 km along the meridian.
     def venue_north_of_lille(km):
-        return make_event(allowance_amount=Decimal(948), longitude=lille["longitude"],
+        return EventFactory(allowance_amount=Decimal(948), longitude=lille["longitude"],
                           latitude=lille["latitude"] + km / KM_PER_DEGREE)  # fmt: skip
 
     near, far = venue_north_of_lille(19.9), venue_north_of_lille(20.1)
@@ -311,7 +294,7 @@ def test_the_travel_allowance_rule_on_its_edges(client, moderator):
 
 def test_the_allowance_moves_when_the_granted_registration_is_cancelled(client, moderator, commit):
     lille = places_of(client, "Lille", "FR")
-    event = make_event(allowance_amount=Decimal(948), latitude=lille["latitude"] + 1,
+    event = EventFactory(allowance_amount=Decimal(948), latitude=lille["latitude"] + 1,
                        longitude=lille["longitude"])  # fmt: skip
     seat = {"seat_locality": "Lille", "seat_country": "FR", "first_participation": "on"}
     register(client, event, "first@example.org", **seat)
@@ -323,7 +306,7 @@ def test_the_allowance_moves_when_the_granted_registration_is_cancelled(client, 
 
 
 def test_registrations_are_only_for_organisers(client, member):
-    event = make_event()
+    event = EventFactory()
     url = f"/en/events/{event.pk}/{event.slug}/registrations/"
     assert client.get(url).status_code == 302, "signed-out visitors are sent to sign in"
     client.force_login(member)
@@ -388,7 +371,7 @@ def test_an_event_form_with_errors_keeps_what_was_typed(client, member, changes,
 
 
 def test_the_capacity_cannot_fall_below_the_registered(client, moderator):
-    event = make_event(capacity=5)
+    event = EventFactory(capacity=5)
     for number in range(3):
         register(client, event, f"p{number}@example.org")
     client.force_login(moderator)
@@ -407,8 +390,8 @@ def calendar_events(response) -> list:
 
 
 def test_calendars_keep_their_uid_and_count_changes(client, moderator):
-    event = make_event(title_en="Data café", country="BE", locality="Brussels")
-    other = make_event(title_en="Online meetup", mode="online", online_url="https://meet.example.org",
+    event = EventFactory(title_en="Data café", country="BE", locality="Brussels")
+    other = EventFactory(title_en="Online meetup", mode="online", online_url="https://meet.example.org",
                        country="", locality="", latitude=None, longitude=None)  # fmt: skip
     url = f"/en/events/{event.pk}/{event.slug}/event.ics"
     [first] = calendar_events(client.get(url))
@@ -461,8 +444,8 @@ def test_the_demo_programme_in_calendars_pages_and_schema_org(client, demo):
 
 
 def test_the_calendar_page_filters_without_javascript(client):
-    make_event(title_en="Paris meetup", languages=["fr"])
-    rome = make_event(title_en="Rome meetup", country="IT", locality="Rome", languages=["it"])
+    EventFactory(title_en="Paris meetup", languages=["fr"])
+    rome = EventFactory(title_en="Rome meetup", country="IT", locality="Rome", languages=["it"])
     page = client.get("/en/events/", {"country": "IT"}).content.decode()
     assert "Rome meetup" in page and "Paris meetup" not in page
     page = client.get("/en/events/", {"language": "fr"}).content.decode()
@@ -574,17 +557,12 @@ def test_an_alternative_names_what_it_replaces(client, member):
 # Opportunities -------------------------------------------------------------------------------
 
 
-def make_opportunity(**fields) -> Opportunity:
-    values = {"kind": "job", "title_en": "Data steward", "original_language": "en",
-              "country": "FR", "publication": Publication.PUBLISHED,
-              "published_at": timezone.now(), **fields}  # fmt: skip
-    return Opportunity.objects.create(**values)
 
 
 def test_opportunities_are_hidden_after_their_deadline(client):
     today = timezone.localdate()
-    make_opportunity(title_en="Open job", deadline=today)
-    make_opportunity(title_en="Closed job", deadline=today - timedelta(days=1))
+    OpportunityFactory(title_en="Open job", deadline=today)
+    OpportunityFactory(title_en="Closed job", deadline=today - timedelta(days=1))
     page = client.get("/en/opportunities/").content.decode()
     assert "Open job" in page and "Closed job" not in page
     feed = feedparser.parse(client.get("/en/opportunities/feed.atom").content)
@@ -608,7 +586,7 @@ def test_a_funding_call_and_a_job_in_schema_org(client, demo, moderator):
     assert "€5,000 to €20,000" in page and "Belgium" in page and "Italy" in page
     node = jsonld_of(page)
     assert node["@type"] == "Grant" and node["amount"]["maxValue"] == "20000.00"
-    job = make_opportunity(deadline=timezone.localdate() + timedelta(days=9))
+    job = OpportunityFactory(deadline=timezone.localdate() + timedelta(days=9))
     job.organisations.add(Organisation.objects.get(name="Emmaüs Connect"))
     node = jsonld_of(client.get(job.get_absolute_url()).content.decode())
     assert node["@type"] == "JobPosting" and node["employmentType"] == "FULL_TIME"
@@ -634,7 +612,7 @@ def test_an_opportunity_form_with_errors(client, member, changes, field, message
 
 
 def test_a_saved_search_sends_a_daily_digest_of_new_matches(client, member, moderator):
-    make_opportunity(title_en="Old internship", kind="internship")
+    OpportunityFactory(title_en="Old internship", kind="internship")
     client.force_login(member)
     page = client.get("/en/opportunities/", {"kind": "internship"}).content.decode()
     assert "Email me new matches each day" in page
@@ -642,8 +620,8 @@ def test_a_saved_search_sends_a_daily_digest_of_new_matches(client, member, mode
     assert "You receive the new matches" in client.get(
         "/en/opportunities/", {"kind": "internship"}).content.decode()  # fmt: skip
 
-    make_opportunity(title_en="New internship", kind="internship")
-    make_opportunity(title_en="New job", kind="job")
+    OpportunityFactory(title_en="New internship", kind="internship")
+    OpportunityFactory(title_en="New job", kind="job")
     out = io.StringIO()
     with committed():
         call_command("send_digests", stdout=out)
@@ -675,7 +653,7 @@ def test_a_saved_search_sends_a_daily_digest_of_new_matches(client, member, mode
     ],
 )
 def test_commons_pages_in_four_languages(client, demo, language, words):
-    event = make_event(title_fr="Rencontre", title_it="Incontro")
+    event = EventFactory(title_fr="Rencontre", title_it="Incontro")
     home = client.get(f"/{language}/").content.decode()
     for word in words:
         assert word in home
@@ -692,8 +670,8 @@ def test_commons_pages_in_four_languages(client, demo, language, words):
 def test_registrations_are_forgotten_after_the_retention_period(client, moderator, settings):
     settings.ESSAIM = {**settings.ESSAIM, "REGISTRATION_RETENTION_DAYS": 30}
     ended = timezone.now() - timedelta(days=31)
-    old = make_event(title_en="Old meetup")
-    recent = make_event(title_en="Recent meetup")
+    old = EventFactory(title_en="Old meetup")
+    recent = EventFactory(title_en="Recent meetup")
     register(client, old, "ada@example.org", name="Ada Lovelace")
     register(client, recent, "ada@example.org", name="Ada Lovelace")
     Event.objects.filter(pk=old.pk).update(starts_at=ended - timedelta(hours=2), ends_at=ended)
@@ -711,7 +689,7 @@ def test_registrations_are_forgotten_after_the_retention_period(client, moderato
 
 
 def test_a_member_downloads_their_registrations_and_saved_searches(client, member):
-    event = make_event(title_en="Data café")
+    event = EventFactory(title_en="Data café")
     register(client, event, "MEMBER@example.org", name="Member")
     client.force_login(member)
     client.post("/en/opportunities/saved/", {"kind": "job"})
@@ -723,10 +701,12 @@ def test_a_member_downloads_their_registrations_and_saved_searches(client, membe
 def test_funding_calls_are_found_by_who_may_apply(client, demo):
     from essaim.atlas.models import LegalForm
 
-    for_fr_be = make_opportunity(kind="funding", title_en="Call A", eligible_countries=["FR", "BE"])
+    for_fr_be = OpportunityFactory(
+        kind="funding", title_en="Call A", eligible_countries=["FR", "BE"]
+    )
     for_fr_be.eligible_legal_forms.add(LegalForm.objects.get(code="association"))
-    make_opportunity(kind="funding", title_en="Call B")  # open to all
-    make_opportunity(kind="funding", title_en="Call C", eligible_countries=["IT"])
+    OpportunityFactory(kind="funding", title_en="Call B")  # open to all
+    OpportunityFactory(kind="funding", title_en="Call C", eligible_countries=["IT"])
 
     def titles(**params):
         page = client.get("/en/opportunities/", {"kind": "funding", **params}).content.decode()
@@ -744,7 +724,7 @@ def test_funding_calls_are_found_by_who_may_apply(client, demo):
 
 
 def test_the_commons_through_the_api(client, demo):
-    event = make_event(title_en="Data café", capacity=3, allowance_amount=Decimal(948))
+    event = EventFactory(title_en="Data café", capacity=3, allowance_amount=Decimal(948))
     register(client, event, "ada@example.org", seat_locality="Lille", seat_country="FR")
     upcoming = client.get("/api/v1/events").json()
     assert [item["title"]["en"] for item in upcoming["results"]] == ["Data café"]
@@ -768,7 +748,7 @@ def test_the_commons_through_the_api(client, demo):
     assert client.get(f"/api/v1/resources/{nextcloud['id']}").json()["id"] == nextcloud["id"]
     assert client.get("/api/v1/resources/999999").status_code == 404
 
-    make_opportunity(title_en="Closed", deadline=timezone.localdate() - timedelta(days=1))
+    OpportunityFactory(title_en="Closed", deadline=timezone.localdate() - timedelta(days=1))
     open_titles = [o["title"]["en"] for o in client.get("/api/v1/opportunities").json()["results"]]
     assert "Closed" not in open_titles and "Data volunteering for non-profits" in open_titles
     assert client.get("/api/v1/resources", {"page": 5}).status_code == 400

@@ -314,13 +314,13 @@ def test_the_calendar_and_the_opportunities_take_a_place(client, db):
     from django.utils import timezone
 
     from essaim.commons.models import Event, Opportunity, Publication
-    from tests.test_commons import make_event
+    from tests.factories import EventFactory
 
-    make_event(title_en="Workshop in Lens", locality="Lens", latitude=LENS["latitude"],
+    EventFactory(title_en="Workshop in Lens", locality="Lens", latitude=LENS["latitude"],
                longitude=LENS["longitude"])  # fmt: skip
-    make_event(title_en="Workshop in Marseille", locality="Marseille",
+    EventFactory(title_en="Workshop in Marseille", locality="Marseille",
                latitude=MARSEILLE["latitude"], longitude=MARSEILLE["longitude"])  # fmt: skip
-    make_event(title_en="Webinar", mode=Event.Mode.ONLINE, locality="", latitude=None,
+    EventFactory(title_en="Webinar", mode=Event.Mode.ONLINE, locality="", latitude=None,
                longitude=None)  # fmt: skip
     page = client.get("/en/events/", {"where": "Arras"}).content.decode()
     assert "Workshop in Lens" in page and "Webinar" in page
@@ -435,9 +435,9 @@ def test_a_candidate_with_a_comma_in_its_country_name_can_be_chosen(client, db):
 
 
 def test_events_take_any_radius_the_atlas_takes(client, db):
-    from tests.test_commons import make_event
+    from tests.factories import EventFactory
 
-    make_event(title_en="Workshop in Lille", locality="Lille", latitude=LILLE["latitude"],
+    EventFactory(title_en="Workshop in Lille", locality="Lille", latitude=LILLE["latitude"],
                longitude=LILLE["longitude"])  # fmt: skip
     for radius, found in (("30", False), ("25", False), ("50", True)):
         status, page = html(client, "/en/events/", where="Arras", radius_km=radius)
