@@ -12,8 +12,8 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
-from .factories import UserFactory
-from .helpers import CommittingClient, committed
+from tests.factories import UserFactory
+from tests.helpers import CommittingClient, committed
 
 LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost"}
 

@@ -1,10 +1,14 @@
 """Small helpers shared by the tests."""
 
 from contextlib import contextmanager
+from pathlib import Path
 
 from django.db import connections
 from django.test import Client
 from django.utils import translation
+
+# The tests' folder: data, snapshots, the field's standards, vendored tools.
+TESTS = Path(__file__).resolve().parent
 
 
 @contextmanager

@@ -23,6 +23,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(os.environ["ESSAIM_DATA_DIR"], "tests.sqlite3")
     }
-# Search by meaning is turned on by the tests that are about it (tests/test_semantic.py):
+# Search by meaning is turned on by the tests that are about it (tests/search/test_semantic.py):
 # elsewhere the results are those of the words alone, and no model is loaded.
 ESSAIM = {**ESSAIM, "SEMANTIC_SEARCH": False}  # noqa: F405

@@ -1,14 +1,12 @@
 """The atlas in a real browser (Debian's Chromium driven by Playwright): the map draws server
 clusters, search works with JavaScript off, and no request leaves Essaim's origin."""
 
-import io
 import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from tests.helpers import page_types, upcoming_event
@@ -42,9 +40,8 @@ def browser():
 
 
 @pytest.fixture
-def atlas(live_server, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", stdout=io.StringIO())
+def atlas(live_server, demo):
+    """The demo atlas, served by a live server in this process."""
     return live_server.url
 
 

@@ -14,9 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from essaim.atlas.models import Organisation
 from essaim.contributions.models import Suggestion
-
-from .helpers import page_of
-from .test_contributions import NEW_ORGANISATION
+from tests.contributions.test_contributions import NEW_ORGANISATION
+from tests.helpers import page_of
 
 pytestmark = pytest.mark.django_db
 SNAPSHOT = Path(__file__).parent / "snapshots" / "queries.json"

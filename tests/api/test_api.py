@@ -4,7 +4,6 @@ import gzip
 import json
 import os
 import unicodedata
-from pathlib import Path
 
 import pytest
 
@@ -13,9 +12,10 @@ from essaim.atlas import actions
 from essaim.atlas.models import Family, Organisation, Status
 from essaim.search.documents import documents_for
 from essaim.search.index import SearchIndex
+from tests.helpers import TESTS
 
 pytestmark = pytest.mark.django_db
-SNAPSHOT = Path(__file__).parent / "snapshots" / "openapi.json"
+SNAPSHOT = TESTS / "snapshots" / "openapi.json"
 
 
 def get(client, url, **params):
@@ -26,7 +26,7 @@ def get(client, url, **params):
 def test_openapi_document_matches_the_snapshot(client):
     """Any change to the public contract shows up here, and in review.
 
-    After an intended change: UPDATE_SNAPSHOTS=1 pytest tests/test_api.py"""
+    After an intended change: UPDATE_SNAPSHOTS=1 pytest tests/api/test_api.py"""
     document = client.get("/api/v1/openapi.json").json()
     assert document["openapi"].startswith("3.1")
     rendered = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

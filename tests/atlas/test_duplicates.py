@@ -9,8 +9,7 @@ from django.utils import translation
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation
 from essaim.contributions.models import DuplicateCandidate
-
-from .test_imports import run_import, write_csv
+from tests.exchange.test_imports import run_import, write_csv
 
 pytestmark = pytest.mark.django_db
 

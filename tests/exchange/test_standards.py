@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
 from data_inclusion.schema import v1
@@ -13,8 +12,8 @@ from django.core.management import call_command
 
 from essaim.atlas.models import Organisation
 from essaim.exchange import lmn
-
-from .test_imports import run_import
+from tests.exchange.test_imports import run_import
+from tests.helpers import TESTS
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +194,7 @@ def test_the_export_command_writes_the_standards_too(demo, tmp_path):
     v1.Structure.model_validate(structures[0])
 
 
-SCHEMA = Path(__file__).parent / "standards" / "lieux-de-mediation-numerique" / "schema.json"
+SCHEMA = TESTS / "standards" / "lieux-de-mediation-numerique" / "schema.json"
 # The schema's own erratum (see SOURCE.md beside it): its pivot pattern refuses the SIRET its
 # description asks for.
 PIVOT = re.compile(r"\d{14}|W[0-9A-Z]{9}|[a-zA-Z0-9]{9,10}")

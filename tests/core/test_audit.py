@@ -9,11 +9,10 @@ from django.core import mail
 
 from essaim.accounts.models import User
 from essaim.atlas import actions as atlas_actions
-
-from .factories import EventFactory
-from .helpers import CommittingClient
-from .test_commons import cancel_link, event_form, register
-from .test_contributions import NEW_ORGANISATION
+from tests.commons.test_commons import cancel_link, event_form, register
+from tests.contributions.test_contributions import NEW_ORGANISATION
+from tests.factories import EventFactory
+from tests.helpers import CommittingClient
 
 pytestmark = pytest.mark.django_db
 

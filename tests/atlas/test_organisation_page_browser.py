@@ -3,8 +3,8 @@ Chromium: no accessibility violation found by axe-core, nothing loaded from else
 
 import pytest
 
+from tests.atlas.test_organisation_page import MEDIATION, OFFICE_HOURS, image_file
 from tests.test_browser import assert_same_origin, axe_on, browser, open_page  # noqa: F401
-from tests.test_organisation_page import MEDIATION, OFFICE_HOURS, image_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

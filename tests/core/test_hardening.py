@@ -139,7 +139,7 @@ def test_a_registrant_cannot_plant_a_formula_in_the_organisers_csv(client, moder
 
 
 def test_exports_neutralise_formulas_and_an_import_gives_them_back(client, demo, commit, tmp_path):
-    from tests.test_imports import run_import, write_csv
+    from tests.exchange.test_imports import run_import, write_csv
 
     path = write_csv(
         tmp_path / "planted.csv",
@@ -171,7 +171,7 @@ def test_exports_neutralise_formulas_and_an_import_gives_them_back(client, demo,
 
 
 def test_the_lmn_export_neutralises_formulas(client, demo, commit, tmp_path):
-    from tests.test_imports import run_import, write_csv
+    from tests.exchange.test_imports import run_import, write_csv
 
     header = ["id", "name", "address", "postal_code", "locality", "country", "services"]
     path = write_csv(
@@ -518,7 +518,7 @@ def test_reports_of_verified_members_hide_and_tell_the_moderators(client, demo, 
 
     from essaim.accounts.models import User
     from essaim.atlas.models import Organisation
-    from tests.test_contributions import verified_member
+    from tests.contributions.test_contributions import verified_member
 
     unverified = User.objects.create_user("unverified", "u@example.org", "pw-for-tests-only")
     org = Organisation.objects.get(name="Make.org")
@@ -539,7 +539,7 @@ def test_an_entry_vouched_for_recently_is_never_hidden_by_reports(client, demo, 
 
     from essaim.atlas.models import Organisation, Status
     from essaim.contributions.models import Representation
-    from tests.test_contributions import verified_member
+    from tests.contributions.test_contributions import verified_member
 
     org = Organisation.objects.get(name="Make.org")
     representative = verified_member("rep")
@@ -633,7 +633,7 @@ def test_while_a_long_import_holds_sqlites_lock_a_visitor_is_told_the_truth(clie
 
 
 def test_a_box_across_the_antimeridian_finds_what_lies_in_it(client, demo, commit, tmp_path):
-    from tests.test_imports import run_import, write_csv
+    from tests.exchange.test_imports import run_import, write_csv
 
     path = write_csv(
         tmp_path / "pacific.csv",

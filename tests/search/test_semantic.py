@@ -5,7 +5,6 @@ every write; without the model, search stays lexical."""
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -14,9 +13,10 @@ from django.utils import translation
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation, Status
 from essaim.search.index import SearchQuery, get_index
+from tests.helpers import TESTS
 
 pytestmark = pytest.mark.django_db
-RETRIEVAL_SET = json.loads((Path(__file__).parent / "data" / "retrieval.json").read_text())
+RETRIEVAL_SET = json.loads((TESTS / "data" / "retrieval.json").read_text())
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ from django.utils import translation
 from bench.serving import start_gunicorn
 from essaim.atlas.models import Organisation
 from essaim.exchange.models import Source
+from tests.helpers import TESTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = TESTS.parent
 
 
 def other_instance_env(data_dir: Path) -> dict:
