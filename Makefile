@@ -60,6 +60,7 @@ test-only:
 
 lint: install-test
 	$(BIN)/ruff check essaim tests bench
+	$(BIN)/ruff format --check essaim tests bench
 	ESSAIM_DEBUG=1 $(BIN)/essaim makemigrations --check --dry-run
 	ESSAIM_DEBUG=1 $(BIN)/essaim check
 

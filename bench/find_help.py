@@ -103,8 +103,9 @@ def measure_typos(repeat: int) -> dict:
         figures[f"{right} / {wrong}"] = {
             "exact": summary(exact),
             "fuzzy": summary(fuzzy),
-            "matches": [engine_search({"q": word}, semantic=False).total
-                        for word in (right, wrong)],  # fmt: skip
+            "matches": [
+                engine_search({"q": word}, semantic=False).total for word in (right, wrong)
+            ],  # fmt: skip
         }
     return figures
 

@@ -61,8 +61,12 @@ def writes_in(tree: ast.AST) -> list[tuple[int, str]]:
             if (
                 name in ALWAYS_WRITES
                 or (name in WRITES_WITHOUT_ARGUMENTS and not node.args)
-                or (name == "update" and not node.args and node.keywords
-                    and is_query(node.func.value, assigned))  # fmt: skip
+                or (
+                    name == "update"
+                    and not node.args
+                    and node.keywords
+                    and is_query(node.func.value, assigned)
+                )  # fmt: skip
             ):
                 found.append((node.lineno, ast.unparse(node)[:80]))
     return sorted(set(found))
@@ -163,7 +167,7 @@ def test_no_import_circle_and_no_import_hidden_in_a_function():
         state[name] = 1
         for module in sorted(graph[name]):
             if state.get(module) == 1:
-                circles.append(" → ".join([*trail[trail.index(module):], module]))
+                circles.append(" → ".join([*trail[trail.index(module) :], module]))
             elif module not in state:
                 walk(module, [*trail, module])
         state[name] = 2

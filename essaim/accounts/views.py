@@ -1,6 +1,5 @@
 """The member's own pages: profile and consent, API keys, their data, and deleting it all."""
 
-
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required

@@ -110,7 +110,8 @@ def http_error(request, error: HttpError):
 @api.exception_handler(TooManyFieldsSent)
 def too_many_parameters(request, error: TooManyFieldsSent):
     return api.create_response(
-        request, {"detail": _("Too many parameters in this request."), "parameter": None},
+        request,
+        {"detail": _("Too many parameters in this request."), "parameter": None},
         status=400,
     )
 

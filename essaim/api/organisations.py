@@ -98,8 +98,8 @@ class OrganisationFilters(Schema):
     where: str | None = Field(
         None,
         description=(
-            "A town, region or country, in any of the four languages (\"Arras\", \"Hauts de "
-            "France\", \"Belgio\"); \"Name, Region\" or \"Name, Country\" when several places "
+            'A town, region or country, in any of the four languages ("Arras", "Hauts de '
+            'France", "Belgio"); "Name, Region" or "Name, Country" when several places '
             "share a name (an ambiguous name is a 400 listing them). A town searches within "
             "`radius_km` (30 by default), a region or a country filters on it."
         ),
@@ -274,9 +274,7 @@ def _without_cursor(query):
     url_name="organisation",
     summary="One organisation",
 )
-def get_organisation(
-    request, organisation_id: schemas.RecordId, lang: schemas.LanguageCode = None
-):
+def get_organisation(request, organisation_id: schemas.RecordId, lang: schemas.LanguageCode = None):
     check_language(lang)
     records = records_for([organisation_id])
     if not records or records[0]["status"] == Status.HIDDEN:

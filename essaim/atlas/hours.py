@@ -185,7 +185,7 @@ SENTENCE_WEEKDAYS = (
 
 
 def _when(verb: str, moment: datetime, now: datetime) -> str:
-    """"closes at 17:00", "opens tomorrow at 09:00", "opens Tuesday at 09:00", "opens on
+    """ "closes at 17:00", "opens tomorrow at 09:00", "opens Tuesday at 09:00", "opens on
     1 September at 09:00"."""
     if verb == "closes" and moment.time() == time() and moment > now:
         # Closing at midnight is closing at 24:00 of the day before.
@@ -197,19 +197,23 @@ def _when(verb: str, moment: datetime, now: datetime) -> str:
     if ahead <= 0:
         return (_("closes at %(time)s") if verb == "closes" else _("opens at %(time)s")) % values
     if ahead == 1:
-        phrase = _("closes tomorrow at %(time)s") if verb == "closes" else _(
-            "opens tomorrow at %(time)s"
+        phrase = (
+            _("closes tomorrow at %(time)s")
+            if verb == "closes"
+            else _("opens tomorrow at %(time)s")
         )
         return phrase % values
     if ahead < 7:
         values["day"] = str(SENTENCE_WEEKDAYS[day.weekday()])
-        phrase = _("closes %(day)s at %(time)s") if verb == "closes" else _(
-            "opens %(day)s at %(time)s"
+        phrase = (
+            _("closes %(day)s at %(time)s") if verb == "closes" else _("opens %(day)s at %(time)s")
         )
         return phrase % values
     values["date"] = date_format(day, "MONTH_DAY_FORMAT")
-    phrase = _("closes on %(date)s at %(time)s") if verb == "closes" else _(
-        "opens on %(date)s at %(time)s"
+    phrase = (
+        _("closes on %(date)s at %(time)s")
+        if verb == "closes"
+        else _("opens on %(date)s at %(time)s")
     )
     return phrase % values
 

@@ -70,5 +70,3 @@ def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]
 def rebuild_search_index() -> int:
     """Rebuild the whole index from the database; returns how many entries it holds."""
     return get_index().rebuild(_documents_in_batches())
-
-

@@ -133,8 +133,11 @@ def _postcode_places(code: str, within: tuple[str, ...]) -> list[Place]:
     for postcode in gazetteer.find_postcodes(code, within):
         # The region as Essaim names it (that of the nearest town), for "serving the region".
         town = gazetteer.nearest_locality(postcode.latitude, postcode.longitude)
-        region = town.region if town and town.country == postcode.country and town.region \
+        region = (
+            town.region
+            if town and town.country == postcode.country and town.region
             else postcode.admin
+        )
         places.append(Place(kind="locality", name=f"{postcode.code} {postcode.place}",
                             country=postcode.country, region=region,
                             latitude=postcode.latitude, longitude=postcode.longitude))  # fmt: skip

@@ -208,7 +208,8 @@ def atlas_list(request):
             "sort": query.sort,
             "radius_km": query.radius_km,
             "serving": serving_groups(query, params, parsed.place)
-            if parsed.place and first_page else [],
+            if parsed.place and first_page
+            else [],
             "facet_groups": _facet_groups(result.facets, params, request.GET.get("more", "")),
             "facets_approximate": result.facets_approximate,
             "query_string": _query_string(params),

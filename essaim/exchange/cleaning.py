@@ -279,9 +279,9 @@ def record_json(record: dict) -> str:
     share = max(100, MAX_RECORD // (2 * max(1, len(record))))
     shortened = {}
     for key, value in list(record.items())[:1000]:
-        shortened[_short(key, 200)] = _short(value, share) if not isinstance(
-            value, int | float | bool | None
-        ) else value
+        shortened[_short(key, 200)] = (
+            _short(value, share) if not isinstance(value, int | float | bool | None) else value
+        )
     shortened["__shortened__"] = True
     return json.dumps(shortened, ensure_ascii=False, default=str)
 

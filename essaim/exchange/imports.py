@@ -52,6 +52,8 @@ from .reading import (
 BATCH = 2000
 SHOWN_REJECTIONS = 200
 MAX_ID_SHOWN = 300
+
+
 class ImportError_(ExchangeError):
     """The file cannot be imported at all (unreadable, a column missing): nothing is written."""
 
@@ -174,8 +176,6 @@ class Mapping:
 
 
 # Essaim's own shape (its CSV, JSON and GeoJSON exports) ----------------------------------------
-
-
 
 
 def essaim_fields(record: dict) -> dict:

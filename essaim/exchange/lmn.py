@@ -114,6 +114,8 @@ def schema_phone(phone: str) -> str:
     if digits.startswith("0") and len(digits) == 10:
         digits = "+33" + digits[1:]
     return digits if SCHEMA_PHONE.fullmatch(digits) else ""
+
+
 URL_FIELDS = ("fiche_acces_libre", "prise_rdv")
 # The schema's services -> the Essaim services that say the same (for facets and the map).
 TO_ESSAIM = {

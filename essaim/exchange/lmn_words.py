@@ -120,4 +120,3 @@ def mediation_facts(mediation: dict) -> list[MediationFact]:
         else:
             facts.append(MediationFact(str(LABELS[name]), list(value), language="fr"))
     return facts
-

@@ -74,7 +74,8 @@ class Clustering:
                         longitude=round(bucket["lon"]["value"], 5),
                         count=count,
                         organisation_id=int(bucket["first"]["value"]) if count == 1 else None,
-                        same_place=count > 1 and all(
+                        same_place=count > 1
+                        and all(
                             bucket[f"{name}_max"]["value"] - bucket[f"{name}_min"]["value"] < 1e-5
                             for name in ("lat", "lon")
                         ),

@@ -81,8 +81,10 @@ def embed_organisations(ids: Iterable[int]) -> int:
             pk not in rows or rows[pk]["status"] != Status.PUBLISHED)]  # fmt: skip
         vectors = quantise(embedder.encode([text for _digest, text in texts.values()]))
         store.write(
-            {pk: (digest, vector) for (pk, (digest, _text)), vector
-             in zip(texts.items(), vectors, strict=True)},  # fmt: skip
+            {
+                pk: (digest, vector)
+                for (pk, (digest, _text)), vector in zip(texts.items(), vectors, strict=True)
+            },  # fmt: skip
             removed,
         )
         embedded += len(texts)

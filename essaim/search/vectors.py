@@ -218,9 +218,11 @@ class VectorStore:
         meta = self._meta()
         if not meta.get("graph"):
             return {"graph": False, "held": 0, "rewritten": 0}
-        rewritten = self._connection().execute(
-            "SELECT COUNT(*) FROM vector WHERE seq > ?", (int(meta["graph_seq"]),)
-        ).fetchone()[0]
+        rewritten = (
+            self._connection()
+            .execute("SELECT COUNT(*) FROM vector WHERE seq > ?", (int(meta["graph_seq"]),))
+            .fetchone()[0]
+        )
         return {"graph": True, "held": int(meta.get("graph_size", 0)), "rewritten": rewritten}
 
     def graph_needed(self, threshold: int) -> bool | None:

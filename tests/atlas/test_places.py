@@ -22,8 +22,7 @@ MARSEILLE = {"locality": "Marseille", "latitude": 43.29695, "longitude": 5.38107
 def organisations(commit):
     def make(*facts: dict):
         return [
-            commit(actions.do_create_organisation, {"country": "FR", **fields})
-            for fields in facts
+            commit(actions.do_create_organisation, {"country": "FR", **fields}) for fields in facts
         ]
 
     return make
@@ -84,9 +83,7 @@ def test_a_place_written_in_the_words_is_understood(client, organisations):
     assert "Médiation Lens" not in page
 
 
-def test_a_trailing_place_is_read_only_when_the_words_alone_find_nothing(
-    client, organisations
-):
+def test_a_trailing_place_is_read_only_when_the_words_alone_find_nothing(client, organisations):
     organisations(
         {"name": "Formazione Bologna", "country": "IT", "locality": "Bologna",
          "latitude": 44.4938, "longitude": 11.3387,
@@ -169,8 +166,12 @@ def test_stop_words_punctuation_and_long_queries_never_break_a_search(client, db
 def test_who_serves_the_area_from_further_away_is_listed_apart(client, organisations):
     organisations(
         {"name": "Pôle Lens", **LENS},
-        {"name": "Réseau régional", "region": "Hauts-de-France",
-         "territory": Territory.REGIONAL, **LILLE},
+        {
+            "name": "Réseau régional",
+            "region": "Hauts-de-France",
+            "territory": Territory.REGIONAL,
+            **LILLE,
+        },
         {"name": "Service national", "territory": Territory.NATIONAL, **MARSEILLE},
         {"name": "Support à distance", "country": "BE", "territory": Territory.REMOTE},
         {"name": "Atelier local du Sud", "territory": Territory.LOCAL, **MARSEILLE},
@@ -267,7 +268,6 @@ def test_word_endings_are_understood_in_each_language(
     assert ">Structure</a>" in page, typed
 
 
-
 def test_the_home_page_asks_what_and_where_without_javascript(client, db):
     status, page = html(client, "/es/")
     form = page[page.index('<form class="search"') : page.index("</form>")]
@@ -300,9 +300,7 @@ def test_an_organisation_known_only_by_its_region_is_placed_at_it(client, organi
     card = page[page.index("Réseau régional") :]
     card = card[: card.index("</li>")]
     assert "(placed at its region)" in card
-    data = client.get(
-        "/api/v1/map/clusters", {"bbox": "-5,42,8,52", "zoom": "10"}
-    ).json()
+    data = client.get("/api/v1/map/clusters", {"bbox": "-5,42,8,52", "zoom": "10"}).json()
     (feature,) = data["features"]
     assert feature["properties"]["approximate"] is True
     assert feature["properties"]["name"] == "Réseau régional"
@@ -403,7 +401,6 @@ def test_a_pmtiles_archive_is_served_in_byte_ranges(client, settings, tmp_path, 
     body = b"".join(whole.streaming_content)
     whole.close()  # last: closing a response ends the request, and its database connection
     assert whole.status_code == 200 and body == archive.read_bytes()
-
 
 
 def test_the_forms_radius_is_left_aside_for_a_region_or_a_country(client, organisations):

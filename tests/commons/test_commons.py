@@ -30,8 +30,6 @@ pytestmark = pytest.mark.django_db
 KM_PER_DEGREE = 6371.0088 * math.pi / 180
 
 
-
-
 def register(client, event, email, name="Ada", language="en", **answers):
     data = {"name": name, "email": email, "organisation_name": "Coop Alpha", **answers}
     return client.post(f"/{language}/events/{event.pk}/{event.slug}/register/", data)
@@ -555,8 +553,6 @@ def test_an_alternative_names_what_it_replaces(client, member):
 
 
 # Opportunities -------------------------------------------------------------------------------
-
-
 
 
 def test_opportunities_are_hidden_after_their_deadline(client):

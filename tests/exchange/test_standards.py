@@ -166,7 +166,9 @@ def test_lmn_round_trip_gives_back_every_field_of_a_valid_file(client, demo, com
             assert place[column] == "", (original["nom"], column, "nothing invented")
     first = Organisation.objects.get(source="cartographie", source_id="lmn-1")
     assert sorted(s.code for s in first.services.all()) == [
-        "connectivity", "digital-mediation", "training"
+        "connectivity",
+        "digital-mediation",
+        "training",
     ]
     assert first.address == "10 cours des Alliés", "the complement stays apart"
 

@@ -60,9 +60,10 @@ def test_a_result_found_by_meaning_says_so(semantic, client, demo):
     assert "simile per significato alla vostra ricerca" in card
     # A result of the words says nothing of the kind.
     page = client.get("/it/atlas/", {"q": "Crédit Coopératif"}).content.decode()
-    assert "simile per significato" not in page[page.index('class="cards"') :].split(
-        "Fondation Crédit"
-    )[0]
+    assert (
+        "simile per significato"
+        not in page[page.index('class="cards"') :].split("Fondation Crédit")[0]
+    )
 
 
 def test_results_by_meaning_pass_the_filters(semantic, client, demo):

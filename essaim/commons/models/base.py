@@ -1,6 +1,5 @@
 """What every item of the commons shares: publication, contributors, texts per language."""
 
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q

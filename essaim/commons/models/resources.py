@@ -1,6 +1,5 @@
 """Resources: courses, guides, job profiles, interviews, alternatives to big-platform tools."""
 
-
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse

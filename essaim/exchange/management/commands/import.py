@@ -20,16 +20,22 @@ def summary(report: Report) -> str:
     """What the import did, or — for a dry run or a run rolled back — would have done."""
     counts = {"read": report.read, **report.counts()}
     if report.applied:
-        return _(
-            "%(read)d records read: %(created)d created, %(updated)d updated, "
-            "%(unchanged)d unchanged, %(rejected)d rejected; %(missing)d no longer in the "
-            "source (flagged for review)."
-        ) % counts
-    return _(
-        "%(read)d records read, %(rejected)d rejected. Nothing was written; the import would "
-        "have created %(created)d, updated %(updated)d, left %(unchanged)d unchanged and "
-        "flagged %(missing)d no longer in the source."
-    ) % counts
+        return (
+            _(
+                "%(read)d records read: %(created)d created, %(updated)d updated, "
+                "%(unchanged)d unchanged, %(rejected)d rejected; %(missing)d no longer in the "
+                "source (flagged for review)."
+            )
+            % counts
+        )
+    return (
+        _(
+            "%(read)d records read, %(rejected)d rejected. Nothing was written; the import would "
+            "have created %(created)d, updated %(updated)d, left %(unchanged)d unchanged and "
+            "flagged %(missing)d no longer in the source."
+        )
+        % counts
+    )
 
 
 class Command(BaseCommand):
