@@ -178,3 +178,15 @@ def test_tests_cannot_reach_the_network():
 
     with pytest.raises(OSError, match="offline"):
         socket.create_connection(("192.0.2.1", 80), timeout=1)  # TEST-NET-1, never routed
+
+
+def test_the_code_follows_the_house_style():
+    """What `make lint` checks, checked by the suite too: ruff's rules and its formatting."""
+    import subprocess
+    import sys
+
+    ruff = Path(sys.executable).with_name("ruff")
+    for command in (["check"], ["format", "--check"]):
+        done = subprocess.run([str(ruff), *command, "essaim", "tests", "bench"], cwd=ROOT,
+                              capture_output=True, text=True)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
