@@ -585,7 +585,7 @@ def test_a_rate_limit_store_that_cannot_be_written_lets_a_first_visitor_through(
 ):
     settings.CACHES = {
         **settings.CACHES,
-        "unwritable": {"BACKEND": "tests.test_hardening.UnwritableCache"},
+        "unwritable": {"BACKEND": "tests.core.test_hardening.UnwritableCache"},
     }
     settings.RATELIMIT_USE_CACHE = "unwritable"
     data = suggestion("Coop Nouvelle", "first@example.org")
