@@ -180,6 +180,10 @@ def review_suggestion(request, pk: int):
 
 def _author_role(change: Change) -> str:
     author = change.author
+    if author is None and change.fields and set(change.fields) <= {"confirmed_at"}:
+        return _("the organisation, confirming its entry")
+    if author is None and change.fields and set(change.fields) <= set(FRESHNESS_FIELDS):
+        return _("its source, at an import")
     if change.suggestion_id and change.suggestion and not change.suggestion.author_id:
         return _("a visitor, through a suggestion")
     if author is None:
