@@ -10,11 +10,15 @@ exactly the same thing.
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
+
+from essaim.atlas.models import Change
+from essaim.commons.models import Event, Opportunity, Resource
 
 from .records import public_url
 from .snapshots import snapshots
@@ -121,6 +125,20 @@ def _datasets() -> list[dict]:
         ]
 
 
+def _last_changes() -> dict[str, object]:
+    """When each dataset last changed (dcat:modified): the atlas's latest change in its feed,
+    the latest edit of each kind of published item of the commons; absent when empty. Read
+    from the data, not the clock, so that every serialisation says the same date."""
+    moments = {"organisations": Change.objects.aggregate(last=Max("created_at"))["last"]}
+    for key, model in (("events", Event), ("resources", Resource), ("opportunities", Opportunity)):
+        moments[key] = model.objects.published().aggregate(last=Max("updated_at"))["last"]
+    return {key: moment for key, moment in moments.items() if moment}
+
+
+def _moment(moment) -> Literal:
+    return Literal(moment.replace(microsecond=0), datatype=XSD.dateTime)
+
+
 def catalogue_graph() -> Graph:
     graph = Graph()
     graph.bind("dcat", DCAT)
@@ -131,7 +149,7 @@ def catalogue_graph() -> Graph:
     catalogue = URIRef(public_url(reverse("catalogue", args=["ttl"])))
     licence = URIRef(settings.ESSAIM["DATA_LICENCE_URL"])
     publisher = URIRef(public_url("/"))
-    now = Literal(timezone.now().replace(microsecond=0), datatype=XSD.dateTime)
+    modified = _last_changes()
     graph.add((publisher, RDF.type, FOAF.Agent))
     graph.add((publisher, FOAF.name, Literal(site)))
     contact = BNode()
@@ -146,14 +164,16 @@ def catalogue_graph() -> Graph:
     graph.add((catalogue, DCTERMS.description, Literal(description)))
     graph.add((catalogue, DCTERMS.publisher, publisher))
     graph.add((catalogue, DCTERMS.license, licence))
-    graph.add((catalogue, DCTERMS.modified, now))
+    if modified:
+        graph.add((catalogue, DCTERMS.modified, _moment(max(modified.values()))))
     graph.add((catalogue, FOAF.homepage, URIRef(public_url(reverse("home")))))
     for code in LANGUAGES.values():
         graph.add((catalogue, DCTERMS.language, LANGUAGE[code]))
     for dataset_data in _datasets():
         dataset = URIRef(public_url(f"/catalogue#{dataset_data['key']}"))
         graph.add((catalogue, DCAT.dataset, dataset))
-        _add_dataset(graph, dataset, dataset_data, publisher, contact, licence, now)
+        _add_dataset(graph, dataset, dataset_data, publisher, contact, licence,
+                     modified.get(dataset_data["key"]))  # fmt: skip
         service = URIRef(public_url(f"/catalogue#{dataset_data['key']}-api"))
         graph.add((catalogue, DCAT.service, service))
         graph.add((service, RDF.type, DCAT.DataService))
@@ -167,14 +187,15 @@ def catalogue_graph() -> Graph:
     return graph
 
 
-def _add_dataset(graph, dataset, data, publisher, contact, licence, now) -> None:
+def _add_dataset(graph, dataset, data, publisher, contact, licence, modified) -> None:
     graph.add((dataset, RDF.type, DCAT.Dataset))
     graph.add((dataset, DCTERMS.title, Literal(data["title"])))
     graph.add((dataset, DCTERMS.description, Literal(data["description"])))
     graph.add((dataset, DCTERMS.publisher, publisher))
     graph.add((dataset, DCAT.contactPoint, contact))
     graph.add((dataset, DCTERMS.accrualPeriodicity, FREQUENCY[data["frequency"]]))
-    graph.add((dataset, DCTERMS.modified, now))
+    if modified:
+        graph.add((dataset, DCTERMS.modified, _moment(modified)))
     graph.add((dataset, DCAT.landingPage, URIRef(public_url(data["landing"]))))
     for code in LANGUAGES.values():
         graph.add((dataset, DCTERMS.language, LANGUAGE[code]))
