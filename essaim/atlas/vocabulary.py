@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils import translation
 from django_countries import countries
 
+from essaim.core.templatetags.essaim import language_name
+
 from .models import Audience, Family, LegalForm, Role, Sector, Service, Territory
 
 TAXONOMY_MODELS = {
@@ -64,14 +66,6 @@ def facet_labels(name: str, codes) -> dict[str, str]:
     if name == "language":
         return {code: language_name(code) for code in codes}
     return {code: code for code in codes}
-
-
-def language_name(code: str) -> str:
-    try:
-        info = translation.get_language_info(code)
-    except KeyError:
-        return code
-    return translation.gettext(info["name"])
 
 
 def taxonomy_labels(name: str) -> dict[str, str]:

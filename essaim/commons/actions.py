@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from essaim.atlas.gazetteer import find_locality
 from essaim.contributions.actions import represents
-from essaim.core.actions import audit
+from essaim.core.actions import audit, do_delete_audited, do_save_audited, kind_of
 from essaim.core.mail import mail_after_commit
 
 from .filters import OpportunityFilters
@@ -86,7 +86,7 @@ def do_save_contribution(form, user, parts=None) -> Contributed:
             parts.save()
         verb = "published" if is_new and item.is_published else (
             "proposed" if is_new else "edited")  # fmt: skip
-        audit(f"{_kind(item)}.{verb}", item, actor=user,
+        audit(f"{kind_of(item)}.{verb}", item, actor=user,
               detail={"fields": sorted(form.changed_data)} if not is_new else None)  # fmt: skip
         if isinstance(item, Event):
             promote_waiting(item)
@@ -118,12 +118,8 @@ def do_add_published_item(model, fields: dict, *, organisations=(), themes=(), m
             CourseModule.objects.create(resource=item, position=position, **module)
         if replaces:
             set_replaced_tools(item, list(replaces))
-        audit(f"{_kind(item)}.published", item)
+        audit(f"{kind_of(item)}.published", item)
     return item
-
-
-def _kind(item) -> str:
-    return type(item)._meta.model_name
 
 
 def do_save_from_admin(form, formsets, *, actor, creating: bool) -> Contributed:
@@ -139,7 +135,7 @@ def do_save_from_admin(form, formsets, *, actor, creating: bool) -> Contributed:
         for formset in formsets:
             formset.instance = item
             formset.save()
-        audit(f"{_kind(item)}.{'created' if creating else 'edited'}", item, actor=actor,
+        audit(f"{kind_of(item)}.{'created' if creating else 'edited'}", item, actor=actor,
               detail={"fields": sorted(form.changed_data), "admin": True})  # fmt: skip
         if isinstance(item, Event):
             promote_waiting(item)
@@ -150,24 +146,15 @@ def do_delete_item(item: Contributed, *, actor) -> None:
     """Delete a resource, event or opportunity (its registrations go with an event)."""
     if not actor.can_moderate:
         raise PermissionError
-    with transaction.atomic():
-        audit(f"{_kind(item)}.deleted", item, actor=actor)
-        item.delete()
+    do_delete_audited(item, actor=actor)
 
 
 def do_save_tool(tool: Tool, *, actor) -> Tool:
-    with transaction.atomic():
-        creating = tool.pk is None
-        tool.save()
-        audit(f"tool.{'created' if creating else 'edited'}", tool, actor=actor,
-              detail={"name": tool.name})  # fmt: skip
-    return tool
+    return do_save_audited(tool, actor=actor, detail={"name": tool.name})
 
 
 def do_delete_tool(tool: Tool, *, actor) -> None:
-    with transaction.atomic():
-        audit("tool.deleted", tool, actor=actor, detail={"name": tool.name})
-        tool.delete()
+    do_delete_audited(tool, actor=actor, detail={"name": tool.name})
 
 
 def do_publish(item: Contributed, moderator) -> None:
@@ -177,7 +164,7 @@ def do_publish(item: Contributed, moderator) -> None:
         item.publication, item.published_at = Publication.PUBLISHED, timezone.now()
         item.decided_by, item.rejection_reason = moderator, ""
         item.save(update_fields=["publication", "published_at", "decided_by", "rejection_reason"])
-        audit(f"{_kind(item)}.published", item, actor=moderator)
+        audit(f"{kind_of(item)}.published", item, actor=moderator)
         _tell_contributor(item)
 
 
@@ -188,7 +175,7 @@ def do_reject(item: Contributed, moderator, reason: str) -> None:
         item.publication, item.decided_by = Publication.REJECTED, moderator
         item.rejection_reason = reason
         item.save(update_fields=["publication", "decided_by", "rejection_reason"])
-        audit(f"{_kind(item)}.rejected", item, actor=moderator)
+        audit(f"{kind_of(item)}.rejected", item, actor=moderator)
         _tell_contributor(item)
 
 

@@ -1,7 +1,7 @@
 """The audit trail every domain's actions write to (the atlas keeps its own, richer history
 in `atlas.Change`)."""
 
-from django.db import models
+from django.db import models, transaction
 
 from .models import AuditEntry
 
@@ -16,3 +16,25 @@ def audit(action: str, target: models.Model | int | None = None, *, actor=None,
     return AuditEntry.objects.create(
         action=action, target_id=target_id, actor=member, detail=detail or {}
     )
+
+
+def kind_of(item: models.Model) -> str:
+    """How the audit trail names an item's kind: its model's name ("resource", "tool")."""
+    return type(item)._meta.model_name
+
+
+def do_save_audited(item: models.Model, *, actor, detail: dict | None = None) -> models.Model:
+    """Save an item an administrator created or edited, with its "<kind>.created" or
+    "<kind>.edited" entry, in one transaction."""
+    with transaction.atomic():
+        verb = "created" if item.pk is None else "edited"
+        item.save()
+        audit(f"{kind_of(item)}.{verb}", item, actor=actor, detail=detail)
+    return item
+
+
+def do_delete_audited(item: models.Model, *, actor, detail: dict | None = None) -> None:
+    """Delete an item with its "<kind>.deleted" entry, in one transaction."""
+    with transaction.atomic():
+        audit(f"{kind_of(item)}.deleted", item, actor=actor, detail=detail)
+        item.delete()

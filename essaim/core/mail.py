@@ -27,11 +27,11 @@ def mail_after_commit(template: str, language: str, addresses: Iterable[str], **
     addresses = [address for address in addresses if address]
 
     def send() -> None:
+        with translation.override(language):  # one message, whoever receives it
+            full = {**site_context(), **context}
+            subject = " ".join(render_to_string(f"{template}_subject.txt", full).split())
+            body = render_to_string(f"{template}.txt", full)
         for address in addresses:
-            with translation.override(language):
-                full = {**site_context(), **context}
-                subject = " ".join(render_to_string(f"{template}_subject.txt", full).split())
-                body = render_to_string(f"{template}.txt", full)
             try:
                 send_mail(subject, body, None, [address])
             except OSError:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from essaim.core.actions import audit
+from essaim.core.actions import audit, do_delete_audited, do_save_audited
 
 from .models import Source
 
@@ -23,19 +23,12 @@ def do_follow_source(name: str, url: str) -> Source:
 
 def do_save_source(source: Source, *, actor) -> Source:
     """A source's name, title, address or mapping, as an administrator edits them."""
-    with transaction.atomic():
-        creating = source.pk is None
-        source.save()
-        audit(f"source.{'created' if creating else 'edited'}", source, actor=actor,
-              detail={"name": source.name})  # fmt: skip
-    return source
+    return do_save_audited(source, actor=actor, detail={"name": source.name})
 
 
 def do_delete_source(source: Source, *, actor) -> None:
     """Forget a source (its organisations stay, with their provenance)."""
-    with transaction.atomic():
-        audit("source.deleted", source, actor=actor, detail={"name": source.name})
-        source.delete()
+    do_delete_audited(source, actor=actor, detail={"name": source.name})
 
 
 def do_record_import(name: str, fmt: str, mapping: dict, report: dict, now) -> Source:

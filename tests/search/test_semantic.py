@@ -73,7 +73,9 @@ def test_results_by_meaning_pass_the_filters(semantic, client, demo):
     assert "Crédit Coopératif</a>" in page
 
 
-def test_vectors_follow_the_writes(semantic, commit, db):
+def found_through_its_writes(commit):
+    """An organisation created, rewritten, then hidden: found by meaning, in another language,
+    for what it says at each step, and not once hidden."""
     org = commit(actions.do_create_organisation, {
         "name": "Atelier", "country": "FR", "original_language": "fr",
         "short_description_fr": "Cours de cuisine végétarienne pour les familles.",
@@ -85,6 +87,11 @@ def test_vectors_follow_the_writes(semantic, commit, db):
     assert "Atelier" in top_three("riparazione di biciclette usate")
     commit(actions.do_set_organisation_status, org, Status.HIDDEN)
     assert "Atelier" not in top_three("riparazione di biciclette usate")
+    return org
+
+
+def test_vectors_follow_the_writes(semantic, commit, db):
+    org = found_through_its_writes(commit)
     # Its vector is gone too, not only its entry in the index.
     from essaim.search.vectors import get_vector_store
 
@@ -100,9 +107,7 @@ def test_without_the_model_search_stays_lexical(client, demo):
 def test_the_embed_command_catches_up_after_a_bulk_load(semantic, generated):
     generated(250)  # the bulk path indexes words only
     for expected in (250, 0):  # then nothing left to do
-        out = io.StringIO()
-        call_command("embed", no_progress=True, stdout=out)
-        computed, total = (int(number) for number in re.findall(r"\d+", out.getvalue())[:2])
+        computed, total = (int(number) for number in re.findall(r"\d+", embed())[:2])
         assert (computed, total) == (expected, 250)
 
 
@@ -110,6 +115,14 @@ def test_a_trailing_place_is_read_even_when_meaning_finds_something(semantic, cl
     page = client.get("/it/search/", {"q": "formazione digitale Bologna"}).content.decode()
     assert 'value="Bologna, Emilia-Romagna, Italia"' in page
     assert "EGINA" in page
+
+
+def embed() -> str:
+    """What `essaim embed` says, in English."""
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("embed", no_progress=True, stdout=out)
+    return out.getvalue()
 
 
 def test_a_graph_of_the_vectors_answers_as_the_exact_scan_and_follows_the_writes(
@@ -122,34 +135,15 @@ def test_a_graph_of_the_vectors_answers_as_the_exact_scan_and_follows_the_writes
     exact = {query: top_three(query) for query in queries}
     assert all(exact.values())
     settings.ESSAIM = {**settings.ESSAIM, "VECTOR_GRAPH_FROM": 100}
-    out = io.StringIO()
-    with translation.override("en"):
-        call_command("embed", no_progress=True, stdout=out)
-    assert "Meaning graph built: 250 vectors" in out.getvalue()
+    assert "Meaning graph built: 250 vectors" in embed()
     assert {query: top_three(query) for query in queries} == exact
 
     # Written after the graph: found from the rows the graph does not hold.
-    org = commit(actions.do_create_organisation, {
-        "name": "Atelier", "country": "FR", "original_language": "fr",
-        "short_description_fr": "Cours de cuisine végétarienne pour les familles.",
-    })  # fmt: skip
-    assert "Atelier" in top_three("corsi di cucina vegetariana")
-    commit(actions.do_update_organisation, org,
-           {"short_description_fr": "Réparation de vélos d'occasion."})  # fmt: skip
-    assert "Atelier" not in top_three("corsi di cucina vegetariana")
-    assert "Atelier" in top_three("riparazione di biciclette usate")
-    commit(actions.do_set_organisation_status, org, Status.HIDDEN)
-    assert "Atelier" not in top_three("riparazione di biciclette usate")
+    found_through_its_writes(commit)
     # Two rows rewritten out of 250: the graph is still good enough.
-    out = io.StringIO()
-    with translation.override("en"):
-        call_command("embed", no_progress=True, stdout=out)
-    assert "graph" not in out.getvalue()
+    assert "graph" not in embed()
 
     # Under the threshold again, every vector is scanned exactly, with the same answers.
     settings.ESSAIM = {**settings.ESSAIM, "VECTOR_GRAPH_FROM": 10_000}
-    out = io.StringIO()
-    with translation.override("en"):
-        call_command("embed", no_progress=True, stdout=out)
-    assert "Meaning graph removed" in out.getvalue()
+    assert "Meaning graph removed" in embed()
     assert {query: top_three(query) for query in queries} == exact

@@ -16,14 +16,14 @@ from .base import (
     PublishedQuerySet,
     in_language,
 )
-from .events import Event, Registration, great_circle_km
+from .events import Event, Registration
 from .opportunities import Opportunity, SavedSearch
 from .resources import CourseModule, Resource, Tool
 
 __all__ = [
     "LANGUAGE_NAMES", "TIME_ZONES", "Contributed", "CourseModule", "Event", "EventQuerySet",
     "Opportunity", "OpportunityQuerySet", "Publication", "PublishedQuerySet", "Registration",
-    "Resource", "SavedSearch", "Tool", "great_circle_km", "highlights", "in_language",
+    "Resource", "SavedSearch", "Tool", "highlights", "in_language",
     "pending_contributions",
 ]  # fmt: skip
 

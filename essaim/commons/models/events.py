@@ -1,6 +1,5 @@
 """Events and their registrations."""
 
-import math
 import uuid
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from django_countries.fields import CountryField
 from essaim.atlas.models import (
     Translated,
 )
+from essaim.search.query import distance_km
 
 from .base import (
     TIME_ZONES,
@@ -136,14 +136,6 @@ class Event(Contributed):
         return "open"
 
 
-def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance on the mean Earth radius (IUGG, 6371.0088 km)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
-
-
 class Registration(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
@@ -197,6 +189,4 @@ class Registration(models.Model):
             return None
         if not event.has_coordinates:
             return None
-        return great_circle_km(
-            self.seat_latitude, self.seat_longitude, event.latitude, event.longitude
-        )
+        return distance_km(self.seat_latitude, self.seat_longitude, event.latitude, event.longitude)
