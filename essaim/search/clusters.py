@@ -38,7 +38,7 @@ class Clustering:
             )
         else:
             latitudes = tantivy.Query.exists_query("lat")
-        clauses, _distances, _near = self._filtered(searcher, query)
+        clauses, _shared = self._filtered(searcher, query)
         clauses.append(latitudes)
         inner = {
             "lat": {"avg": {"field": "lat"}},

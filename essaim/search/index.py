@@ -8,7 +8,6 @@ through `search()` and `clusters()`, which every page, the API and the exports s
 """
 
 import hashlib
-import math
 import threading
 import time
 from collections import OrderedDict
@@ -28,6 +27,7 @@ from . import semantic
 from .clusters import Clustering
 from .documents import mercator, microseconds
 from .embeddings import query_vector
+from .geo import HALF_CIRCUMFERENCE_KM, cell_terms, covering
 from .query import SORTS, Cluster, SearchBackend, SearchQuery, SearchResult, distance_km
 from .text import (
     ANALYZER,
@@ -39,7 +39,7 @@ from .words import WordMatching
 WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
 MAX_HITS = 10_000
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 SAMPLE_BUCKETS = 16
 FUSED_DEPTH = semantic.FUSED_DEPTH
 
@@ -64,6 +64,7 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     for name in ("lat", "lon", "x", "y"):
         builder.add_float_field(name, indexed=True, fast=True)
+    builder.add_text_field("cell", tokenizer_name="raw", index_option="basic")  # see geo.py
     return builder.build()
 
 
@@ -128,6 +129,8 @@ class SearchIndex(WordMatching, Clustering):
         if "lat" in document:
             for name in ("lat", "lon", "x", "y"):
                 doc.add_float(name, document[name])
+            for cell in cell_terms(document["lat"], document["lon"]):
+                doc.add_text("cell", cell)
         return doc
 
     @contextmanager
@@ -259,17 +262,25 @@ class SearchIndex(WordMatching, Clustering):
             )
         return [lat, lon]
 
-    def _near_ids(self, searcher, base_clauses, near, radius_km) -> dict[int, float]:
-        """Ids within `radius_km` of `near`, with their distance: a box first, then the circle."""
-        latitude, longitude = near
-        d_lat = radius_km / 111.2
-        d_lon = radius_km / max(111.2 * math.cos(math.radians(latitude)), 0.01)
-        west = max(-180.0, longitude - d_lon) if d_lon < 180 else -180.0
-        east = min(180.0, longitude + d_lon) if d_lon < 180 else 180.0
-        box = (west, max(-90.0, latitude - d_lat), east, min(90.0, latitude + d_lat))
-        query = self._combine([*base_clauses, *self._bbox_clauses(box)])
-        distances = self._distances(searcher, query, near)
-        return {pk: distance for pk, distance in distances.items() if distance <= radius_km}
+    def _circle(self, searcher, common_clauses, near, radius_km):
+        """The documents within `radius_km` of `near`: those filed under a cell wholly inside
+        the circle, and those of the cells crossing its edge that are measured within it
+        (among the documents `common_clauses` let through, which every count of the search
+        shares: not the facet filters, which the facet counts leave out in turn)."""
+        cells = covering(*near, radius_km)
+        parts = []
+        if cells.inside:
+            parts.append(tantivy.Query.term_set_query(self.schema, "cell", cells.inside))
+        if cells.edge:
+            edge = tantivy.Query.term_set_query(self.schema, "cell", cells.edge)
+            measured = self._every_hit(searcher, self._combine([*common_clauses, edge]),
+                                       ("id", "lat", "lon"))  # fmt: skip
+            within = [pk for pk, lat, lon in measured if distance_km(*near, lat, lon) <= radius_km]
+            if within:
+                parts.append(tantivy.Query.term_set_query(self.schema, "id", within))
+        if not parts:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, part) for part in parts])
 
     @staticmethod
     def _combine(clauses):
@@ -277,14 +288,17 @@ class SearchIndex(WordMatching, Clustering):
             return tantivy.Query.all_query()
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, clause) for clause in clauses])
 
-    def _base_clauses(self, searcher, query: SearchQuery, without_facet: str | None = None):
+    def _facet_clauses(self, query: SearchQuery, without_facet: str | None = None) -> list:
+        return [self._facet_clause(name, codes) for name, codes in query.filters.items()
+                if codes and name != without_facet]  # fmt: skip
+
+    def _common_clauses(self, searcher, query: SearchQuery) -> list:
+        """The words, the box, the dates and the quality: the clauses every count of a search
+        shares (a facet filter is left out of its own facet's count)."""
         clauses = []
         text_query = self._text_query(searcher, query.text)
         if text_query is not None:
             clauses.append(text_query)  # first: the hybrid search leaves it out by position
-        for name, codes in query.filters.items():
-            if codes and name != without_facet:
-                clauses.append(self._facet_clause(name, codes))
         if query.bbox:
             clauses.extend(self._bbox_clauses(query.bbox))
         if query.updated_since:
@@ -336,21 +350,18 @@ class SearchIndex(WordMatching, Clustering):
         }
         return counts, scale > 1
 
-    def _start_facet_counts(self, searcher, query: SearchQuery, clauses, near_clause) -> list:
+    def _start_facet_counts(self, query: SearchQuery, searcher, clauses, shared) -> list:
         """Count facet values beside the search, on other cores (tantivy releases the GIL). A
         facet with a selection is counted without its own filter, so the visitor sees what else
         they could add to it."""
-        shared = [name for name in query.facets if not query.filters.get(name)]
+        unselected = [name for name in query.facets if not query.filters.get(name)]
         jobs = []
-        if shared:
-            jobs.append(_facet_pool.submit(self._aggregate, searcher, clauses, shared))
+        if unselected:
+            jobs.append(_facet_pool.submit(self._aggregate, searcher, clauses, unselected))
         for name in query.facets:
-            if name in shared:
-                continue
-            own = self._base_clauses(searcher, query, without_facet=name)
-            if near_clause is not None:
-                own.append(near_clause)
-            jobs.append(_facet_pool.submit(self._aggregate, searcher, own, [name]))
+            if name not in unselected:
+                own = [*shared, *self._facet_clauses(query, without_facet=name)]
+                jobs.append(_facet_pool.submit(self._aggregate, searcher, own, [name]))
         return jobs
 
     @staticmethod
@@ -362,26 +373,22 @@ class SearchIndex(WordMatching, Clustering):
             approximate = approximate or estimated
         return counts, approximate
 
-    def _filtered(self, searcher, query: SearchQuery):
-        """The query's clauses, with the radius turned into an id set, and the distances."""
-        clauses = self._base_clauses(searcher, query)
-        distances = {}
-        near_clause = None
+    def _filtered(self, searcher, query: SearchQuery) -> tuple[list, list]:
+        """The query's clauses, and those of them its facet counts share: all but the facet
+        filters and the cursor. The place is among the shared ones: within `radius_km` of
+        `near`, or beyond `outside`."""
+        shared = self._common_clauses(searcher, query)
+        common = list(shared)
         if query.near and query.radius_km:
-            distances = self._near_ids(searcher, clauses, query.near, query.radius_km)
-            near_clause = tantivy.Query.term_set_query(self.schema, "id", list(distances))
-            clauses.append(near_clause)
+            shared.append(self._circle(searcher, common, query.near, query.radius_km))
         if query.outside:
             latitude, longitude, radius_km = query.outside
-            within = self._near_ids(searcher, list(clauses), (latitude, longitude), radius_km)
-            if within:
-                clauses.append(
-                    tantivy.Query.boolean_query([
-                        (tantivy.Occur.Must, tantivy.Query.all_query()),
-                        (tantivy.Occur.MustNot,
-                         tantivy.Query.term_set_query(self.schema, "id", list(within))),
-                    ])
-                )  # fmt: skip
+            within = self._circle(searcher, common, (latitude, longitude), radius_km)
+            shared.append(
+                tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.all_query()),
+                                             (tantivy.Occur.MustNot, within)])
+            )  # fmt: skip
+        clauses = [*shared, *self._facet_clauses(query)]
         if query.after_id is not None:
             clauses.append(
                 tantivy.Query.range_query(
@@ -393,7 +400,7 @@ class SearchIndex(WordMatching, Clustering):
                     include_lower=False,
                 )
             )
-        return clauses, distances, near_clause
+        return clauses, shared
 
     def search(self, query: SearchQuery) -> SearchResult:
         # The sampling threshold is part of the answer (it decides exact or estimated counts),
@@ -436,10 +443,10 @@ class SearchIndex(WordMatching, Clustering):
         passing = {pk for (pk,) in self._every_hit(searcher, allowed, ("id",))}
         return {pk: score for pk, score in found if pk in passing}
 
-    def _hybrid(self, searcher, query: SearchQuery, clauses, distances) -> tuple[list, int, dict]:
+    def _hybrid(self, searcher, query: SearchQuery, clauses) -> tuple[list, int, dict]:
         """The page of a search ranked by words and meaning together, the total, and the
         results found by meaning only."""
-        without_text = clauses[1:]  # the text clause comes first (see _base_clauses)
+        without_text = clauses[1:]  # the text clause comes first (see _common_clauses)
         lexical = searcher.search(self._combine(clauses), FUSED_DEPTH)
         lexical_ids = searcher.fast_field_values("id", [address for _s, address in lexical.hits])
         meaning = self._semantic_ids(searcher, query, without_text)
@@ -466,19 +473,15 @@ class SearchIndex(WordMatching, Clustering):
         return (ids if query.limit else []), total, only_meaning
 
     def _search(self, searcher, query: SearchQuery, hybrid: bool = False) -> SearchResult:
-        clauses, distances, near_clause = self._filtered(searcher, query)
-        facet_jobs = self._start_facet_counts(searcher, query, clauses, near_clause)
+        clauses, shared = self._filtered(searcher, query)
+        facet_jobs = self._start_facet_counts(query, searcher, clauses, shared)
         combined = self._combine(clauses)
         limit = max(1, min(query.limit, MAX_HITS))
         by_meaning = {}
         if hybrid:
-            ids, total, by_meaning = self._hybrid(searcher, query, clauses, distances)
+            ids, total, by_meaning = self._hybrid(searcher, query, clauses)
         elif query.sort == "distance" and query.near:
-            if not distances:  # no radius given: measure every match
-                distances = self._distances(searcher, combined, query.near)
-            ordered = sorted(distances, key=lambda pk: (distances[pk], pk))
-            ids = ordered[query.offset : query.offset + limit] if query.limit else []
-            total = len(ordered)
+            ids, total = self._nearest_first(searcher, query, clauses, limit)
         else:
             if query.sort == "relevance" and query.text.strip():
                 options = {}
@@ -500,9 +503,29 @@ class SearchIndex(WordMatching, Clustering):
             total=total,
             facets=facets,
             facets_approximate=approximate,
-            distances={pk: distances[pk] for pk in ids if pk in distances},
+            distances=self._distances(searcher, ids, query.near) if query.near else {},
             by_meaning={pk: by_meaning[pk] for pk in ids if pk in by_meaning},
         )
+
+    def _nearest_first(self, searcher, query: SearchQuery, clauses, limit) -> tuple[list, int]:
+        """The page of matches nearest to `near`, and the number of matches. The matches are
+        looked for in circles widening up to the radius (or the whole globe), until one holds
+        enough of them to fill the page: only those are measured and sorted. Every match
+        outside a circle is farther than every match inside it."""
+        located = clauses if query.radius_km else [*clauses, tantivy.Query.exists_query("lat")]
+        total = searcher.search(self._combine(located), 1).count
+        wanted = query.offset + limit
+        largest = query.radius_km or HALF_CIRCUMFERENCE_KM
+        radii = [radius for radius in (5.0, 20.0, 80.0, 320.0, 1280.0, 5120.0) if radius < largest]
+        common = self._common_clauses(searcher, query)
+        for radius in [*radii, largest]:
+            circle = self._combine([*clauses, self._circle(searcher, common, query.near, radius)])
+            if radius == largest or searcher.search(circle, 1).count >= wanted:
+                break
+        measured = self._every_hit(searcher, circle, ("id", "lat", "lon"))
+        nearest = sorted((distance_km(*query.near, lat, lon), pk) for pk, lat, lon in measured)
+        ids = [pk for _distance, pk in nearest[query.offset : wanted]] if query.limit else []
+        return ids, total
 
     @staticmethod
     def _every_hit(searcher, query, fields: tuple[str, ...], **order) -> list[tuple]:
@@ -523,16 +546,20 @@ class SearchIndex(WordMatching, Clustering):
     def matching_ids(self, query: SearchQuery) -> list[int]:
         """Every id the query matches, in id order: for exports, which are not paginated."""
         searcher = self._searcher()[0]
-        clauses, _distances, _near = self._filtered(searcher, query)
+        clauses, _shared = self._filtered(searcher, query)
         hits = self._every_hit(
             searcher, self._combine(clauses), ("id",), order_by_field="id", order=tantivy.Order.Asc
         )
         return [pk for (pk,) in hits]
 
-    def _distances(self, searcher, combined, near) -> dict[int, float]:
+    def _distances(self, searcher, ids: list[int], near) -> dict[int, float]:
+        """{id: distance to `near` in km} of the entries `ids` that have a position."""
+        if not ids:
+            return {}
+        entries = tantivy.Query.term_set_query(self.schema, "id", list(ids))
         return {
-            pk: distance_km(near[0], near[1], lat, lon)
-            for pk, lat, lon in self._every_hit(searcher, combined, ("id", "lat", "lon"))
+            pk: distance_km(*near, lat, lon)
+            for pk, lat, lon in self._every_hit(searcher, entries, ("id", "lat", "lon"))
             if lat is not None
         }
 

@@ -2,6 +2,7 @@
 typed before their stems and their typos), `sort=updated`, facets counted disjunctively, and an
 index that agrees with the database on quality after every kind of write."""
 
+import math
 from datetime import timedelta
 
 import pytest
@@ -94,3 +95,66 @@ def test_the_index_agrees_with_the_records_on_quality_after_every_kind_of_write(
     commit(actions.do_set_organisation_status, org, Status.PUBLISHED, author=moderator)
     seen.append(agrees())
     assert len(set(seen)) > 1, "the writes above do move the quality"
+
+
+def destination(latitude, longitude, bearing_degrees, km):
+    """The point `km` away along a great circle (the test's own spherical trigonometry)."""
+    phi, lam, theta = map(math.radians, (latitude, longitude, bearing_degrees))
+    delta = km / 6371.0088
+    phi2 = math.asin(math.sin(phi) * math.cos(delta)
+                     + math.cos(phi) * math.sin(delta) * math.cos(theta))  # fmt: skip
+    lam2 = lam + math.atan2(math.sin(theta) * math.sin(delta) * math.cos(phi),
+                            math.cos(delta) - math.sin(phi) * math.sin(phi2))  # fmt: skip
+    return math.degrees(phi2), (math.degrees(lam2) + 540) % 360 - 180
+
+
+@pytest.mark.parametrize(
+    ("centre", "country"),
+    [((45.764, 4.8357), "FR"), ((-17.75, 179.95), "FJ"), ((78.22, 15.65), "NO")],
+    ids=["lyon", "across-the-antimeridian", "near-the-pole"],
+)
+def test_a_radius_keeps_exactly_those_within_it_nearest_first(
+    client, demo, commit, centre, country
+):
+    radius = 30
+    # Every bearing, at distances from a few metres to just inside and just outside the edge.
+    placed = {}
+    for step, km in enumerate([0.01, 0.4, 3, 11, 22, 29.7, 29.97, 30.03, 30.4, 45, 300]):
+        bearing = step * 47 % 360
+        latitude, longitude = destination(*centre, bearing, km)
+        sector = "reuse-refurbishing" if step % 2 else "digital-inclusion"
+        org = create(commit, f"Rayon {step}", country=country, locality="Testville",
+                     latitude=latitude, longitude=longitude, sector=sector)  # fmt: skip
+        placed[org.pk] = (km, sector)
+    near = f"{centre[0]},{centre[1]}"
+    page = client.get("/api/v1/organisations", {
+        "q": "rayon", "near": near, "radius_km": radius, "sort": "distance",
+        "facets": "sector", "page_size": 50}).json()  # fmt: skip
+    within = sorted((km, pk) for pk, (km, _sector) in placed.items() if km <= radius)
+    assert [item["id"] for item in page["results"]] == [pk for _km, pk in within]
+    assert page["count"] == len(within) == 7
+    for item in page["results"]:
+        assert item["distance_km"] == pytest.approx(placed[item["id"]][0], abs=0.01)
+    # Page by page (following the API's cursor), the same order.
+    first = client.get("/api/v1/organisations", {
+        "q": "rayon", "near": near, "radius_km": radius, "sort": "distance",
+        "page_size": 3}).json()  # fmt: skip
+    second = client.get(first["next"]).json()
+    pages = [item["id"] for item in first["results"] + second["results"]]
+    assert pages == [pk for _km, pk in within[:6]]
+    # A chosen sector still counts the other sector within the circle, and only there.
+    chosen = client.get("/api/v1/organisations", {
+        "q": "rayon", "near": near, "radius_km": radius, "sector": "reuse-refurbishing",
+        "facets": "sector"}).json()  # fmt: skip
+    sectors = [placed[pk][1] for _km, pk in within]
+    assert {item["code"]: item["count"] for item in chosen["facets"]["sector"]} == {
+        "reuse-refurbishing": sectors.count("reuse-refurbishing"),
+        "digital-inclusion": sectors.count("digital-inclusion"),
+    }
+    assert chosen["count"] == sectors.count("reuse-refurbishing")
+    # Without a radius, every organisation comes, the nearest first.
+    everyone = client.get("/api/v1/organisations", {
+        "q": "rayon", "near": near, "sort": "distance", "page_size": 50}).json()  # fmt: skip
+    assert [item["id"] for item in everyone["results"]] == [
+        pk for _km, pk in sorted((km, pk) for pk, (km, _sector) in placed.items())
+    ]
