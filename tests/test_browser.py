@@ -3,6 +3,7 @@ clusters, search works with JavaScript off, and no request leaves Essaim's origi
 
 import os
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -71,7 +72,7 @@ def test_map_draws_clusters_from_the_server(browser, atlas):
     page.goto(f"{atlas}/en/atlas/map/")
     page.wait_for_selector(".leaflet-marker-icon")
     link = page.locator("#in-view-link")
-    page.wait_for_function("document.getElementById('in-view-link').href.includes('bbox=')")
+    wait_until(page, "document.getElementById('in-view-link').href.includes('bbox=')")
     assert "bbox=" in link.get_attribute("href")
     cluster_calls = [url for url in page.requested if "/api/v1/map/clusters" in url]
     assert cluster_calls, "the map asked the server for clusters"
@@ -109,8 +110,8 @@ def test_a_paris_dot_opens_its_organisations_and_towns_are_named(browser, atlas)
     towns = page.locator(".town").all_inner_texts()
     assert "Paris" in towns and len(towns) >= 5
     # The detailed basemap of the country in view, from Essaim itself.
-    page.wait_for_function("performance.getEntriesByType('resource')"
-                           ".some(e => e.name.includes('/geo/basemap/FR'))")  # fmt: skip
+    wait_until(page, "performance.getEntriesByType('resource')"
+                     ".some(e => e.name.includes('/geo/basemap/FR'))")  # fmt: skip
     paris = page.locator(".cluster.same-place", has_text="18")
     paris.focus()
     page.keyboard.press("Enter")
@@ -147,9 +148,10 @@ def test_htmx_updates_results_and_the_address(browser, atlas):
     page.click("summary:has-text('Pays')")
     page.check("#f-country-be")
     page.wait_for_url("**country=BE**")
-    page.wait_for_function(
+    wait_until(
+        page,
         "[...document.querySelectorAll('.cards .meta')]"
-        ".every(e => e.textContent.includes('Belgique'))"
+        ".every(e => e.textContent.includes('Belgique'))",
     )
     assert page.evaluate("document.activeElement.id") == "f-country-be", "focus stays put"
     assert_same_origin(page, atlas)
@@ -164,7 +166,17 @@ def visit(page, url: str) -> None:
     """Open `url` and wait until it is ready: loaded, and the map's points (if any) drawn. It
     waits for those events, not for a quiet network, so a busy machine is only slower."""
     page.goto(url, wait_until="load")
-    page.wait_for_function("() => !document.querySelector('[aria-busy=true]')", timeout=60_000)
+    wait_until(page, "!document.querySelector('[aria-busy=true]')", timeout=60)
+
+
+def wait_until(page, expression: str, timeout: float = 30) -> None:
+    """Wait until `expression` is true in the page. Asked from outside the page: Playwright's
+    own wait_for_function compiles its polling function inside it, which Essaim's Content
+    Security Policy (no 'unsafe-eval') refuses whenever the first try is false."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        time.sleep(0.05)
 
 
 def axe_violations(page, atlas, pages) -> list[str]:

@@ -21,6 +21,10 @@ MAX_COMPLETIONS = 64
 # swap of two letters counted as one), always ranked below the words as typed.
 FUZZY_DISTANCES = ((8, 2), (5, 1))
 FUZZY_BOOST = 0.3
+# A word found as typed in this many documents is not taken for a typo: its look-alikes
+# ("information" for "formation") would only add noise, and at the EU's scale an automaton
+# over the whole term dictionary costs more than the rest of the search.
+FUZZY_UNLESS_FOUND_IN = 1000
 # "Did you mean": at most this many words looked at, and this many indexed words (the most
 # frequent beginning like each) compared with it.
 MAX_SUGGESTED_WORDS = 8
@@ -72,8 +76,11 @@ class WordMatching:
                     *self._word_options(searcher, "name", word, 4.0, shortest=2),
                     *self._word_options(searcher, "body", word, 1.0, shortest=3),
                     *self._stem_options(raw),
-                    *self._fuzzy_options(word),
                 ]
+                if sum(searcher.doc_freq(name, word) for name in ("name", "body")) < (
+                    FUZZY_UNLESS_FOUND_IN
+                ):
+                    options.extend(self._fuzzy_options(word))
                 clauses.append(
                     (
                         tantivy.Occur.Must,
