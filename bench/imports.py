@@ -96,7 +96,7 @@ def write_csv(path: Path, count: int, data_dir: Path) -> None:
 import csv
 from essaim.atlas.generator import generate_records
 from essaim.atlas.models import Audience, LegalForm, Sector, Service
-from essaim.search.documents import Vocabulary
+from essaim.atlas.vocabulary import Vocabulary
 from bench.imports import COLUMNS, luhn_siret
 vocabulary = Vocabulary()
 with open({str(path)!r}, "w", encoding="utf-8", newline="") as out:

@@ -245,6 +245,8 @@ ESSAIM = {
     # The search engine: a class implementing essaim.search.query.SearchBackend, given the
     # index directory.
     "SEARCH_BACKEND": os.environ.get("ESSAIM_SEARCH_BACKEND", "essaim.search.index.SearchIndex"),
+    # What the indexed documents hold (an essaim.search.query.DocumentLayout): the atlas's.
+    "SEARCH_DOCUMENTS": "essaim.atlas.documents.LAYOUT",
     # Search and map answers remembered per index commit, per web process (0 turns it off).
     "SEARCH_CACHE_SIZE": int(os.environ.get("ESSAIM_SEARCH_CACHE_SIZE", "256")),
     # Days of daily snapshots kept (essaim snapshot).

@@ -199,3 +199,18 @@ def test_domains_never_import_page_views_of_others():
             if page and parts[1] != domain:
                 offences.append(f"{name} imports {module}")
     assert offences == []
+
+
+def test_the_search_engine_imports_no_domain():
+    # The domains pass it plain documents and clauses (ESSAIM_SEARCH_DOCUMENTS names their
+    # layout): a second engine is one new module, and the engine never learns what an
+    # organisation is.
+    below = ("essaim.search", "essaim.core")
+    offences = [
+        f"{name} imports {module}"
+        for name, imported in module_imports().items()
+        if name.startswith("essaim.search")
+        for module in imported
+        if not module.startswith(below)
+    ]
+    assert offences == []

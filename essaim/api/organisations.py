@@ -22,7 +22,7 @@ from essaim.atlas.queries import InvalidQuery, parse_bbox, parse_search
 from essaim.atlas.vocabulary import FACETS, TAXONOMY_MODELS
 from essaim.core.converters import MAX_ID
 from essaim.exchange.records import records_for
-from essaim.search.documents import mercator
+from essaim.search.geo import mercator
 from essaim.search.index import MAX_HITS, get_index
 
 from . import schemas

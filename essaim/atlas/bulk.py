@@ -13,12 +13,13 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils import timezone
 
-from essaim.search.documents import Vocabulary, documents_from_records, microseconds
 from essaim.search.index import get_index
+from essaim.search.query import microseconds
 
+from .documents import documents_from_records
 from .indexing import index_organisations
 from .models import Organisation
-from .vocabulary import MANY_TO_MANY
+from .vocabulary import MANY_TO_MANY, Vocabulary
 
 BATCH = 5000
 INDEX_EVERY = 50_000

@@ -9,11 +9,12 @@ from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 
-from essaim.search.documents import Vocabulary, documents_for
 from essaim.search.index import get_index
-from essaim.search.semantic import embed_after_write
 
+from .documents import documents_for
+from .meaning import embed_after_write
 from .models import Organisation
+from .vocabulary import Vocabulary
 
 INDEX_BATCH = 2000
 INDEX_COMMIT_EVERY = 50_000

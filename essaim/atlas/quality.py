@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from essaim.search.query import microseconds
+
 LONG_DESCRIPTION = 200
 # (key, points, what is missing when it is not there); points add up to 100.
 CHECKS = [
@@ -85,6 +87,19 @@ def score(completeness_points: int, freshness_points: int) -> int:
 def least_completeness(quality_min: int, freshness_points: int) -> int:
     """The least completeness that gives at least `quality_min` with this freshness."""
     return max(0, -(-(10 * quality_min - 5 - 3 * freshness_points) // 7))
+
+
+def quality_thresholds(quality_min: int, now: datetime | None = None) -> tuple:
+    """`quality_min` as the index's bounds (see `SearchQuery.thresholds`): for each freshness
+    band, enough completeness and a confirmation recent enough; or enough completeness alone.
+    To the minute, so that the same filter is the same search for a minute."""
+    now = (now or timezone.now()).replace(second=0, microsecond=0)
+    bands = [
+        (("completeness", least_completeness(quality_min, points)),
+         ("confirmed", microseconds(now - age)))
+        for age, points in FRESHNESS
+    ]  # fmt: skip
+    return (*bands, (("completeness", least_completeness(quality_min, 0)),))
 
 
 def quality_of(values: dict, confirmed: datetime | None, now: datetime | None = None) -> Quality:

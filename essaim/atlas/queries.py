@@ -29,6 +29,7 @@ from .places import (
     split_place,
     trailing_place,
 )
+from .quality import quality_thresholds
 from .vocabulary import (
     FACETS,
     TAXONOMY_MODELS,
@@ -255,7 +256,7 @@ def parse_search(
             raise InvalidQuery(
                 "quality_min", _("quality_min must be a whole number from 0 to 100.")
             )
-        query.quality_min = int(raw)
+        query.thresholds = quality_thresholds(int(raw))
         kept["quality_min"] = [raw]
     sort = params.get("sort", "").strip()
     if sort:

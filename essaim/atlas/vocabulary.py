@@ -9,7 +9,16 @@ from django_countries import countries
 
 from essaim.core.templatetags.essaim import language_name
 
-from .models import Audience, Family, LegalForm, Role, Sector, Service, Territory
+from .models import (
+    CONTENT_LANGUAGES,
+    Audience,
+    Family,
+    LegalForm,
+    Role,
+    Sector,
+    Service,
+    Territory,
+)
 
 TAXONOMY_MODELS = {
     "family": Family,
@@ -73,3 +82,39 @@ def taxonomy_labels(name: str) -> dict[str, str]:
     language = translation.get_language() or settings.LANGUAGE_CODE
     column = f"label_{language}" if language in ("fr", "en", "it", "es") else "label_en"
     return dict(TAXONOMY_MODELS[name].objects.values_list("code", column))
+
+
+class Vocabulary:
+    """Codes and labels of every taxonomy term, read once per indexing run."""
+
+    def __init__(self):
+        self.terms = {}
+        self.localized = {}  # model -> {pk: {language: label}}
+        for model in (Family, Role, Sector, Service, Audience, LegalForm):
+            columns = ["id", "code", *(f"label_{code}" for code in CONTENT_LANGUAGES)]
+            rows = list(model.objects.values_list(*columns))
+            self.terms[model] = {
+                row[0]: (row[1], [label for label in row[2:] if label]) for row in rows
+            }
+            self.localized[model] = {
+                row[0]: dict(zip(CONTENT_LANGUAGES, row[2:], strict=True)) for row in rows
+            }
+        # Each term's place in its taxonomy's order (the models' ordering): lists of terms are
+        # given in that order, whatever order the database returns them in.
+        self.ranks = {
+            model: {pk: rank for rank, pk in enumerate(terms)}
+            for model, terms in self.terms.items()
+        }
+
+    def code(self, model, pk):
+        return self.terms[model][pk][0] if pk in self.terms[model] else None
+
+    def in_order(self, model, term_ids: list[int]) -> list[int]:
+        ranks = self.ranks[model]
+        return sorted(term_ids, key=lambda pk: ranks.get(pk, len(ranks)))
+
+    def labels(self, model, pk) -> list[str]:
+        return self.terms[model][pk][1] if pk in self.terms[model] else []
+
+    def label_in(self, model, pk, language: str) -> str:
+        return self.localized[model].get(pk, {}).get(language, "")

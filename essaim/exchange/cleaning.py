@@ -16,11 +16,10 @@ from essaim.atlas.gazetteer import find_locality, resolve_country
 from essaim.atlas.hours import opening_hours_error
 from essaim.atlas.identifiers import identifier_error, normalise, phone_error
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, SizeBand, Territory
-from essaim.atlas.vocabulary import MANY_TO_MANY, TERM_FIELDS
+from essaim.atlas.vocabulary import MANY_TO_MANY, TERM_FIELDS, Vocabulary
 from essaim.contributions.forms import ISO_639_1
 from essaim.core.dates import parse_moment
 from essaim.core.text import control_character_error
-from essaim.search.documents import Vocabulary
 
 from . import lmn
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from essaim.atlas.documents import related_terms
 from essaim.atlas.models import (
     CONTENT_LANGUAGES,
     Audience,
@@ -21,7 +22,7 @@ from essaim.atlas.models import (
     slug_for,
 )
 from essaim.atlas.quality import completeness, confirmed_at, freshness, score
-from essaim.search.documents import Vocabulary, related_terms
+from essaim.atlas.vocabulary import Vocabulary
 from essaim.search.index import SearchQuery, get_index
 
 CHUNK = 500

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import tantivy
 
-from .documents import mercator
+from .geo import mercator
 from .query import Cluster, SearchQuery
 
 

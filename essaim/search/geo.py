@@ -25,6 +25,14 @@ KM_PER_DEGREE = 111.195  # along a meridian, on the sphere of distance_km
 HALF_CIRCUMFERENCE_KM = math.pi * 6371.0088
 
 
+def mercator(latitude: float, longitude: float) -> tuple[float, float]:
+    """Web Mercator position in [0, 1]², as map tiles count it (y grows southwards)."""
+    x = (longitude + 180.0) / 360.0
+    sin_lat = math.sin(math.radians(max(min(latitude, 85.0511), -85.0511)))
+    y = 0.5 - math.log((1 + sin_lat) / (1 - sin_lat)) / (4 * math.pi)
+    return x, y
+
+
 def cell_terms(latitude: float, longitude: float) -> list[str]:
     """The cells holding a point, from the coarsest level to the finest."""
     return [_cell_name(level, *_cell_at(level, latitude, longitude)) for level in _levels()]

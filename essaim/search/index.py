@@ -17,18 +17,22 @@ from pathlib import Path
 
 import tantivy
 from django.conf import settings
-from django.utils import timezone
 from django.utils.module_loading import import_string
-
-from essaim.atlas.quality import FRESHNESS, least_completeness
-from essaim.atlas.vocabulary import FACETS
 
 from . import semantic
 from .clusters import Clustering
-from .documents import mercator, microseconds
 from .embeddings import query_vector
-from .geo import HALF_CIRCUMFERENCE_KM, cell_terms, covering
-from .query import SORTS, Cluster, SearchBackend, SearchQuery, SearchResult, distance_km
+from .geo import HALF_CIRCUMFERENCE_KM, cell_terms, covering, mercator
+from .query import (
+    SORTS,
+    Cluster,
+    DocumentLayout,
+    SearchBackend,
+    SearchQuery,
+    SearchResult,
+    distance_km,
+    microseconds,
+)
 from .text import (
     ANALYZER,
     STEMMERS,
@@ -44,7 +48,7 @@ SAMPLE_BUCKETS = 16
 FUSED_DEPTH = semantic.FUSED_DEPTH
 
 
-def build_schema() -> tantivy.Schema:
+def build_schema(layout: DocumentLayout) -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", stored=True, indexed=True, fast=True)
     # No phrase queries: term frequencies are enough, positions would double the index.
@@ -57,10 +61,9 @@ def build_schema() -> tantivy.Schema:
                                index_option="freq")  # fmt: skip
     builder.add_integer_field("updated", indexed=True, fast=True)
     builder.add_integer_field("sample", indexed=True)
-    # The quality score's parts: completeness (0-100) and the last confirmation (µs).
-    builder.add_integer_field("completeness", indexed=True, fast=True)
-    builder.add_integer_field("confirmed", indexed=True, fast=True)
-    for name in FACETS:
+    for name in layout.numbers:
+        builder.add_integer_field(name, indexed=True, fast=True)
+    for name in layout.facets:
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     for name in ("lat", "lon", "x", "y"):
         builder.add_float_field(name, indexed=True, fast=True)
@@ -71,10 +74,11 @@ def build_schema() -> tantivy.Schema:
 class SearchIndex(WordMatching, Clustering):
     """The tantivy engine: Essaim's `SearchBackend`."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, layout: DocumentLayout):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        self.schema = build_schema()
+        self.layout = layout
+        self.schema = build_schema(layout)
         self._write_lock = threading.Lock()
         version_file = self.path / "essaim-schema-version"
         if version_file.exists() and version_file.read_text().strip() != SCHEMA_VERSION:
@@ -119,16 +123,18 @@ class SearchIndex(WordMatching, Clustering):
             for text in texts:
                 doc.add_text(f"stem_{language}", text)
         doc.add_integer("updated", document["updated"])
-        doc.add_integer("completeness", document["completeness"])
-        doc.add_integer("confirmed", document["confirmed"])
+        for name in self.layout.numbers:
+            doc.add_integer(name, document[name])
         # A stable pseudo-random sixteenth of the documents, for estimating large facet counts.
         doc.add_integer("sample", (document["id"] * 2654435761) % 2**32 % SAMPLE_BUCKETS)
         for name, codes in document["facets"].items():
             for code in codes:
                 doc.add_text(name, code)
         if "lat" in document:
-            for name in ("lat", "lon", "x", "y"):
-                doc.add_float(name, document[name])
+            x, y = mercator(document["lat"], document["lon"])
+            for name, value in (("lat", document["lat"]), ("lon", document["lon"]), ("x", x),
+                                ("y", y)):  # fmt: skip
+                doc.add_float(name, value)
             for cell in cell_terms(document["lat"], document["lon"]):
                 doc.add_text("cell", cell)
         return doc
@@ -303,28 +309,20 @@ class SearchIndex(WordMatching, Clustering):
             clauses.extend(self._bbox_clauses(query.bbox))
         if query.updated_since:
             clauses.append(self._at_least("updated", microseconds(query.updated_since)))
-        if query.quality_min:
-            clauses.append(self._quality_clause(query.quality_min))
+        if query.thresholds:
+            clauses.append(self._thresholds_clause(query.thresholds))
         return clauses
 
     def _at_least(self, name: str, value: int):
         return tantivy.Query.range_query(self.schema, name, tantivy.FieldType.Integer, value, None)
 
-    def _quality_clause(self, quality_min: int):
-        """Documents whose score reaches `quality_min`: for each freshness band, enough
-        completeness and a confirmation recent enough; or enough completeness alone."""
-        now = timezone.now()
-        bands = [
-            self._combine(
-                [
-                    self._at_least("completeness", least_completeness(quality_min, points)),
-                    self._at_least("confirmed", microseconds(now - age)),
-                ]
-            )  # fmt: skip
-            for age, points in FRESHNESS
-        ]
-        bands.append(self._at_least("completeness", least_completeness(quality_min, 0)))
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, band) for band in bands])
+    def _thresholds_clause(self, groups):
+        """Documents meeting every lower bound of at least one group."""
+        return tantivy.Query.boolean_query([
+            (tantivy.Occur.Should,
+             self._combine([self._at_least(name, least) for name, least in group]))
+            for group in groups
+        ])  # fmt: skip
 
     def _aggregate(self, searcher, clauses, names):
         """Terms counts for `names` over the documents matching `clauses`, and whether they are
@@ -570,13 +568,14 @@ _indexes_lock = threading.Lock()
 
 
 def get_index() -> SearchBackend:
-    """The search engine `ESSAIM_SEARCH_BACKEND` names (a class taking the index directory),
-    one per directory and process."""
+    """The search engine `ESSAIM_SEARCH_BACKEND` names (a class taking the index directory and
+    the `ESSAIM_SEARCH_DOCUMENTS` layout), one per directory and process."""
     backend = settings.ESSAIM["SEARCH_BACKEND"]
     path = Path(settings.ESSAIM["INDEX_DIR"])
     with _indexes_lock:
         if (backend, path) not in _indexes:
-            _indexes[backend, path] = import_string(backend)(path)
+            layout = import_string(settings.ESSAIM["SEARCH_DOCUMENTS"])
+            _indexes[backend, path] = import_string(backend)(path, layout)
         return _indexes[backend, path]
 
 
@@ -589,5 +588,4 @@ __all__ = [
     "distance_km",
     "fold",
     "get_index",
-    "mercator",
 ]

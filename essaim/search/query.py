@@ -5,7 +5,7 @@ clusters, and the `SearchBackend` protocol every engine implements (tantivy's is
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
 SORTS = ("relevance", "name", "id", "updated", "distance")
@@ -19,7 +19,9 @@ class SearchQuery:
     near: tuple[float, float] | None = None  # latitude, longitude
     radius_km: float | None = None
     updated_since: datetime | None = None
-    quality_min: int | None = None
+    # Lower bounds on the documents' numbers, in groups: a document passes when it meets every
+    # bound of at least one group ((("completeness", 60), ("confirmed", t)), ...).
+    thresholds: tuple[tuple[tuple[str, int], ...], ...] = ()
     after_id: int | None = None
     # Leave out what lies within `radius_km` of (latitude, longitude, radius_km): who serves
     # a place from further away.
@@ -31,13 +33,21 @@ class SearchQuery:
 
     def cache_key(self) -> tuple:
         filters = tuple(sorted((name, tuple(codes)) for name, codes in self.filters.items()))
-        # Freshness changes with the days: a quality filter is remembered for one day at most.
-        quality = (self.quality_min, date.today()) if self.quality_min else None
         return (
             self.text, filters, self.bbox, self.near, self.radius_km, self.updated_since,
-            quality, self.after_id, self.outside, self.sort, self.offset, self.limit,
+            self.thresholds, self.after_id, self.outside, self.sort, self.offset, self.limit,
             tuple(self.facets),
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DocumentLayout:
+    """What a domain's documents hold besides their id, name, words and position: keyword
+    facets (filtered and counted) and whole numbers (bounded by `SearchQuery.thresholds`).
+    `ESSAIM_SEARCH_DOCUMENTS` names the layout the engine builds its index for."""
+
+    facets: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,3 +127,8 @@ class SearchBackend(Protocol):
 
     def touch(self) -> None:
         """A new state without a document changed (a label changed: answers to compute again)."""
+
+
+def microseconds(moment: datetime) -> int:
+    """A time as whole microseconds since the epoch, as the index stores it."""
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond

@@ -124,3 +124,8 @@ def edit_distance(first: str, second: str, limit: int) -> int:
             return limit + 1
         previous_previous, previous = previous, current
     return previous[-1]
+
+
+def sort_key(name: str) -> str:
+    """How a name sorts: folded words, the first 120 characters."""
+    return " ".join(fold(name))[:120]

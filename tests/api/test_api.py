@@ -9,8 +9,8 @@ import pytest
 
 from essaim.accounts.models import User
 from essaim.atlas import actions
+from essaim.atlas.documents import LAYOUT, documents_for
 from essaim.atlas.models import Family, Organisation, Status
-from essaim.search.documents import documents_for
 from essaim.search.index import SearchIndex
 from tests.helpers import TESTS
 
@@ -273,7 +273,7 @@ def test_answers_follow_what_another_process_writes(client, generated, search_in
     org = Organisation.objects.create(
         name="Atelier Zéphyrine", country="FR", latitude=45.76, longitude=4.84
     )
-    SearchIndex(search_index_dir).write(documents_for([org.pk])[0])
+    SearchIndex(search_index_dir, LAYOUT).write(documents_for([org.pk])[0])
     _status, found = get(client, "/api/v1/organisations", q="zephyrine")
     assert [item["name"] for item in found["results"]] == ["Atelier Zéphyrine"]
     assert get(client, "/api/v1/organisations", q="Zéphyrine")[1]["count"] == 1

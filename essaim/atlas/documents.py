@@ -1,32 +1,28 @@
-"""What the search index knows of an organisation: its words, facet codes and place.
+"""What the search index knows of an organisation: its words, facet codes, quality and place
+(the plain dicts `essaim.search` indexes; see `indexing.py` for when they are written).
 
 Documents are built in bulk from plain database rows (no model instances), so that reindexing
 millions of organisations stays fast.
 """
 
-import math
 from collections import defaultdict
 from functools import lru_cache
 
 from django.utils import translation
 from django_countries import countries
 
-from essaim.atlas.gazetteer import region_centre
-from essaim.atlas.models import (
-    CONTENT_LANGUAGES,
-    Audience,
-    Family,
-    Identifier,
-    LegalForm,
-    Organisation,
-    Role,
-    Sector,
-    Service,
-    Status,
-)
-from essaim.atlas.quality import completeness, confirmed_at
-from essaim.atlas.vocabulary import RELATION_FACETS
-from essaim.search.text import fold
+from essaim.search.query import DocumentLayout, microseconds
+from essaim.search.text import sort_key
+
+from .gazetteer import region_centre
+from .models import CONTENT_LANGUAGES, Identifier, LegalForm, Organisation, Sector, Status
+from .quality import completeness, confirmed_at
+from .vocabulary import FACETS, RELATION_FACETS, Vocabulary
+
+# What the index holds of an organisation besides its words and position (ESSAIM_SEARCH_DOCUMENTS
+# names it): the public filters, and the quality score's parts (completeness 0-100, the last
+# confirmation in µs) that `quality.quality_thresholds` bounds.
+LAYOUT = DocumentLayout(facets=FACETS, numbers=("completeness", "confirmed"))
 
 TEXT_FIELDS = [
     f"{field}_{code}"
@@ -58,23 +54,6 @@ ROW_FIELDS = [
 ]
 
 
-def mercator(latitude: float, longitude: float) -> tuple[float, float]:
-    """Web Mercator position in [0, 1]², as map tiles count it (y grows southwards)."""
-    x = (longitude + 180.0) / 360.0
-    sin_lat = math.sin(math.radians(max(min(latitude, 85.0511), -85.0511)))
-    y = 0.5 - math.log((1 + sin_lat) / (1 - sin_lat)) / (4 * math.pi)
-    return x, y
-
-
-def microseconds(moment) -> int:
-    """A time as whole microseconds since the epoch, as the index stores it."""
-    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
-
-
-def sort_key(name: str) -> str:
-    return " ".join(fold(name))[:120]
-
-
 @lru_cache(maxsize=512)
 def country_names(code: str) -> tuple[str, ...]:
     names = []
@@ -82,42 +61,6 @@ def country_names(code: str) -> tuple[str, ...]:
         with translation.override(language):
             names.append(str(countries.name(code)))
     return tuple(dict.fromkeys(name for name in names if name))
-
-
-class Vocabulary:
-    """Codes and labels of every taxonomy term, read once per indexing run."""
-
-    def __init__(self):
-        self.terms = {}
-        self.localized = {}  # model -> {pk: {language: label}}
-        for model in (Family, Role, Sector, Service, Audience, LegalForm):
-            columns = ["id", "code", *(f"label_{code}" for code in CONTENT_LANGUAGES)]
-            rows = list(model.objects.values_list(*columns))
-            self.terms[model] = {
-                row[0]: (row[1], [label for label in row[2:] if label]) for row in rows
-            }
-            self.localized[model] = {
-                row[0]: dict(zip(CONTENT_LANGUAGES, row[2:], strict=True)) for row in rows
-            }
-        # Each term's place in its taxonomy's order (the models' ordering): lists of terms are
-        # given in that order, whatever order the database returns them in.
-        self.ranks = {
-            model: {pk: rank for rank, pk in enumerate(terms)}
-            for model, terms in self.terms.items()
-        }
-
-    def code(self, model, pk):
-        return self.terms[model][pk][0] if pk in self.terms[model] else None
-
-    def in_order(self, model, term_ids: list[int]) -> list[int]:
-        ranks = self.ranks[model]
-        return sorted(term_ids, key=lambda pk: ranks.get(pk, len(ranks)))
-
-    def labels(self, model, pk) -> list[str]:
-        return self.terms[model][pk][1] if pk in self.terms[model] else []
-
-    def label_in(self, model, pk, language: str) -> str:
-        return self.localized[model].get(pk, {}).get(language, "")
 
 
 def related_terms(ids: list[int]) -> dict[int, dict[str, list[int]]]:
@@ -221,8 +164,7 @@ def _document(row: dict, related: dict, vocabulary: Vocabulary) -> dict:
     }
     point = _position(row)
     if point:
-        x, y = mercator(*point)
-        document.update(lat=point[0], lon=point[1], x=x, y=y)
+        document.update(lat=point[0], lon=point[1])
     return document
 
 

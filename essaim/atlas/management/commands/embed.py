@@ -5,9 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from essaim.atlas.meaning import embed_organisations, forget_unpublished
 from essaim.atlas.models import Organisation
 from essaim.search.embeddings import get_embedder
-from essaim.search.semantic import embed_organisations, forget_unpublished
 from essaim.search.vectors import get_vector_store
 
 CHUNK = 2000
