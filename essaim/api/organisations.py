@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.renderers import JSONRenderer
 from ninja.responses import Status as HttpStatus
-from pydantic import Field
+from pydantic import Field, create_model
 
 from essaim.atlas.gazetteer import towns_in
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory, pick_translation
-from essaim.atlas.queries import InvalidQuery, parse_bbox, parse_search
+from essaim.atlas.queries import SEARCH_PARAMETERS, InvalidQuery, parse_bbox, parse_search
 from essaim.atlas.vocabulary import FACETS, TAXONOMY_MODELS
 from essaim.core.converters import MAX_ID
 from essaim.exchange.records import records_for
@@ -78,35 +78,18 @@ def with_language(record: dict, lang: str | None) -> dict:
     return record
 
 
-class OrganisationFilters(Schema):
-    q: str | None = None
-    family: list[str] = []
-    sector: list[str] = []
-    service: list[str] = []
-    legal_form: list[str] = []
-    country: list[str] = []
-    region: list[str] = []
-    language: list[str] = []
-    territory: list[str] = []
-    role: list[str] = []
-    audience: list[str] = []
-    bbox: str | None = None
-    near: str | None = Field(
-        None,
-        description="latitude,longitude in degrees, or a place name as for `where`.",
-    )
-    where: str | None = Field(
-        None,
-        description=(
-            'A town, region or country, in any of the four languages ("Arras", "Hauts de '
-            'France", "Belgio"); "Name, Region" or "Name, Country" when several places '
-            "share a name (an ambiguous name is a 400 listing them). A town searches within "
-            "`radius_km` (30 by default), a region or a country filters on it."
-        ),
-    )
-    radius_km: str | None = Field(None, description="1 to 500 km, around `near` or a town.")
-    updated_since: str | None = None
-    quality_min: str | None = None
+# The search's parameters as `parse_search` reads them: declared from the same list, so that
+# the OpenAPI document says what the code reads.
+OrganisationFilters = create_model(
+    "OrganisationFilters",
+    __base__=Schema,
+    **{
+        parameter.name: (list[str], Field([], description=parameter.description))
+        if parameter.several
+        else (str | None, Field(None, description=parameter.description))
+        for parameter in SEARCH_PARAMETERS
+    },
+)
 
 
 class ClusterFilters(OrganisationFilters):

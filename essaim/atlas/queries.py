@@ -37,6 +37,47 @@ from .vocabulary import (
 
 MAX_QUERY_LENGTH = 200
 MAX_VALUES_PER_FILTER = 50
+
+
+@dataclass(frozen=True)
+class SearchParameter:
+    """A URL parameter of a search: `parse_search` reads it, the API declares it (and so the
+    OpenAPI document) from here."""
+
+    name: str
+    description: str
+    several: bool = False  # a filter: several values mean any of them
+
+
+_FACET_VALUES = {
+    "country": "ISO 3166-1 alpha-2 codes (FR, BE…)",
+    "region": "Region codes, as the records give them",
+    "language": "ISO 639-1 codes of the languages spoken (fr, it…)",
+    "territory": "Territories served: " + ", ".join(Territory.values),
+}
+SEARCH_PARAMETERS = (
+    SearchParameter("q", "Words, as people type them (200 characters at most)."),
+    *(
+        SearchParameter(
+            name,
+            _FACET_VALUES.get(name, "Codes from /taxonomies") + ": any of them.",
+            several=True,
+        )
+        for name in FACETS
+    ),  # fmt: skip
+    SearchParameter("bbox", "west,south,east,north in degrees."),
+    SearchParameter("near", "latitude,longitude in degrees, or a place name as for `where`."),
+    SearchParameter(
+        "where",
+        'A town, region or country, in any of the four languages ("Arras", "Hauts de '
+        'France", "Belgio"); "Name, Region" or "Name, Country" when several places share a '
+        "name (an ambiguous name is a 400 listing them). A town searches within `radius_km` "
+        "(30 by default), a region or a country filters on it.",
+    ),  # fmt: skip
+    SearchParameter("radius_km", "1 to 500 km, around `near` or a town."),
+    SearchParameter("updated_since", "Changed at or after this moment (ISO 8601)."),
+    SearchParameter("quality_min", "0 to 100: the quality and freshness score at least."),
+)
 SORT_LABELS = {
     "relevance": gettext_lazy("Relevance"),
     "name": gettext_lazy("Name"),

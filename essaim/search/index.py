@@ -22,7 +22,8 @@ from django.utils.module_loading import import_string
 from . import semantic
 from .clusters import Clustering
 from .embeddings import query_vector
-from .geo import HALF_CIRCUMFERENCE_KM, cell_terms, covering, mercator
+from .geo import cell_terms, mercator
+from .places import PlaceMatching
 from .query import (
     SORTS,
     Cluster,
@@ -71,7 +72,7 @@ def build_schema(layout: DocumentLayout) -> tantivy.Schema:
     return builder.build()
 
 
-class SearchIndex(WordMatching, Clustering):
+class SearchIndex(WordMatching, PlaceMatching, Clustering):
     """The tantivy engine: Essaim's `SearchBackend`."""
 
     def __init__(self, path: Path, layout: DocumentLayout):
@@ -243,50 +244,6 @@ class SearchIndex(WordMatching, Clustering):
 
     def _facet_clause(self, name: str, codes: list[str]):
         return tantivy.Query.term_set_query(self.schema, name, list(codes))
-
-    def _bbox_clauses(self, bbox):
-        west, south, east, north = bbox
-        lat = tantivy.Query.range_query(self.schema, "lat", tantivy.FieldType.Float, south, north)
-        if west <= east:
-            lon = tantivy.Query.range_query(self.schema, "lon", tantivy.FieldType.Float, west, east)
-        else:  # the box crosses the antimeridian
-            lon = tantivy.Query.boolean_query(
-                [
-                    (
-                        tantivy.Occur.Should,
-                        tantivy.Query.range_query(
-                            self.schema, "lon", tantivy.FieldType.Float, west, 180.0
-                        ),
-                    ),
-                    (
-                        tantivy.Occur.Should,
-                        tantivy.Query.range_query(
-                            self.schema, "lon", tantivy.FieldType.Float, -180.0, east
-                        ),
-                    ),
-                ]
-            )
-        return [lat, lon]
-
-    def _circle(self, searcher, common_clauses, near, radius_km):
-        """The documents within `radius_km` of `near`: those filed under a cell wholly inside
-        the circle, and those of the cells crossing its edge that are measured within it
-        (among the documents `common_clauses` let through, which every count of the search
-        shares: not the facet filters, which the facet counts leave out in turn)."""
-        cells = covering(*near, radius_km)
-        parts = []
-        if cells.inside:
-            parts.append(tantivy.Query.term_set_query(self.schema, "cell", cells.inside))
-        if cells.edge:
-            edge = tantivy.Query.term_set_query(self.schema, "cell", cells.edge)
-            measured = self._every_hit(searcher, self._combine([*common_clauses, edge]),
-                                       ("id", "lat", "lon"))  # fmt: skip
-            within = [pk for pk, lat, lon in measured if distance_km(*near, lat, lon) <= radius_km]
-            if within:
-                parts.append(tantivy.Query.term_set_query(self.schema, "id", within))
-        if not parts:
-            return tantivy.Query.empty_query()
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, part) for part in parts])
 
     @staticmethod
     def _combine(clauses):
@@ -505,26 +462,6 @@ class SearchIndex(WordMatching, Clustering):
             by_meaning={pk: by_meaning[pk] for pk in ids if pk in by_meaning},
         )
 
-    def _nearest_first(self, searcher, query: SearchQuery, clauses, limit) -> tuple[list, int]:
-        """The page of matches nearest to `near`, and the number of matches. The matches are
-        looked for in circles widening up to the radius (or the whole globe), until one holds
-        enough of them to fill the page: only those are measured and sorted. Every match
-        outside a circle is farther than every match inside it."""
-        located = clauses if query.radius_km else [*clauses, tantivy.Query.exists_query("lat")]
-        total = searcher.search(self._combine(located), 1).count
-        wanted = query.offset + limit
-        largest = query.radius_km or HALF_CIRCUMFERENCE_KM
-        radii = [radius for radius in (5.0, 20.0, 80.0, 320.0, 1280.0, 5120.0) if radius < largest]
-        common = self._common_clauses(searcher, query)
-        for radius in [*radii, largest]:
-            circle = self._combine([*clauses, self._circle(searcher, common, query.near, radius)])
-            if radius == largest or searcher.search(circle, 1).count >= wanted:
-                break
-        measured = self._every_hit(searcher, circle, ("id", "lat", "lon"))
-        nearest = sorted((distance_km(*query.near, lat, lon), pk) for pk, lat, lon in measured)
-        ids = [pk for _distance, pk in nearest[query.offset : wanted]] if query.limit else []
-        return ids, total
-
     @staticmethod
     def _every_hit(searcher, query, fields: tuple[str, ...], **order) -> list[tuple]:
         """The values of `fields` (fast fields) for every document `query` matches."""
@@ -549,17 +486,6 @@ class SearchIndex(WordMatching, Clustering):
             searcher, self._combine(clauses), ("id",), order_by_field="id", order=tantivy.Order.Asc
         )
         return [pk for (pk,) in hits]
-
-    def _distances(self, searcher, ids: list[int], near) -> dict[int, float]:
-        """{id: distance to `near` in km} of the entries `ids` that have a position."""
-        if not ids:
-            return {}
-        entries = tantivy.Query.term_set_query(self.schema, "id", list(ids))
-        return {
-            pk: distance_km(*near, lat, lon)
-            for pk, lat, lon in self._every_hit(searcher, entries, ("id", "lat", "lon"))
-            if lat is not None
-        }
 
 
 _facet_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="essaim-facets")

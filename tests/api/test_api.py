@@ -309,3 +309,38 @@ def test_places_complete_a_locality_name(client):
     assert len(places) <= 10
     assert get(client, "/api/v1/places", q="s", country="FR")[1] == []
     assert get(client, "/api/v1/places", q="saint", country="")[1] == []
+
+
+BAD_VALUES = {
+    "q": "x" * 201,
+    "bbox": "1,2",
+    "near": "95,200",
+    "where": "Zzyxqwvkk",
+    "radius_km": "30",  # without a town: it means nothing
+    "updated_since": "yesterday",
+    "quality_min": "200",
+}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/organisations", "/api/v1/map/clusters"])
+def test_every_search_parameter_the_document_declares_is_read(client, demo, path):
+    """The OpenAPI document and the code share one list of search parameters: each one the
+    document declares is read (a bad value is refused, naming it; an unknown region, which is
+    free text, leaves nothing)."""
+    document = client.get("/api/v1/openapi.json").json()
+    declared = {parameter["name"]: parameter
+                for parameter in document["paths"][path]["get"]["parameters"]}  # fmt: skip
+    own = {"sort", "lang", "page_size", "cursor", "facets", "zoom"}
+    searched = sorted(set(declared) - own)
+    assert {"q", "sector", "country", "where", "radius_km", "quality_min"} <= set(searched)
+    for name in searched:
+        several = declared[name]["schema"].get("type") == "array"
+        bad = "no-such-code" if several else BAD_VALUES[name]
+        params = {"bbox": "-6,41,10,52", name: bad} if name != "bbox" else {name: bad}
+        status, data = get(client, path, **params)
+        if name == "region":
+            everywhere = get(client, path, bbox="-6,41,10,52")[1]
+            assert status == 200 and data.get("count", data.get("total")) == 0
+            assert everywhere.get("count", everywhere.get("total")) > 0
+        else:
+            assert (status, data.get("parameter")) == (400, name), name
