@@ -214,3 +214,22 @@ def test_the_search_engine_imports_no_domain():
         if not module.startswith(below)
     ]
     assert offences == []
+
+
+def test_permissions_are_checked_in_one_style():
+    """`check_*` raise core.permissions.NotAllowed, `access_*` fetch and check, `allows` asks:
+    no `can_*` predicate beside them, no PermissionError or bare PermissionDenied raised."""
+    offences = []
+    for path in PACKAGE.rglob("*.py"):
+        where = path.relative_to(PACKAGE)
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("can_"):
+                offences.append(f"{where}:{node.lineno} def {node.name}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                name = getattr(raised, "id", getattr(raised, "attr", ""))
+                if name in ("PermissionError", "PermissionDenied"):
+                    offences.append(f"{where}:{node.lineno} raise {name}")
+    assert offences == []

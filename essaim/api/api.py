@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from essaim.atlas.queries import InvalidQuery
+from essaim.core.permissions import NotAllowed
 
 from .changes import router as changes_router
 from .commons import router as commons_router
@@ -98,6 +99,12 @@ def _invalid_message(error: dict, parameter: str | None) -> str:
     if kind == "json_invalid" or parameter is None:
         return _("Cannot parse the request body: it must be a JSON object.")
     return _("Invalid value for %(parameter)s.") % names
+
+
+@api.exception_handler(NotAllowed)
+def not_allowed(request, error: NotAllowed):
+    return api.create_response(request, {"detail": str(error.reason), "parameter": None},
+                               status=403)  # fmt: skip
 
 
 @api.exception_handler(HttpError)

@@ -117,9 +117,7 @@ def suggest(request, payload: schemas.SuggestionIn):
 def edit(request, organisation_id: schemas.RecordId, payload: schemas.FactsIn):
     """Published at once, and kept in the organisation's history."""
     _check_rate(request)
-    org = get_object_or_404(Organisation, pk=organisation_id)
-    if not actions.can_edit(request.user, org):
-        raise HttpError(403, _("Only its representatives and moderators edit an organisation."))
+    org = actions.access_organisation_to_edit(request.user, organisation_id)
     actions.do_edit_organisation(request.user, org, _validated_facts(org, payload.facts))
     return records_for([org.pk])[0]
 

@@ -11,11 +11,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +24,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_ratelimit.decorators import ratelimit
 
 from essaim.commons.models import highlights
-from essaim.contributions.actions import can_edit
+from essaim.contributions.actions import access_organisation_to_edit, check_edit
+from essaim.core.permissions import allows
 from essaim.exchange.jsonld import organisation_jsonld
 from essaim.exchange.lmn_words import mediation_facts
 from essaim.exchange.sources import source_name
@@ -243,7 +243,7 @@ def organisation_detail(request, pk: int, slug: str):
     if slug != org.slug:
         return HttpResponsePermanentRedirect(org.get_absolute_url())
     jsonld = organisation_jsonld(org, request.build_absolute_uri(org.get_absolute_url()))
-    editable = can_edit(request.user, org)
+    editable = allows(check_edit, request.user, org)
     return render(
         request,
         "atlas/organisation.html",
@@ -371,9 +371,7 @@ def organisation_logo(request, pk: int, slug: str):
 
 @csrf_protect
 def _organisation_logo(request, pk: int):
-    org = get_object_or_404(Organisation, pk=pk)
-    if not can_edit(request.user, org):
-        raise PermissionDenied
+    org = access_organisation_to_edit(request.user, pk)
     form = LogoForm()
     if request.method == "POST":
         data, files = request.POST, request.FILES  # Read here: LimitedUpload may stop.

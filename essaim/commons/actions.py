@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -17,6 +18,7 @@ from essaim.atlas.gazetteer import find_locality
 from essaim.contributions.actions import represents
 from essaim.core.actions import audit, do_delete_audited, do_save_audited, kind_of
 from essaim.core.mail import mail_after_commit
+from essaim.core.permissions import NotAllowed, check_moderator
 
 from .filters import OpportunityFilters
 from .models import (
@@ -47,13 +49,23 @@ def _mail(template: str, language: str, address: str, **context) -> None:
 # Contributions and moderation ----------------------------------------------------------------
 
 
-def can_manage(user, item: Contributed) -> bool:
+def check_manage(user, item: Contributed) -> None:
     """Moderators, the member who proposed it, and representatives of its organisations."""
-    if not user.is_authenticated:
-        return False
-    if user.can_moderate or (item.pk and item.contributed_by_id == user.pk):
-        return True
-    return bool(item.pk) and any(represents(user, org) for org in item.organisations.all())
+    if not (user.is_authenticated and (
+        user.can_moderate
+        or (item.pk and item.contributed_by_id == user.pk)
+        or (item.pk and any(represents(user, org) for org in item.organisations.all()))
+    )):  # fmt: skip
+        raise NotAllowed(
+            _("Only moderators, the member who proposed it and its organisations' "
+              "representatives manage it.")
+        )  # fmt: skip
+
+
+def access_event_to_manage(user, pk: int) -> Event:
+    event = get_object_or_404(Event, pk=pk)
+    check_manage(user, event)
+    return event
 
 
 def do_save_contribution(form, user, parts=None) -> Contributed:
@@ -64,8 +76,8 @@ def do_save_contribution(form, user, parts=None) -> Contributed:
     once; what a member proposes waits for a moderator."""
     item = form.instance
     is_new = item.pk is None
-    if not is_new and not can_manage(user, item):
-        raise PermissionError
+    if not is_new:
+        check_manage(user, item)
     with transaction.atomic():
         if is_new:
             item.contributed_by = user
@@ -144,8 +156,7 @@ def do_save_from_admin(form, formsets, *, actor, creating: bool) -> Contributed:
 
 def do_delete_item(item: Contributed, *, actor) -> None:
     """Delete a resource, event or opportunity (its registrations go with an event)."""
-    if not actor.can_moderate:
-        raise PermissionError
+    check_moderator(actor)
     do_delete_audited(item, actor=actor)
 
 
@@ -158,8 +169,7 @@ def do_delete_tool(tool: Tool, *, actor) -> None:
 
 
 def do_publish(item: Contributed, moderator) -> None:
-    if not moderator.can_moderate:
-        raise PermissionError
+    check_moderator(moderator)
     with transaction.atomic():
         item.publication, item.published_at = Publication.PUBLISHED, timezone.now()
         item.decided_by, item.rejection_reason = moderator, ""
@@ -169,8 +179,7 @@ def do_publish(item: Contributed, moderator) -> None:
 
 
 def do_reject(item: Contributed, moderator, reason: str) -> None:
-    if not moderator.can_moderate:
-        raise PermissionError
+    check_moderator(moderator)
     with transaction.atomic():
         item.publication, item.decided_by = Publication.REJECTED, moderator
         item.rejection_reason = reason

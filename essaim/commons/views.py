@@ -7,7 +7,6 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from essaim.atlas.models import Organisation
+from essaim.core.permissions import allows, check_moderator
 from essaim.core.spreadsheets import SafeWriter
 
 from . import actions
@@ -56,7 +56,7 @@ def _list_page(request, template: str, filters: Filters, context: dict):
 def _visible(model, pk: int, user):
     """A published item, or one still waiting for the people who may manage it."""
     item = get_object_or_404(model.objects.prefetch_related("organisations", "themes"), pk=pk)
-    if not item.is_published and not actions.can_manage(user, item):
+    if not item.is_published and not allows(actions.check_manage, user, item):
         raise Http404
     return item
 
@@ -88,7 +88,7 @@ def resource_detail(request, pk: int, slug: str):
             "item": resource,
             "modules": modules,
             "jsonld": resource_jsonld(resource, request),
-            "can_manage": actions.can_manage(request.user, resource),
+            "can_manage": allows(actions.check_manage, request.user, resource),
         },
     )
 
@@ -137,8 +137,8 @@ HEADINGS = {
 def contribute(request, model, pk: int | None = None, slug: str = ""):
     """Propose a new item (no `pk`), or edit one you may manage."""
     item = _visible(model, pk, request.user) if pk else model()
-    if pk and not actions.can_manage(request.user, item):
-        raise PermissionDenied
+    if pk:
+        actions.check_manage(request.user, item)
     data = request.POST if request.method == "POST" else None
     form = FORMS[model](data, instance=item)
     modules = None
@@ -170,8 +170,9 @@ def contribute(request, model, pk: int | None = None, slug: str = ""):
 @require_POST
 def moderate(request, kind: str, pk: int):
     model = {"resource": Resource, "event": Event, "opportunity": Opportunity}.get(kind)
-    if model is None or not request.user.can_moderate:
-        raise PermissionDenied
+    check_moderator(request.user)
+    if model is None:
+        raise Http404
     item = get_object_or_404(model, pk=pk, publication=Publication.PENDING)
     if request.POST.get("decision") == "publish":
         actions.do_publish(item, request.user)
@@ -207,7 +208,7 @@ def event_detail(request, pk: int, slug: str):
             "jsonld": event_jsonld(event, request),
             "refusal": actions.registration_refusal(event),
             "places_left": _places_left(event),
-            "can_manage": actions.can_manage(request.user, event),
+            "can_manage": allows(actions.check_manage, request.user, event),
         },
     )
 
@@ -277,17 +278,10 @@ def cancel_registration(request, token: str):
     )
 
 
-def _organised(request, pk: int) -> Event:
-    event = get_object_or_404(Event, pk=pk)
-    if not actions.can_manage(request.user, event):
-        raise PermissionDenied
-    return event
-
-
 @login_required
 def registrations(request, pk: int, slug: str):
     """The organiser's view: who comes, who waits, the allowance, check-in on the day."""
-    event = _organised(request, pk)
+    event = actions.access_event_to_manage(request.user, pk)
     if request.method == "POST":
         registration = get_object_or_404(event.registrations, pk=request.POST.get("registration"))
         if request.POST.get("action") == "cancel":
@@ -321,7 +315,7 @@ def registrations(request, pk: int, slug: str):
 
 @login_required
 def registrations_csv(request, pk: int, slug: str):
-    event = _organised(request, pk)
+    event = actions.access_event_to_manage(request.user, pk)
     rows = list(event.registrations.all())
     decisions = actions.allowances(event, rows)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -409,7 +403,7 @@ def opportunity_detail(request, pk: int, slug: str):
         {
             "item": opportunity,
             "jsonld": opportunity_jsonld(opportunity, request),
-            "can_manage": actions.can_manage(request.user, opportunity),
+            "can_manage": allows(actions.check_manage, request.user, opportunity),
         },
     )
 

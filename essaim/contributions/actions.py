@@ -8,7 +8,9 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.atlas import actions as atlas_actions
@@ -16,6 +18,7 @@ from essaim.atlas.facts import changed_facts, facts_of
 from essaim.atlas.models import Change, Organisation, Status
 from essaim.core.actions import audit
 from essaim.core.mail import mail_after_commit
+from essaim.core.permissions import NotAllowed
 
 from .models import DuplicateCandidate, Report, Representation, Suggestion, Vote
 
@@ -124,8 +127,7 @@ def do_vote(suggestion: Suggestion, user, approve: bool) -> Organisation | None:
     """A member's vote in the collaborative mode. Enough approvals and no objection publish the
     suggestion (unless the entry changed since, which a moderator must see); returns the
     organisation when it is published."""
-    if suggestion.author_id == user.pk or suggestion.status != Suggestion.Status.PENDING:
-        raise PermissionError
+    check_vote(user, suggestion)
     with transaction.atomic():
         Vote.objects.update_or_create(
             suggestion=suggestion, user=user, defaults={"approve": approve}
@@ -305,15 +307,29 @@ def represents(user, org: Organisation) -> bool:
     )
 
 
-def can_edit(user, org: Organisation) -> bool:
-    return user.is_authenticated and (user.can_moderate or represents(user, org))
+def check_vote(user, suggestion: Suggestion) -> None:
+    if suggestion.author_id == user.pk:
+        raise NotAllowed(_("You cannot vote on your own suggestion."))
+    if suggestion.status != Suggestion.Status.PENDING:
+        raise NotAllowed(_("This suggestion has been decided already."))
+
+
+def check_edit(user, org: Organisation) -> None:
+    """Its representatives and the moderators edit an organisation."""
+    if not (user.is_authenticated and (user.can_moderate or represents(user, org))):
+        raise NotAllowed(_("Only its representatives and moderators edit an organisation."))
+
+
+def access_organisation_to_edit(user, pk: int) -> Organisation:
+    org = get_object_or_404(Organisation, pk=pk)
+    check_edit(user, org)
+    return org
 
 
 def do_edit_organisation(user, org: Organisation, facts: dict) -> Organisation:
     """A representative's or a moderator's edit is published at once, and kept in the history
     like any other."""
-    if not can_edit(user, org):
-        raise PermissionError
+    check_edit(user, org)
     return atlas_actions.do_apply_facts(org, changed_facts(facts_of(org), facts), author=user)
 
 

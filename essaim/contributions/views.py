@@ -4,7 +4,6 @@ public history with its reverts."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
@@ -25,6 +24,7 @@ from essaim.atlas.facts import (
 )
 from essaim.atlas.models import Change, Organisation, Status
 from essaim.commons.models import pending_contributions
+from essaim.core.permissions import check_moderator
 
 from . import actions
 from .forms import OrganisationForm, ReportForm, SuggestionForm
@@ -72,8 +72,7 @@ def suggest(request, pk: int | None = None, slug: str = ""):
 
 def _moderator(request):
     """The signed-in moderator (views behind `login_required`)."""
-    if not request.user.can_moderate:
-        raise PermissionDenied
+    check_moderator(request.user)
     return request.user
 
 
@@ -340,9 +339,7 @@ def decide_claim(request, pk: int):
 @login_required
 def edit(request, pk: int, slug: str = ""):
     """A representative (or a moderator) edits the entry directly; it is published at once."""
-    org = get_object_or_404(Organisation, pk=pk)
-    if not actions.can_edit(request.user, org):
-        raise PermissionDenied
+    org = actions.access_organisation_to_edit(request.user, pk)
     if request.method == "POST":
         form = OrganisationForm(request.POST, instance=org)
         if form.is_valid():
@@ -396,10 +393,7 @@ def community_review(request):
 def vote(request, pk: int):
     _collaborative()
     suggestion = get_object_or_404(Suggestion, pk=pk, status=Suggestion.Status.PENDING)
-    try:
-        org = actions.do_vote(suggestion, request.user, request.POST.get("approve") == "1")
-    except PermissionError as refused:
-        raise PermissionDenied from refused
+    org = actions.do_vote(suggestion, request.user, request.POST.get("approve") == "1")
     if org is not None:
         messages.success(request, _("Your vote published the suggestion."))
     else:

@@ -8,12 +8,13 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from essaim.core.permissions import NotAllowed
 
 from . import actions
 from .imports import IMPORT_FORMATS, ImportError_, Mapping, run_import, write_rejects
@@ -117,7 +118,8 @@ class SourceAdmin(admin.ModelAdmin):
     def _check_may_import(self, request) -> None:
         if not (request.user.has_perm("exchange.add_source")
                 and request.user.has_perm("atlas.add_organisation")):  # fmt: skip
-            raise PermissionDenied
+            raise NotAllowed(_("Only administrators who may add sources and organisations "
+                               "import."))  # fmt: skip
 
     def import_view(self, request):
         """Upload a file and import it: the same import as `essaim import`, with its report."""
