@@ -1,8 +1,12 @@
-"""Forms of the atlas's own pages (suggestions and edits have theirs in contributions)."""
+"""Forms and form fields of the atlas: its own pages' (suggestions and edits have theirs in
+contributions), and the fields of places and identifiers every domain's forms use."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
+from .gazetteer import find_locality, resolve_country
+from .identifiers import identifier_error, normalise
 from .logos import FORMATS, Logo, read_logo, too_large
 
 
@@ -31,3 +35,57 @@ class LogoForm(forms.Form):
             self.errors.pop("logo", None)
             self.add_error("logo", too_large())
         return super().clean()
+
+
+def place_at_locality(form, cleaned: dict):
+    """Check that both coordinates or neither are given; with neither, the gazetteer's place
+    of the locality in the country, with its coordinates set in `cleaned` (or None)."""
+    latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+    if (latitude is None) != (longitude is None):
+        if not form.errors.get("latitude"):
+            form.add_error("longitude", _("Give both coordinates, or neither."))
+        return None
+    if latitude is not None or not (cleaned.get("locality") and cleaned.get("country")):
+        return None
+    place = find_locality(cleaned["locality"], str(cleaned["country"]))
+    if place is not None:
+        cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
+    return place
+
+
+class IdentifierField(forms.CharField):
+    """An official identifier, stored without the spaces people type, checked by its scheme."""
+
+    def __init__(self, scheme: str, **kwargs):
+        self.scheme = scheme
+        super().__init__(required=False, max_length=60, **kwargs)
+
+    def clean(self, value) -> str:
+        text = normalise(self.scheme, super().clean(value))
+        if error := identifier_error(self.scheme, text):
+            raise forms.ValidationError(error)
+        return text
+
+
+class CountryField(forms.CharField):
+    """A country typed by name or code: a plain text box, lighter than a list of 250 and
+    filled in by browsers (autocomplete="country-name")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("Its name, such as: Belgique, Italia, Spain."))
+        super().__init__(max_length=60, **kwargs)
+        self.widget.attrs["autocomplete"] = "country-name"
+
+    def prepare_value(self, value):
+        if isinstance(value, str) and countries.alpha2(value):
+            return countries.name(countries.alpha2(value))
+        return getattr(value, "name", value)
+
+    def clean(self, value) -> str:
+        text = super().clean(value)
+        if not text:
+            return ""
+        code = resolve_country(text)
+        if not code:
+            raise forms.ValidationError(_("Unknown country: %(name)s."), params={"name": text})
+        return code

@@ -174,6 +174,10 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
 
+# The longest description a form, an import or the API accepts (the database sets none).
+DESCRIPTION_LENGTH = 5000
+
+
 class Organisation(Multilingual, models.Model):
     name = models.CharField(_("name"), max_length=200)
     short_description_fr = models.CharField(
@@ -188,10 +192,18 @@ class Organisation(Multilingual, models.Model):
     short_description_es = models.CharField(
         _("short description (Spanish)"), max_length=300, blank=True
     )
-    description_fr = models.TextField(_("description (French)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    description_it = models.TextField(_("description (Italian)"), blank=True)
-    description_es = models.TextField(_("description (Spanish)"), blank=True)
+    description_fr = models.TextField(
+        _("description (French)"), max_length=DESCRIPTION_LENGTH, blank=True
+    )
+    description_en = models.TextField(
+        _("description (English)"), max_length=DESCRIPTION_LENGTH, blank=True
+    )
+    description_it = models.TextField(
+        _("description (Italian)"), max_length=DESCRIPTION_LENGTH, blank=True
+    )
+    description_es = models.TextField(
+        _("description (Spanish)"), max_length=DESCRIPTION_LENGTH, blank=True
+    )
     original_language = models.CharField(
         _("original language"), max_length=2, choices=settings.LANGUAGES, default="fr"
     )

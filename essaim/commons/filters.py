@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
+from essaim.atlas.forms import CountryField
 from essaim.atlas.gazetteer import find_locality
 from essaim.atlas.models import CONTENT_LANGUAGES, LegalForm, Sector
 from essaim.atlas.places import (
@@ -19,7 +20,6 @@ from essaim.atlas.places import (
     Place,
 )
 from essaim.atlas.queries import InvalidQuery, parse_where
-from essaim.contributions.forms import CountryField
 from essaim.core.templatetags.essaim import language_name
 from essaim.search.index import distance_km
 from essaim.search.text import meaningful_words

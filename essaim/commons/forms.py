@@ -7,15 +7,10 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from essaim.atlas.forms import CountryField, place_at_locality
 from essaim.atlas.gazetteer import resolve_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
-from essaim.contributions.forms import (
-    CountryField,
-    Honeypot,
-    LanguagesField,
-    form_field,
-    place_at_locality,
-)
+from essaim.core.fields import Honeypot, LanguagesField, form_field
 from essaim.core.text import CheckedText
 
 from .actions import confirmed_count, set_replaced_tools

@@ -1,12 +1,8 @@
 """The suggestion form: every fact of an organisation, as in the admin, for anyone."""
 
 from django import forms
-from django.conf.locale import LANG_INFO
-from django.core.validators import MaxLengthValidator
-from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from essaim.atlas.facts import (
     IDENTIFIER_FIELDS,
@@ -18,99 +14,16 @@ from essaim.atlas.facts import (
     facts_of,
     field_label,
 )
-from essaim.atlas.gazetteer import find_locality, resolve_country
+from essaim.atlas.forms import CountryField, IdentifierField, place_at_locality
 from essaim.atlas.hours import opening_hours_error
-from essaim.atlas.identifiers import identifier_error, normalise, phone_error
+from essaim.atlas.identifiers import phone_error
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
+from essaim.core.fields import Honeypot, LanguagesField, form_field
 from essaim.core.text import CheckedText
 
 from .models import Report
 
-LONG_TEXT = 5000
-ISO_639_1 = {code for code in LANG_INFO if len(code) == 2}
 MODEL_FIELDS = [*TEXT_FIELDS, *TERM_FIELDS, *MANY_TO_MANY, *OTHER_FIELDS, *PLACE_FIELDS]
-
-
-class LanguagesField(forms.CharField):
-    """Language codes typed as "fr, it", cleaned into a list without repeats."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("Languages"))
-        kwargs.setdefault("help_text", _("ISO 639-1 codes separated by commas, such as: fr, it."))
-        super().__init__(required=False, max_length=60, **kwargs)
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list) else value
-
-    def clean(self, value) -> list[str]:
-        raw = super().clean(value)
-        codes = [code.strip().lower() for code in raw.split(",") if code.strip()]
-        unknown = [code for code in codes if code not in ISO_639_1]
-        if unknown:
-            raise forms.ValidationError(
-                _("Unknown language code: %(codes)s."), params={"codes": ", ".join(unknown)}
-            )
-        return list(dict.fromkeys(codes))
-
-
-def place_at_locality(form, cleaned: dict):
-    """Check that both coordinates or neither are given; with neither, the gazetteer's place
-    of the locality in the country, with its coordinates set in `cleaned` (or None)."""
-    latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
-    if (latitude is None) != (longitude is None):
-        if not form.errors.get("latitude"):
-            form.add_error("longitude", _("Give both coordinates, or neither."))
-        return None
-    if latitude is not None or not (cleaned.get("locality") and cleaned.get("country")):
-        return None
-    place = find_locality(cleaned["locality"], str(cleaned["country"]))
-    if place is not None:
-        cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
-    return place
-
-
-class IdentifierField(forms.CharField):
-    """An official identifier, stored without the spaces people type, checked by its scheme."""
-
-    def __init__(self, scheme: str, **kwargs):
-        self.scheme = scheme
-        super().__init__(required=False, max_length=60, **kwargs)
-
-    def clean(self, value) -> str:
-        text = normalise(self.scheme, super().clean(value))
-        if error := identifier_error(self.scheme, text):
-            raise forms.ValidationError(error)
-        return text
-
-
-class CountryField(forms.CharField):
-    """A country typed by name or code: a plain text box, lighter than a list of 250 and
-    filled in by browsers (autocomplete="country-name")."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", _("Its name, such as: Belgique, Italia, Spain."))
-        super().__init__(max_length=60, **kwargs)
-        self.widget.attrs["autocomplete"] = "country-name"
-
-    def prepare_value(self, value):
-        if isinstance(value, str) and countries.alpha2(value):
-            return countries.name(countries.alpha2(value))
-        return getattr(value, "name", value)
-
-    def clean(self, value) -> str:
-        text = super().clean(value)
-        if not text:
-            return ""
-        code = resolve_country(text)
-        if not code:
-            raise forms.ValidationError(_("Unknown country: %(name)s."), params={"name": text})
-        return code
-
-
-def form_field(model_field, **kwargs):
-    if isinstance(model_field, models.URLField):
-        kwargs["assume_scheme"] = "https"  # "example.org" means https://example.org
-    return model_field.formfield(**kwargs)
 
 
 class OrganisationForm(CheckedText, forms.ModelForm):
@@ -142,11 +55,6 @@ class OrganisationForm(CheckedText, forms.ModelForm):
         # Terms by their stable codes, in the page as in the suggestion.
         for name in [*TERM_FIELDS, *MANY_TO_MANY]:
             self.fields[name].to_field_name = "code"
-        for code in CONTENT_LANGUAGES:
-            description = self.fields[f"description_{code}"]
-            description.max_length = LONG_TEXT
-            description.validators.append(MaxLengthValidator(LONG_TEXT))
-            description.widget.attrs["maxlength"] = LONG_TEXT
         for name in IDENTIFIER_FIELDS:
             self.fields[name] = IdentifierField(IDENTIFIER_FIELDS[name], label=field_label(name))
         self.fields["latitude"].help_text = _(
@@ -213,21 +121,6 @@ class OrganisationForm(CheckedText, forms.ModelForm):
         for name in IDENTIFIER_FIELDS:
             facts[name] = data.get(name, "")
         return facts
-
-
-class Honeypot(CheckedText, forms.Form):
-    """Left empty by people, filled by robots: a hidden field that rejects the submission."""
-
-    nickname = forms.CharField(
-        required=False,
-        label=_("Leave this field empty"),
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
-    def clean_nickname(self):
-        if self.cleaned_data["nickname"]:
-            raise forms.ValidationError(_("This field must stay empty."))
-        return ""
 
 
 class SuggestionForm(Honeypot, OrganisationForm):

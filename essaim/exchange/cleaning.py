@@ -17,15 +17,14 @@ from essaim.atlas.hours import opening_hours_error
 from essaim.atlas.identifiers import identifier_error, normalise, phone_error
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, SizeBand, Territory
 from essaim.atlas.vocabulary import MANY_TO_MANY, TERM_FIELDS, Vocabulary
-from essaim.contributions.forms import ISO_639_1
 from essaim.core.dates import parse_moment
+from essaim.core.fields import ISO_639_1
 from essaim.core.text import control_character_error
 
 from . import lmn
 
 # A rejected record is kept in the rejects file up to this many characters of JSON.
 MAX_RECORD = 100_000
-LONG_TEXT = 5000
 LIST_SEPARATOR = "|"
 TEXTS = ("short_description", "description")
 # Essaim's plain text fields an import may set, and their longest values (from the model).
@@ -143,7 +142,7 @@ class Cleaner:
             else:
                 facts[name] = str(text)
         elif name.startswith(TEXTS) and name.rsplit("_", 1)[-1] in CONTENT_LANGUAGES:
-            limit = 300 if name.startswith("short_") else LONG_TEXT
+            limit = MODEL_LENGTHS[name]
             if len(str(text)) > limit:
                 error(name, _("At most %(count)d characters.") % {"count": limit})
             else:
@@ -195,8 +194,11 @@ class Cleaner:
                 error(name, _("Not a valid email address: %(value)s.") % {"value": _short(text)})
         elif name == "founding_year":
             year = None if text == "" else int(float(text))
-            if year is not None and not 1800 <= year <= 2100:
-                error(name, _("A year between 1800 and 2100."))
+            try:  # the model's own bounds, which the forms check too
+                if year is not None:
+                    Organisation._meta.get_field(name).run_validators(year)
+            except ValidationError as refused:
+                error(name, " ".join(refused.messages))
             else:
                 facts[name] = year
         elif name in IDENTIFIER_FIELDS:

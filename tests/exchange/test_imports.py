@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from essaim.atlas.models import Change, Organisation
+from tests.contributions.test_contributions import NEW_ORGANISATION
 
 pytestmark = pytest.mark.django_db
 
@@ -443,3 +444,26 @@ def test_a_reimport_that_only_refreshes_provenance_moves_the_entry_as_its_record
     assert quality == stale_quality and listed
     found = client.get("/api/v1/organisations", {"quality_min": fresh_quality}).json()
     assert org.pk not in {item["id"] for item in found["results"]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("description_fr", "x" * 5001, "5000 characters"),
+        ("founding_year", "1700", "greater than or equal to 1800"),
+        ("founding_year", "2150", "less than or equal to 2100"),
+        ("languages", "xx", "Unknown language code: xx."),
+    ],
+)
+def test_the_suggestion_form_and_an_import_refuse_the_same_values(
+    client, atlas, commit, tmp_path, field, value, reason
+):
+    """One rule per fact: a value the form refuses, an import refuses too, for its reason."""
+    page = client.post("/en/atlas/suggest/", {**NEW_ORGANISATION, field: value})
+    assert page.status_code == 200 and reason in page.content.decode()
+    path = write_csv(tmp_path / "one.csv", [["z-1", "Lien", "Nantes", "FR", value]],
+                     header=["id", "name", "locality", "country", field])  # fmt: skip
+    with pytest.raises(CommandError):
+        run_import(path, commit)
+    [rejected] = rejects_of(path)
+    assert rejected["field"] == field and reason in rejected["reason"]

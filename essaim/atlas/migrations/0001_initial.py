@@ -7,187 +7,450 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Audience',
+            name="Audience",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('label_fr', models.CharField(max_length=120, verbose_name='label (French)')),
-                ('label_en', models.CharField(max_length=120, verbose_name='label (English)')),
-                ('label_it', models.CharField(max_length=120, verbose_name='label (Italian)')),
-                ('label_es', models.CharField(max_length=120, verbose_name='label (Spanish)')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("label_fr", models.CharField(max_length=120, verbose_name="label (French)")),
+                ("label_en", models.CharField(max_length=120, verbose_name="label (English)")),
+                ("label_it", models.CharField(max_length=120, verbose_name="label (Italian)")),
+                ("label_es", models.CharField(max_length=120, verbose_name="label (Spanish)")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'audience',
-                'verbose_name_plural': 'audiences',
-                'ordering': ['position', 'code'],
-                'abstract': False,
+                "verbose_name": "audience",
+                "verbose_name_plural": "audiences",
+                "ordering": ["position", "code"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Family',
+            name="Family",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('label_fr', models.CharField(max_length=120, verbose_name='label (French)')),
-                ('label_en', models.CharField(max_length=120, verbose_name='label (English)')),
-                ('label_it', models.CharField(max_length=120, verbose_name='label (Italian)')),
-                ('label_es', models.CharField(max_length=120, verbose_name='label (Spanish)')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("label_fr", models.CharField(max_length=120, verbose_name="label (French)")),
+                ("label_en", models.CharField(max_length=120, verbose_name="label (English)")),
+                ("label_it", models.CharField(max_length=120, verbose_name="label (Italian)")),
+                ("label_es", models.CharField(max_length=120, verbose_name="label (Spanish)")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'ESS family',
-                'verbose_name_plural': 'ESS families',
-                'ordering': ['position', 'code'],
-                'abstract': False,
+                "verbose_name": "ESS family",
+                "verbose_name_plural": "ESS families",
+                "ordering": ["position", "code"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='LegalForm',
+            name="LegalForm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('label_fr', models.CharField(max_length=120, verbose_name='label (French)')),
-                ('label_en', models.CharField(max_length=120, verbose_name='label (English)')),
-                ('label_it', models.CharField(max_length=120, verbose_name='label (Italian)')),
-                ('label_es', models.CharField(max_length=120, verbose_name='label (Spanish)')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("label_fr", models.CharField(max_length=120, verbose_name="label (French)")),
+                ("label_en", models.CharField(max_length=120, verbose_name="label (English)")),
+                ("label_it", models.CharField(max_length=120, verbose_name="label (Italian)")),
+                ("label_es", models.CharField(max_length=120, verbose_name="label (Spanish)")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'legal form',
-                'verbose_name_plural': 'legal forms',
-                'ordering': ['position', 'code'],
-                'abstract': False,
+                "verbose_name": "legal form",
+                "verbose_name_plural": "legal forms",
+                "ordering": ["position", "code"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('label_fr', models.CharField(max_length=120, verbose_name='label (French)')),
-                ('label_en', models.CharField(max_length=120, verbose_name='label (English)')),
-                ('label_it', models.CharField(max_length=120, verbose_name='label (Italian)')),
-                ('label_es', models.CharField(max_length=120, verbose_name='label (Spanish)')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("label_fr", models.CharField(max_length=120, verbose_name="label (French)")),
+                ("label_en", models.CharField(max_length=120, verbose_name="label (English)")),
+                ("label_it", models.CharField(max_length=120, verbose_name="label (Italian)")),
+                ("label_es", models.CharField(max_length=120, verbose_name="label (Spanish)")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'role',
-                'verbose_name_plural': 'roles',
-                'ordering': ['position', 'code'],
-                'abstract': False,
+                "verbose_name": "role",
+                "verbose_name_plural": "roles",
+                "ordering": ["position", "code"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Sector',
+            name="Sector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('label_fr', models.CharField(max_length=120, verbose_name='label (French)')),
-                ('label_en', models.CharField(max_length=120, verbose_name='label (English)')),
-                ('label_it', models.CharField(max_length=120, verbose_name='label (Italian)')),
-                ('label_es', models.CharField(max_length=120, verbose_name='label (Spanish)')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('color', models.CharField(help_text='Hexadecimal colour of the dots on the map.', max_length=7, verbose_name='map colour')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("label_fr", models.CharField(max_length=120, verbose_name="label (French)")),
+                ("label_en", models.CharField(max_length=120, verbose_name="label (English)")),
+                ("label_it", models.CharField(max_length=120, verbose_name="label (Italian)")),
+                ("label_es", models.CharField(max_length=120, verbose_name="label (Spanish)")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "color",
+                    models.CharField(
+                        help_text="Hexadecimal colour of the dots on the map.",
+                        max_length=7,
+                        verbose_name="map colour",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sector',
-                'verbose_name_plural': 'sectors',
-                'ordering': ['position', 'code'],
-                'abstract': False,
+                "verbose_name": "sector",
+                "verbose_name_plural": "sectors",
+                "ordering": ["position", "code"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('label_fr', models.CharField(max_length=120, verbose_name='label (French)')),
-                ('label_en', models.CharField(max_length=120, verbose_name='label (English)')),
-                ('label_it', models.CharField(max_length=120, verbose_name='label (Italian)')),
-                ('label_es', models.CharField(max_length=120, verbose_name='label (Spanish)')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("label_fr", models.CharField(max_length=120, verbose_name="label (French)")),
+                ("label_en", models.CharField(max_length=120, verbose_name="label (English)")),
+                ("label_it", models.CharField(max_length=120, verbose_name="label (Italian)")),
+                ("label_es", models.CharField(max_length=120, verbose_name="label (Spanish)")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'service',
-                'verbose_name_plural': 'services',
-                'ordering': ['position', 'code'],
-                'abstract': False,
+                "verbose_name": "service",
+                "verbose_name_plural": "services",
+                "ordering": ["position", "code"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('short_description_fr', models.CharField(blank=True, max_length=300, verbose_name='short description (French)')),
-                ('short_description_en', models.CharField(blank=True, max_length=300, verbose_name='short description (English)')),
-                ('short_description_it', models.CharField(blank=True, max_length=300, verbose_name='short description (Italian)')),
-                ('short_description_es', models.CharField(blank=True, max_length=300, verbose_name='short description (Spanish)')),
-                ('description_fr', models.TextField(blank=True, verbose_name='description (French)')),
-                ('description_en', models.TextField(blank=True, verbose_name='description (English)')),
-                ('description_it', models.TextField(blank=True, verbose_name='description (Italian)')),
-                ('description_es', models.TextField(blank=True, verbose_name='description (Spanish)')),
-                ('original_language', models.CharField(choices=[('fr', 'French'), ('en', 'English'), ('it', 'Italian'), ('es', 'Spanish')], default='fr', max_length=2, verbose_name='original language')),
-                ('languages', models.JSONField(blank=True, default=list, help_text='ISO 639-1 codes, such as fr or it.', verbose_name='languages')),
-                ('territory', models.CharField(blank=True, choices=[('local', 'Local'), ('regional', 'Regional'), ('national', 'National'), ('european', 'European'), ('remote', 'Remote')], max_length=10, verbose_name='territory served')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='address')),
-                ('postal_code', models.CharField(blank=True, max_length=20, verbose_name='postal code')),
-                ('locality', models.CharField(blank=True, max_length=120, verbose_name='locality')),
-                ('region', models.CharField(blank=True, max_length=120, verbose_name='region')),
-                ('country', django_countries.fields.CountryField(max_length=2, verbose_name='country')),
-                ('latitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='latitude')),
-                ('longitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='longitude')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('founding_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1800), django.core.validators.MaxValueValidator(2100)], verbose_name='founding year')),
-                ('size_band', models.CharField(blank=True, choices=[('0', 'No employees'), ('1-9', '1 to 9 employees'), ('10-49', '10 to 49 employees'), ('50-249', '50 to 249 employees'), ('250+', '250 employees or more')], max_length=8, verbose_name='size')),
-                ('source', models.CharField(blank=True, max_length=100, verbose_name='source')),
-                ('source_id', models.CharField(blank=True, max_length=200, verbose_name='identifier at the source')),
-                ('source_url', models.URLField(blank=True, verbose_name='source URL')),
-                ('source_updated_at', models.DateTimeField(blank=True, null=True, verbose_name='last updated at the source')),
-                ('status', models.CharField(choices=[('published', 'Published'), ('hidden', 'Hidden'), ('archived', 'Archived')], db_index=True, default='published', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated')),
-                ('audiences', models.ManyToManyField(blank=True, to='atlas.audience', verbose_name='audiences')),
-                ('families', models.ManyToManyField(blank=True, to='atlas.family', verbose_name='ESS families')),
-                ('legal_form', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='atlas.legalform', verbose_name='legal form')),
-                ('roles', models.ManyToManyField(blank=True, to='atlas.role', verbose_name='roles')),
-                ('sector', models.ForeignKey(blank=True, help_text='The main sector, which gives the dot its colour on the map.', null=True, on_delete=django.db.models.deletion.PROTECT, to='atlas.sector', verbose_name='sector')),
-                ('services', models.ManyToManyField(blank=True, to='atlas.service', verbose_name='services offered')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "short_description_fr",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="short description (French)"
+                    ),
+                ),
+                (
+                    "short_description_en",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="short description (English)"
+                    ),
+                ),
+                (
+                    "short_description_it",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="short description (Italian)"
+                    ),
+                ),
+                (
+                    "short_description_es",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="short description (Spanish)"
+                    ),
+                ),
+                (
+                    "description_fr",
+                    models.TextField(blank=True, verbose_name="description (French)"),
+                ),
+                (
+                    "description_en",
+                    models.TextField(blank=True, verbose_name="description (English)"),
+                ),
+                (
+                    "description_it",
+                    models.TextField(blank=True, verbose_name="description (Italian)"),
+                ),
+                (
+                    "description_es",
+                    models.TextField(blank=True, verbose_name="description (Spanish)"),
+                ),
+                (
+                    "original_language",
+                    models.CharField(
+                        choices=[
+                            ("fr", "French"),
+                            ("en", "English"),
+                            ("it", "Italian"),
+                            ("es", "Spanish"),
+                        ],
+                        default="fr",
+                        max_length=2,
+                        verbose_name="original language",
+                    ),
+                ),
+                (
+                    "languages",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="ISO 639-1 codes, such as fr or it.",
+                        verbose_name="languages",
+                    ),
+                ),
+                (
+                    "territory",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("local", "Local"),
+                            ("regional", "Regional"),
+                            ("national", "National"),
+                            ("european", "European"),
+                            ("remote", "Remote"),
+                        ],
+                        max_length=10,
+                        verbose_name="territory served",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="address")),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=20, verbose_name="postal code"),
+                ),
+                ("locality", models.CharField(blank=True, max_length=120, verbose_name="locality")),
+                ("region", models.CharField(blank=True, max_length=120, verbose_name="region")),
+                (
+                    "country",
+                    django_countries.fields.CountryField(max_length=2, verbose_name="country"),
+                ),
+                (
+                    "latitude",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-90),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.FloatField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-180),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                        verbose_name="longitude",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                (
+                    "founding_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1800),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="founding year",
+                    ),
+                ),
+                (
+                    "size_band",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("0", "No employees"),
+                            ("1-9", "1 to 9 employees"),
+                            ("10-49", "10 to 49 employees"),
+                            ("50-249", "50 to 249 employees"),
+                            ("250+", "250 employees or more"),
+                        ],
+                        max_length=8,
+                        verbose_name="size",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=100, verbose_name="source")),
+                (
+                    "source_id",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="identifier at the source"
+                    ),
+                ),
+                ("source_url", models.URLField(blank=True, verbose_name="source URL")),
+                (
+                    "source_updated_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="last updated at the source"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("published", "Published"),
+                            ("hidden", "Hidden"),
+                            ("archived", "Archived"),
+                        ],
+                        db_index=True,
+                        default="published",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, db_index=True, verbose_name="updated"),
+                ),
+                (
+                    "audiences",
+                    models.ManyToManyField(
+                        blank=True, to="atlas.audience", verbose_name="audiences"
+                    ),
+                ),
+                (
+                    "families",
+                    models.ManyToManyField(
+                        blank=True, to="atlas.family", verbose_name="ESS families"
+                    ),
+                ),
+                (
+                    "legal_form",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="atlas.legalform",
+                        verbose_name="legal form",
+                    ),
+                ),
+                (
+                    "roles",
+                    models.ManyToManyField(blank=True, to="atlas.role", verbose_name="roles"),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The main sector, which gives the dot its colour on the map.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="atlas.sector",
+                        verbose_name="sector",
+                    ),
+                ),
+                (
+                    "services",
+                    models.ManyToManyField(
+                        blank=True, to="atlas.service", verbose_name="services offered"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['name', 'id'],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Identifier',
+            name="Identifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scheme', models.CharField(choices=[('siret', 'SIRET'), ('siren', 'SIREN'), ('rna', 'RNA'), ('neq', 'NEQ'), ('vat', 'VAT number'), ('euid', 'EUID'), ('other', 'Other')], max_length=8, verbose_name='scheme')),
-                ('value', models.CharField(max_length=60, verbose_name='value')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identifiers', to='atlas.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.CharField(
+                        choices=[
+                            ("siret", "SIRET"),
+                            ("siren", "SIREN"),
+                            ("rna", "RNA"),
+                            ("neq", "NEQ"),
+                            ("vat", "VAT number"),
+                            ("euid", "EUID"),
+                            ("other", "Other"),
+                        ],
+                        max_length=8,
+                        verbose_name="scheme",
+                    ),
+                ),
+                ("value", models.CharField(max_length=60, verbose_name="value")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identifiers",
+                        to="atlas.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'identifier',
-                'verbose_name_plural': 'identifiers',
-                'indexes': [models.Index(fields=['scheme', 'value'], name='atlas_ident_scheme_4f8c25_idx')],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'scheme'), name='one_identifier_per_scheme')],
+                "verbose_name": "identifier",
+                "verbose_name_plural": "identifiers",
+                "indexes": [
+                    models.Index(fields=["scheme", "value"], name="atlas_ident_scheme_4f8c25_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "scheme"), name="one_identifier_per_scheme"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('source', ''), _negated=True), models.Q(('source_id', ''), _negated=True)), fields=('source', 'source_id'), name='organisation_unique_source_id'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    models.Q(("source", ""), _negated=True),
+                    models.Q(("source_id", ""), _negated=True),
+                ),
+                fields=("source", "source_id"),
+                name="organisation_unique_source_id",
+            ),
         ),
     ]

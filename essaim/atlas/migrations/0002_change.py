@@ -6,30 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('atlas', '0001_initial'),
+        ("atlas", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Change',
+            name="Change",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('organisation_id', models.IntegerField(db_index=True, verbose_name='organisation')),
-                ('organisation_name', models.CharField(max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted')], max_length=8, verbose_name='kind')),
-                ('fields', models.JSONField(default=dict, verbose_name='changed fields')),
-                ('published', models.BooleanField(verbose_name='published')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='date')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('reverts', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reverted_by', to='atlas.change', verbose_name='reverts')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "organisation_id",
+                    models.IntegerField(db_index=True, verbose_name="organisation"),
+                ),
+                ("organisation_name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("updated", "Updated"),
+                            ("deleted", "Deleted"),
+                        ],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("fields", models.JSONField(default=dict, verbose_name="changed fields")),
+                ("published", models.BooleanField(verbose_name="published")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="date")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "reverts",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reverted_by",
+                        to="atlas.change",
+                        verbose_name="reverts",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change',
-                'verbose_name_plural': 'changes',
-                'ordering': ['-id'],
+                "verbose_name": "change",
+                "verbose_name_plural": "changes",
+                "ordering": ["-id"],
             },
         ),
     ]

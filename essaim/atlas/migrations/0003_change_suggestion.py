@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('atlas', '0002_change'),
-        ('contributions', '0001_initial'),
+        ("atlas", "0002_change"),
+        ("contributions", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='change',
-            name='suggestion',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='changes', to='contributions.suggestion', verbose_name='suggestion'),
+            model_name="change",
+            name="suggestion",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="changes",
+                to="contributions.suggestion",
+                verbose_name="suggestion",
+            ),
         ),
     ]

@@ -5,51 +5,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('atlas', '0003_change_suggestion'),
+        ("atlas", "0003_change_suggestion"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='confirmation_asked_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='asked to confirm'),
+            model_name="organisation",
+            name="confirmation_asked_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="asked to confirm"),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='confirmed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='last confirmed'),
+            model_name="organisation",
+            name="confirmed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="last confirmed"),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='missing_from_source_since',
-            field=models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='missing from its source since'),
+            model_name="organisation",
+            name="missing_from_source_since",
+            field=models.DateTimeField(
+                blank=True, db_index=True, null=True, verbose_name="missing from its source since"
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='opening_hours',
-            field=models.CharField(blank=True, help_text="In OpenStreetMap's opening_hours syntax, such as: Mo-Fr 09:00-17:00; PH off", max_length=255, verbose_name='opening hours'),
+            model_name="organisation",
+            name="opening_hours",
+            field=models.CharField(
+                blank=True,
+                help_text="In OpenStreetMap's opening_hours syntax, such as: Mo-Fr 09:00-17:00; PH off",
+                max_length=255,
+                verbose_name="opening hours",
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='provenance',
-            field=models.JSONField(blank=True, default=dict, verbose_name='provenance of facts'),
+            model_name="organisation",
+            name="provenance",
+            field=models.JSONField(blank=True, default=dict, verbose_name="provenance of facts"),
         ),
         migrations.CreateModel(
-            name='MergedRecord',
+            name="MergedRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('merged_id', models.IntegerField(unique=True, verbose_name='merged entry')),
-                ('source', models.CharField(blank=True, max_length=100, verbose_name='source')),
-                ('source_id', models.CharField(blank=True, max_length=200, verbose_name='identifier at the source')),
-                ('merged_at', models.DateTimeField(auto_now_add=True, verbose_name='merged')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='merged_records', to='atlas.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("merged_id", models.IntegerField(unique=True, verbose_name="merged entry")),
+                ("source", models.CharField(blank=True, max_length=100, verbose_name="source")),
+                (
+                    "source_id",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="identifier at the source"
+                    ),
+                ),
+                ("merged_at", models.DateTimeField(auto_now_add=True, verbose_name="merged")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="merged_records",
+                        to="atlas.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'merged entry',
-                'verbose_name_plural': 'merged entries',
-                'indexes': [models.Index(fields=['source', 'source_id'], name='atlas_merge_source_5f0ff6_idx')],
+                "verbose_name": "merged entry",
+                "verbose_name_plural": "merged entries",
+                "indexes": [
+                    models.Index(
+                        fields=["source", "source_id"], name="atlas_merge_source_5f0ff6_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('atlas', '0004_provenance_confirmation_hours'),
+        ("atlas", "0004_provenance_confirmation_hours"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='mediation',
-            field=models.JSONField(blank=True, default=dict, verbose_name='digital mediation place'),
+            model_name="organisation",
+            name="mediation",
+            field=models.JSONField(
+                blank=True, default=dict, verbose_name="digital mediation place"
+            ),
         ),
     ]

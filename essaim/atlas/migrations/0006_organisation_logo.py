@@ -4,25 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('atlas', '0005_organisation_mediation'),
+        ("atlas", "0005_organisation_mediation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='logo',
-            field=models.ImageField(blank=True, editable=False, height_field='logo_height', upload_to='logos/', verbose_name='logo', width_field='logo_width'),
+            model_name="organisation",
+            name="logo",
+            field=models.ImageField(
+                blank=True,
+                editable=False,
+                height_field="logo_height",
+                upload_to="logos/",
+                verbose_name="logo",
+                width_field="logo_width",
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='logo_height',
-            field=models.PositiveSmallIntegerField(editable=False, null=True, verbose_name='logo height'),
+            model_name="organisation",
+            name="logo_height",
+            field=models.PositiveSmallIntegerField(
+                editable=False, null=True, verbose_name="logo height"
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='logo_width',
-            field=models.PositiveSmallIntegerField(editable=False, null=True, verbose_name='logo width'),
+            model_name="organisation",
+            name="logo_width",
+            field=models.PositiveSmallIntegerField(
+                editable=False, null=True, verbose_name="logo width"
+            ),
         ),
     ]
