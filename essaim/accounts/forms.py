@@ -31,7 +31,7 @@ class DeleteAccountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def clean_password(self):
+    def clean_password(self) -> str:
         if not self.user.check_password(self.cleaned_data["password"]):
             raise forms.ValidationError(_("This is not your password."))
         return ""

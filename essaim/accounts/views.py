@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,7 +14,7 @@ from .models import ApiToken
 
 
 @login_required
-def profile(request):
+def profile(request) -> HttpResponseBase:
     user = request.user
     consent = ConsentForm(initial={"newsletter": bool(user.newsletter_consented_at)})
     token_form = TokenForm()
@@ -45,7 +46,7 @@ def profile(request):
 
 @login_required
 @require_POST
-def revoke_token(request, pk: int):
+def revoke_token(request, pk: int) -> HttpResponseBase:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     actions.do_revoke_api_token(token)
     messages.success(request, _("The key is revoked."))
@@ -53,7 +54,7 @@ def revoke_token(request, pk: int):
 
 
 @login_required
-def delete_account(request):
+def delete_account(request) -> HttpResponseBase:
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user

@@ -112,19 +112,19 @@ class OrganisationAdmin(admin.ModelAdmin):
         ),
     )
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request, obj, form, change) -> None:
         # What the entry said before, for its history (the form has already changed `obj`).
         request.essaim_facts_before = actions.admin_facts_before(obj)
         actions.do_save_organisation(obj)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         actions.record_admin_save(form.instance, request.essaim_facts_before, request.user)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request, obj) -> None:
         actions.do_delete_organisation(obj, author=request.user)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request, queryset) -> None:
         for org in queryset:
             actions.do_delete_organisation(org, author=request.user)
 
@@ -134,13 +134,13 @@ class TaxonomyAdmin(admin.ModelAdmin):
     list_editable = ("position",)
     search_fields = ("code", "label_fr", "label_en", "label_it", "label_es")
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request, obj, form, change) -> None:
         actions.do_save_taxonomy_term(obj)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request, obj) -> None:
         actions.do_delete_taxonomy_term(obj)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request, queryset) -> None:
         for term in queryset:
             actions.do_delete_taxonomy_term(term)
 

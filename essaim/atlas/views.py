@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -72,7 +73,7 @@ def is_htmx(request) -> bool:
     )
 
 
-def home(request):
+def home(request) -> HttpResponseBase:
     overview = get_index().search(SearchQuery(limit=0, facets=("country", "sector")))
     sector_counts = dict(overview.facets.get("sector", []))
     sectors = [(sector, sector_counts.get(sector.code, 0)) for sector in Sector.objects.all()]
@@ -153,7 +154,7 @@ def where_context(typed: QueryDict, params: dict, parsed=None) -> dict:
     }
 
 
-def atlas_list(request):
+def atlas_list(request) -> HttpResponseBase:
     context = {"sort_labels": SORT_LABELS, "error": None, "params": {}, "page": None}
     params_in, words_typed = place_in_words(request.GET)
     context["search_params"] = params_in
@@ -228,7 +229,7 @@ def atlas_list(request):
     return render(request, template, context, status=404 if beyond else 200)
 
 
-def organisation_detail(request, pk: int, slug: str):
+def organisation_detail(request, pk: int, slug: str) -> HttpResponseBase:
     org = Organisation.objects.with_facts().filter(pk=pk).first()
     if org is None:
         merged = MergedRecord.objects.filter(merged_id=pk).select_related("organisation").first()
@@ -277,7 +278,7 @@ MAP_PRESETS = {
 PLACE_ZOOM = {"locality": 11, "region": 7, "country": 6}
 
 
-def map_page(request):
+def map_page(request) -> HttpResponseBase:
     """The map: the list's words and filters, a place to centre on, presets; the clusters and
     town names come from the API for each view."""
     try:
@@ -333,7 +334,7 @@ def organisation_quality(org: Organisation):
 
 
 @ratelimit(key="ip", rate="30/h", method="POST", block=False)
-def confirm_entry(request, token: str):
+def confirm_entry(request, token: str) -> HttpResponseBase:
     """The page of a confirmation link: the entry as published, one button to confirm it,
     a way to correct it. The signed link stands for the organisation: no account needed."""
     org = organisation_for_token(token)
@@ -361,7 +362,7 @@ LOGO_FILE = re.compile(r"(\d{1,18})-[0-9a-f]{16}\.webp")
 @login_required
 @ratelimit(key="user_or_ip", rate=LOGO_UPLOADS_PER_HOUR, method="POST", block=False)
 @csrf_exempt
-def organisation_logo(request, pk: int, slug: str):
+def organisation_logo(request, pk: int, slug: str) -> HttpResponseBase:
     """Its representatives and the moderators add, replace or remove an organisation's logo."""
     if request.method == "POST":
         # Before anything reads the body (hence the CSRF check inside, once it is set).
@@ -390,7 +391,7 @@ def _organisation_logo(request, pk: int):
     return render(request, "atlas/logo.html", {"org": org, "form": form})
 
 
-def logo_file(request, name: str):
+def logo_file(request, name: str) -> HttpResponseBase:
     """An organisation's current logo. Its name changes with its content: cached for a year.
     A hidden entry's logo is for the moderators only."""
     match = LOGO_FILE.fullmatch(name)

@@ -12,16 +12,16 @@ class ContributedAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organisations"]
     readonly_fields = ["contributed_by", "decided_by", "published_at"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request, obj, form, change) -> None:
         pass  # saved with its relations and inlines, in one action (save_related)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(self, request, form, formsets, change) -> None:
         actions.do_save_from_admin(form, formsets, actor=request.user, creating=not change)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request, obj) -> None:
         actions.do_delete_item(obj, actor=request.user)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request, queryset) -> None:
         for item in queryset:
             actions.do_delete_item(item, actor=request.user)
 
@@ -78,13 +78,13 @@ class OpportunityAdmin(ContributedAdmin):
 class ToolAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request, obj, form, change) -> None:
         actions.do_save_tool(obj, actor=request.user)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request, obj) -> None:
         actions.do_delete_tool(obj, actor=request.user)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request, queryset) -> None:
         for tool in queryset:
             actions.do_delete_tool(tool, actor=request.user)
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -70,13 +71,13 @@ def _canonical(item, slug: str):
 # Resources -----------------------------------------------------------------------------------
 
 
-def resources(request):
+def resources(request) -> HttpResponseBase:
     filters = ResourceFilters(request.GET, Resource.objects.published().prefetch_related(
         "organisations", "themes"))  # fmt: skip
     return _list_page(request, "commons/resources.html", filters, {})
 
 
-def resource_detail(request, pk: int, slug: str):
+def resource_detail(request, pk: int, slug: str) -> HttpResponseBase:
     resource = _visible(Resource, pk, request.user)
     if redirect_to := _canonical(resource, slug):
         return redirect_to
@@ -93,7 +94,7 @@ def resource_detail(request, pk: int, slug: str):
     )
 
 
-def alternatives(request):
+def alternatives(request) -> HttpResponseBase:
     """ "I use X: what are the ethical alternatives?" — tools, and what replaces them."""
     published = Resource.objects.published().filter(kind=Resource.Kind.ALTERNATIVE)
     tools = (
@@ -134,7 +135,7 @@ HEADINGS = {
 
 @login_required
 @ratelimit(key="user_or_ip", rate=CONTRIBUTIONS_PER_HOUR, method="POST", block=False)
-def contribute(request, model, pk: int | None = None, slug: str = ""):
+def contribute(request, model, pk: int | None = None, slug: str = "") -> HttpResponseBase:
     """Propose a new item (no `pk`), or edit one you may manage."""
     item = _visible(model, pk, request.user) if pk else model()
     if pk:
@@ -168,7 +169,7 @@ def contribute(request, model, pk: int | None = None, slug: str = ""):
 
 @login_required
 @require_POST
-def moderate(request, kind: str, pk: int):
+def moderate(request, kind: str, pk: int) -> HttpResponseBase:
     model = {"resource": Resource, "event": Event, "opportunity": Opportunity}.get(kind)
     check_moderator(request.user)
     if model is None:
@@ -190,13 +191,13 @@ def moderate(request, kind: str, pk: int):
 # Events --------------------------------------------------------------------------------------
 
 
-def events(request, past: bool = False):
+def events(request, past: bool = False) -> HttpResponseBase:
     queryset = Event.objects.past().order_by("-starts_at") if past else Event.objects.upcoming()
     filters = EventFilters(request.GET, queryset.prefetch_related("organisations", "themes"))
     return _list_page(request, "commons/events.html", filters, {"past": past})
 
 
-def event_detail(request, pk: int, slug: str):
+def event_detail(request, pk: int, slug: str) -> HttpResponseBase:
     event = _visible(Event, pk, request.user)
     if redirect_to := _canonical(event, slug):
         return redirect_to
@@ -220,7 +221,7 @@ def _places_left(event: Event) -> int | None:
 
 
 @ratelimit(key="ip", rate=REGISTRATIONS_PER_HOUR, method="POST", block=False)
-def register(request, pk: int, slug: str):
+def register(request, pk: int, slug: str) -> HttpResponseBase:
     event = _visible(Event, pk, request.user)
     if not event.is_published:
         raise Http404
@@ -266,7 +267,7 @@ def register(request, pk: int, slug: str):
     )
 
 
-def cancel_registration(request, token: str):
+def cancel_registration(request, token: str) -> HttpResponseBase:
     registration = actions.registration_for_token(token)
     if registration is None:
         raise Http404
@@ -279,7 +280,7 @@ def cancel_registration(request, token: str):
 
 
 @login_required
-def registrations(request, pk: int, slug: str):
+def registrations(request, pk: int, slug: str) -> HttpResponseBase:
     """The organiser's view: who comes, who waits, the allowance, check-in on the day."""
     event = actions.access_event_to_manage(request.user, pk)
     if request.method == "POST":
@@ -314,7 +315,7 @@ def registrations(request, pk: int, slug: str):
 
 
 @login_required
-def registrations_csv(request, pk: int, slug: str):
+def registrations_csv(request, pk: int, slug: str) -> HttpResponseBase:
     event = actions.access_event_to_manage(request.user, pk)
     rows = list(event.registrations.all())
     decisions = actions.allowances(event, rows)
@@ -352,12 +353,12 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def event_ics(request, pk: int, slug: str = ""):
+def event_ics(request, pk: int, slug: str = "") -> HttpResponseBase:
     event = get_object_or_404(Event.objects.published(), pk=pk)
     return _ics(calendar([event], event.title.text, request), f"event-{event.pk}.ics")
 
 
-def events_ics(request):
+def events_ics(request) -> HttpResponseBase:
     """Every published event, or those the calendar page's filters select (past ones too)."""
     filters = EventFilters(request.GET, Event.objects.published())
     if not filters.is_valid():
@@ -369,7 +370,7 @@ def events_ics(request):
     return _ics(calendar(filters.narrow(), name, request), "events.ics")
 
 
-def organisation_ics(request, pk: int, slug: str = ""):
+def organisation_ics(request, pk: int, slug: str = "") -> HttpResponseBase:
     org = get_object_or_404(Organisation.objects.published(), pk=pk)
     events = Event.objects.published().filter(organisations=org)
     return _ics(calendar(events, org.name, request), f"organisation-{org.pk}-events.ics")
@@ -378,7 +379,7 @@ def organisation_ics(request, pk: int, slug: str = ""):
 # Opportunities -------------------------------------------------------------------------------
 
 
-def opportunities(request):
+def opportunities(request) -> HttpResponseBase:
     filters = OpportunityFilters(
         request.GET,
         Opportunity.objects.open().order_by("deadline", "-published_at").prefetch_related(
@@ -393,7 +394,7 @@ def opportunities(request):
     return _list_page(request, "commons/opportunities.html", filters, {"saved": saved})
 
 
-def opportunity_detail(request, pk: int, slug: str):
+def opportunity_detail(request, pk: int, slug: str) -> HttpResponseBase:
     opportunity = _visible(Opportunity, pk, request.user)
     if redirect_to := _canonical(opportunity, slug):
         return redirect_to
@@ -409,7 +410,7 @@ def opportunity_detail(request, pk: int, slug: str):
 
 
 @login_required
-def saved_searches(request):
+def saved_searches(request) -> HttpResponseBase:
     if request.method == "POST":
         filters = OpportunityFilters(request.POST, Opportunity.objects.open())
         if not filters.is_valid():

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ def _published(pk: int) -> Organisation:
 
 
 @ratelimit(key="ip", rate=SUGGESTIONS_PER_HOUR, method="POST", block=False)
-def suggest(request, pk: int | None = None, slug: str = ""):
+def suggest(request, pk: int | None = None, slug: str = "") -> HttpResponseBase:
     """Suggest a new organisation (no `pk`) or a correction to one."""
     org = _published(pk) if pk else None
     if request.method == "POST":
@@ -77,7 +78,7 @@ def _moderator(request):
 
 
 @login_required
-def moderation_queue(request):
+def moderation_queue(request) -> HttpResponseBase:
     _moderator(request)
     pending = (
         Suggestion.objects.filter(status=Suggestion.Status.PENDING)
@@ -140,7 +141,7 @@ def _diff_rows(suggestion: Suggestion) -> list[dict]:
 
 
 @login_required
-def review_suggestion(request, pk: int):
+def review_suggestion(request, pk: int) -> HttpResponseBase:
     moderator = _moderator(request)
     suggestion = get_object_or_404(Suggestion, pk=pk)
     error = ""
@@ -196,7 +197,7 @@ def _author_role(change: Change) -> str:
     return _("a member")
 
 
-def history(request, pk: int, slug: str = ""):
+def history(request, pk: int, slug: str = "") -> HttpResponseBase:
     """Every change to an organisation, newest first; authors are named by role only."""
     org = Organisation.objects.filter(pk=pk).exclude(status=Status.HIDDEN).first()
     changes = Change.objects.filter(organisation_id=pk).select_related("author", "suggestion")
@@ -237,7 +238,7 @@ def history(request, pk: int, slug: str = ""):
 
 @login_required
 @require_POST
-def revert(request, pk: int):
+def revert(request, pk: int) -> HttpResponseBase:
     moderator = _moderator(request)
     change = get_object_or_404(Change, pk=pk, kind=Change.Kind.UPDATED)
     org = get_object_or_404(Organisation, pk=change.organisation_id)
@@ -252,7 +253,7 @@ REPORTS_PER_HOUR = "10/h"
 
 
 @ratelimit(key="ip", rate=REPORTS_PER_HOUR, method="POST", block=False)
-def report(request, pk: int, slug: str = ""):
+def report(request, pk: int, slug: str = "") -> HttpResponseBase:
     org = _published(pk)
     if request.method == "POST":
         form = ReportForm(request.POST, user=request.user)
@@ -285,7 +286,7 @@ def report(request, pk: int, slug: str = ""):
 
 @login_required
 @require_POST
-def decide_reports(request, pk: int):
+def decide_reports(request, pk: int) -> HttpResponseBase:
     moderator = _moderator(request)
     org = get_object_or_404(Organisation, pk=pk)
     outcome = request.POST.get("outcome")
@@ -298,7 +299,7 @@ def decide_reports(request, pk: int):
 
 @login_required
 @require_POST
-def decide_missing(request, pk: int):
+def decide_missing(request, pk: int) -> HttpResponseBase:
     """Keep or archive an organisation that its source no longer holds."""
     moderator = _moderator(request)
     org = get_object_or_404(Organisation, pk=pk, missing_from_source_since__isnull=False)
@@ -314,7 +315,7 @@ def decide_missing(request, pk: int):
 
 
 @login_required
-def claim(request, pk: int, slug: str = ""):
+def claim(request, pk: int, slug: str = "") -> HttpResponseBase:
     org = _published(pk)
     existing = org.representations.filter(user=request.user).first()
     if request.method == "POST":
@@ -328,7 +329,7 @@ def claim(request, pk: int, slug: str = ""):
 
 @login_required
 @require_POST
-def decide_claim(request, pk: int):
+def decide_claim(request, pk: int) -> HttpResponseBase:
     moderator = _moderator(request)
     request_claim = get_object_or_404(Representation, pk=pk)
     actions.do_decide_claim(request_claim, request.POST.get("grant") == "1", moderator)
@@ -337,7 +338,7 @@ def decide_claim(request, pk: int):
 
 
 @login_required
-def edit(request, pk: int, slug: str = ""):
+def edit(request, pk: int, slug: str = "") -> HttpResponseBase:
     """A representative (or a moderator) edits the entry directly; it is published at once."""
     org = actions.access_organisation_to_edit(request.user, pk)
     if request.method == "POST":
@@ -360,7 +361,7 @@ def _collaborative() -> None:
 
 
 @login_required
-def community_review(request):
+def community_review(request) -> HttpResponseBase:
     """Members review each other's suggestions: enough approvals publish one."""
     _collaborative()
     pending = (
@@ -390,7 +391,7 @@ def community_review(request):
 
 @login_required
 @require_POST
-def vote(request, pk: int):
+def vote(request, pk: int) -> HttpResponseBase:
     _collaborative()
     suggestion = get_object_or_404(Suggestion, pk=pk, status=Suggestion.Status.PENDING)
     org = actions.do_vote(suggestion, request.user, request.POST.get("approve") == "1")
@@ -426,7 +427,7 @@ def reason_labels(reasons: list[str]) -> list[str]:
 
 
 @login_required
-def duplicates(request):
+def duplicates(request) -> HttpResponseBase:
     _moderator(request)
     open_pairs = DuplicateCandidate.objects.filter(
         status=DuplicateCandidate.Status.OPEN
@@ -437,7 +438,7 @@ def duplicates(request):
 
 
 @login_required
-def review_duplicate(request, pk: int):
+def review_duplicate(request, pk: int) -> HttpResponseBase:
     moderator = _moderator(request)
     pair = get_object_or_404(
         DuplicateCandidate.objects.select_related("first", "second"),

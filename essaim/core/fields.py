@@ -48,7 +48,7 @@ class Honeypot(CheckedText, forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
-    def clean_nickname(self):
+    def clean_nickname(self) -> str:
         if self.cleaned_data["nickname"]:
             raise forms.ValidationError(_("This field must stay empty."))
         return ""

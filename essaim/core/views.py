@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -13,7 +14,7 @@ from essaim.api.api import api
 from essaim.exchange.snapshots import snapshots
 
 
-def api_docs(request):
+def api_docs(request) -> HttpResponseBase:
     schema = api.get_openapi_schema(path_prefix=reverse("api-1.0.0:api-root").rstrip("/"))
     endpoints = []
     for path, operations in schema["paths"].items():
@@ -46,13 +47,13 @@ def api_docs(request):
     )
 
 
-def accessibility(request):
+def accessibility(request) -> HttpResponseBase:
     return render(
         request, "core/accessibility.html", {"contact_email": settings.ESSAIM["CONTACT_EMAIL"]}
     )
 
 
-def privacy(request):
+def privacy(request) -> HttpResponseBase:
     return render(
         request,
         "core/privacy.html",
@@ -80,7 +81,7 @@ RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 MAX_RANGE_BYTES = 16 * 1024 * 1024
 
 
-def basemap_tiles(request):
+def basemap_tiles(request) -> HttpResponseBase:
     """The deployer's PMTiles archive (`ESSAIM_PMTILES`), read by the map a range of bytes at
     a time (HTTP Range requests), so a country's archive of gigabytes costs a view's tiles."""
     path = Path(settings.ESSAIM["PMTILES"]) if settings.ESSAIM["PMTILES"] else None

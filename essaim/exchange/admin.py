@@ -90,13 +90,13 @@ class SourceAdmin(admin.ModelAdmin):
     readonly_fields = ("last_run_at", "last_report", "feed_position")
     change_list_template = "admin/exchange/source_changelist.html"
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request, obj, form, change) -> None:
         actions.do_save_source(obj, actor=request.user)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request, obj) -> None:
         actions.do_delete_source(obj, actor=request.user)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request, queryset) -> None:
         for source in queryset:
             actions.do_delete_source(source, actor=request.user)
 

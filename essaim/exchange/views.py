@@ -9,6 +9,7 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from .records import export_organisations, export_records
 from .snapshots import feed_position, snapshot_named, snapshots
 
 
-def export(request, fmt: str):
+def export(request, fmt: str) -> HttpResponseBase:
     content_type, chunks = FORMATS[fmt]
     filtered = any(key in request.GET for key in request.GET if key not in ("sort", "page"))
     try:
@@ -45,7 +46,7 @@ def export(request, fmt: str):
     return response
 
 
-def snapshot(request, name: str):
+def snapshot(request, name: str) -> HttpResponseBase:
     """A daily snapshot file, or the latest of a kind (`latest.csv.gz`, `latest.jsonl.gz`)."""
     if name.startswith("latest."):
         kind = name.removeprefix("latest.")
@@ -66,7 +67,7 @@ def snapshot(request, name: str):
     return response
 
 
-def catalogue_view(request, fmt: str):
+def catalogue_view(request, fmt: str) -> HttpResponseBase:
     content_type = "text/turtle" if fmt == "ttl" else "application/ld+json"
     response = HttpResponse(catalogue(fmt), content_type=f"{content_type}; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"

@@ -6,8 +6,9 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
+T = TypeVar("T")
 SORTS = ("relevance", "name", "id", "updated", "distance")
 
 
@@ -119,7 +120,7 @@ class SearchBackend(Protocol):
     def entries_between(self, first_id: int, last_id: int) -> dict[int, int]:
         """{id: update time in microseconds} of the documents in this range: the drift check."""
 
-    def remembered(self, key: tuple, compute: Callable):
+    def remembered(self, key: tuple, compute: Callable[[object], T]) -> T:
         """`compute(searcher)`, remembered until the next write (answers derived from hits)."""
 
     def state(self) -> bytes:

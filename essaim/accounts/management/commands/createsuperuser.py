@@ -8,7 +8,7 @@ from essaim.accounts.models import User
 
 
 class Command(createsuperuser.Command):
-    def handle(self, *args, **options):
+    def handle(self, *args, **options) -> None:
         known = set(User.objects.filter(is_superuser=True).values_list("pk", flat=True))
         super().handle(*args, **options)
         for user in User.objects.filter(is_superuser=True).exclude(pk__in=known):

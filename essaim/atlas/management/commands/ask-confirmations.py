@@ -10,7 +10,7 @@ class Command(BaseCommand):
         "for a while, a signed link to confirm or correct it. Run it daily or weekly."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--older-than",
             type=int,
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=1000, help=_("At most this many emails."))
         parser.add_argument("--dry-run", action="store_true", help=_("Only count them."))
 
-    def handle(self, *args, older_than: int, limit: int, dry_run: bool, **options):
+    def handle(self, *args, older_than: int, limit: int, dry_run: bool, **options) -> None:
         due = due_for_confirmation(older_than)
         if dry_run:
             self.stdout.write(_("%(count)d organisations to ask.") % {"count": due.count()})

@@ -11,10 +11,10 @@ class Command(BaseCommand):
         "status 1 when they differ."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--repair", action="store_true", help="Reindex what differs.")
 
-    def handle(self, *args, repair, **options):
+    def handle(self, *args, repair, **options) -> None:
         totals, examples = compare_index(repair=repair)
         if not any(totals.values()):
             self.stdout.write(_("The search index matches the database."))

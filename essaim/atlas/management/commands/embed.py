@@ -19,12 +19,12 @@ class Command(BaseCommand):
         "path does it for small changes; run this after an import, or with --every)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--every", type=int, default=0, metavar="SECONDS",
                             help="Run again every SECONDS, until stopped.")  # fmt: skip
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, every, no_progress, **options):
+    def handle(self, *args, every, no_progress, **options) -> None:
         if get_embedder() is None:
             raise CommandError(_("Semantic search is turned off (ESSAIM_SEMANTIC_SEARCH=0)."))
         while True:

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         "Nothing is merged. Run it after imports, or nightly."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, **options) -> None:
         started = time.monotonic()
         found = find_candidates()
         created = do_record_duplicate_candidates(found)

@@ -17,12 +17,12 @@ class Command(BaseCommand):
         "and the search index. Run it again after an interruption: it resumes."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--count", type=int, required=True)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, count, seed, no_progress, **options):
+    def handle(self, *args, count, seed, no_progress, **options) -> None:
         if count < 1:
             raise CommandError(_("--count must be a positive number."))
         if not Sector.objects.exists():

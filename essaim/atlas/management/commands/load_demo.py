@@ -8,14 +8,14 @@ from essaim.commons.demo import load_demo_commons
 class Command(BaseCommand):
     help = "Load the taxonomies, the demo organisations and the commons (safe to run again)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--update",
             action="store_true",
             help="Reset the taxonomies and demo organisations to the shipped data.",
         )
 
-    def handle(self, *args, update, **options):
+    def handle(self, *args, update, **options) -> None:
         created, updated = load_demo(update=update)
         self.stdout.write(
             _("Demo data: %(created)d organisations created, %(updated)d updated.")

@@ -11,14 +11,14 @@ from essaim.search.index import get_index
 class Command(BaseCommand):
     help = "Rebuild the search index from the database."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--if-needed",
             action="store_true",
             help="Only when the index does not hold as many organisations as the database.",
         )
 
-    def handle(self, *args, if_needed, **options):
+    def handle(self, *args, if_needed, **options) -> None:
         if if_needed and get_index().count() == Organisation.objects.published().count():
             self.stdout.write(_("The search index is up to date."))
             return

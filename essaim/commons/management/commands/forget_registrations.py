@@ -9,6 +9,6 @@ class Command(BaseCommand):
         "than ESSAIM_REGISTRATION_RETENTION_DAYS ago (run daily)."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, **options) -> None:
         erased = do_forget_registrations()
         self.stdout.write(f"{erased} registration(s) erased.")

@@ -25,7 +25,7 @@ class Command(BaseCommand):
         "Streamed: memory stays flat at any size. The file appears only once complete."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--format", required=True, choices=sorted(FORMATS))
         parser.add_argument("--output", required=True, help="A file path, or - for stdout.")
         parser.add_argument(
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             help="A search parameter, as in /exports/… (q=coop, country=FR); repeatable.",
         )
 
-    def handle(self, *args, format: str, output: str, filter: list[str], **options):  # noqa: A002
+    def handle(self, *args, format: str, output: str, filter: list[str], **options) -> None:  # noqa: A002
         params = QueryDict(mutable=True)
         for item in filter:
             name, separator, value = item.partition("=")

@@ -12,14 +12,14 @@ class Command(BaseCommand):
         "sync by `essaim pull` (run it on a schedule, e.g. hourly from cron)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "url", help=_("The other instance's address, such as https://atlas.example.org")
         )
         parser.add_argument("--name", help=_("The source's name (by default, from the address)."))
         parser.add_argument("--no-pull", action="store_true", help=_("Do not take it in now."))
 
-    def handle(self, *args, url: str, name: str | None, no_pull: bool, **options):
+    def handle(self, *args, url: str, name: str | None, no_pull: bool, **options) -> None:
         try:
             source = do_follow(url, name)
         except SourceUnreachable as error:

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         "record writes nothing, unless --partial."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("file", help=_("The file to import."))
         parser.add_argument("--format", required=True, choices=IMPORT_FORMATS)
         parser.add_argument(
@@ -76,7 +76,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, file: str, format: str, source: str, **options):  # noqa: A002
+    def handle(self, *args, file: str, format: str, source: str, **options) -> None:  # noqa: A002
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})

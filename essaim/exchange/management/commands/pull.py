@@ -34,7 +34,7 @@ def pull_and_say(command, source: Source) -> bool:
 class Command(BaseCommand):
     help = "Take in the changes of the Essaim instances this one follows (see `essaim follow`)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("names", nargs="*", help=_("Only these sources."))
         parser.add_argument(
             "--every", type=int, help=_("Pull again every this many seconds, without end.")
@@ -45,7 +45,9 @@ class Command(BaseCommand):
             help=_("Read the feed again from its start (after records were rejected)."),
         )
 
-    def handle(self, *args, names: list[str], every: int | None, from_start: bool, **options):
+    def handle(
+        self, *args, names: list[str], every: int | None, from_start: bool, **options
+    ) -> None:
         followed = Source.objects.filter(format=Source.Format.ESSAIM).exclude(url="")
         if names:
             followed = followed.filter(name__in=names)

@@ -11,7 +11,7 @@ class Command(BaseCommand):
         "Run it daily, e.g. from cron."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, **options) -> None:
         written, position = write_snapshots()
         if not options["verbosity"]:
             return
