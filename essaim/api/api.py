@@ -1,7 +1,7 @@
 """The public API, version 1: django-ninja, with its OpenAPI 3.1 document."""
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -37,7 +37,7 @@ api.add_router("/", commons_router)
 
 
 @api.exception_handler(InvalidFacts)
-def invalid_facts(request, error: InvalidFacts):
+def invalid_facts(request, error: InvalidFacts) -> HttpResponse:
     first = next(iter(error.errors), None)
     return api.create_response(
         request,
@@ -52,7 +52,7 @@ def invalid_facts(request, error: InvalidFacts):
 
 
 @api.exception_handler(AuthenticationError)
-def unauthenticated(request, error: AuthenticationError):
+def unauthenticated(request, error: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
         {
@@ -67,14 +67,14 @@ def unauthenticated(request, error: AuthenticationError):
 
 
 @api.exception_handler(InvalidQuery)
-def invalid_query(request, error: InvalidQuery):
+def invalid_query(request, error: InvalidQuery) -> HttpResponse:
     return api.create_response(
         request, {"detail": error.message, "parameter": error.parameter}, status=400
     )
 
 
 @api.exception_handler(ValidationError)
-def invalid_parameters(request, error: ValidationError):
+def invalid_parameters(request, error: ValidationError) -> HttpResponse:
     first = error.errors[0] if error.errors else {}
     location = [str(part) for part in first.get("loc", ()) if part not in ("query", "path")]
     parameter = location[-1] if location else None
@@ -102,20 +102,20 @@ def _invalid_message(error: dict, parameter: str | None) -> str:
 
 
 @api.exception_handler(NotAllowed)
-def not_allowed(request, error: NotAllowed):
+def not_allowed(request, error: NotAllowed) -> HttpResponse:
     return api.create_response(request, {"detail": str(error.reason), "parameter": None},
                                status=403)  # fmt: skip
 
 
 @api.exception_handler(HttpError)
-def http_error(request, error: HttpError):
+def http_error(request, error: HttpError) -> HttpResponse:
     return api.create_response(
         request, {"detail": str(error), "parameter": None}, status=error.status_code
     )
 
 
 @api.exception_handler(TooManyFieldsSent)
-def too_many_parameters(request, error: TooManyFieldsSent):
+def too_many_parameters(request, error: TooManyFieldsSent) -> HttpResponse:
     return api.create_response(
         request,
         {"detail": _("Too many parameters in this request."), "parameter": None},
@@ -124,14 +124,14 @@ def too_many_parameters(request, error: TooManyFieldsSent):
 
 
 @api.exception_handler(RequestDataTooBig)
-def body_too_big(request, error: RequestDataTooBig):
+def body_too_big(request, error: RequestDataTooBig) -> HttpResponse:
     return api.create_response(
         request, {"detail": _("The request body is too large."), "parameter": None}, status=413
     )
 
 
 @api.exception_handler(Http404)
-def not_found(request, error: Http404):
+def not_found(request, error: Http404) -> HttpResponse:
     return api.create_response(
         request, {"detail": _("Nothing has this id."), "parameter": None}, status=404
     )

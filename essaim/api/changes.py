@@ -25,7 +25,7 @@ def changes(
     request,
     since: Annotated[int, Field(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 100,
-):
+) -> dict:
     """Every creation, update and deletion after `since`, oldest first. Start from 0 (or from
     an export) and keep the `next_since` of each answer: an empty `changes` means you are up
     to date. Organisations loaded in bulk by `essaim generate` are not in the feed; take them

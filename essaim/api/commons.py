@@ -344,7 +344,7 @@ def list_resources(
     response={200: ResourceRecord, 400: Error, 404: Error},
     url_name="resource",
 )
-def get_resource(request, resource_id: RecordId):
+def get_resource(request, resource_id: RecordId) -> dict:
     return resource_record(get_object_or_404(PUBLISHED_RESOURCES.all(), pk=resource_id))
 
 
@@ -366,7 +366,7 @@ def _events(past: bool):
 
 @router.get("/events", response={200: EventPage, 400: Error}, url_name="events",
             summary="Upcoming events (or past ones)")  # fmt: skip
-def list_events(request, paging: Query[Paging], params: Query[EventFilterParams]):
+def list_events(request, paging: Query[Paging], params: Query[EventFilterParams]) -> dict:
     data = request.GET.copy()
     data.pop("past", None)
     filters = EventFilters(data, _events(params.past))
@@ -378,7 +378,7 @@ def list_events(request, paging: Query[Paging], params: Query[EventFilterParams]
     response={200: EventRecord, 400: Error, 404: Error},
     url_name="event",
 )
-def get_event(request, event_id: RecordId):
+def get_event(request, event_id: RecordId) -> dict:
     return event_record(get_object_or_404(_with_places(Event.objects.published()), pk=event_id))
 
 
@@ -392,7 +392,9 @@ def _opportunities():
 
 @router.get("/opportunities", response={200: OpportunityPage, 400: Error}, url_name="opportunities",
             summary="Open opportunities")  # fmt: skip
-def list_opportunities(request, paging: Query[Paging], params: Query[OpportunityFilterParams]):
+def list_opportunities(
+    request, paging: Query[Paging], params: Query[OpportunityFilterParams]
+) -> dict:
     filters = OpportunityFilters(request.GET, _opportunities())
     return _page(request, filters, paging.page, paging.page_size, opportunity_record)
 
@@ -400,5 +402,5 @@ def list_opportunities(request, paging: Query[Paging], params: Query[Opportunity
 @router.get("/opportunities/{opportunity_id}",
             response={200: OpportunityRecord, 400: Error, 404: Error},
             url_name="opportunity")  # fmt: skip
-def get_opportunity(request, opportunity_id: RecordId):
+def get_opportunity(request, opportunity_id: RecordId) -> dict:
     return opportunity_record(get_object_or_404(Opportunity.objects.published(), pk=opportunity_id))

@@ -11,6 +11,7 @@ from ninja.responses import Status
 from ninja.security import HttpBearer
 
 from essaim.accounts.actions import do_use_api_key
+from essaim.accounts.models import User
 from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import facts_of
 from essaim.atlas.models import Organisation
@@ -28,7 +29,7 @@ WRITES_PER_HOUR = "120/h"
 class ApiKey(HttpBearer):
     """`Authorization: Bearer <key>`, a key created on the member's account page."""
 
-    def authenticate(self, request, token):
+    def authenticate(self, request, token) -> User | None:
         user = do_use_api_key(token)
         if user is not None:
             request.user = user
@@ -80,7 +81,7 @@ def _validated_facts(org: Organisation | None, facts: dict) -> dict:
     url_name="suggestions",
     summary="Suggest an organisation or a correction",
 )
-def suggest(request, payload: schemas.SuggestionIn):
+def suggest(request, payload: schemas.SuggestionIn) -> Status:
     """A suggestion, reviewed by a moderator before it is published, as from the form."""
     _check_rate(request)
     org = None
@@ -114,7 +115,7 @@ def suggest(request, payload: schemas.SuggestionIn):
     url_name="organisation_edit",
     summary="Edit an organisation (its representatives, moderators)",
 )
-def edit(request, organisation_id: schemas.RecordId, payload: schemas.FactsIn):
+def edit(request, organisation_id: schemas.RecordId, payload: schemas.FactsIn) -> dict:
     """Published at once, and kept in the organisation's history."""
     _check_rate(request)
     org = actions.access_organisation_to_edit(request.user, organisation_id)
@@ -134,7 +135,7 @@ def edit(request, organisation_id: schemas.RecordId, payload: schemas.FactsIn):
     url_name="organisation_create",
     summary="Create an organisation (moderators)",
 )
-def create(request, payload: schemas.FactsIn):
+def create(request, payload: schemas.FactsIn) -> Status:
     """Moderators only; members send a suggestion instead."""
     _check_rate(request)
     if not request.user.can_moderate:

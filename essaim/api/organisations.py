@@ -110,7 +110,7 @@ def list_organisations(
     page_size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 50,
     cursor: str | None = None,
     facets: str | None = None,
-):
+) -> HttpResponse:
     """Organisations matching `q` (full text, accents and case folded, prefixes match) and the
     filters (several values of one filter: any of them; several filters: all of them).
 
@@ -133,7 +133,9 @@ def list_organisations(
     )
 
 
-def remembered_answer(request, name: str, compute, schema, exclude_none: bool = False):
+def remembered_answer(
+    request, name: str, compute, schema, exclude_none: bool = False
+) -> HttpResponse:
     """The answer for this request, validated against its schema and rendered once per state
     of the search index: every change to a published organisation commits the index (see
     `actions`), so it is never stale, and a remembered answer costs no validation either."""
@@ -257,7 +259,9 @@ def _without_cursor(query):
     url_name="organisation",
     summary="One organisation",
 )
-def get_organisation(request, organisation_id: schemas.RecordId, lang: schemas.LanguageCode = None):
+def get_organisation(
+    request, organisation_id: schemas.RecordId, lang: schemas.LanguageCode = None
+) -> dict | HttpStatus:
     check_language(lang)
     records = records_for([organisation_id])
     if not records or records[0]["status"] == Status.HIDDEN:
@@ -271,7 +275,7 @@ def get_organisation(request, organisation_id: schemas.RecordId, lang: schemas.L
     url_name="taxonomies",
     summary="Codes and labels of every taxonomy",
 )
-def taxonomies(request):
+def taxonomies(request) -> dict:
     """The codes the filters accept, with their labels in French, English, Italian and Spanish."""
     data = {}
     for kind, model in TAXONOMY_MODELS.items():
@@ -302,7 +306,7 @@ def map_clusters(
     filters: Query[ClusterFilters],
     zoom: Annotated[int, Field(ge=0, le=20)] = 0,
     lang: schemas.LanguageCode = None,
-):
+) -> HttpResponse:
     """Organisations in `bbox` (required) grouped on a grid for `zoom` (0–20), with the same
     filters as the search: at most 500 features, never every point. A cluster of one gives the
     organisation's page, in `lang` when given."""
@@ -391,7 +395,7 @@ def map_places(
     response: HttpResponse,
     bbox: Annotated[str, Field(description="west,south,east,north in degrees.")],
     zoom: Annotated[int, Field(ge=0, le=20)] = 0,
-):
+) -> dict:
     """The most populous towns in `bbox`, fewer the wider the view (at most 120), from the
     offline GeoNames extract: the basemap names them so that a visitor knows where they are."""
     west, south, east, north = parse_bbox(bbox)

@@ -15,7 +15,7 @@ router = Router(tags=["places"])
     url_name="places",
     summary="Localities starting with some letters",
 )
-def places(request, q: str = "", country: str = ""):
+def places(request, q: str = "", country: str = "") -> list[dict]:
     """Up to 10 localities of `country` (an ISO code, or a name in one of Essaim's languages)
     whose name starts with `q` (two letters or more; case and accents aside), most populous
     first, with their coordinates."""
