@@ -20,6 +20,7 @@ from essaim.atlas.gazetteer import towns_in
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation, Status, Territory, pick_translation
 from essaim.atlas.queries import SEARCH_PARAMETERS, InvalidQuery, parse_bbox, parse_search
 from essaim.atlas.vocabulary import FACETS, TAXONOMY_MODELS
+from essaim.core import answers
 from essaim.core.converters import MAX_ID
 from essaim.exchange.records import records_for
 from essaim.search.geo import mercator
@@ -148,11 +149,11 @@ def remembered_answer(
         tuple(sorted((key, tuple(values)) for key, values in request.GET.lists())),
     )
 
-    def render(_searcher) -> bytes:
+    def render() -> bytes:
         data = schema.model_validate(compute()).model_dump(exclude_none=exclude_none)
         return JSON.render(request, data, response_status=200)
 
-    content = get_index().remembered(key, render)
+    content = answers.remembered(key, render)
     return HttpResponse(content, content_type=f"{JSON.media_type}; charset={JSON.charset}")
 
 

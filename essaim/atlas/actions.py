@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
-from essaim.search.index import get_index
+from essaim.core import generation
 
 from .bulk import insert_batch, insert_rows
 from .facts import (
@@ -72,7 +72,7 @@ def _users_of(term):
 
 def _vocabulary_changed() -> None:
     # Answers remembered with the old labels or codes must be computed again.
-    transaction.on_commit(lambda: get_index().touch())
+    transaction.on_commit(generation.bump)
 
 
 def _reindex_users(ids: list[int]) -> None:

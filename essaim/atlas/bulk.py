@@ -13,6 +13,7 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils import timezone
 
+from essaim.core import generation
 from essaim.search.index import get_index
 from essaim.search.query import microseconds
 
@@ -193,6 +194,7 @@ def bulk_load(
             on_progress(len(ids))
     if pending:
         index.write(pending, append=True)
+    generation.bump()
     # Fresh statistics, or the query planner keeps the plans of an empty table.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 
+from essaim.core import generation
 from essaim.search.index import get_index
 
 from .documents import documents_for
@@ -32,6 +33,7 @@ def index_organisations(ids: Iterable[int]) -> None:
             documents_for(chunk[start : start + INDEX_BATCH], vocabulary)
             for start in range(0, len(chunk), INDEX_BATCH)
         )
+    generation.bump()
     embed_after_write(ids)
 
 
@@ -70,4 +72,6 @@ def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]
 
 def rebuild_search_index() -> int:
     """Rebuild the whole index from the database; returns how many entries it holds."""
-    return get_index().rebuild(_documents_in_batches())
+    count = get_index().rebuild(_documents_in_batches())
+    generation.bump()
+    return count

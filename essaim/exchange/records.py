@@ -23,6 +23,7 @@ from essaim.atlas.models import (
 )
 from essaim.atlas.quality import completeness, confirmed_at, freshness, score
 from essaim.atlas.vocabulary import Vocabulary
+from essaim.core import generation
 from essaim.search.index import SearchQuery, get_index
 
 CHUNK = 500
@@ -58,11 +59,10 @@ _vocabulary: tuple[tuple, Vocabulary] | None = None
 
 
 def current_vocabulary() -> Vocabulary:
-    """The taxonomies' codes and labels, read again after each change: a change to a term
-    commits the search index (see `actions`), whose state says which vocabulary is current."""
+    """The taxonomies' codes and labels, read again after each change (a change to a term
+    bumps the data's generation: see `atlas/actions`)."""
     global _vocabulary
-    index = get_index()
-    state = (index.path, index.state())
+    state = (settings.ESSAIM["INDEX_DIR"], generation.current())
     if _vocabulary is None or _vocabulary[0] != state:
         _vocabulary = (state, Vocabulary())
     return _vocabulary[1]

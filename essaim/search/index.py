@@ -204,10 +204,10 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
         return self.index.searcher(), state
 
     def remembered(self, key: tuple, compute):
-        """`compute(searcher)`, remembered per committed state of the index. A write anywhere
-        makes what was remembered unreachable, so a remembered answer is never staler than the
-        index; anything derived from what the index holds (such as API answers built from the
-        database rows of its hits) can be remembered here."""
+        """`compute(searcher)`, remembered per committed state of the index (the engine's own
+        answers: searches, clusters, suggestions). A commit from any process makes what was
+        remembered unreachable. Whole answers of the application are remembered per generation
+        of the data instead (`core/answers.py`)."""
         searcher, state = self._searcher()
         if not self._cache_size:
             return compute(searcher)
@@ -222,16 +222,6 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return value
-
-    def state(self) -> bytes:
-        """An opaque value that changes with every commit, from any process."""
-        return self._searcher()[1]
-
-    def touch(self) -> None:
-        """Commit nothing: a new state, so that what was remembered is computed again (after a
-        change that no document shows, such as a taxonomy label nobody uses yet)."""
-        with self._writing():
-            pass
 
     def count(self) -> int:
         return self._searcher()[0].num_docs

@@ -3,12 +3,11 @@ clusters, and the `SearchBackend` protocol every engine implements (tantivy's is
 `index.SearchIndex`; `ESSAIM_SEARCH_BACKEND` names the class to use)."""
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Protocol
 
-T = TypeVar("T")
 SORTS = ("relevance", "name", "id", "updated", "distance")
 
 
@@ -119,15 +118,6 @@ class SearchBackend(Protocol):
 
     def entries_between(self, first_id: int, last_id: int) -> dict[int, int]:
         """{id: update time in microseconds} of the documents in this range: the drift check."""
-
-    def remembered(self, key: tuple, compute: Callable[[object], T]) -> T:
-        """`compute(searcher)`, remembered until the next write (answers derived from hits)."""
-
-    def state(self) -> bytes:
-        """A value that changes with every write, from any process."""
-
-    def touch(self) -> None:
-        """A new state without a document changed (a label changed: answers to compute again)."""
 
 
 def microseconds(moment: datetime) -> int:

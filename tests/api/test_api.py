@@ -11,6 +11,7 @@ from essaim.accounts.models import User
 from essaim.atlas import actions
 from essaim.atlas.documents import LAYOUT, documents_for
 from essaim.atlas.models import Family, Organisation, Status
+from essaim.core import generation
 from essaim.search.index import SearchIndex
 from tests.helpers import TESTS
 
@@ -269,11 +270,13 @@ def test_answers_follow_what_another_process_writes(client, generated, search_in
     generated(30)
     assert get(client, "/api/v1/organisations", q="Zéphyrine")[1]["count"] == 0
     mapped = get(client, "/api/v1/map/clusters", bbox="-6,41,10,52", zoom=3)[1]["total"]
-    # Another web worker or a command saves an organisation and writes its own index handle.
+    # Another web worker or a command saves an organisation, writes its own index handle and
+    # bumps the data's generation, as the write path does after a commit.
     org = Organisation.objects.create(
         name="Atelier Zéphyrine", country="FR", latitude=45.76, longitude=4.84
     )
     SearchIndex(search_index_dir, LAYOUT).write(documents_for([org.pk])[0])
+    generation.bump()
     _status, found = get(client, "/api/v1/organisations", q="zephyrine")
     assert [item["name"] for item in found["results"]] == ["Atelier Zéphyrine"]
     assert get(client, "/api/v1/organisations", q="Zéphyrine")[1]["count"] == 1
