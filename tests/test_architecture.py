@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from essaim.atlas.schema import FACTS
+from essaim.atlas.vocabulary import FACETS
+
 PACKAGE = Path(__file__).resolve().parent.parent / "essaim"
 # The one exception: organisations loaded by the million, in plain SQL (atlas/bulk.py).
 BULK_LOADER = "atlas/bulk.py"
@@ -233,3 +236,10 @@ def test_permissions_are_checked_in_one_style():
                 if name in ("PermissionError", "PermissionDenied"):
                     offences.append(f"{where}:{node.lineno} raise {name}")
     assert offences == []
+
+
+def test_every_public_filter_is_the_facet_of_a_declared_fact():
+    """The pages' and the API's filters, the index's facets and the facts are one list: a
+    new fact with a facet is a new filter, and no filter outlives its fact."""
+    declared = [fact.facet for fact in FACTS.values() if fact.facet]
+    assert sorted(declared) == sorted(FACETS)

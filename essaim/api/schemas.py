@@ -2,8 +2,10 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
+from essaim.atlas.kinds import TEXT_BY_LANGUAGE, Standard
+from essaim.atlas.schema import FACTS
 from essaim.core.converters import MAX_ID
 
 # Answers are built from plain dicts, never ORM objects: plain pydantic models validate them
@@ -46,57 +48,40 @@ class Localized(Schema):
     description: str
 
 
-class Organisation(Schema):
-    id: int
-    url: str
-    name: str
-    short_description: LanguageText
-    description: LanguageText
-    original_language: str
-    legal_form: str | None
-    families: list[str]
-    roles: list[str]
-    sector: str | None
-    services: list[str]
-    audiences: list[str]
-    languages: list[str]
-    territory: str | None
-    address: str
-    postal_code: str
-    locality: str
-    region: str
-    country: str = Field(description="ISO 3166-1 alpha-2 code.")
-    latitude: float | None
-    longitude: float | None
-    website: str
-    email: str
-    phone: str
-    opening_hours: str = Field(description="OpenStreetMap opening_hours syntax.")
-    mediation: dict[str, str | list[str]] = Field(
-        default_factory=dict,
-        description="For a place of the Schéma des lieux de médiation numérique, the schema's "
-        "fields that have no field above (fees, access, support, programmes, its own "
-        "services…), with the schema's values: see docs/exports.md.",
-    )
-    identifiers: dict[str, str] = Field(description="By scheme: siret, siren, rna, neq, vat…")
-    founding_year: int | None
-    size_band: str | None
-    source: str
-    source_id: str
-    source_url: str
-    source_updated_at: str | None
-    quality: int = Field(
-        description="Quality and freshness score, 0 to 100: 70 % completeness of the key facts, "
-        "30 % how recently the entry was confirmed (see docs/quality.md)."
-    )
-    confirmed_at: str | None = Field(
-        description="Last confirmation: by the organisation, by its source, or its creation."
-    )
-    status: str
-    created_at: str
-    updated_at: str
-    localized: Localized | None = Field(None, description="Texts in the language asked with lang.")
-    distance_km: float | None = Field(None, description="Distance from near, when given.")
+def _fact_fields() -> dict:
+    """The record's fields that are facts, each as its declaration says (atlas/schema.py)."""
+    fields = {}
+    for fact in FACTS.values():
+        annotation = LanguageText if fact.json_type == TEXT_BY_LANGUAGE else fact.json_type
+        # A standard's fields may be left out: `{}` then.
+        default = {"default_factory": dict} if isinstance(fact, Standard) else {"default": ...}
+        field = Field(**default, description=fact.description or None)
+        fields.setdefault(fact.record_key, (annotation, field))
+    return fields
+
+
+# An organisation's public record, the same in the API and every export (exchange/records.py).
+Organisation = create_model(
+    "Organisation",
+    __base__=Schema,
+    id=(int, ...),
+    url=(str, ...),
+    **_fact_fields(),
+    source=(str, ...),
+    source_id=(str, ...),
+    source_url=(str, ...),
+    source_updated_at=(str | None, ...),
+    quality=(int, Field(description="Quality and freshness score, 0 to 100: 70 % completeness "
+                        "of the key facts, 30 % how recently the entry was confirmed (see "
+                        "docs/quality.md).")),
+    confirmed_at=(str | None, Field(description="Last confirmation: by the organisation, by its "
+                                    "source, or its creation.")),
+    status=(str, ...),
+    created_at=(str, ...),
+    updated_at=(str, ...),
+    localized=(Localized | None, Field(None, description="Texts in the language asked with lang.")),
+    distance_km=(float | None, Field(None, description="Distance from near, when given.")),
+)  # fmt: skip
 
 
 class FacetCount(Schema):

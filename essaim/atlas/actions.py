@@ -16,11 +16,9 @@ from essaim.core import generation
 from .bulk import insert_batch, insert_rows
 from .facts import (
     FRESHNESS_FIELDS,
-    MANY_TO_MANY,
-    TERM_FIELDS,
     changed_facts,
     differences,
-    facts_in_bulk,
+    empty_facts,
     facts_of,
     split_facts,
 )
@@ -35,7 +33,8 @@ from .models import (
     Sector,
     Status,
 )
-from .vocabulary import TAXONOMY_MODELS
+from .schema import RELATIONS, read_entries, stored
+from .vocabulary import TAXONOMY_MODELS, Vocabulary
 
 # Taxonomies ----------------------------------------------------------------------------------
 
@@ -66,7 +65,7 @@ def do_load_taxonomies(data: dict[str, list[list[str]]]) -> int:
 def _users_of(term):
     if isinstance(term, Sector | LegalForm):
         return Organisation.objects.filter(**{type(term).__name__.lower(): term})
-    relation = next(name for name, model in MANY_TO_MANY.items() if isinstance(term, model))
+    relation = next(name for name, model in RELATIONS.items() if isinstance(term, model))
     return Organisation.objects.filter(**{relation: term})
 
 
@@ -270,7 +269,7 @@ def _put_logo(org: Organisation, name: str, **origin) -> Organisation:
 # Imports -------------------------------------------------------------------------------------
 
 
-EMPTY_FACTS = facts_of(Organisation())
+EMPTY_FACTS = empty_facts()
 
 
 def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> dict[str, int]:
@@ -294,7 +293,7 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
             "source_id", *(f"organisation__{name}" for name in entry)
         ).iterator():
             known[source_id] = dict(zip(entry, row, strict=True))
-        current = facts_in_bulk([row["pk"] for row in known.values()])
+        entries = read_entries([row["pk"] for row in known.values()], Vocabulary())
         new, refreshed = [], []
         for source_id, facts, provenance in batch:
             row = known.get(source_id)
@@ -304,7 +303,7 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
             # After a merge, each source updates only the facts that came from it.
             theirs = {name: value for name, value in facts.items()
                       if _provenance_source(row, name) == source}  # fmt: skip
-            changes = changed_facts(current[row["pk"]], theirs)
+            changes = changed_facts(entries[row["pk"]].facts, theirs)
             fresh = {name: value for name, value in provenance.items()
                      if row["source"] == source and row[name] != value}  # fmt: skip
             if row["missing_from_source_since"]:
@@ -353,24 +352,12 @@ def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> N
     one `created` change each."""
     if not items:
         return
-    term_ids = {
-        model: dict(model.objects.values_list("code", "pk"))
-        for model in (*TERM_FIELDS.values(), *MANY_TO_MANY.values())
-    }
+    vocabulary = Vocabulary()
     records = []
     for source_id, facts, provenance in items:
-        fields, relations, _identifiers = {}, {}, {}
-        for name, value in facts.items():
-            if name in TERM_FIELDS:
-                fields[f"{name}_id"] = term_ids[TERM_FIELDS[name]].get(value)
-            elif name in MANY_TO_MANY:
-                relations[name] = [term_ids[MANY_TO_MANY[name]][code] for code in value]
-            elif not name.startswith("identifier_"):
-                fields[name] = value
-        fields.update(provenance, source=source, source_id=source_id)
-        for name in ("latitude", "longitude", "founding_year"):
-            fields[name] = fields.get(name)
-        records.append((fields, relations))
+        written = stored(facts, vocabulary)
+        written.fields.update(provenance, source=source, source_id=source_id)
+        records.append((written.fields, written.relations))
     ids = insert_batch(records, now)
     created = list(zip(ids, items, strict=True))
     insert_rows(Identifier, [

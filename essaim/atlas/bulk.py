@@ -20,7 +20,8 @@ from essaim.search.query import microseconds
 from .documents import documents_from_records
 from .indexing import index_organisations
 from .models import Organisation
-from .vocabulary import MANY_TO_MANY, Vocabulary
+from .schema import RELATIONS
+from .vocabulary import Vocabulary
 
 BATCH = 5000
 INDEX_EVERY = 50_000
@@ -112,7 +113,7 @@ def insert_batch(records: list[tuple[dict, dict[str, list[int]]]], now) -> list[
             row[names.index("id")] = pk
             rows.append(tuple(row))
         _insert(Organisation._meta.db_table, names, rows)
-        for relation, model in MANY_TO_MANY.items():
+        for relation, model in RELATIONS.items():
             through = getattr(Organisation, relation).through
             column = f"{model.__name__.lower()}_id"
             _insert(

@@ -8,6 +8,7 @@ from django.db import transaction
 from . import actions
 from .gazetteer import find_locality
 from .models import LegalForm, Organisation, Sector
+from .schema import RELATIONS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_SOURCE = "essaim-demo"
@@ -55,7 +56,7 @@ def record_fields(record: dict) -> tuple[dict, dict]:
         "audiences": record.get("audiences", []),
     }
     relations = {
-        name: list(actions.MANY_TO_MANY[name].objects.filter(code__in=codes))
+        name: list(RELATIONS[name].objects.filter(code__in=codes))
         for name, codes in relations.items()
     }
     return fields, relations

@@ -5,92 +5,30 @@ Documents are built in bulk from plain database rows (no model instances), so th
 millions of organisations stays fast.
 """
 
-from collections import defaultdict
-from functools import lru_cache
-
-from django.utils import translation
-from django_countries import countries
-
 from essaim.search.query import DocumentLayout, microseconds
 from essaim.search.text import sort_key
 
 from .gazetteer import region_centre
-from .models import CONTENT_LANGUAGES, Identifier, LegalForm, Organisation, Sector, Status
-from .quality import completeness, confirmed_at
-from .vocabulary import FACETS, RELATION_FACETS, Vocabulary
+from .models import CONTENT_LANGUAGES, Status
+from .schema import FACTS, Entry, entry_from_row, read_entries
+from .vocabulary import FACETS, Vocabulary
 
 # What the index holds of an organisation besides its words and position (ESSAIM_SEARCH_DOCUMENTS
 # names it): the public filters, and the quality score's parts (completeness 0-100, the last
 # confirmation in µs) that `quality.quality_thresholds` bounds.
 LAYOUT = DocumentLayout(facets=FACETS, numbers=("completeness", "confirmed"))
 
-TEXT_FIELDS = [
-    f"{field}_{code}"
-    for code in CONTENT_LANGUAGES
-    for field in ("short_description", "description")
-]
-ROW_FIELDS = [
-    "id",
-    "name",
-    "status",
-    "locality",
-    "region",
-    "postal_code",
-    "country",
-    "languages",
-    "territory",
-    "latitude",
-    "longitude",
-    "updated_at",
-    "sector_id",
-    "legal_form_id",
-    "website",
-    "email",
-    "phone",
-    "confirmed_at",
-    "source_updated_at",
-    "created_at",
-    *TEXT_FIELDS,
-]
 
-
-@lru_cache(maxsize=512)
-def country_names(code: str) -> tuple[str, ...]:
-    names = []
-    for language in CONTENT_LANGUAGES:
-        with translation.override(language):
-            names.append(str(countries.name(code)))
-    return tuple(dict.fromkeys(name for name in names if name))
-
-
-def related_terms(ids: list[int]) -> dict[int, dict[str, list[int]]]:
-    """{organisation id: {facet: [term ids]}} for the many-to-many facets, in one query each."""
-    related = defaultdict(lambda: defaultdict(list))
-    for facet, (relation, model) in RELATION_FACETS.items():
-        through = getattr(Organisation, relation).through
-        column = f"{model.__name__.lower()}_id"
-        pairs = through.objects.filter(organisation_id__in=ids).values_list(
-            "organisation_id", column
-        )
-        for organisation_id, term_id in pairs:
-            related[organisation_id][facet].append(term_id)
-    return related
-
-
-def documents_for(ids: list[int], vocabulary: Vocabulary | None = None):
+def documents_for(
+    ids: list[int], vocabulary: Vocabulary | None = None
+) -> tuple[list[dict], list[int]]:
     """(documents, ids to remove) for these organisations: unpublished or missing ones go."""
     vocabulary = vocabulary or Vocabulary()
-    rows = Organisation.objects.filter(pk__in=ids).values(*ROW_FIELDS)
-    related = related_terms(ids)
-    identified = set(
-        Identifier.objects.filter(organisation_id__in=ids).values_list("organisation_id", flat=True)
-    )
-    documents = []
-    for row in rows:
-        if row["status"] != Status.PUBLISHED:
-            continue
-        row["identifiers"] = row["id"] in identified
-        documents.append(_document(row, related[row["id"]], vocabulary))
+    documents = [
+        document_of(entry, vocabulary)
+        for entry in read_entries(ids, vocabulary).values()
+        if entry.facts["status"] == Status.PUBLISHED
+    ]
     kept = {document["id"] for document in documents}
     return documents, [pk for pk in ids if pk not in kept]
 
@@ -100,80 +38,54 @@ def documents_from_records(ids: list[int], records, vocabulary: Vocabulary, now)
     the bulk path indexes what it wrote without reading it back."""
     documents = []
     for pk, (fields, relations) in zip(ids, records, strict=True):
-        if fields.get("status", Status.PUBLISHED) != Status.PUBLISHED:
-            continue
-        row = {name: fields.get(name) for name in ROW_FIELDS}
-        row.update(id=pk, updated_at=now, created_at=now, identifiers=False)
-        for name in ("locality", "region", "postal_code", "territory", *TEXT_FIELDS):
-            row[name] = row[name] or ""
-        related = {
-            facet: relations.get(relation, [])
-            for facet, (relation, _model) in RELATION_FACETS.items()
-        }
-        documents.append(_document(row, related, vocabulary))
+        row = {**fields, "id": pk, "created_at": now, "updated_at": now}
+        row.setdefault("status", Status.PUBLISHED)
+        if row["status"] == Status.PUBLISHED:
+            documents.append(
+                document_of(entry_from_row(row, relations, {}, vocabulary), vocabulary)
+            )
     return documents
 
 
-def _document(row: dict, related: dict, vocabulary: Vocabulary) -> dict:
-    facets = {
-        "sector": [code] if (code := vocabulary.code(Sector, row["sector_id"])) else [],
-        "legal_form": [code] if (code := vocabulary.code(LegalForm, row["legal_form_id"])) else [],
-        "country": [row["country"]] if row["country"] else [],
-        "region": [row["region"]] if row["region"] else [],
-        "language": list(row["languages"] or []),
-        "territory": [row["territory"]] if row["territory"] else [],
-    }
-    body = [row["locality"], row["region"], row["postal_code"]]
-    body += [row[field] for field in TEXT_FIELDS]
-    body += vocabulary.labels(Sector, row["sector_id"])
-    body += vocabulary.labels(LegalForm, row["legal_form_id"])
-    for facet, (_relation, model) in RELATION_FACETS.items():
-        term_ids = related.get(facet, [])
-        facets[facet] = [vocabulary.code(model, pk) for pk in term_ids]
-        for pk in term_ids:
-            body += vocabulary.labels(model, pk)
-    if row["country"]:
-        body += country_names(row["country"])
-    # Per language, the texts written in it, for its stemmer.
-    stemmed = {}
-    for language in CONTENT_LANGUAGES:
-        texts = [row[f"short_description_{language}"], row[f"description_{language}"]]
-        texts.append(vocabulary.label_in(Sector, row["sector_id"], language))
-        texts.append(vocabulary.label_in(LegalForm, row["legal_form_id"], language))
-        for facet, (_relation, model) in RELATION_FACETS.items():
-            texts += [vocabulary.label_in(model, pk, language) for pk in related.get(facet, [])]
-        stemmed[language] = [text for text in texts if text]
-    values = {
-        **row,
-        "sector": facets["sector"],
-        "legal_form": facets["legal_form"],
-        "services": facets["service"],
-        "audiences": facets["audience"],
-    }
-    confirmed = confirmed_at(row["confirmed_at"], row["source_updated_at"], row["created_at"])
+def document_of(entry: Entry, vocabulary: Vocabulary) -> dict:
+    """What the index holds of an entry: each fact gives its facet values and its words."""
+    facts = entry.facts
+    facets = {facet: [] for facet in FACETS}
+    body, stemmed = [], {language: [] for language in CONTENT_LANGUAGES}
+    for name, fact in FACTS.items():
+        value = facts[name]
+        if fact.facet:
+            facets[fact.facet] = fact.facet_values(value, vocabulary)
+        body += fact.words(value, vocabulary)
+        for language in CONTENT_LANGUAGES:
+            # Per language, the texts written in it, for its stemmer.
+            stemmed[language] += fact.words_in(value, vocabulary, language)
+    confirmed = entry.confirmed
     document = {
-        "id": row["id"],
-        "name": row["name"],
-        "name_key": sort_key(row["name"]),
+        "id": entry.id,
+        "name": facts["name"],
+        "name_key": sort_key(facts["name"]),
         "body": [part for part in body if part],
-        "stems": stemmed,
-        "updated": microseconds(row["updated_at"]),
+        "stems": {
+            language: [text for text in texts if text] for language, texts in stemmed.items()
+        },
+        "updated": microseconds(entry.about["updated_at"]),
         "facets": facets,
-        "completeness": completeness(values),
+        "completeness": entry.completeness,
         "confirmed": microseconds(confirmed) if confirmed else 0,
     }
-    point = _position(row)
+    point = _position(facts)
     if point:
         document.update(lat=point[0], lon=point[1])
     return document
 
 
-def _position(row: dict) -> tuple[float, float] | None:
+def _position(facts: dict) -> tuple[float, float] | None:
     """Where the organisation is; known only by its region, at the region's centre (the page
     and the map say the position is approximate), so that searches near a place and the map
     find it."""
-    if row["latitude"] is not None and row["longitude"] is not None:
-        return row["latitude"], row["longitude"]
-    if row["region"] and row["country"]:
-        return region_centre(row["country"], row["region"])
+    if facts["latitude"] is not None and facts["longitude"] is not None:
+        return facts["latitude"], facts["longitude"]
+    if facts["region"] and facts["country"]:
+        return region_centre(facts["country"], facts["region"])
     return None

@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from .gazetteer import find_locality, resolve_country
-from .identifiers import identifier_error, normalise
 from .logos import FORMATS, Logo, read_logo, too_large
 
 
@@ -37,34 +36,24 @@ class LogoForm(forms.Form):
         return super().clean()
 
 
-def place_at_locality(form, cleaned: dict):
-    """Check that both coordinates or neither are given; with neither, the gazetteer's place
-    of the locality in the country, with its coordinates set in `cleaned` (or None)."""
-    latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
-    if (latitude is None) != (longitude is None):
-        if not form.errors.get("latitude"):
-            form.add_error("longitude", _("Give both coordinates, or neither."))
-        return None
-    if latitude is not None or not (cleaned.get("locality") and cleaned.get("country")):
-        return None
-    place = find_locality(cleaned["locality"], str(cleaned["country"]))
-    if place is not None:
-        cleaned["latitude"], cleaned["longitude"] = place.latitude, place.longitude
-    return place
+def check_place(facts: dict) -> tuple[str, str] | None:
+    """(field, reason) when the coordinates come alone, else None; with neither and a known
+    locality, the gazetteer's place is set in `facts` (its region too, when not given)."""
+    latitude, longitude = facts.get("latitude"), facts.get("longitude")
+    if ("latitude" in facts) != ("longitude" in facts) or (latitude is None) != (longitude is None):
+        return "longitude", _("Give both coordinates, or neither.")
+    if latitude is None and facts.get("locality") and facts.get("country"):
+        place = find_locality(facts["locality"], facts["country"])
+        if place is not None:
+            facts["latitude"], facts["longitude"] = place.latitude, place.longitude
+            facts["region"] = facts.get("region") or place.region
+    return None
 
 
-class IdentifierField(forms.CharField):
-    """An official identifier, stored without the spaces people type, checked by its scheme."""
-
-    def __init__(self, scheme: str, **kwargs):
-        self.scheme = scheme
-        super().__init__(required=False, max_length=60, **kwargs)
-
-    def clean(self, value) -> str:
-        text = normalise(self.scheme, super().clean(value))
-        if error := identifier_error(self.scheme, text):
-            raise forms.ValidationError(error)
-        return text
+def place_at_locality(form, cleaned: dict) -> None:
+    """`check_place` for a form's cleaned data, once its coordinates are each valid."""
+    if not {"latitude", "longitude"} & set(form.errors) and (refused := check_place(cleaned)):
+        form.add_error(*refused)
 
 
 class CountryField(forms.CharField):

@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from essaim.search.embeddings import get_embedder, quantise
 from essaim.search.vectors import get_vector_store
 
+from .kinds import Translated
 from .models import Organisation, Status
+from .schema import FACTS
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +39,8 @@ def text_of(row: dict) -> str:
     return ". ".join(part for part in (row["name"], short) if part)
 
 
-TEXT_FIELDS = [
-    "id", "name", "status", "original_language",
-    *(f"{kind}_{code}" for kind in ("short_description", "description")
-      for code in ("fr", "en", "it", "es")),
-]  # fmt: skip
+TEXT_FIELDS = ["id", "name", "status", "original_language",
+               *(name for name, fact in FACTS.items() if isinstance(fact, Translated))]  # fmt: skip
 
 
 def _digest(model: str, text: str) -> str:

@@ -41,8 +41,8 @@ class Quality:
 
 
 def passed_checks(values: dict) -> set[str]:
-    """Which checks these plain values pass: texts per language as `description_fr`…, the
-    relations as lists, `identifiers` a count or a collection."""
+    """Which checks an entry's facts pass (see `schema.py`: texts per language as
+    `description_fr`…, terms by code, identifiers as `identifier_siret`…)."""
     texts = [key for key in values if key.startswith(("description_", "short_description_"))]
     descriptions = [values[key] or "" for key in texts if key.startswith("description_")]
     shorts = [values[key] or "" for key in texts if key.startswith("short_description_")]
@@ -54,7 +54,7 @@ def passed_checks(values: dict) -> set[str]:
         "classification": bool(values.get("sector") and values.get("legal_form")),
         "services": bool(values.get("services")),
         "audiences": bool(values.get("audiences")),
-        "identifier": bool(values.get("identifiers")),
+        "identifier": any(values[key] for key in values if key.startswith("identifier_")),
         "languages": bool(values.get("languages")),
     }
     return {key for key, ok in passed.items() if ok}

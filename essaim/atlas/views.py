@@ -39,7 +39,7 @@ from .forms import LogoForm
 from .logos import LimitedUpload
 from .models import MergedRecord, Organisation, Sector, Status
 from .places import DEFAULT_RADIUS_KM, RADIUS_CHOICES
-from .quality import confirmed_at, quality_of
+from .quality import Quality, confirmed_at, quality_of
 from .queries import (
     FACET_LABELS,
     PAGE_FACETS,
@@ -326,11 +326,9 @@ def map_page(request) -> HttpResponseBase:
     )
 
 
-def organisation_quality(org: Organisation):
-    facts = facts_of(org)
-    values = {**facts, "identifiers": [name for name in facts if name.startswith("identifier_")
-                                       and facts[name]]}  # fmt: skip
-    return quality_of(values, confirmed_at(org.confirmed_at, org.source_updated_at, org.created_at))
+def organisation_quality(org: Organisation) -> Quality:
+    confirmed = confirmed_at(org.confirmed_at, org.source_updated_at, org.created_at)
+    return quality_of(facts_of(org), confirmed)
 
 
 @ratelimit(key="ip", rate="30/h", method="POST", block=False)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import translation
 from django_countries import countries
 
+from essaim.core import generation
 from essaim.core.templatetags.essaim import language_name
 
 from .models import (
@@ -18,6 +19,7 @@ from .models import (
     Sector,
     Service,
     Territory,
+    pick_translation,
 )
 
 TAXONOMY_MODELS = {
@@ -41,24 +43,6 @@ FACETS = (
     "role",
     "audience",
 )
-# Fact name -> taxonomy model, for the facts that name one term.
-TERM_FIELDS = {"legal_form": LegalForm, "sector": Sector}
-# Facet name -> (relation on Organisation, taxonomy model) for the many-to-many facets.
-RELATION_FACETS = {
-    "family": ("families", Family),
-    "service": ("services", Service),
-    "role": ("roles", Role),
-    "audience": ("audiences", Audience),
-}
-# Relation name -> taxonomy model: the many-to-many facts.
-MANY_TO_MANY = dict(RELATION_FACETS.values())
-# Fact name -> the facet whose labels show it.
-FACT_FACETS = {
-    **{name: name for name in TERM_FIELDS},
-    **{relation: facet for facet, (relation, _model) in RELATION_FACETS.items()},
-    "country": "country",
-    "territory": "territory",
-}
 
 
 def facet_labels(name: str, codes) -> dict[str, str]:
@@ -85,36 +69,79 @@ def taxonomy_labels(name: str) -> dict[str, str]:
 
 
 class Vocabulary:
-    """Codes and labels of every taxonomy term, read once per indexing run."""
+    """Codes and labels of every taxonomy term, read once (per indexing run, per import, per
+    form): facts name terms by code, the database by id."""
 
     def __init__(self):
-        self.terms = {}
-        self.localized = {}  # model -> {pk: {language: label}}
-        for model in (Family, Role, Sector, Service, Audience, LegalForm):
+        self.load()
+
+    def load(self) -> None:
+        self.refreshed = False
+        self.codes = {}  # model -> {pk: code}
+        self.ids = {}  # model -> {code: pk}
+        self.localized = {}  # model -> {code: {language: label}}
+        for model in TAXONOMY_MODELS.values():
             columns = ["id", "code", *(f"label_{code}" for code in CONTENT_LANGUAGES)]
             rows = list(model.objects.values_list(*columns))
-            self.terms[model] = {
-                row[0]: (row[1], [label for label in row[2:] if label]) for row in rows
-            }
+            self.codes[model] = {row[0]: row[1] for row in rows}
+            self.ids[model] = {row[1]: row[0] for row in rows}
             self.localized[model] = {
-                row[0]: dict(zip(CONTENT_LANGUAGES, row[2:], strict=True)) for row in rows
+                row[1]: dict(zip(CONTENT_LANGUAGES, row[2:], strict=True)) for row in rows
             }
         # Each term's place in its taxonomy's order (the models' ordering): lists of terms are
         # given in that order, whatever order the database returns them in.
         self.ranks = {
-            model: {pk: rank for rank, pk in enumerate(terms)}
-            for model, terms in self.terms.items()
+            model: {code: rank for rank, code in enumerate(terms)}
+            for model, terms in self.localized.items()
         }
 
-    def code(self, model, pk):
-        return self.terms[model][pk][0] if pk in self.terms[model] else None
+    def code(self, model, pk) -> str | None:
+        if pk not in self.codes[model] and self._refresh():
+            return self.code(model, pk)
+        return self.codes[model].get(pk)
 
-    def in_order(self, model, term_ids: list[int]) -> list[int]:
+    def id_of(self, model, code: str) -> int | None:
+        if code not in self.ids[model] and self._refresh():
+            return self.id_of(model, code)
+        return self.ids[model].get(code)
+
+    def _refresh(self) -> bool:
+        """Read the taxonomies again, once, when a term is missing: one created in the same
+        transaction, before its commit moved the generation on."""
+        if self.refreshed:
+            return False
+        self.load()
+        self.refreshed = True
+        return True
+
+    def in_order(self, model, codes: list[str]) -> list[str]:
         ranks = self.ranks[model]
-        return sorted(term_ids, key=lambda pk: ranks.get(pk, len(ranks)))
+        return sorted(codes, key=lambda code: ranks.get(code, len(ranks)))
 
-    def labels(self, model, pk) -> list[str]:
-        return self.terms[model][pk][1] if pk in self.terms[model] else []
+    def labels(self, model, code: str) -> list[str]:
+        """The term's labels in every language, for the search's words."""
+        return [label for label in self.localized[model].get(code, {}).values() if label]
 
-    def label_in(self, model, pk, language: str) -> str:
-        return self.localized[model].get(pk, {}).get(language, "")
+    def label_in(self, model, code: str, language: str) -> str:
+        return self.localized[model].get(code, {}).get(language, "")
+
+    def choices(self, model) -> list[tuple[str, str]]:
+        """(code, label) of every term, in the taxonomy's order and the active language."""
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        return [
+            (code, pick_translation(labels, language).text)
+            for code, labels in self.localized[model].items()
+        ]
+
+
+_current: tuple[tuple, Vocabulary] | None = None
+
+
+def current_vocabulary() -> Vocabulary:
+    """The vocabulary, read again after each change to the data (a change to a term bumps
+    the data's generation: see `actions.py`); per process."""
+    global _current
+    state = (settings.ESSAIM["INDEX_DIR"], generation.current())
+    if _current is None or _current[0] != state:
+        _current = (state, Vocabulary())
+    return _current[1]

@@ -1,84 +1,58 @@
 """The suggestion form: every fact of an organisation, as in the admin, for anyone."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from essaim.atlas.facts import (
-    IDENTIFIER_FIELDS,
-    MANY_TO_MANY,
-    OTHER_FIELDS,
-    PLACE_FIELDS,
-    TERM_FIELDS,
-    TEXT_FIELDS,
-    facts_of,
-    field_label,
-)
-from essaim.atlas.forms import CountryField, IdentifierField, place_at_locality
-from essaim.atlas.hours import opening_hours_error
-from essaim.atlas.identifiers import phone_error
+from essaim.atlas.facts import facts_of
+from essaim.atlas.forms import place_at_locality
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
-from essaim.core.fields import Honeypot, LanguagesField, form_field
+from essaim.atlas.schema import FACTS
+from essaim.atlas.vocabulary import current_vocabulary
+from essaim.core.fields import Honeypot
 from essaim.core.text import CheckedText
 
 from .models import Report
 
-MODEL_FIELDS = [*TEXT_FIELDS, *TERM_FIELDS, *MANY_TO_MANY, *OTHER_FIELDS, *PLACE_FIELDS]
+# The fieldsets of the form, in order: each fact names its own (atlas/schema.py).
+GROUPS = (
+    ("text", _("Name and description")),
+    ("facts", _("What it is and does")),
+    ("contact", _("Contact")),
+    ("place", _("Place")),
+    ("identifiers", _("Identifiers")),
+)
 
 
-class OrganisationForm(CheckedText, forms.ModelForm):
-    """The facts of an organisation. `facts()` gives them in the shape of atlas/facts.py."""
+class OrganisationForm(CheckedText, forms.Form):
+    """The facts of an organisation, one field per fact of atlas/schema.py, checked by the
+    facts' own rules (those an import applies). `facts()` gives them in that shape."""
 
     required_css_class = "required"
 
-    languages = LanguagesField()
-    country = CountryField(label=_("Country"))
-
-    class Meta:
-        model = Organisation
-        fields = MODEL_FIELDS
-        formfield_callback = form_field
-        widgets = {
-            **dict.fromkeys(MANY_TO_MANY, forms.CheckboxSelectMultiple),
-            **{
-                f"description_{code}": forms.Textarea(attrs={"rows": 5})
-                for code in CONTENT_LANGUAGES
-            },
-        }
-
     def __init__(self, *args, instance: Organisation | None = None, **kwargs):
-        if instance is not None and instance.pk:
-            # A copy of the entry: validating a model form writes what was typed into its
-            # instance, and the caller still needs the entry as it is.
-            instance = Organisation.objects.get(pk=instance.pk)
-        super().__init__(*args, instance=instance, **kwargs)
-        # Terms by their stable codes, in the page as in the suggestion.
-        for name in [*TERM_FIELDS, *MANY_TO_MANY]:
-            self.fields[name].to_field_name = "code"
-        for name in IDENTIFIER_FIELDS:
-            self.fields[name] = IdentifierField(IDENTIFIER_FIELDS[name], label=field_label(name))
+        super().__init__(*args, **kwargs)
+        facts = facts_of(instance) if instance is not None else None
+        self.vocabulary = current_vocabulary()
+        self.facts_given = {name: FACTS[name] for name, fact in FACTS.items() if fact.group}
+        for name, fact in self.facts_given.items():
+            self.fields[name] = fact.form_field(self.vocabulary)
+        self.check_text_of(self.fields[name] for name in self.facts_given)
         self.fields["latitude"].help_text = _(
             "Leave the coordinates empty to place the organisation at its locality."
         )
-        if not self.instance.pk and translation.get_language() in CONTENT_LANGUAGES:
+        if facts:
+            self.initial.update({name: facts[name] for name in self.facts_given if name in facts})
+        elif translation.get_language() in CONTENT_LANGUAGES:
             # A visitor writes a new organisation's texts in the language of the page.
             self.initial["original_language"] = translation.get_language()
-        if self.instance.pk:
-            facts = facts_of(self.instance)
-            for name in [*TERM_FIELDS, *MANY_TO_MANY, *IDENTIFIER_FIELDS]:
-                self.initial[name] = facts[name]
-            self.initial["languages"] = ", ".join(facts["languages"])
 
     def fieldsets(self) -> list[tuple[str, str, list]]:
         """The fields in groups, each shown as a fieldset: (key, legend, fields)."""
         groups = [
-            ("text", _("Name and description"), TEXT_FIELDS),
-            ("facts", _("What it is and does"), ["legal_form", "sector", *MANY_TO_MANY,
-                                                 "languages", "territory",
-                                                 "founding_year", "size_band"]),
-            ("contact", _("Contact"), ["website", "email", "phone", "opening_hours"]),
-            ("place", _("Place"), PLACE_FIELDS),
-            ("identifiers", _("Identifiers"), list(IDENTIFIER_FIELDS)),
+            *((key, legend, [name for name, fact in self.facts_given.items()
+                             if fact.group == key]) for key, legend in GROUPS),
             ("about", _("About your suggestion"), ["contributor_email", "comment"]),
         ]  # fmt: skip
         return [
@@ -87,40 +61,19 @@ class OrganisationForm(CheckedText, forms.ModelForm):
             if any(name in self.fields for name in names)
         ]
 
-    def clean_phone(self) -> str:
-        text = " ".join(self.cleaned_data.get("phone", "").split())
-        if error := phone_error(text):
-            raise forms.ValidationError(error)
-        return text
-
-    def clean_opening_hours(self) -> str:
-        text = " ".join(self.cleaned_data.get("opening_hours", "").split())
-        if error := opening_hours_error(text):
-            raise forms.ValidationError(error)
-        return text
-
     def clean(self):
         cleaned = super().clean()
-        if place := place_at_locality(self, cleaned):
-            cleaned["region"] = cleaned.get("region") or place.region
+        for name, fact in self.facts_given.items():
+            if name in cleaned:
+                try:
+                    cleaned[name] = fact.check(cleaned[name], self.vocabulary)
+                except ValidationError as refused:
+                    self.add_error(name, refused)
+        place_at_locality(self, cleaned)
         return cleaned
 
     def facts(self) -> dict:
-        data = self.cleaned_data
-        facts = {}
-        for name in MODEL_FIELDS:
-            value = data.get(name)
-            if name in TERM_FIELDS:
-                value = value.code if value else ""
-            elif name in MANY_TO_MANY:
-                value = sorted(term.code for term in value)
-            elif name == "country":
-                value = str(value or "")
-            facts[name] = value
-        facts["languages"] = data.get("languages", [])
-        for name in IDENTIFIER_FIELDS:
-            facts[name] = data.get(name, "")
-        return facts
+        return {name: self.cleaned_data.get(name) for name in self.facts_given}
 
 
 class SuggestionForm(Honeypot, OrganisationForm):

@@ -41,8 +41,13 @@ class CheckedText:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.CharField) and not isinstance(
+        self.check_text_of(self.fields.values())
+
+    @staticmethod
+    def check_text_of(fields) -> None:
+        """Refuse control characters in these fields too (fields a form adds itself)."""
+        for field in fields:
+            if isinstance(field, forms.CharField | forms.ChoiceField) and not isinstance(
                 field.widget, forms.PasswordInput
             ):
                 field.validators.append(NoControlCharacters())

@@ -22,9 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.atlas import actions
-from essaim.atlas.facts import IDENTIFIER_FIELDS
-from essaim.atlas.models import CONTENT_LANGUAGES
-from essaim.atlas.vocabulary import MANY_TO_MANY, TERM_FIELDS
+from essaim.atlas.models import Organisation
+from essaim.atlas.schema import FACTS
 from essaim.core.spreadsheets import SafeWriter
 from essaim.core.text import control_character_error
 
@@ -32,11 +31,9 @@ from . import actions as exchange_actions
 from . import datainclusion, lmn
 from .cleaning import (
     IDENTIFIER_COLUMNS,
-    MODEL_LENGTHS,
     TEXTS,
     Cleaner,
     _short,
-    _split,
     record_json,
 )
 from .models import Source
@@ -52,6 +49,7 @@ from .reading import (
 BATCH = 2000
 SHOWN_REJECTIONS = 200
 MAX_ID_SHOWN = 300
+SOURCE_ID_LENGTH = Organisation._meta.get_field("source_id").max_length
 
 
 class ImportError_(ExchangeError):
@@ -195,8 +193,6 @@ def essaim_fields(record: dict) -> dict:
                 fields[IDENTIFIER_COLUMNS.get(scheme, f"identifier_{scheme}")] = text
         elif key in IDENTIFIER_COLUMNS:
             fields[IDENTIFIER_COLUMNS[key]] = value
-        elif key in MANY_TO_MANY or key == "languages":
-            fields[key] = _split(value)
         elif key == "mediation" and isinstance(value, str):
             fields[key] = _json_object(value)
         elif key == "url":
@@ -303,13 +299,11 @@ def _check_header(header: Header, mapping: Mapping, fmt: ImportFormat, report: R
     ]
 
 
+# Every fact (see atlas/schema.py), the record's own fields, and what exports add.
 KNOWN_COLUMNS = frozenset({
-    "id", "url", "updated_at", "source_url", "source_updated_at", "name", "original_language",
-    *(f"{text}_{code}" for text in TEXTS for code in CONTENT_LANGUAGES),
-    *TERM_FIELDS, *MANY_TO_MANY, "languages", "territory", "address", "postal_code", "locality",
-    "region", "country", "latitude", "longitude", "website", "email", "phone", "opening_hours",
-    "mediation", "founding_year", "size_band", *IDENTIFIER_COLUMNS, *IDENTIFIER_FIELDS, "source",
-    "source_id", "status", "created_at", "licence", "quality", "confirmed_at",
+    *FACTS, *IDENTIFIER_COLUMNS, "id", "url", "source", "source_id", "source_url",
+    "source_updated_at", "status", "created_at", "updated_at", "licence", "quality",
+    "confirmed_at",
 })  # fmt: skip
 
 
@@ -362,9 +356,9 @@ def records_to_facts(
         if not source_id:
             reject("id", _("An id is required: re-importing the source finds its records by it."))
             continue
-        if len(source_id) > MODEL_LENGTHS["source_id"] or control_character_error(source_id):
+        if len(source_id) > SOURCE_ID_LENGTH or control_character_error(source_id):
             reject("id", _("An id is at most %(count)d characters, without control characters.")
-                   % {"count": MODEL_LENGTHS["source_id"]})  # fmt: skip
+                   % {"count": SOURCE_ID_LENGTH})  # fmt: skip
             continue
         if source_id in seen:
             reject("id", _("Id %(id)s is already used at line %(line)d.")

@@ -42,9 +42,11 @@ def search(client, q):
 
 def filled_form(client, url) -> dict:
     """What the form at `url` shows filled in, as a browser would send it back."""
-    initial = client.get(url).context["form"].initial
+    form = client.get(url).context["form"]
     return {
-        name: value for name, value in initial.items() if value not in (None, []) and name != "id"
+        name: form.fields[name].prepare_value(value)
+        for name, value in form.initial.items()
+        if value not in (None, []) and name != "id"
     }
 
 
@@ -153,7 +155,7 @@ def test_suggestion_errors_keep_what_was_typed(client, demo):
     assert response.status_code == 200
     assert "Please correct the" in html
     assert "Unknown language code: xx." in html
-    assert "Ensure this value is less than or equal to 90." in html
+    assert "Between -90 and 90." in html, "the rule an import applies too"
     assert "Ensure this value has at most 5000 characters" in html
     assert 'value="Coopérative Zéphyr"' in html
     assert not response.context["form"].is_valid()

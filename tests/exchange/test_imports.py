@@ -453,6 +453,18 @@ def test_a_reimport_that_only_refreshes_provenance_moves_the_entry_as_its_record
         ("founding_year", "1700", "greater than or equal to 1800"),
         ("founding_year", "2150", "less than or equal to 2100"),
         ("languages", "xx", "Unknown language code: xx."),
+        ("sector", "no-such-sector", "Unknown code: no-such-sector."),
+        ("services", "no-such-service", "Unknown code: no-such-service."),
+        ("territory", "galaxy", "Not one of local, regional"),
+        ("size_band", "huge", "Not one of"),
+        ("website", "http://", "Not a valid web address"),
+        ("email", "someone@", "Not a valid email address: someone@."),
+        ("phone", "call me", "Not a phone number"),
+        ("opening_hours", "whenever", "opening_hours syntax"),
+        ("latitude", "95", "Between -90 and 90."),
+        ("identifier_siret", "123", "Not a valid SIRET"),
+        ("country", "Atlantis", "Unknown country: Atlantis."),
+        ("name", "x" * 201, "200 characters"),
     ],
 )
 def test_the_suggestion_form_and_an_import_refuse_the_same_values(
@@ -461,8 +473,8 @@ def test_the_suggestion_form_and_an_import_refuse_the_same_values(
     """One rule per fact: a value the form refuses, an import refuses too, for its reason."""
     page = client.post("/en/atlas/suggest/", {**NEW_ORGANISATION, field: value})
     assert page.status_code == 200 and reason in page.content.decode()
-    path = write_csv(tmp_path / "one.csv", [["z-1", "Lien", "Nantes", "FR", value]],
-                     header=["id", "name", "locality", "country", field])  # fmt: skip
+    record = {"id": "z-1", "name": "Lien", "locality": "Nantes", "country": "FR", field: value}
+    path = write_csv(tmp_path / "one.csv", [list(record.values())], header=list(record))
     with pytest.raises(CommandError):
         run_import(path, commit)
     [rejected] = rejects_of(path)

@@ -1,0 +1,169 @@
+"""An organisation's facts, each declared once.
+
+Each fact is of a kind (`kinds.py`) that says how it is stored (the model's field, a term, a
+list of terms, an identifier), checked (`check`: the one rule, which the suggestion form and the
+import cleaner both apply), shown in a form (`form_field`, in its fieldset), read from plain
+database rows (`read`), written back (`store`), published in the API record and the exports
+(`put_in_record`) and indexed (its facet, its words). Limits, labels and help texts come from
+the model's field.
+
+`read_entries` is the one reader: the history, suggestions, imports, the API records and the
+index documents all start from the `Entry` it gives.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from .hours import opening_hours_error
+from .identifiers import phone_error
+from .kinds import (
+    Choice,
+    ContentLanguage,
+    Coordinate,
+    Country,
+    EmailAddress,
+    Fact,
+    Languages,
+    OfficialIdentifier,
+    Spaced,
+    Standard,
+    Stored,
+    Term,
+    Terms,
+    Text,
+    Translated,
+    WebAddress,
+    Year,
+)
+from .models import (
+    CONTENT_LANGUAGES,
+    Audience,
+    Family,
+    Identifier,
+    LegalForm,
+    Organisation,
+    Role,
+    Sector,
+    Service,
+)
+from .quality import completeness, confirmed_at
+from .vocabulary import Vocabulary
+
+
+def _declare(*facts: Fact) -> dict[str, Fact]:
+    return {fact.name: fact for fact in facts}
+
+
+# Every fact, in the order forms, differences and records give them.
+FACTS = _declare(
+    Text("name", group="text", required=True),
+    ContentLanguage("original_language", group="text", required=True),
+    *(Translated("short_description", code, group="text") for code in CONTENT_LANGUAGES),
+    *(Translated("description", code, group="text") for code in CONTENT_LANGUAGES),
+    Term("legal_form", LegalForm, group="facts"),
+    Term("sector", Sector, group="facts"),
+    Terms("families", Family, "family", group="facts"),
+    Terms("roles", Role, "role", group="facts"),
+    Terms("services", Service, "service", group="facts"),
+    Terms("audiences", Audience, "audience", group="facts"),
+    Languages("languages", group="facts"),
+    Choice("territory", group="facts", facet="territory"),
+    Year("founding_year", group="facts"),
+    Choice("size_band", group="facts"),
+    WebAddress("website", group="contact"),
+    EmailAddress("email", group="contact"),
+    Spaced("phone", phone_error, group="contact"),
+    Spaced(
+        "opening_hours",
+        opening_hours_error,
+        group="contact",
+        description="OpenStreetMap opening_hours syntax.",
+    ),
+    Text("address", group="place"),
+    Text("postal_code", group="place", searched=True),
+    Text("locality", group="place", searched=True),
+    Text("region", group="place", searched=True, facet="region"),
+    Country("country", group="place", required=True, description="ISO 3166-1 alpha-2 code."),
+    Coordinate("latitude", 90, group="place"),
+    Coordinate("longitude", 180, group="place"),
+    *(OfficialIdentifier(scheme, group="identifiers") for scheme in Identifier.Scheme.values),
+    Standard(
+        "mediation",
+        description=(
+            "For a place of the Schéma des lieux de médiation numérique, the schema's fields that "
+            "have no field above (fees, access, support, programmes, its own services…), with the "
+            "schema's values: see docs/exports.md."
+        ),
+    ),
+)
+IDENTIFIER_FIELDS = {name: fact.scheme for name, fact in FACTS.items()
+                     if isinstance(fact, OfficialIdentifier)}  # fmt: skip
+
+
+# What an entry says besides its facts: where it comes from and how fresh it is.
+ABOUT = ("status", "source", "source_id", "source_url", "source_updated_at", "confirmed_at",
+         "created_at", "updated_at")  # fmt: skip
+COLUMNS = ("id", *ABOUT, *(column for fact in FACTS.values() for column in fact.columns))
+RELATIONS = {name: fact.model for name, fact in FACTS.items() if isinstance(fact, Terms)}
+
+
+@dataclass
+class Entry:
+    """An organisation as plain values: its facts (with `status`, as its history keeps them)
+    and what is said about it (`ABOUT`)."""
+
+    id: int
+    facts: dict
+    about: dict
+
+    @property
+    def completeness(self) -> int:
+        return completeness(self.facts)
+
+    @property
+    def confirmed(self) -> datetime | None:
+        about = self.about
+        return confirmed_at(about["confirmed_at"], about["source_updated_at"], about["created_at"])
+
+
+def entry_from_row(row: dict, related: dict, identifiers: dict, vocabulary: Vocabulary) -> Entry:
+    """An entry from a row of `COLUMNS` (missing columns read as empty), its terms' ids by
+    relation and its identifiers by scheme."""
+    facts = {name: fact.read(row, related, identifiers, vocabulary) for name, fact in FACTS.items()}
+    facts["status"] = row.get("status")
+    return Entry(row["id"], facts, {name: row.get(name) for name in ABOUT})
+
+
+def read_entries(ids: list[int], vocabulary: Vocabulary) -> dict[int, Entry]:
+    """{id: entry} for these organisations, read with a few plain queries (no model
+    instances): imports compare, the API publishes and the index takes thousands a second."""
+    rows = Organisation.objects.filter(pk__in=ids).values(*COLUMNS)
+    related = defaultdict(lambda: defaultdict(list))
+    for relation, model in RELATIONS.items():
+        through = getattr(Organisation, relation).through
+        column = f"{model.__name__.lower()}_id"
+        for pk, term in through.objects.filter(organisation_id__in=ids).values_list(
+            "organisation_id", column
+        ):
+            related[pk][relation].append(term)
+    identifiers = defaultdict(dict)
+    for pk, scheme, value in Identifier.objects.filter(organisation_id__in=ids).values_list(
+        "organisation_id", "scheme", "value"
+    ):
+        identifiers[pk][scheme] = value
+    return {
+        row["id"]: entry_from_row(row, related[row["id"]], identifiers[row["id"]], vocabulary)
+        for row in rows
+    }
+
+
+def stored(facts: dict, vocabulary: Vocabulary) -> Stored:
+    """What to write for these facts (any subset; `status` too)."""
+    result = Stored()
+    for name, value in facts.items():
+        if name in FACTS:
+            FACTS[name].store(value, vocabulary, result)
+        else:
+            result.fields[name] = value
+    return result
