@@ -334,7 +334,7 @@ PUBLISHED_RESOURCES = Resource.objects.published().prefetch_related(
             summary="Published resources")  # fmt: skip
 def list_resources(
     request, paging: Query[Paging], params: Query[ResourceFilterParams]
-):  # params are read through the pages' filter forms; declared here for the document
+) -> dict:  # params are read through the pages' filter forms; declared here for the document
     filters = ResourceFilters(request.GET, PUBLISHED_RESOURCES.all())
     return _page(request, filters, paging.page, paging.page_size, resource_record)
 

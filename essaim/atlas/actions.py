@@ -467,7 +467,9 @@ def _move_relations(other: Organisation, kept: Organisation) -> None:
                 relation.related_model.objects.filter(**{field: other}).delete()
 
 
-def do_merge_organisations(kept: Organisation, other: Organisation, facts: dict, author):
+def do_merge_organisations(
+    kept: Organisation, other: Organisation, facts: dict, author
+) -> Organisation:
     """Merge `other` into `kept`: `kept` takes `facts` (chosen by a moderator from `other`),
     each recorded as coming from `other`'s source; `other` is deleted (a deletion in the
     feed), its address redirects to `kept`, and its source's record now updates `kept`."""

@@ -129,7 +129,7 @@ def insert_batch(records: list[tuple[dict, dict[str, list[int]]]], now) -> list[
     return ids
 
 
-def index_drift(chunk: int = 100_000):
+def index_drift(chunk: int = 100_000) -> Iterator[tuple[list[int], list[int], list[int]]]:
     """Yield (missing, extra, stale) id lists, one chunk of ids at a time, comparing the
     database's published organisations with the index: bounded memory at any size."""
     index = get_index()

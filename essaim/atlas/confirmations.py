@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -41,7 +41,7 @@ def organisation_for_token(token: str) -> Organisation | None:
     return org
 
 
-def due_for_confirmation(older_than_days: int, now=None):
+def due_for_confirmation(older_than_days: int, now=None) -> QuerySet[Organisation]:
     """Published organisations with an address whose last confirmation (by themselves, their
     source or their creation) is older than that, and who were not asked since."""
     now = now or timezone.now()

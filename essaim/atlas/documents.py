@@ -9,6 +9,7 @@ from essaim.search.query import DocumentLayout, microseconds
 from essaim.search.text import sort_key
 
 from .gazetteer import region_centre
+from .kinds import Fact
 from .models import CONTENT_LANGUAGES, Status
 from .schema import FACTS, Entry, entry_from_row, read_entries
 from .vocabulary import FACETS, Vocabulary
@@ -47,28 +48,36 @@ def documents_from_records(ids: list[int], records, vocabulary: Vocabulary, now)
     return documents
 
 
+def _facts_that(does) -> tuple:
+    return tuple((name, fact) for name, fact in FACTS.items() if does(fact))
+
+
+# Which facts give what, found once: a document is built millions of times at a reindex.
+FACETED = _facts_that(lambda fact: fact.facet)
+WORDED = _facts_that(lambda fact: fact.searched)
+STEMMED = _facts_that(lambda fact: type(fact).words_by_language is not Fact.words_by_language)
+
+
 def document_of(entry: Entry, vocabulary: Vocabulary) -> dict:
     """What the index holds of an entry: each fact gives its facet values and its words."""
     facts = entry.facts
     facets = {facet: [] for facet in FACETS}
-    body, stemmed = [], {language: [] for language in CONTENT_LANGUAGES}
-    for name, fact in FACTS.items():
-        value = facts[name]
-        if fact.facet:
-            facets[fact.facet] = fact.facet_values(value, vocabulary)
-        body += fact.words(value, vocabulary)
-        for language in CONTENT_LANGUAGES:
-            # Per language, the texts written in it, for its stemmer.
-            stemmed[language] += fact.words_in(value, vocabulary, language)
+    for name, fact in FACETED:
+        facets[fact.facet] = fact.facet_values(facts[name], vocabulary)
+    body = [word for name, fact in WORDED for word in fact.words(facts[name], vocabulary)]
+    # Per language, the texts written in it, for its stemmer.
+    stemmed = {language: [] for language in CONTENT_LANGUAGES}
+    for name, fact in STEMMED:
+        for language, text in fact.words_by_language(facts[name], vocabulary):
+            if text:
+                stemmed[language].append(text)
     confirmed = entry.confirmed
     document = {
         "id": entry.id,
         "name": facts["name"],
         "name_key": sort_key(facts["name"]),
         "body": [part for part in body if part],
-        "stems": {
-            language: [text for text in texts if text] for language, texts in stemmed.items()
-        },
+        "stems": stemmed,
         "updated": microseconds(entry.about["updated_at"]),
         "facets": facets,
         "completeness": entry.completeness,

@@ -28,7 +28,7 @@ class LogoForm(forms.Form):
     def clean_logo(self) -> Logo:
         return read_logo(self.cleaned_data["logo"])
 
-    def clean(self):
+    def clean(self) -> dict:
         if self.too_large_upload:
             # The upload was stopped before its end: there is no file to look at.
             self.errors.pop("logo", None)
@@ -65,7 +65,7 @@ class CountryField(forms.CharField):
         super().__init__(max_length=60, **kwargs)
         self.widget.attrs["autocomplete"] = "country-name"
 
-    def prepare_value(self, value):
+    def prepare_value(self, value) -> object:
         if isinstance(value, str) and countries.alpha2(value):
             return countries.name(countries.alpha2(value))
         return getattr(value, "name", value)
@@ -78,3 +78,15 @@ class CountryField(forms.CharField):
         if not code:
             raise forms.ValidationError(_("Unknown country: %(name)s."), params={"name": text})
         return code
+
+
+class ChoiceField(forms.ChoiceField):
+    """A list to choose from whose value the fact checks (an API client may send anything)."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class MultipleChoiceField(forms.MultipleChoiceField):
+    def valid_value(self, value) -> bool:
+        return True

@@ -4,8 +4,9 @@ identifier, a standard's own fields. `schema.py` declares each fact with its kin
 says how to check, show, read, store, publish and index it."""
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ from django_countries import countries
 
 from essaim.core.fields import ISO_639_1, LanguagesField, form_field
 
-from .forms import CountryField
+from .forms import ChoiceField, CountryField, MultipleChoiceField
 from .gazetteer import resolve_country
 from .identifiers import identifier_error, normalise
 from .models import (
@@ -29,18 +30,6 @@ from .models import (
 from .vocabulary import Vocabulary
 
 LIST_SEPARATOR = "|"  # between codes, in a file's cell ("digital-mediation|training")
-
-
-class ChoiceField(forms.ChoiceField):
-    """A list to choose from whose value the fact checks (an API client may send anything)."""
-
-    def valid_value(self, value) -> bool:
-        return True
-
-
-class MultipleChoiceField(forms.MultipleChoiceField):
-    def valid_value(self, value) -> bool:
-        return True
 
 
 def short(value, length: int = 60) -> str:
@@ -79,7 +68,7 @@ class Fact:
     def record_key(self) -> str:
         return self.name
 
-    @property
+    @cached_property
     def model_field(self) -> models.Field:
         return Organisation._meta.get_field(self.name)
 
@@ -95,10 +84,11 @@ class Fact:
         """The value as stored, or ValidationError with the reason, translated."""
         if value in (None, ""):
             return self.empty
-        limit = getattr(self.model_field, "max_length", None)
+        # The model's limit (its other validators are the kinds' own checks, written to run
+        # millions of times: control characters are refused before, for every value).
+        limit = self.model_field.max_length
         if limit and isinstance(value, str) and len(value) > limit:
             raise ValidationError(_("At most %(count)d characters.") % {"count": limit})
-        self.model_field.run_validators(value)
         return value
 
     def form_field(self, vocabulary: Vocabulary) -> forms.Field:
@@ -123,9 +113,9 @@ class Fact:
     def words(self, value, vocabulary: Vocabulary) -> list[str]:
         return [value] if self.searched and value else []
 
-    def words_in(self, value, vocabulary: Vocabulary, language: str) -> list[str]:
-        """Its words written in `language`, for that language's stemmer."""
-        return []
+    def words_by_language(self, value, vocabulary: Vocabulary) -> Iterable[tuple[str, str]]:
+        """(language, text) for its words written in a known language, for its stemmer."""
+        return ()
 
     def facet_values(self, value, vocabulary: Vocabulary) -> list[str]:
         return [value] if value else []
@@ -165,8 +155,8 @@ class Translated(Text):
     def put_in_record(self, record: dict, value, vocabulary: Vocabulary) -> None:
         record.setdefault(self.kind, {})[self.language] = value
 
-    def words_in(self, value, vocabulary: Vocabulary, language: str) -> list[str]:
-        return [value] if value and language == self.language else []
+    def words_by_language(self, value, vocabulary: Vocabulary) -> Iterable[tuple[str, str]]:
+        return ((self.language, value),) if value else ()
 
 
 class Spaced(Text):
@@ -437,8 +427,8 @@ class Term(Fact):
     def words(self, value, vocabulary: Vocabulary) -> list[str]:
         return vocabulary.labels(self.model, value) if value else []
 
-    def words_in(self, value, vocabulary: Vocabulary, language: str) -> list[str]:
-        return [vocabulary.label_in(self.model, value, language)] if value else []
+    def words_by_language(self, value, vocabulary: Vocabulary) -> Iterable[tuple[str, str]]:
+        return vocabulary.localized[self.model].get(value, {}).items() if value else ()
 
 
 class Terms(Term):
@@ -490,8 +480,9 @@ class Terms(Term):
     def words(self, value, vocabulary: Vocabulary) -> list[str]:
         return [label for code in value for label in vocabulary.labels(self.model, code)]
 
-    def words_in(self, value, vocabulary: Vocabulary, language: str) -> list[str]:
-        return [vocabulary.label_in(self.model, code, language) for code in value]
+    def words_by_language(self, value, vocabulary: Vocabulary) -> Iterable[tuple[str, str]]:
+        localized = vocabulary.localized[self.model]
+        return [pair for code in value for pair in localized.get(code, {}).items()]
 
     def facet_values(self, value, vocabulary: Vocabulary) -> list[str]:
         return list(value)

@@ -160,7 +160,7 @@ class Status(models.TextChoices):
 
 
 class OrganisationQuerySet(models.QuerySet):
-    def published(self):
+    def published(self) -> "OrganisationQuerySet":
         return self.filter(status=Status.PUBLISHED)
 
     def in_order(self, ids: list[int]) -> list["Organisation"]:
@@ -168,7 +168,7 @@ class OrganisationQuerySet(models.QuerySet):
         found = self.with_facts().in_bulk(ids)
         return [found[pk] for pk in ids if pk in found]
 
-    def with_facts(self):
+    def with_facts(self) -> "OrganisationQuerySet":
         return self.select_related("legal_form", "sector").prefetch_related(
             "families", "roles", "services", "audiences", "identifiers"
         )

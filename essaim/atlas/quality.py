@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.search.query import microseconds
 
+from .models import CONTENT_LANGUAGES, Identifier
+
 LONG_DESCRIPTION = 200
+DESCRIPTIONS = [f"description_{code}" for code in CONTENT_LANGUAGES]
+SHORT_DESCRIPTIONS = [f"short_description_{code}" for code in CONTENT_LANGUAGES]
+IDENTIFIERS = [f"identifier_{scheme}" for scheme in Identifier.Scheme.values]
 # (key, points, what is missing when it is not there); points add up to 100.
 CHECKS = [
     ("description", 20, _("a description of 200 characters or more")),
@@ -43,19 +48,17 @@ class Quality:
 def passed_checks(values: dict) -> set[str]:
     """Which checks an entry's facts pass (see `schema.py`: texts per language as
     `description_fr`…, terms by code, identifiers as `identifier_siret`…)."""
-    texts = [key for key in values if key.startswith(("description_", "short_description_"))]
-    descriptions = [values[key] or "" for key in texts if key.startswith("description_")]
-    shorts = [values[key] or "" for key in texts if key.startswith("short_description_")]
+    get = values.get
     passed = {
-        "description": any(len(text) >= LONG_DESCRIPTION for text in descriptions),
-        "short_description": any(shorts),
-        "place": bool(values.get("locality") and values.get("latitude") is not None),
-        "contact": bool(values.get("website") or values.get("email") or values.get("phone")),
-        "classification": bool(values.get("sector") and values.get("legal_form")),
-        "services": bool(values.get("services")),
-        "audiences": bool(values.get("audiences")),
-        "identifier": any(values[key] for key in values if key.startswith("identifier_")),
-        "languages": bool(values.get("languages")),
+        "description": any(len(get(key) or "") >= LONG_DESCRIPTION for key in DESCRIPTIONS),
+        "short_description": any(get(key) for key in SHORT_DESCRIPTIONS),
+        "place": bool(get("locality") and get("latitude") is not None),
+        "contact": bool(get("website") or get("email") or get("phone")),
+        "classification": bool(get("sector") and get("legal_form")),
+        "services": bool(get("services")),
+        "audiences": bool(get("audiences")),
+        "identifier": any(get(key) for key in IDENTIFIERS),
+        "languages": bool(get("languages")),
     }
     return {key for key, ok in passed.items() if ok}
 

@@ -122,9 +122,6 @@ class Vocabulary:
         """The term's labels in every language, for the search's words."""
         return [label for label in self.localized[model].get(code, {}).values() if label]
 
-    def label_in(self, model, code: str, language: str) -> str:
-        return self.localized[model].get(code, {}).get(language, "")
-
     def choices(self, model) -> list[tuple[str, str]]:
         """(code, label) of every term, in the taxonomy's order and the active language."""
         language = translation.get_language() or settings.LANGUAGE_CODE

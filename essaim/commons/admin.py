@@ -26,7 +26,7 @@ class ContributedAdmin(admin.ModelAdmin):
             actions.do_delete_item(item, actor=request.user)
 
     @admin.display(description=_("title"))
-    def title_text(self, item):
+    def title_text(self, item) -> str:
         return item.title.text
 
 

@@ -4,7 +4,7 @@ GET parameters, validated by forms; facet counts leave out their own filter."""
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -78,7 +78,7 @@ class Filters(forms.Form):
             return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
         return self.choices[name]
 
-    def apply(self, queryset, name, value):
+    def apply(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if name == "q":
             found = queryset.filter(words_query(value, self.text_fields, self.also_named))
             return found.distinct() if self.also_named else found
@@ -90,7 +90,7 @@ class Filters(forms.Form):
             )
         return queryset.filter(**{name: value})
 
-    def narrow(self, queryset=None, *, skip: str = ""):
+    def narrow(self, queryset: QuerySet | None = None, *, skip: str = "") -> QuerySet:
         queryset = self.base if queryset is None else queryset
         for name, value in self.cleaned_data.items():
             if value not in (None, "") and name != skip:
@@ -105,7 +105,7 @@ class Filters(forms.Form):
             found[name] = {row[field]: row["n"] for row in rows}
         return found
 
-    def with_counts(self):
+    def with_counts(self) -> "Filters":
         counts = self.counts()
         for name, values in counts.items():
             field = self.fields[name]
@@ -130,7 +130,7 @@ class RadiusField(forms.IntegerField):
     """Kilometres from 1 to 500, offered as a few choices in which no value, the default,
     shows as its own distance."""
 
-    def prepare_value(self, value):
+    def prepare_value(self, value) -> object:
         return "" if value in (None, "", DEFAULT_RADIUS_KM, str(DEFAULT_RADIUS_KM)) else value
 
 
@@ -174,7 +174,7 @@ class PlaceFilters(Filters):
         return [(pk, (lat, lon) if lat is not None and lon is not None else None)
                 for pk, lat, lon in rows]  # fmt: skip
 
-    def apply(self, queryset, name, value):
+    def apply(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if name == "radius_km":
             return queryset  # read with `where`
         if name != "where" or self.place is None:
@@ -211,7 +211,7 @@ class EventFilters(PlaceFilters):
     def everywhere(self) -> Q:
         return ~Q(mode=Event.Mode.ON_SITE)  # online, or on site and online
 
-    def apply(self, queryset, name, value):
+    def apply(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if name == "month":
             return queryset.filter(starts_at__year=value.year, starts_at__month=value.month)
         if name == "mode" and value != Event.Mode.HYBRID:
@@ -235,7 +235,7 @@ class OpportunityFilters(PlaceFilters):
     def everywhere(self) -> Q:
         return Q(remote=True)
 
-    def located(self, queryset):
+    def located(self, queryset: QuerySet) -> QuerySet:
         """Offers are placed by their locality, found in the gazetteer."""
         found = []
         for pk, locality, country in queryset.values_list("pk", "locality", "country"):
@@ -243,7 +243,7 @@ class OpportunityFilters(PlaceFilters):
             found.append((pk, (town.latitude, town.longitude) if town else None))
         return found
 
-    def apply(self, queryset, name, value):
+    def apply(self, queryset: QuerySet, name: str, value) -> QuerySet:
         # No country or legal form listed: open to all.
         if name == "eligible_country":
             return queryset.filter(Q(eligible_countries="") | Q(eligible_countries__contains=value))

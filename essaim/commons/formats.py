@@ -1,11 +1,12 @@
 """The commons in the field's formats: schema.org JSON-LD, iCalendar (RFC 5545) and Atom."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed
@@ -262,27 +263,27 @@ class ContributedFeed(Feed):
     def item_link(self, item) -> str:
         return public_url(item.get_absolute_url())
 
-    def visible(self):
+    def visible(self) -> QuerySet:
         return self.model.objects.published()
 
-    def items(self):
+    def items(self) -> QuerySet:
         return (
             self.visible().order_by("-published_at", "-id").prefetch_related("organisations")[:50]
         )
 
-    def item_title(self, item):
+    def item_title(self, item) -> str:
         return item.title.text
 
-    def item_pubdate(self, item):
+    def item_pubdate(self, item) -> datetime:
         return item.published_at or item.created_at
 
-    def item_updateddate(self, item):
+    def item_updateddate(self, item) -> datetime:
         return item.updated_at
 
-    def item_author_name(self, item):
+    def item_author_name(self, item) -> str | None:
         return ", ".join(org.name for org in item.organisations.all()) or None
 
-    def item_categories(self, item):
+    def item_categories(self, item) -> list[str]:
         return [item.get_kind_display()]
 
 
@@ -291,10 +292,10 @@ class ResourceFeed(ContributedFeed):
     title = _("New resources")
     subtitle = _("Courses, guides, job profiles and alternatives shared in the commons.")
 
-    def link(self):
+    def link(self) -> str:
         return public_url(reverse("resources"))
 
-    def item_description(self, item):
+    def item_description(self, item) -> str:
         return item.summary.text
 
 
@@ -303,11 +304,11 @@ class OpportunityFeed(ContributedFeed):
     title = _("Open opportunities")
     subtitle = _("Jobs, internships, volunteering missions and funding calls.")
 
-    def visible(self):
+    def visible(self) -> QuerySet:
         return Opportunity.objects.open()
 
-    def link(self):
+    def link(self) -> str:
         return public_url(reverse("opportunities"))
 
-    def item_description(self, item):
+    def item_description(self, item) -> str:
         return item.description.text[:500]

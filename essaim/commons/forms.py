@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +27,7 @@ def per_language(*names: str) -> list[str]:
 class NamesField(forms.CharField):
     """Names separated by semicolons (";"), as typed; `clean` gives them cleaned, in order."""
 
-    def prepare_value(self, value):
+    def prepare_value(self, value) -> object:
         return "; ".join(str(item) for item in value) if isinstance(value, list | tuple) else value
 
     def clean(self, value) -> list[str]:
@@ -64,7 +65,7 @@ class CountriesField(NamesField):
         )
         super().__init__(required=False, max_length=1000, **kwargs)
 
-    def prepare_value(self, value):
+    def prepare_value(self, value) -> object:
         return "; ".join(str(c.code if hasattr(c, "code") else c) for c in value or [])
 
     def clean(self, value) -> list[str]:
@@ -110,7 +111,7 @@ class ContributionForm(CheckedText, forms.ModelForm):
             for key, legend, names in self.groups
         ]
 
-    def clean(self):
+    def clean(self) -> dict:
         cleaned = super().clean()
         title_fields = [f"title_{code}" for code in CONTENT_LANGUAGES]
         if not any(cleaned.get(name) for name in title_fields):
@@ -160,19 +161,19 @@ class ResourceForm(ContributionForm):
             if self.instance.provider:
                 self.initial["provider"] = [self.instance.provider.name]
 
-    def clean_provider(self):
+    def clean_provider(self) -> Organisation | None:
         providers = self.cleaned_data["provider"]
         if len(providers) > 1:
             raise forms.ValidationError(_("Name one organisation."))
         return providers[0] if providers else None
 
-    def clean(self):
+    def clean(self) -> dict:
         cleaned = super().clean()
         if cleaned.get("kind") == Resource.Kind.ALTERNATIVE and not cleaned.get("replaces"):
             self.add_error("replaces", _("Say which tool this alternative replaces."))
         return cleaned
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> models.Model:
         self.instance.provider = self.cleaned_data["provider"]
         return super().save(commit)
 
@@ -247,7 +248,7 @@ class EventForm(ContributionForm):
             "Leave the coordinates empty to place the venue at its locality."
         )
 
-    def clean(self):
+    def clean(self) -> dict:
         cleaned = super().clean()
         zone = cleaned.get("time_zone") or self.instance.time_zone
         for name in EVENT_TIMES:
@@ -310,7 +311,7 @@ class OpportunityForm(ContributionForm):
         if self.instance.pk:
             self.initial["eligible_countries"] = list(self.instance.eligible_countries)
 
-    def clean(self):
+    def clean(self) -> dict:
         cleaned = super().clean()
         deadline = cleaned.get("deadline")
         if deadline and deadline < timezone.localdate() and deadline != self.instance.deadline:
@@ -320,7 +321,7 @@ class OpportunityForm(ContributionForm):
             self.add_error("amount_max", _("The maximum cannot be below the minimum."))
         return cleaned
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> models.Model:
         self.instance.eligible_countries = self.cleaned_data["eligible_countries"]
         return super().save(commit)
 

@@ -61,7 +61,7 @@ class OrganisationForm(CheckedText, forms.Form):
             if any(name in self.fields for name in names)
         ]
 
-    def clean(self):
+    def clean(self) -> dict:
         cleaned = super().clean()
         for name, fact in self.facts_given.items():
             if name in cleaned:

@@ -3,7 +3,7 @@
 from django.conf import settings
 
 
-def site(request):
+def site(request) -> dict:
     return {
         "site_name": settings.ESSAIM["SITE_NAME"],
         "data_licence": settings.ESSAIM["DATA_LICENCE"],

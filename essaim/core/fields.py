@@ -19,7 +19,7 @@ class LanguagesField(forms.CharField):
         kwargs.setdefault("help_text", _("ISO 639-1 codes separated by commas, such as: fr, it."))
         super().__init__(required=False, max_length=60, **kwargs)
 
-    def prepare_value(self, value):
+    def prepare_value(self, value) -> object:
         return ", ".join(value) if isinstance(value, list) else value
 
     def clean(self, value) -> list[str]:
@@ -33,7 +33,7 @@ class LanguagesField(forms.CharField):
         return list(dict.fromkeys(codes))
 
 
-def form_field(model_field, **kwargs):
+def form_field(model_field, **kwargs) -> forms.Field:
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"  # "example.org" means https://example.org
     return model_field.formfield(**kwargs)

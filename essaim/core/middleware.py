@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import OperationalError
 from django.http import JsonResponse
+from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 from django.utils import translation
@@ -52,7 +53,7 @@ class DataCompressionMiddleware(GZipMiddleware):
 
     PREFIXES = ("/api/v1/", "/exports/")
 
-    def process_response(self, request, response):
+    def process_response(self, request, response) -> HttpResponseBase:
         if not request.path.startswith(self.PREFIXES):
             return response
         return super().process_response(request, response)
@@ -69,7 +70,7 @@ class BusyDatabaseMiddleware:
     def __call__(self, request):
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request, exception) -> HttpResponseBase | None:
         if isinstance(exception, OperationalError) and "locked" in str(exception):
             response = render(request, "503.html", status=503)
             response["Retry-After"] = "120"

@@ -23,7 +23,7 @@ def _needs_quote(text: str) -> bool:
     return text.startswith("'") and _needs_quote(text[1:])
 
 
-def safe_cell(value):
+def safe_cell(value) -> object:
     """The value as a spreadsheet shows it without evaluating it."""
     if isinstance(value, str) and _needs_quote(value):
         return "'" + value
@@ -50,5 +50,5 @@ class SafeWriter:
 class SafeDictWriter(csv.DictWriter):
     """`csv.DictWriter` whose every value goes through `safe_cell`."""
 
-    def writerow(self, rowdict: dict):
+    def writerow(self, rowdict: dict) -> object:
         return super().writerow({key: safe_cell(value) for key, value in rowdict.items()})

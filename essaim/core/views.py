@@ -2,6 +2,7 @@
 accessibility, and the error pages."""
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -64,7 +65,7 @@ def privacy(request) -> HttpResponseBase:
     )
 
 
-def error_page(status: int, template: str):
+def error_page(status: int, template: str) -> Callable[..., HttpResponse]:
     def view(request, exception=None):
         return render(request, template, status=status)
 

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.http import FileResponse, Http404
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -55,7 +56,7 @@ class ImportForm(forms.Form):
         help_text=_("Then the records it lacks are not flagged as gone."),
     )
 
-    def clean_mapping(self):
+    def clean_mapping(self) -> dict:
         text = self.cleaned_data["mapping"].strip()
         if not text:
             return None
@@ -72,7 +73,7 @@ class ImportForm(forms.Form):
         except ImportError_ as error:
             raise forms.ValidationError(error.message) from error
 
-    def clean_encoding(self):
+    def clean_encoding(self) -> str:
         name = self.cleaned_data["encoding"].strip()
         if name:
             try:
@@ -104,7 +105,7 @@ class SourceAdmin(admin.ModelAdmin):
     def report(self, source: Source) -> str:
         return ", ".join(f"{name} {count}" for name, count in source.last_report.items())
 
-    def get_urls(self):
+    def get_urls(self) -> list:
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="exchange_import"),
             path(
@@ -121,7 +122,7 @@ class SourceAdmin(admin.ModelAdmin):
             raise NotAllowed(_("Only administrators who may add sources and organisations "
                                "import."))  # fmt: skip
 
-    def import_view(self, request):
+    def import_view(self, request) -> HttpResponseBase:
         """Upload a file and import it: the same import as `essaim import`, with its report."""
         self._check_may_import(request)
         report, rejects_url, error = None, None, None
@@ -158,7 +159,7 @@ class SourceAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/exchange/import.html", context)
 
-    def rejects_view(self, request, name: str):
+    def rejects_view(self, request, name: str) -> HttpResponseBase:
         self._check_may_import(request)
         target = rejects_dir() / Path(name).name
         if not target.is_file() or not name.endswith(".rejects.csv"):

@@ -236,7 +236,7 @@ def places(records: Iterable[dict]) -> Iterator[dict]:
             yield row
 
 
-def read(raw, encoding: str | None = None, on_header=None):
+def read(raw, encoding: str | None = None, on_header=None) -> Iterator[dict]:
     return csv_records(raw, encoding, on_header)
 
 

@@ -11,9 +11,11 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import tantivy
 from django.conf import settings
@@ -47,6 +49,8 @@ MAX_HITS = 10_000
 SCHEMA_VERSION = "7"
 SAMPLE_BUCKETS = 16
 FUSED_DEPTH = semantic.FUSED_DEPTH
+
+T = TypeVar("T")
 
 
 def build_schema(layout: DocumentLayout) -> tantivy.Schema:
@@ -203,7 +207,7 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
                     self._state = state
         return self.index.searcher(), state
 
-    def remembered(self, key: tuple, compute):
+    def remembered(self, key: tuple, compute: Callable[..., T]) -> T:
         """`compute(searcher)`, remembered per committed state of the index (the engine's own
         answers: searches, clusters, suggestions). A commit from any process makes what was
         remembered unreachable. Whole answers of the application are remembered per generation

@@ -6,6 +6,7 @@ import json
 from allauth.account.models import EmailAddress
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 
 from essaim.accounts.models import User
 from essaim.atlas.models import Change
@@ -99,7 +100,7 @@ def personal_data(user: User) -> dict:
 
 
 @login_required
-def download_data(request):
+def download_data(request) -> HttpResponseBase:
     response = HttpResponse(
         json.dumps(personal_data(request.user), ensure_ascii=False, indent=2),
         content_type="application/json",

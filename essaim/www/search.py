@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -77,7 +78,7 @@ def _commons_group(key: str, title, filters_class, queryset, data: dict, list_ur
                  f"{list_url}?{filters.query_string()}")  # fmt: skip
 
 
-def search_everything(request):
+def search_everything(request) -> HttpResponseBase:
     text = request.GET.get("q", "").strip()
     context = {
         "typed": text, "error": None, "groups": [], "tools": [],

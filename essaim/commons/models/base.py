@@ -33,20 +33,20 @@ class Publication(models.TextChoices):
 
 
 class PublishedQuerySet(models.QuerySet):
-    def published(self):
+    def published(self) -> "PublishedQuerySet":
         return self.filter(publication=Publication.PUBLISHED)
 
 
 class EventQuerySet(PublishedQuerySet):
-    def upcoming(self):
+    def upcoming(self) -> "EventQuerySet":
         return self.published().filter(ends_at__gte=timezone.now())
 
-    def past(self):
+    def past(self) -> "EventQuerySet":
         return self.published().filter(ends_at__lt=timezone.now())
 
 
 class OpportunityQuerySet(PublishedQuerySet):
-    def open(self):
+    def open(self) -> "OpportunityQuerySet":
         """Published and not past their deadline (the last day included)."""
         return self.published().filter(
             Q(deadline__isnull=True) | Q(deadline__gte=timezone.localdate())

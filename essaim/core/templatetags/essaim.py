@@ -85,7 +85,7 @@ def as_jsonld(node: dict) -> str:
 
 
 @register.inclusion_tag("commons/_text.html")
-def translated_text(text, markdown_text: bool = False, tag: str = "p", css: str = ""):
+def translated_text(text, markdown_text: bool = False, tag: str = "p", css: str = "") -> dict:
     """A text in the page's language, or in another with its `lang` and a notice."""
     return {"text": text, "markdown_text": markdown_text, "tag": tag, "css": css}
 

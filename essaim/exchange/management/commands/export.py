@@ -1,6 +1,8 @@
 import io
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
@@ -12,8 +14,10 @@ from essaim.exchange.files import replaced_atomically
 from essaim.exchange.formats import FORMATS, jsonld_chunks
 from essaim.exchange.records import export_organisations, export_records, public_url
 
+T = TypeVar("T")
 
-def counted(items, counter: list[int]):
+
+def counted(items: Iterable[T], counter: list[int]) -> Iterator[T]:
     for item in items:
         counter[0] += 1
         yield item
