@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_countries import countries
 
 from essaim.core.fields import ISO_639_1, LanguagesField, form_field
@@ -284,52 +285,49 @@ class Year(Fact):
         return value
 
 
-class WebAddress(Fact):
-    _check = URLValidator(schemes=["http", "https"])
+class Address(Fact):
+    """An address to reach the organisation at, checked by a validator of Django's."""
+
+    validator = None
+    widget = forms.TextInput
+    refused = ""  # the message, with %(value)s
 
     def form_field(self, vocabulary: Vocabulary) -> forms.Field:
         return forms.CharField(
             label=capfirst(self.model_field.verbose_name),
             required=False,
             max_length=self.model_field.max_length,
-            widget=forms.URLInput,
+            widget=self.widget,
         )
+
+    def complete(self, value: str) -> str:
+        return value
 
     def check(self, value, vocabulary: Vocabulary) -> str:
         if not value:
             return ""
-        if "://" not in value:
-            value = "https://" + value  # "example.org" means https://example.org
+        value = self.complete(value)
         try:
-            self._check(value)
+            self.validator(value)
         except ValidationError:
-            raise ValidationError(
-                _("Not a valid web address: %(value)s.") % {"value": short(value)}
-            ) from None
+            raise ValidationError(_(self.refused) % {"value": short(value)}) from None
         return super().check(value, vocabulary)
 
 
-class EmailAddress(Fact):
-    _check = EmailValidator()
+class WebAddress(Address):
+    validator = URLValidator(schemes=["http", "https"])
+    widget = forms.URLInput
+    refused = gettext_noop("Not a valid web address: %(value)s.")
 
-    def form_field(self, vocabulary: Vocabulary) -> forms.Field:
-        return forms.CharField(
-            label=capfirst(self.model_field.verbose_name),
-            required=False,
-            max_length=self.model_field.max_length,
-            widget=forms.EmailInput,
-        )
+    def complete(self, value: str) -> str:
+        # "example.org" means https://example.org
+        return value if "://" in value else "https://" + value
 
-    def check(self, value, vocabulary: Vocabulary) -> str:
-        if not value:
-            return ""
-        try:
-            self._check(value)
-        except ValidationError:
-            raise ValidationError(
-                _("Not a valid email address: %(value)s.") % {"value": short(value)}
-            ) from None
-        return super().check(value, vocabulary)
+
+class EmailAddress(Address):
+    validator = EmailValidator()
+    widget = forms.EmailInput
+    refused = gettext_noop("Not a valid email address: %(value)s.")
 
 
 class Languages(Fact):
