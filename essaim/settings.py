@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "essaim.core",
     "essaim.atlas",
     "essaim.contributions",
+    "essaim.competences",
     "essaim.commons",
     "essaim.search",
     "essaim.exchange",

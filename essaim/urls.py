@@ -11,6 +11,7 @@ from essaim.contributions import views as contributions
 from essaim.core import views as core
 from essaim.exchange import views as exchange
 from essaim.www import account_data
+from essaim.www.competences import competence_detail, competence_frameworks
 from essaim.www.search import search_everything
 
 admin.site.site_header = admin.site.site_title = _("Essaim administration")
@@ -49,6 +50,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", atlas.home, name="home"),
     path("search/", search_everything, name="search"),
+    path("competences/", competence_frameworks, name="competences"),
+    path("competences/<str:key>/", competence_detail, name="competence"),
     path("atlas/", atlas.atlas_list, name="atlas-list"),
     path("atlas/map/", atlas.map_page, name="atlas-map"),
     path("atlas/<id:pk>/<slug:slug>/", atlas.organisation_detail, name="organisation"),

@@ -11,6 +11,7 @@ from essaim.core.permissions import NotAllowed
 
 from .changes import router as changes_router
 from .commons import router as commons_router
+from .competences import router as competences_router
 from .contributions import InvalidFacts
 from .contributions import router as contributions_router
 from .organisations import router as organisations_router
@@ -34,6 +35,7 @@ api.add_router("/", changes_router)
 api.add_router("/", contributions_router)
 api.add_router("/", places_router)
 api.add_router("/", commons_router)
+api.add_router("/", competences_router)
 
 
 @api.exception_handler(InvalidFacts)

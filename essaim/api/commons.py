@@ -53,6 +53,7 @@ class ResourceRecord(Schema):
     duration_minutes: int | None
     languages: list[str]
     themes: list[str]
+    competences: list[str] = Field(description="DigComp competences, by key (/competences).")
     organisations: list[OrganisationRef]
     modules: list[Module]
     replaces: list[str] = Field(description="For an alternative: the tools it replaces.")
@@ -105,6 +106,7 @@ class EventRecord(Schema):
     website: str
     languages: list[str]
     themes: list[str]
+    competences: list[str] = Field(description="DigComp competences, by key (/competences).")
     organisations: list[OrganisationRef]
     registration: Registration
     travel_allowance: TravelAllowance | None
@@ -129,6 +131,7 @@ class OpportunityRecord(Schema):
     eligible_countries: list[str] = Field(description="Empty: open to all countries.")
     eligible_legal_forms: list[str] = Field(description="Empty: open to all legal forms.")
     themes: list[str]
+    competences: list[str] = Field(description="DigComp competences, by key (/competences).")
     organisations: list[OrganisationRef]
     published_at: datetime | None
 
@@ -173,6 +176,7 @@ def _shared(item) -> dict:
         "title": _texts(item, "title"),
         "original_language": item.original_language,
         "themes": [theme.code for theme in item.themes.all()],
+        "competences": [competence.key for competence in item.competences.all()],
         "organisations": [_reference(org) for org in item.organisations.all()],
     }
 
@@ -302,6 +306,9 @@ class Paging(Schema):
 class SharedFilters(Schema):
     q: str | None = Field(None, description="Words, in any of the texts' languages.")
     theme: str | None = Field(None, description="A sector code (see /taxonomies).")
+    competence: str | None = Field(
+        None, description="A competence key, such as digcomp-2.2:4.2 (see /competences)."
+    )
 
 
 class ResourceFilterParams(SharedFilters):
@@ -326,7 +333,7 @@ class OpportunityFilterParams(SharedFilters):
 
 
 PUBLISHED_RESOURCES = Resource.objects.published().prefetch_related(
-    "themes", "organisations", "modules", "replaces"
+    "themes", "competences", "organisations", "modules", "replaces"
 ).select_related("provider")  # fmt: skip
 
 
@@ -351,7 +358,9 @@ def get_resource(request, resource_id: RecordId) -> dict:
 def _with_places(events):
     """With `confirmed`, the confirmed registrations, counted in the same query."""
     confirmed = Count("registrations", filter=Q(registrations__status="confirmed"))
-    return events.prefetch_related("themes", "organisations").annotate(confirmed=confirmed)
+    return events.prefetch_related("themes", "competences", "organisations").annotate(
+        confirmed=confirmed
+    )
 
 
 def _events(past: bool):
@@ -386,7 +395,7 @@ def _opportunities():
     return (
         Opportunity.objects.open()
         .order_by("deadline", "-published_at")
-        .prefetch_related("themes", "organisations", "eligible_legal_forms")
+        .prefetch_related("themes", "competences", "organisations", "eligible_legal_forms")
     )
 
 

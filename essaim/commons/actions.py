@@ -116,8 +116,8 @@ def set_replaced_tools(item: Resource, names: list[str]) -> None:
     item.replaces.set(tools)
 
 
-def do_add_published_item(model, fields: dict, *, organisations=(), themes=(), modules=(),
-                          replaces=()) -> Contributed:  # fmt: skip
+def do_add_published_item(model, fields: dict, *, organisations=(), themes=(), competences=(),
+                          modules=(), replaces=()) -> Contributed:  # fmt: skip
     """Add a resource, event or opportunity published at once, with its relations and a
     course's modules (the demo's loader; an import of the commons would do the same)."""
     with transaction.atomic():
@@ -126,6 +126,7 @@ def do_add_published_item(model, fields: dict, *, organisations=(), themes=(), m
         )
         item.organisations.set(organisations)
         item.themes.set(themes)
+        item.competences.set(competences)
         for position, module in enumerate(modules, start=1):
             CourseModule.objects.create(resource=item, position=position, **module)
         if replaces:

@@ -10,12 +10,13 @@ from django.db import transaction
 
 from essaim.atlas.gazetteer import find_locality
 from essaim.atlas.models import Organisation, Sector
+from essaim.competences.models import Competence
 
 from .actions import do_add_published_item
 from .models import Event, Opportunity, Resource
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_commons.json"
-RELATIONS = ("organisations", "themes", "modules", "replaces", "provider")
+RELATIONS = ("organisations", "themes", "competences", "modules", "replaces", "provider")
 
 
 def _moment(text: str, zone: str, *, end: bool = False) -> datetime:
@@ -44,6 +45,7 @@ def _save(model, record: dict):
         model, fields,
         organisations=Organisation.objects.filter(name__in=record.get("organisations", [])),
         themes=Sector.objects.filter(code__in=record.get("themes", [])),
+        competences=Competence.objects.filter(key__in=record.get("competences", [])),
         modules=record.get("modules", []), replaces=record.get("replaces", []),
     )  # fmt: skip
 

@@ -20,6 +20,7 @@ from essaim.atlas.places import (
     Place,
 )
 from essaim.atlas.queries import InvalidQuery, parse_where
+from essaim.competences.models import Competence
 from essaim.core.templatetags.essaim import language_name
 from essaim.search.index import distance_km
 from essaim.search.text import meaningful_words
@@ -51,12 +52,16 @@ class Filters(forms.Form):
         label=gettext_lazy("Theme"), queryset=Sector.objects.all(), required=False,
         to_field_name="code", empty_label=gettext_lazy("All"),
     )  # fmt: skip
+    competence = forms.ModelChoiceField(
+        label=gettext_lazy("Digital competence"), queryset=Competence.objects.all(),
+        required=False, to_field_name="key", empty_label=gettext_lazy("All"),
+    )  # fmt: skip
     language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
     text_fields: tuple[str, ...] = ()
     # Related names that a word may match too (the tools an alternative replaces).
     also_named: tuple[str, ...] = ()
     # filter name -> the field whose values are counted
-    counted = {"theme": "themes__code"}
+    counted = {"theme": "themes__code", "competence": "competences__key"}
 
     # filter name -> its fixed choices (languages and countries are worked out)
     choices: dict[str, list] = {}
@@ -84,6 +89,8 @@ class Filters(forms.Form):
             return found.distinct() if self.also_named else found
         if name == "theme":
             return queryset.filter(themes=value)
+        if name == "competence":
+            return queryset.filter(competences__in=value.equivalents()).distinct()
         if name == "language":
             return queryset.filter(
                 Q(languages__icontains=f'"{value}"') | Q(languages=[], original_language=value)
@@ -110,8 +117,9 @@ class Filters(forms.Form):
         for name, values in counts.items():
             field = self.fields[name]
             if isinstance(field, forms.ModelChoiceField):
-                field.label_from_instance = lambda term, values=values: (
-                    f"{term.label} ({values.get(term.code, 0)})"
+                key = field.to_field_name
+                field.label_from_instance = lambda term, values=values, key=key: (
+                    f"{term.label} ({values.get(getattr(term, key), 0)})"
                 )
             else:
                 field.choices = [
@@ -193,7 +201,8 @@ class ResourceFilters(Filters):
     level = forms.ChoiceField(label=gettext_lazy("Level"), required=False)
     text_fields = ("title", "summary", "body")
     also_named = ("replaces__name",)
-    counted = {"kind": "kind", "theme": "themes__code", "level": "level"}
+    counted = {"kind": "kind", "theme": "themes__code", "competence": "competences__key",
+               "level": "level"}  # fmt: skip
     choices = {"kind": Resource.Kind.choices, "level": Resource.Level.choices}
 
 
@@ -205,7 +214,8 @@ class EventFilters(PlaceFilters):
     )  # fmt: skip
     mode = forms.ChoiceField(label=gettext_lazy("Format"), required=False)
     text_fields = ("title", "description")
-    counted = {"country": "country", "mode": "mode", "theme": "themes__code"}
+    counted = {"country": "country", "mode": "mode", "theme": "themes__code",
+               "competence": "competences__key"}  # fmt: skip
     choices = {"mode": Event.Mode.choices}
 
     def everywhere(self) -> Q:
@@ -229,7 +239,8 @@ class OpportunityFilters(PlaceFilters):
         required=False, to_field_name="code", empty_label=gettext_lazy("All"),
     )  # fmt: skip
     text_fields = ("title", "description")
-    counted = {"kind": "kind", "country": "country", "theme": "themes__code"}
+    counted = {"kind": "kind", "country": "country", "theme": "themes__code",
+               "competence": "competences__key"}  # fmt: skip
     choices = {"kind": Opportunity.Kind.choices}
 
     def everywhere(self) -> Q:

@@ -88,7 +88,10 @@ class ContributionForm(CheckedText, forms.ModelForm):
 
     class Meta:
         formfield_callback = form_field
-        widgets = {"themes": forms.CheckboxSelectMultiple}
+        widgets = {
+            "themes": forms.CheckboxSelectMultiple,
+            "competences": forms.CheckboxSelectMultiple,
+        }
 
     def __init__(self, *args, instance=None, **kwargs):
         if instance is not None and instance.pk:
@@ -104,6 +107,9 @@ class ContributionForm(CheckedText, forms.ModelForm):
             self.initial["original_language"] = translation.get_language()
         if "themes" in self.fields:
             self.fields["themes"].to_field_name = "code"
+        if "competences" in self.fields:
+            self.fields["competences"].to_field_name = "key"
+            self.fields["competences"].label_from_instance = lambda competence: competence.label
 
     def fieldsets(self) -> list[tuple[str, str, list]]:
         return [
@@ -141,7 +147,7 @@ class ResourceForm(ContributionForm):
         ("text", TEXTS, per_language("title", "summary", "body")),
         ("facts", _("Use and licence"),
          ["url", "licence", "level", "duration_minutes", "languages"]),
-        ("about", ABOUT, ["themes", "organisations"]),
+        ("about", ABOUT, ["themes", "competences", "organisations"]),
         ("alternative", _("For an alternative to a big-platform tool"),
          ["replaces", "provider", "tool_licence", "hosting_country", "governance", "price"]),
     ]  # fmt: skip
@@ -150,7 +156,8 @@ class ResourceForm(ContributionForm):
         model = Resource
         fields = [
             "kind", "original_language", *per_language("title", "summary", "body"), "url",
-            "licence", "level", "duration_minutes", "languages", "themes", "tool_licence",
+            "licence", "level", "duration_minutes", "languages", "themes", "competences",
+            "tool_licence",
             "hosting_country", "governance", "price",
         ]  # fmt: skip
 
@@ -219,7 +226,7 @@ class EventForm(ContributionForm):
         ("when", _("When"), ["starts_at", "ends_at", "all_day", "time_zone"]),
         ("where", _("Where"), ["mode", "venue", "address", "postal_code", "locality",
                                "country", "latitude", "longitude", "online_url"]),
-        ("about", ABOUT, ["organisations", "themes", "languages", "website"]),
+        ("about", ABOUT, ["organisations", "themes", "competences", "languages", "website"]),
         ("registration", _("Registration"), ["takes_registrations", "capacity",
                                              "registration_opens_at", "registration_closes_at"]),
         ("allowance", _("Travel allowance"), ["allowance_amount", "allowance_min_distance_km",
@@ -231,7 +238,8 @@ class EventForm(ContributionForm):
         fields = [
             "original_language", *per_language("title", "description"), "starts_at", "ends_at",
             "all_day", "time_zone", "mode", "venue", "address", "postal_code", "locality",
-            "country", "latitude", "longitude", "online_url", "themes", "languages", "website",
+            "country", "latitude", "longitude", "online_url", "themes", "competences",
+            "languages", "website",
             "takes_registrations", "capacity", "registration_opens_at", "registration_closes_at",
             "allowance_amount", "allowance_min_distance_km", "allowance_first_time_only",
         ]  # fmt: skip
@@ -286,7 +294,7 @@ class OpportunityForm(ContributionForm):
         ("text", TEXTS, per_language("title", "description")),
         ("facts", _("Where and until when"),
          ["organisations", "url", "locality", "country", "remote", "duration", "deadline"]),
-        ("about", _("Themes"), ["themes", "languages"]),
+        ("about", _("Themes"), ["themes", "competences", "languages"]),
         ("funding", _("For a funding call"),
          ["funder", "amount_min", "amount_max", "eligible_countries", "eligible_legal_forms"]),
     ]  # fmt: skip
@@ -295,7 +303,8 @@ class OpportunityForm(ContributionForm):
         model = Opportunity
         fields = [
             "kind", "original_language", *per_language("title", "description"), "url",
-            "locality", "country", "remote", "duration", "deadline", "themes", "funder",
+            "locality", "country", "remote", "duration", "deadline", "themes", "competences",
+            "funder",
             "amount_min", "amount_max", "eligible_legal_forms",
         ]  # fmt: skip
         widgets = {

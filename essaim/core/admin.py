@@ -3,14 +3,8 @@ from django.contrib import admin
 from .models import AuditEntry
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit trail, read-only: it is written by the actions alone."""
-
-    list_display = ["at", "action", "target_id", "actor"]
-    list_filter = ["action"]
-    search_fields = ["action"]
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What the admin shows without changing: data that actions or commands alone write."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -20,3 +14,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit trail, read-only: it is written by the actions alone."""
+
+    list_display = ["at", "action", "target_id", "actor"]
+    list_filter = ["action"]
+    search_fields = ["action"]
+    date_hierarchy = "at"

@@ -14,6 +14,7 @@ from essaim.atlas.models import (
     Translated,
     slug_for,
 )
+from essaim.competences.models import Competence
 
 TIME_ZONES = [
     "Europe/Paris", "Europe/Brussels", "Europe/Madrid", "Europe/Rome", "Europe/Lisbon",
@@ -65,6 +66,13 @@ class Contributed(Multilingual, models.Model):
     )
     themes = models.ManyToManyField(
         Sector, blank=True, related_name="%(class)ss", verbose_name=_("themes")
+    )
+    competences = models.ManyToManyField(
+        Competence,
+        blank=True,
+        related_name="%(class)ss",
+        verbose_name=_("digital competences"),
+        help_text=_("The DigComp competences it helps to learn or use."),
     )
     publication = models.CharField(
         _("publication"),

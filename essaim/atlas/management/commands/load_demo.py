@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
@@ -6,7 +7,10 @@ from essaim.commons.demo import load_demo_commons
 
 
 class Command(BaseCommand):
-    help = "Load the taxonomies, the demo organisations and the commons (safe to run again)."
+    help = (
+        "Load the competence frameworks, the taxonomies, the demo organisations and the "
+        "commons (safe to run again)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -16,6 +20,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, update, **options) -> None:
+        call_command("load_framework", stdout=self.stdout)  # the commons are tagged with it
         created, updated = load_demo(update=update)
         self.stdout.write(
             _("Demo data: %(created)d organisations created, %(updated)d updated.")
