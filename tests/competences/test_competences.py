@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from essaim.commons.models import Resource
 from essaim.competences.loading import builtin_frameworks
 from essaim.competences.models import Framework
 
@@ -116,3 +117,29 @@ def test_a_bad_framework_file_is_refused_whole_with_every_problem_and_its_place(
     (tmp_path / "broken.json").write_text("{", encoding="utf-8")
     with pytest.raises(CommandError, match="Not a JSON file"):
         load(tmp_path / "broken.json")
+
+
+def test_a_member_tags_a_course_with_a_competence_and_learners_find_it_there(
+    client, demo, member, moderator
+):
+    client.force_login(member)
+    form = client.get("/fr/resources/new/").content.decode()
+    assert "4.4 Protéger l&#x27;environnement" in form, "labelled in the page's language"
+    course = {
+        "kind": "course", "original_language": "fr", "title_fr": "Réparer plutôt que jeter",
+        "summary_fr": "Réduire l'empreinte de son association.", "licence": "CC-BY-SA-4.0",
+        "level": "beginner", "languages": "fr", "competences": ["digcomp-2.2:4.4"],
+        "modules-TOTAL_FORMS": "0", "modules-INITIAL_FORMS": "0",
+        "modules-MIN_NUM_FORMS": "0", "modules-MAX_NUM_FORMS": "30",
+    }  # fmt: skip
+    assert client.post("/fr/resources/new/", course).status_code == 302
+    page = "/fr/competences/digcomp-2.2:4.4/"
+    assert "Réparer plutôt que jeter" not in client.get(page).content.decode(), "not before review"
+
+    client.force_login(moderator)
+    resource = Resource.objects.get(title_fr="Réparer plutôt que jeter")
+    client.post(f"/en/moderation/commons/resource/{resource.pk}/", {"decision": "publish"})
+    client.logout()
+    assert "Réparer plutôt que jeter" in client.get(page).content.decode()
+    found = client.get("/api/v1/resources", {"competence": "digcomp-2.2:4.4"}).json()
+    assert "Réparer plutôt que jeter" in [item["title"]["fr"] for item in found["results"]]
