@@ -11,7 +11,7 @@ from essaim.contributions import views as contributions
 from essaim.core import views as core
 from essaim.exchange import views as exchange
 from essaim.www import account_data
-from essaim.www.competences import competence_detail, competence_frameworks
+from essaim.www.competences import competence_detail, competence_frameworks, self_check
 from essaim.www.search import search_everything
 
 admin.site.site_header = admin.site.site_title = _("Essaim administration")
@@ -51,6 +51,7 @@ urlpatterns += i18n_patterns(
     path("", atlas.home, name="home"),
     path("search/", search_everything, name="search"),
     path("competences/", competence_frameworks, name="competences"),
+    path("competences/self-check/", self_check, name="self-check"),
     path("competences/<str:key>/", competence_detail, name="competence"),
     path("atlas/", atlas.atlas_list, name="atlas-list"),
     path("atlas/map/", atlas.map_page, name="atlas-map"),

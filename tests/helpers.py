@@ -71,6 +71,7 @@ def page_types(language: str) -> list[str]:
         f"/{language}/resources/alternatives/?tool=youtube",
         f"/{language}/competences/",
         f"/{language}/competences/digcomp-2.2:5.4/",
+        f"/{language}/competences/self-check/",
         f"/{language}/events/",
         f"/{language}/events/past/?country=FR",
         f"/{language}/opportunities/",

@@ -143,3 +143,46 @@ def test_a_member_tags_a_course_with_a_competence_and_learners_find_it_there(
     assert "Réparer plutôt que jeter" in client.get(page).content.decode()
     found = client.get("/api/v1/resources", {"competence": "digcomp-2.2:4.4"}).json()
     assert "Réparer plutôt que jeter" in [item["title"]["fr"] for item in found["results"]]
+
+
+def answers(value: str, **overrides) -> dict:
+    """An answer for every shipped competence, some changed: {"4.1": "0"}."""
+    keys = [c["number"] for area in SHIPPED["areas"] for c in area["competences"]]
+    given = {f"digcomp-2.2:{number}": value for number in keys}
+    given.update({f"digcomp-2.2:{number}": v for number, v in overrides.items()})
+    return given
+
+
+def test_a_volunteer_takes_the_self_check_and_is_pointed_to_where_to_learn(client, demo):
+    """Scores by the documented formula: the mean of the answers ("not sure" aside) over the
+    highest band (4), times 100."""
+    page = client.get("/en/competences/self-check/").content.decode()
+    assert page.count("<select") == 21 and "Foundation — Simple tasks, with guidance." in page
+    safety = {"4.1": "0", "4.2": "0", "4.3": "1", "4.4": "?"}
+    response = client.post("/en/competences/self-check/", answers("2", **safety))
+    assert response.status_code == 200
+    result = response.content.decode()
+    # Every area but safety: 2 of 4 = 50 ("at ease"); safety: (0 + 0 + 1) / (3 × 4) = 8.
+    assert "<td>50</td><td>at ease</td>" in result
+    assert "<td>8</td><td>just starting</td><td>1</td>" in result
+    # Overall: (17 × 2 + 0 + 0 + 1) / (20 × 4) = 35 / 80 = 43.75, shown rounded.
+    assert "Overall: 44 out of 100." in result
+    start = result.split("Where to start")[1].split("To explore")[0]
+    assert start.index("4.1 Protecting devices") < start.index("4.2 Protecting personal data")
+    assert start.count("Because you answered: Not yet") == 2
+    assert "Teaching digital skills for the social economy" in start, "a course tagged 4.2"
+    assert "4.3 Protecting health" in start
+    explore = result.split("To explore")[1].split("</ul>")[0]
+    assert "4.4 Protecting the environment" in explore
+
+
+def test_the_self_check_keeps_the_answers_given_and_names_the_missing_ones(client, demo):
+    given = answers("3")
+    del given["digcomp-2.2:5.2"]
+    response = client.post("/fr/competences/self-check/", given)
+    assert response.status_code == 400
+    page = response.content.decode()
+    errors = page.split('class="errors"')[1].split("</div>")[0]
+    assert "Veuillez répondre à la question ci-dessous." in errors
+    assert "5.2 Identifier des besoins et des réponses technologiques" in errors
+    assert page.count('<option value="3" selected>') == 20, "what was answered stays"
