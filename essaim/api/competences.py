@@ -4,7 +4,7 @@ from ninja import Router
 from pydantic import Field
 
 from essaim.atlas.models import CONTENT_LANGUAGES
-from essaim.competences.models import Area, Competence, Framework, Level
+from essaim.competences.models import Area, Competence, Framework, Level, standing_for
 
 from .schemas import LanguageText, Schema
 
@@ -63,13 +63,10 @@ def competences(request) -> list[dict]:
     """Every framework Essaim knows, whole: the keys the `competence` filters accept."""
     frameworks = list(Framework.objects.all())
     areas = list(Area.objects.all())
-    all_competences = list(Competence.objects.prefetch_related("crosswalks__target"))
+    all_competences = list(Competence.objects.all())
     levels = list(Level.objects.all())
-    equivalents: dict[int, list[str]] = {}
-    for competence in all_competences:
-        for crosswalk in competence.crosswalks.all():
-            if crosswalk.relation in ("exact", "close"):
-                equivalents.setdefault(competence.pk, []).append(crosswalk.target.key)
+    keys = {competence.pk: competence.key for competence in all_competences}
+    equivalents = standing_for()
     return [
         {
             "key": framework.key,
@@ -92,7 +89,9 @@ def competences(request) -> list[dict]:
                             "name": _texts(competence, "name"),
                             "description": _texts(competence, "description"),
                             "esco_uri": competence.esco_uri,
-                            "equivalents": equivalents.get(competence.pk, []),
+                            "equivalents": sorted(
+                                keys[pk] for pk in equivalents.get(competence.pk, ())
+                            ),
                         }
                         for competence in all_competences
                         if competence.area_id == area.pk

@@ -136,7 +136,7 @@ def _record_change(org_id: int, name: str, kind: str, before: dict, after: dict,
 def _save_with_facts(org: Organisation, relations, identifiers, origin: dict) -> Organisation:
     with transaction.atomic():
         creating = org.pk is None
-        before = {} if creating else facts_of(Organisation.objects.get(pk=org.pk))
+        before = {} if creating else facts_of(org)  # read from the database, not `org`
         org.full_clean()
         org.save()
         _set_relations(org, relations or {})
@@ -197,7 +197,7 @@ def do_revert_change(change: Change, author) -> Organisation:
 
 def admin_facts_before(org: Organisation) -> dict:
     """The facts of an organisation the admin is about to save (nothing if it is new)."""
-    return facts_of(Organisation.objects.get(pk=org.pk)) if org.pk else {}
+    return facts_of(org) if org.pk else {}
 
 
 def do_save_organisation(org: Organisation) -> Organisation:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .kinds import Fact
 from .models import Organisation
-from .schema import FACTS, IDENTIFIER_FIELDS, entry_from_row, read_entries, stored
+from .schema import EDITABLE, FACTS, IDENTIFIER_FIELDS, entry_from_row, read_entries, stored
 from .vocabulary import current_vocabulary, facet_labels
 
 PLACE_FIELDS = [name for name, fact in FACTS.items() if fact.group == "place"]
@@ -21,7 +21,7 @@ PLACE_FIELDS = [name for name, fact in FACTS.items() if fact.group == "place"]
 
 def editable_fields() -> list[str]:
     """Every fact a contributor may propose, in the order forms and diffs show them."""
-    return [name for name, fact in FACTS.items() if fact.group]
+    return list(EDITABLE)
 
 
 # Where and when an entry was last vouched for: not facts (a revert leaves them), but they move

@@ -3,6 +3,7 @@ coordinates, a year, a web or email address, languages, a taxonomy's term or ter
 identifier, a standard's own fields. `schema.py` declares each fact with its kind; the kind
 says how to check, show, read, store, publish and index it."""
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,7 +35,10 @@ LIST_SEPARATOR = "|"  # between codes, in a file's cell ("digital-mediation|trai
 
 
 def short(value, length: int = 60) -> str:
-    """A value quoted in an error message, cut to `length` characters."""
+    """A value quoted in an error message, cut to `length` characters (an object or a list
+    as JSON)."""
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, default=str)[: length * 4]
     text = str(value)
     return text if len(text) <= length else text[: length - 1] + "…"
 
@@ -109,7 +113,7 @@ class Fact:
 
     # Publishing and indexing.
     def put_in_record(self, record: dict, value, vocabulary: Vocabulary) -> None:
-        record[self.name] = value
+        record[self.record_key] = value
 
     def words(self, value, vocabulary: Vocabulary) -> list[str]:
         return [value] if self.searched and value else []
@@ -181,12 +185,15 @@ class Spaced(Text):
 class Choice(Fact):
     """One of the model field's choices; in the record, null when not given."""
 
+    @cached_property
+    def codes(self) -> list[str]:
+        return [code for code, _label in self.model_field.choices]
+
     json_type = str | None
 
     def check(self, value, vocabulary: Vocabulary) -> str:
-        choices = [code for code, _label in self.model_field.choices]
-        if value and value not in choices:
-            raise ValidationError(_("Not one of %(choices)s.") % {"choices": ", ".join(choices)})
+        if value and value not in self.codes:
+            raise ValidationError(_("Not one of %(choices)s.") % {"choices": ", ".join(self.codes)})
         return value or ""
 
     def put_in_record(self, record: dict, value, vocabulary: Vocabulary) -> None:

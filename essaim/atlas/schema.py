@@ -97,6 +97,8 @@ FACTS = _declare(
         ),
     ),
 )
+# The facts a contributor gives (in forms and suggestions): those with a fieldset.
+EDITABLE = {name: fact for name, fact in FACTS.items() if fact.group}
 IDENTIFIER_FIELDS = {name: fact.scheme for name, fact in FACTS.items()
                      if isinstance(fact, OfficialIdentifier)}  # fmt: skip
 

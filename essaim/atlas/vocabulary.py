@@ -88,6 +88,12 @@ class Vocabulary:
             self.localized[model] = {
                 row[1]: dict(zip(CONTENT_LANGUAGES, row[2:], strict=True)) for row in rows
             }
+        # Its labels in every language, for the search's words (asked for every document).
+        self.every_label = {
+            model: {code: [label for label in labels.values() if label]
+                    for code, labels in terms.items()}
+            for model, terms in self.localized.items()
+        }  # fmt: skip
         # Each term's place in its taxonomy's order (the models' ordering): lists of terms are
         # given in that order, whatever order the database returns them in.
         self.ranks = {
@@ -120,7 +126,7 @@ class Vocabulary:
 
     def labels(self, model, code: str) -> list[str]:
         """The term's labels in every language, for the search's words."""
-        return [label for label in self.localized[model].get(code, {}).values() if label]
+        return self.every_label[model].get(code, [])
 
     def choices(self, model) -> list[tuple[str, str]]:
         """(code, label) of every term, in the taxonomy's order and the active language."""

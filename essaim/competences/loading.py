@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from essaim.atlas.models import CONTENT_LANGUAGES
 
 BUILTIN = Path(__file__).parent / "data"
+_web_address_check = URLValidator(schemes=["http", "https"])
 LENGTHS = {"name": 200, "description": 2000, "band": 60}
 
 
@@ -47,11 +48,7 @@ def check_framework(data, problems: list) -> None:
         if not isinstance(data.get(name), str) or not data[name].strip():
             problems.append((name, _("Required: a text.")))
     _texts(data, "", ("name",), ("description",), problems)
-    if data.get("source_url"):
-        try:
-            URLValidator(schemes=["http", "https"])(data["source_url"])
-        except ValidationError:
-            problems.append(("source_url", _("Not a valid web address.")))
+    _web_address(data, "source_url", "source_url", problems)
     if data.get("published"):
         try:
             date.fromisoformat(str(data["published"]))
@@ -66,11 +63,7 @@ def check_framework(data, problems: list) -> None:
             inner = f"{where}.competences[{j}]"
             _number(competence, inner, numbers, problems)
             _texts(competence, inner, ("name",), ("description",), problems)
-            if competence.get("esco_uri"):
-                try:
-                    URLValidator(schemes=["http", "https"])(competence["esco_uri"])
-                except ValidationError:
-                    problems.append((f"{inner}.esco_uri", _("Not a valid web address.")))
+            _web_address(competence, "esco_uri", f"{inner}.esco_uri", problems)
     levels: set[str] = set()
     for i, level in enumerate(_items(data, "levels", "", problems)):
         _number(level, f"levels[{i}]", levels, problems)
@@ -80,6 +73,14 @@ def check_framework(data, problems: list) -> None:
             isinstance(crosswalk.get(name), str) for name in ("from", "to", "relation")
         ):
             problems.append((f"crosswalks[{i}]", _('Give "from", "to" and "relation".')))
+
+
+def _web_address(item: dict, name: str, where: str, problems: list) -> None:
+    if item.get(name):
+        try:
+            _web_address_check(item[name])
+        except ValidationError:
+            problems.append((where, _("Not a valid web address.")))
 
 
 def _items(data: dict, name: str, where: str, problems: list) -> list:

@@ -7,6 +7,8 @@ the ESCO concept it maps to, when there is one. A `Crosswalk` links a competence
 framework to one of another (2.2 → 3.0), so that what was tagged with one is found with both.
 """
 
+from collections import defaultdict
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -102,21 +104,9 @@ class Competence(Described):
         return f"{self.number} {self.name.text}"
 
     def equivalents(self) -> list[int]:
-        """Its id and those of the competences of other frameworks that stand for it (exact or
-        close, either way): a search for one finds what was tagged with the others."""
-        close = [Crosswalk.Relation.EXACT, Crosswalk.Relation.CLOSE]
-        ids = {self.pk}
-        ids |= set(
-            Crosswalk.objects.filter(source=self, relation__in=close).values_list(
-                "target_id", flat=True
-            )
-        )
-        ids |= set(
-            Crosswalk.objects.filter(target=self, relation__in=close).values_list(
-                "source_id", flat=True
-            )
-        )
-        return sorted(ids)
+        """Its id and those of the competences of other frameworks that stand for it: a search
+        for one finds what was tagged with the others."""
+        return sorted({self.pk, *standing_for([self.pk])[self.pk]})
 
 
 class Level(Described):
@@ -161,3 +151,18 @@ class Crosswalk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.key} → {self.target.key} ({self.relation})"
+
+
+def standing_for(ids: list[int] | None = None) -> dict[int, set[int]]:
+    """{competence id: ids of the competences that stand for it}: a crosswalk `exact` or
+    `close`, read either way; for these competences, or all."""
+    pairs = Crosswalk.objects.filter(
+        relation__in=[Crosswalk.Relation.EXACT, Crosswalk.Relation.CLOSE]
+    )
+    if ids is not None:
+        pairs = pairs.filter(models.Q(source__in=ids) | models.Q(target__in=ids))
+    found = defaultdict(set)
+    for source, target in pairs.values_list("source_id", "target_id"):
+        found[source].add(target)
+        found[target].add(source)
+    return found

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from essaim.atlas.facts import facts_of
 from essaim.atlas.forms import place_at_locality
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
-from essaim.atlas.schema import FACTS
+from essaim.atlas.schema import EDITABLE
 from essaim.atlas.vocabulary import current_vocabulary
 from essaim.core.fields import Honeypot
 from essaim.core.text import CheckedText
@@ -35,15 +35,14 @@ class OrganisationForm(CheckedText, forms.Form):
         super().__init__(*args, **kwargs)
         facts = facts_of(instance) if instance is not None else None
         self.vocabulary = current_vocabulary()
-        self.facts_given = {name: FACTS[name] for name, fact in FACTS.items() if fact.group}
-        for name, fact in self.facts_given.items():
+        for name, fact in EDITABLE.items():
             self.fields[name] = fact.form_field(self.vocabulary)
-        self.check_text_of(self.fields[name] for name in self.facts_given)
+        self.check_text_of(self.fields[name] for name in EDITABLE)
         self.fields["latitude"].help_text = _(
             "Leave the coordinates empty to place the organisation at its locality."
         )
         if facts:
-            self.initial.update({name: facts[name] for name in self.facts_given if name in facts})
+            self.initial.update({name: facts[name] for name in EDITABLE if name in facts})
         elif translation.get_language() in CONTENT_LANGUAGES:
             # A visitor writes a new organisation's texts in the language of the page.
             self.initial["original_language"] = translation.get_language()
@@ -51,7 +50,7 @@ class OrganisationForm(CheckedText, forms.Form):
     def fieldsets(self) -> list[tuple[str, str, list]]:
         """The fields in groups, each shown as a fieldset: (key, legend, fields)."""
         groups = [
-            *((key, legend, [name for name, fact in self.facts_given.items()
+            *((key, legend, [name for name, fact in EDITABLE.items()
                              if fact.group == key]) for key, legend in GROUPS),
             ("about", _("About your suggestion"), ["contributor_email", "comment"]),
         ]  # fmt: skip
@@ -63,7 +62,7 @@ class OrganisationForm(CheckedText, forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        for name, fact in self.facts_given.items():
+        for name, fact in EDITABLE.items():
             if name in cleaned:
                 try:
                     cleaned[name] = fact.check(cleaned[name], self.vocabulary)
@@ -73,7 +72,7 @@ class OrganisationForm(CheckedText, forms.Form):
         return cleaned
 
     def facts(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in self.facts_given}
+        return {name: self.cleaned_data.get(name) for name in EDITABLE}
 
 
 class SuggestionForm(Honeypot, OrganisationForm):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from essaim.atlas.facts import IDENTIFIER_FIELDS
 from essaim.atlas.forms import check_place
-from essaim.atlas.kinds import Fact, WebAddress
+from essaim.atlas.kinds import Fact, WebAddress, short
 from essaim.atlas.models import CONTENT_LANGUAGES
 from essaim.atlas.schema import FACTS
 from essaim.atlas.vocabulary import Vocabulary
@@ -67,7 +67,7 @@ class Cleaner:
             except ValidationError as refused:
                 error(name, " ".join(refused.messages))
             except (TypeError, ValueError, OverflowError):
-                error(name, _("Not a valid value: %(value)s.") % {"value": _short(value)})
+                error(name, _("Not a valid value: %(value)s.") % {"value": short(value)})
         if not any(name in ("latitude", "longitude") for name, _reason in errors):
             if fields.get("__geometry__"):
                 error("geometry", _("Only Point geometries are read."))
@@ -97,7 +97,7 @@ class SourceDate(Fact):
         if not value:
             return None
         if (moment := _moment(value)) is None:
-            raise ValidationError(_("Not a date: %(value)s.") % {"value": _short(value)})
+            raise ValidationError(_("Not a date: %(value)s.") % {"value": short(value)})
         return moment
 
 
@@ -121,13 +121,6 @@ def _structure_error(value) -> str | None:
     return None
 
 
-def _short(value, length: int = 60) -> str:
-    if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False, default=str)[: length * 4]
-    text = str(value)
-    return text if len(text) <= length else text[: length - 1] + "…"
-
-
 def record_json(record: dict) -> str:
     """A rejected record as JSON for the rejects file, always valid JSON: past MAX_RECORD
     characters its long values are shortened (ending with …) and `"__shortened__": true` says
@@ -138,8 +131,8 @@ def record_json(record: dict) -> str:
     share = max(100, MAX_RECORD // (2 * max(1, len(record))))
     shortened = {}
     for key, value in list(record.items())[:1000]:
-        shortened[_short(key, 200)] = (
-            _short(value, share) if not isinstance(value, int | float | bool | None) else value
+        shortened[short(key, 200)] = (
+            short(value, share) if not isinstance(value, int | float | bool | None) else value
         )
     shortened["__shortened__"] = True
     return json.dumps(shortened, ensure_ascii=False, default=str)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.atlas import actions
+from essaim.atlas.kinds import short
 from essaim.atlas.models import Organisation
 from essaim.atlas.schema import FACTS
 from essaim.core.spreadsheets import SafeWriter
@@ -33,7 +34,6 @@ from .cleaning import (
     IDENTIFIER_COLUMNS,
     TEXTS,
     Cleaner,
-    _short,
     record_json,
 )
 from .models import Source
@@ -112,9 +112,9 @@ class Report(Tally):
         if len(self.rejections) < SHOWN_REJECTIONS:
             # Shown without their record (it is in the file): 200 records of 5 MB would
             # otherwise stay in memory for the whole import.
-            short_id = _short(rejection.source_id)
+            short_id = short(rejection.source_id)
             self.rejections.append(replace(rejection, record={}, source_id=short_id))
-        self._writer.writerow([rejection.line, _short(rejection.source_id, MAX_ID_SHOWN),
+        self._writer.writerow([rejection.line, short(rejection.source_id, MAX_ID_SHOWN),
                                rejection.field, rejection.reason, record])  # fmt: skip
 
     def counts(self) -> dict[str, int]:
@@ -274,7 +274,7 @@ def _check_header(header: Header, mapping: Mapping, fmt: ImportFormat, report: R
         if reason := control_character_error(column):
             raise ImportError_(
                 _("Column %(number)d of the header (%(column)s): %(reason)s")
-                % {"number": number, "column": _short(column.encode("unicode_escape")
+                % {"number": number, "column": short(column.encode("unicode_escape")
                                                        .decode("ascii")), "reason": reason}
             )  # fmt: skip
     renamed = [mapping.columns.get(column, column) for column in header.columns]
@@ -351,7 +351,7 @@ def records_to_facts(
                    % {"size": record["__too_large__"]})  # fmt: skip
             continue
         if bad := next((key for key in record if key.startswith("__not_")), None):
-            reject("", _("Not a record: %(value)s") % {"value": _short(record[bad])})
+            reject("", _("Not a record: %(value)s") % {"value": short(record[bad])})
             continue
         if not source_id:
             reject("id", _("An id is required: re-importing the source finds its records by it."))
@@ -362,7 +362,7 @@ def records_to_facts(
             continue
         if source_id in seen:
             reject("id", _("Id %(id)s is already used at line %(line)d.")
-                   % {"id": _short(source_id), "line": seen[source_id]})  # fmt: skip
+                   % {"id": short(source_id), "line": seen[source_id]})  # fmt: skip
             continue
         seen[source_id] = line
         facts, provenance, errors = cleaner.clean(fields)

@@ -2,7 +2,7 @@
 it, and one competence's resources, trainings and opportunities."""
 
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -43,20 +43,25 @@ def competence_frameworks(request) -> HttpResponseBase:
     return render(request, "www/competences.html", {"frameworks": frameworks})
 
 
+def commons_for(competence: Competence) -> dict[str, QuerySet]:
+    """The published resources, upcoming events and open opportunities tagged with the
+    competence (or one that stands for it), by the name of their list's page."""
+    tagged = {"competences__in": competence.equivalents()}
+    return {
+        "resources": Resource.objects.published().filter(**tagged).distinct()
+        .order_by("-published_at"),
+        "events": Event.objects.upcoming().filter(**tagged).distinct().order_by("starts_at"),
+        "opportunities": Opportunity.objects.open().filter(**tagged).distinct()
+        .order_by("deadline"),
+    }  # fmt: skip
+
+
 def competence_detail(request, key: str) -> HttpResponseBase:
     competence = get_object_or_404(Competence.objects.select_related("area", "framework"), key=key)
-    tagged = {"competences__in": competence.equivalents()}
-    resources = Resource.objects.published().filter(**tagged).distinct()
-    events = Event.objects.upcoming().filter(**tagged).distinct().order_by("starts_at")
-    opportunities = Opportunity.objects.open().filter(**tagged).distinct()
     groups = [
         (name, queryset.count(), list(queryset[:SHOWN]),
-         reverse(url) + "?competence=" + competence.key)
-        for name, queryset, url in (
-            ("resources", resources.order_by("-published_at"), "resources"),
-            ("events", events, "events"),
-            ("opportunities", opportunities.order_by("deadline"), "opportunities"),
-        )
+         reverse(name) + "?competence=" + competence.key)
+        for name, queryset in commons_for(competence).items()
     ]  # fmt: skip
     return render(request, "www/competence.html", {"competence": competence, "groups": groups})
 
@@ -89,6 +94,7 @@ class SelfCheckForm(forms.Form):
             Competence.objects.filter(framework=framework).select_related("area")
         )
         scale = self_check_scale(framework)
+        self.answer_labels = dict(scale)
         self.top = len(scale) - 2  # the highest band's value
         for competence in self.competences:
             self.fields[competence.key] = forms.ChoiceField(
@@ -122,12 +128,10 @@ class SelfCheckForm(forms.Form):
             areas.append((area, points, in_words(points), len(fields) - len(values)))
         lowest = sorted((v, c.position, c) for c, v in known.items() if v < self.top)
         weakest = [c for _v, _p, c in lowest[:3]]
-        scale = dict(self_check_scale(self.framework))
         return {
-            "answered": {c.key: scale[value] for c, value in answers.items()},
             "overall": score(list(known.values())),
             "areas": areas,
-            "weakest": [(c, help_for(c)) for c in weakest],
+            "weakest": [(c, self.answer_labels[answers[c]], help_for(c)) for c in weakest],
             "unsure": [c for c, value in answers.items() if value == NOT_SURE],
         }
 
@@ -146,17 +150,8 @@ def in_words(points: int | None) -> str:
 def help_for(competence: Competence) -> dict:
     """Resources and upcoming trainings of the commons tagged with the competence (or one
     that stands for it)."""
-    tagged = {"competences__in": competence.equivalents()}
-    return {
-        "resources": list(
-            Resource.objects.published().filter(**tagged).distinct()
-            .order_by("-published_at")[:SHOWN_PER_COMPETENCE]
-        ),
-        "events": list(
-            Event.objects.upcoming().filter(**tagged).distinct()
-            .order_by("starts_at")[:SHOWN_PER_COMPETENCE]
-        ),
-    }  # fmt: skip
+    found = commons_for(competence)
+    return {name: list(found[name][:SHOWN_PER_COMPETENCE]) for name in ("resources", "events")}
 
 
 def self_check(request) -> HttpResponseBase:
