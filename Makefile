@@ -80,6 +80,7 @@ bench: $(VENV)/.installed-bench chromium bench/lighthouse/node_modules/.bin/ligh
 	$(BIN)/python -m bench.imports --count $(IMPORT_SCALE)
 	$(BIN)/python -m bench.find_help --count $(SCALE)
 	$(BIN)/python -m bench.gazetteer
+	$(BIN)/python -m bench.diagnostics --count 20000
 	$(BIN)/python -m bench.sobriety
 
 # Refresh the translation catalogues after changing user-facing strings.

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "essaim.contributions",
     "essaim.competences",
     "essaim.commons",
+    "essaim.diagnostics",
     "essaim.search",
     "essaim.exchange",
     "essaim.api",
@@ -252,6 +253,10 @@ ESSAIM = {
     "SEARCH_CACHE_SIZE": int(os.environ.get("ESSAIM_SEARCH_CACHE_SIZE", "256")),
     # Days of daily snapshots kept (essaim snapshot).
     "SNAPSHOTS_KEEP": int(os.environ.get("ESSAIM_SNAPSHOTS_KEEP", "30")),
+    # Days a link to a diagnostic's answers lasts after they were last saved.
+    "DIAGNOSTIC_LINK_DAYS": int(os.environ.get("ESSAIM_DIAGNOSTIC_LINK_DAYS", "365")),
+    # The network's figures of diagnostics never show a group of fewer organisations.
+    "DIAGNOSTIC_GROUP_MIN": int(os.environ.get("ESSAIM_DIAGNOSTIC_GROUP_MIN", "5")),
 }
 
 LOGGING = {

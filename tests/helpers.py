@@ -72,6 +72,7 @@ def page_types(language: str) -> list[str]:
         f"/{language}/competences/",
         f"/{language}/competences/digcomp-2.2:5.4/",
         f"/{language}/competences/self-check/",
+        *diagnostic_pages(language),
         f"/{language}/events/",
         f"/{language}/events/past/?country=FR",
         f"/{language}/opportunities/",
@@ -94,6 +95,31 @@ def page_types(language: str) -> list[str]:
         f"/{language}/accounts/password/reset/",
         f"/{language}/privacy/",
         f"/{language}/accessibility/",
+    ]
+
+
+def diagnostic_pages(language: str) -> list[str]:
+    """The diagnostic's public pages, a demo organisation's result and plan by its
+    respondent's link, and a page of questions of an answer in progress."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from essaim.diagnostics.actions import do_start, response_token
+    from essaim.diagnostics.models import Response
+
+    sent = Response.objects.filter(submitted_at__isnull=False, diagnostic__previous__isnull=False)
+    answered = f"/{language}/diagnostic/answers/{response_token(sent.first())}/"
+    ongoing = (
+        f"/{language}/diagnostic/answers/{response_token(do_start(AnonymousUser(), language))}/"
+    )
+    return [
+        f"/{language}/diagnostic/",
+        f"/{language}/diagnostic/method/",
+        f"/{language}/diagnostic/network/",
+        f"/{language}/diagnostic/fragility/",
+        ongoing + "?step=3",
+        ongoing + "?step=8",
+        answered + "result/",
+        answered + "plan/",
     ]
 
 

@@ -441,11 +441,14 @@ def test_registration_without_javascript_from_errors_to_the_waiting_list(browser
 
 
 # Everything a visitor can act on, as the keyboard reaches it: links, buttons, fields, summaries.
-FOCUSABLE = """() => [...document.querySelectorAll(
+# A group of radio buttons is one stop of the Tab key (arrows move within it): one number.
+FOCUSABLE = """() => { const groups = {}; return [...new Set([...document.querySelectorAll(
     'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
   .filter(e => e.tabIndex >= 0 && !e.disabled && !e.closest('.trap')
                && e.checkVisibility({visibilityProperty: true}))
-  .map((e, number) => { e.dataset.reach = number; return number; })"""
+  .map((e, number) => {
+    if (e.type === 'radio') number = groups[e.name] ??= number;
+    e.dataset.reach = number; return number; }))]; }"""
 
 
 def test_every_action_is_reached_by_the_keyboard_with_visible_focus(browser, atlas):
@@ -513,5 +516,63 @@ def test_the_home_search_finds_help_with_the_keyboard_alone(
     # The page says where it searched, and keeps the words.
     assert page.input_value("#q") and page.input_value("#where")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_same_origin(page, atlas)
+    page.context.close()
+
+
+def _tab_to(page, expression: str, presses: int = 120) -> None:
+    """Press Tab until the focused element (`e`) makes `expression` true."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const e = document.activeElement; return {expression}; }})()"):
+            return
+    raise AssertionError(f"never reached: {expression}")
+
+
+@pytest.mark.parametrize(("language", "width"), [("fr", 360), ("it", 1280)])
+def test_a_newcomer_takes_the_diagnostic_from_the_home_page_with_the_keyboard_alone(
+    browser, atlas, language, width
+):
+    """No JavaScript, no mouse: from the home page to the plan, answering every question."""
+    page = open_page(browser, java_script=False)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{atlas}/{language}/")
+    _tab_to(page, f"e.getAttribute('href') === '/{language}/diagnostic/'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, "e.tagName === 'BUTTON' && e.closest('main')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for _page in range(8):  # who answers, then the seven dimensions
+        for _ in range(200):
+            page.keyboard.press("Tab")
+            kind = page.evaluate(
+                "(() => { const e = document.activeElement;"
+                " return e.type === 'radio' ? (e.checked ? 'done' : 'radio')"
+                " : e.id === 'id_where' ? 'where'"
+                " : e.tagName === 'BUTTON' && e.name !== 'later' && e.closest('main') ? 'save'"
+                " : ''; })()"
+            )
+            if kind == "radio":
+                page.keyboard.press("ArrowDown")  # the second level (or answer): checked
+            elif kind == "where":
+                page.keyboard.type("Arras")
+            elif kind == "save":
+                break
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    assert page.locator("main .errors").count() == 0  # every question answered: none named
+    _tab_to(page, "e.tagName === 'BUTTON' && e.closest('main')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/result/" in page.url
+    assert page.locator("table.scores").count() >= 1
+    assert page.locator("figure svg").count() == 1
+    _tab_to(page, "(e.getAttribute('href') || '').endsWith('/plan/')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h2#section-learn").count() == 1
+    assert page.locator("p.reason").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert_same_origin(page, atlas)
     page.context.close()

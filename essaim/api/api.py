@@ -14,6 +14,7 @@ from .commons import router as commons_router
 from .competences import router as competences_router
 from .contributions import InvalidFacts
 from .contributions import router as contributions_router
+from .diagnostics import router as diagnostics_router
 from .organisations import router as organisations_router
 from .places import router as places_router
 
@@ -36,6 +37,7 @@ api.add_router("/", contributions_router)
 api.add_router("/", places_router)
 api.add_router("/", commons_router)
 api.add_router("/", competences_router)
+api.add_router("/", diagnostics_router)
 
 
 @api.exception_handler(InvalidFacts)

@@ -25,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_ratelimit.decorators import ratelimit
 
 from essaim.commons.models import highlights
-from essaim.contributions.actions import access_organisation_to_edit, check_edit
+from essaim.contributions.actions import access_organisation_to_edit, check_edit, represents
 from essaim.core.permissions import allows
 from essaim.exchange.jsonld import organisation_jsonld
 from essaim.exchange.lmn_words import mediation_facts
@@ -251,6 +251,7 @@ def organisation_detail(request, pk: int, slug: str) -> HttpResponseBase:
         {
             "org": org,
             "can_edit": editable,
+            "represents": represents(request.user, org),
             # What would make the entry better: for those who can act on it.
             "quality": organisation_quality(org) if editable else None,
             "languages": list(facet_labels("language", org.languages).values()),

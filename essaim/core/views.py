@@ -14,6 +14,8 @@ from django.urls import reverse
 from essaim.api.api import api
 from essaim.exchange.snapshots import snapshots
 
+from .permissions import NotAllowed
+
 
 def api_docs(request) -> HttpResponseBase:
     schema = api.get_openapi_schema(path_prefix=reverse("api-1.0.0:api-root").rstrip("/"))
@@ -67,7 +69,9 @@ def privacy(request) -> HttpResponseBase:
 
 def error_page(status: int, template: str) -> Callable[..., HttpResponse]:
     def view(request, exception=None):
-        return render(request, template, status=status)
+        # A refusal says why (NotAllowed carries its translated reason).
+        reason = exception.reason if isinstance(exception, NotAllowed) else ""
+        return render(request, template, {"reason": reason}, status=status)
 
     return view
 

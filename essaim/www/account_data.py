@@ -62,6 +62,18 @@ def personal_data(user: User) -> dict:
             {"organisation": c.organisation_id, "fields": c.fields, "at": c.created_at.isoformat()}
             for c in Change.objects.filter(author=user)
         ],
+        "diagnostic_responses": [
+            {
+                "diagnostic": r.diagnostic_id,
+                "organisation": r.diagnostic.organisation_id,
+                "role": r.role,
+                "answers": r.answers,
+                "tools": r.tools,
+                "started": r.created_at.isoformat(),
+                "sent": r.submitted_at.isoformat() if r.submitted_at else None,
+            }
+            for r in user.diagnostic_responses.select_related("diagnostic")
+        ],  # fmt: skip
         "saved_searches": [
             {"query": s.query, "language": s.language, "created_at": s.created_at.isoformat()}
             for s in user.saved_searches.all()

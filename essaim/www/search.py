@@ -63,6 +63,34 @@ def _tools(text: str) -> list[Tool]:
             or " ".join(fold(tool.name)) in " ".join(words)]  # fmt: skip
 
 
+# The platform's own tools, found by what people call them in the four languages (folded
+# beginnings of words): "maturité", "autodiagnostic", "autovalutazione", "fragilidad"…
+TOOL_PAGES = (
+    ("diagnostic", ("diagnos", "autodiagnos", "maturi", "madur", "matur")),
+    (
+        "self-check",
+        (
+            "autodiagnos",
+            "self-check",
+            "selfcheck",
+            "autovalut",
+            "autoevalu",
+            "autoeval",
+            "competen",
+            "skill",
+        ),
+    ),
+    ("fragility", ("fragil", "illectron", "exclusion", "mediat", "mediac", "mediaz")),
+)
+
+
+def _tool_pages(text: str) -> list[str]:
+    """The URL names of the platform's tools the words ask for."""
+    words = [word for raw in meaningful_words(text) for word in fold(raw)]
+    return [name for name, stems in TOOL_PAGES
+            if any(word.startswith(stem) for word in words for stem in stems)]  # fmt: skip
+
+
 def _commons_group(key: str, title, filters_class, queryset, data: dict, list_url: str) -> Group:
     """One kind of the commons, read with its own list's filters (words, and the place for
     events and opportunities): the count and the link are those of that list."""
@@ -102,6 +130,7 @@ def search_everything(request) -> HttpResponseBase:
     groups = [organisations]
     if words:
         context["tools"] = _tools(words)
+        context["tool_pages"] = _tool_pages(words)
         data = {"q": words, "where": params.get("where", ""),
                 "radius_km": params.get("radius_km", "")}  # fmt: skip
         groups += [

@@ -4,12 +4,13 @@ from django.utils.translation import gettext as _
 
 from essaim.atlas.demo import load_demo
 from essaim.commons.demo import load_demo_commons
+from essaim.diagnostics.demo import load_demo_diagnostics
 
 
 class Command(BaseCommand):
     help = (
-        "Load the competence frameworks, the taxonomies, the demo organisations and the "
-        "commons (safe to run again)."
+        "Load the competence frameworks, the taxonomies, the demo organisations, the commons "
+        "and the diagnostics (safe to run again)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -30,4 +31,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Demo commons: %(count)d events, resources and opportunities added.")
             % {"count": added}
+        )
+        self.stdout.write(
+            _("Demo diagnostics: %(count)d recorded.") % {"count": load_demo_diagnostics()}
         )
