@@ -33,8 +33,11 @@ class Row:
     bars: list[Bar] = field(default_factory=list)
 
 
-def score_rows(result, legend_height: int = 24) -> dict:
-    """One row per dimension: this time's score and, below it, last time's."""
+def score_rows(result, legend_height: int | None = None) -> dict:
+    """One row per dimension: this time's score and, below it, last time's (with a legend
+    then)."""
+    if legend_height is None:
+        legend_height = 24 if result.overall_before is not None else 4
     rows, y = [], legend_height
     for line in result.dimensions:
         row = Row(line.dimension.name, y + 15)

@@ -137,7 +137,7 @@ def _competences(keys: tuple[str, ...]) -> tuple[list[Competence], set[int]]:
 
 
 def _learn(questions: list[Question], result: Result, situation: Situation) -> list[Item]:
-    items = []
+    items, listed = [], set()  # a resource is offered once, for the weakest answer it helps
     for question in [q for q in questions if q.competences][:WEAKEST_SHOWN]:
         competences, ids = _competences(question.competences)
         resources = [
@@ -147,13 +147,15 @@ def _learn(questions: list[Question], result: Result, situation: Situation) -> l
             .exclude(kind=Resource.Kind.ALTERNATIVE)
             .distinct()
             .order_by("-published_at")
-            if not r.languages or set(r.languages) & set(situation.languages)
+            if (not r.languages or set(r.languages) & set(situation.languages))
+            and r.pk not in listed
         ][:PER_ITEM]
         if not resources:
             continue
+        listed |= {r.pk for r in resources}
         items.append(
             Item(
-                ", ".join(c.label for c in competences),
+                ", ".join(c.name.text for c in competences),
                 answered(question, result),
                 [
                     Help(
@@ -216,7 +218,7 @@ def _meet(questions: list[Question], result: Result, situation: Situation) -> li
         if events:
             items.append(
                 Item(
-                    ", ".join(c.label for c in competences),
+                    ", ".join(c.name.text for c in competences),
                     answered(question, result),
                     [
                         Help(

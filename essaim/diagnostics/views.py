@@ -28,7 +28,7 @@ from .fragility import ScreeningForm
 from .models import Diagnostic, Response
 from .pdf import plan_document
 from .plan import plan_for
-from .questionnaire import questionnaire
+from .questionnaire import DONT_KNOW, questionnaire
 from .results import results_of
 from .scoring import BANDS, band
 
@@ -235,6 +235,12 @@ def answer(request, token: str) -> HttpResponseBase:
             status = 400
     elif step == last:
         missing = actions.unanswered(response)
+    # On the last page, a look back: each page's questions answered, and "don't know"s.
+    review = [
+        (d, sum(q.code in response.answers for q in d.questions), len(d.questions),
+         sum(response.answers.get(q.code) == DONT_KNOW for q in d.questions))
+        for d in dimensions
+    ] if step == last else []  # fmt: skip
     questions = questionnaire().questions
     return render(
         request,
@@ -250,6 +256,7 @@ def answer(request, token: str) -> HttpResponseBase:
             "missing": [questions[code] for code in missing],
             "link": request.build_absolute_uri(reverse("diagnostic-answer", args=[token])),
             "refused": status == 400,
+            "review": review,
             "answered": len(response.answers),
             "total": len(questions),
         },
