@@ -1,5 +1,6 @@
 """Essaim's one settings module, driven by environment variables (see README, Configuration)."""
 
+import json
 import os
 from pathlib import Path
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "essaim.competences",
     "essaim.commons",
     "essaim.diagnostics",
+    "essaim.matching",
     "essaim.search",
     "essaim.exchange",
     "essaim.api",
@@ -257,6 +259,9 @@ ESSAIM = {
     "DIAGNOSTIC_LINK_DAYS": int(os.environ.get("ESSAIM_DIAGNOSTIC_LINK_DAYS", "365")),
     # The network's figures of diagnostics never show a group of fewer organisations.
     "DIAGNOSTIC_GROUP_MIN": int(os.environ.get("ESSAIM_DIAGNOSTIC_GROUP_MIN", "5")),
+    # The weights of the match score's parts, as JSON, such as {"need.skills": 50}: see
+    # docs/matching.md for the parts and their defaults.
+    "MATCHING_WEIGHTS": json.loads(os.environ.get("ESSAIM_MATCHING_WEIGHTS", "{}")),
 }
 
 LOGGING = {

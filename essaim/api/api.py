@@ -15,6 +15,7 @@ from .competences import router as competences_router
 from .contributions import InvalidFacts
 from .contributions import router as contributions_router
 from .diagnostics import router as diagnostics_router
+from .matching import router as matching_router
 from .organisations import router as organisations_router
 from .places import router as places_router
 
@@ -38,6 +39,7 @@ api.add_router("/", places_router)
 api.add_router("/", commons_router)
 api.add_router("/", competences_router)
 api.add_router("/", diagnostics_router)
+api.add_router("/", matching_router)
 
 
 @api.exception_handler(InvalidFacts)

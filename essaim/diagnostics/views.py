@@ -27,13 +27,15 @@ from .forms import AboutForm, DimensionForm
 from .fragility import ScreeningForm
 from .models import Diagnostic, Response
 from .pdf import plan_document
-from .plan import plan_for
+from .plan import plan_for, weakest
 from .questionnaire import DONT_KNOW, questionnaire
 from .results import results_of
 from .scoring import BANDS, band
 
 STARTS_PER_HOUR = "20/h"
 SESSION_KEY = "diagnostic_responses"
+# The weakest answers offered as needs to post, one click each.
+GAPS_TO_ASK = 5
 
 
 def _remember(request, response: Response) -> None:
@@ -302,7 +304,8 @@ def result(
 def _plan_context(diagnostic: Diagnostic, response: Response | None) -> dict:
     found = results_of(diagnostic, response)
     sections = plan_for(diagnostic, found["result"], found["sent"]) if found["sent"] else []
-    return {**found, "diagnostic": diagnostic, "sections": sections}
+    gaps = weakest(found["result"])[:GAPS_TO_ASK] if found["sent"] else []
+    return {**found, "diagnostic": diagnostic, "sections": sections, "gaps": gaps}
 
 
 @reached

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from essaim.atlas.demo import load_demo
 from essaim.commons.demo import load_demo_commons
 from essaim.diagnostics.demo import load_demo_diagnostics
+from essaim.matching.demo import load_demo_matching
 
 
 class Command(BaseCommand):
@@ -34,4 +35,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             _("Demo diagnostics: %(count)d recorded.") % {"count": load_demo_diagnostics()}
+        )
+        self.stdout.write(
+            _("Demo needs of help: %(count)d posted.") % {"count": load_demo_matching()}
         )
