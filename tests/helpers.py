@@ -73,6 +73,8 @@ def page_types(language: str) -> list[str]:
         f"/{language}/competences/digcomp-2.2:5.4/",
         f"/{language}/competences/self-check/",
         *diagnostic_pages(language),
+        f"/{language}/help/",
+        f"/{language}/help/needs/{first_need()}/",
         f"/{language}/events/",
         f"/{language}/events/past/?country=FR",
         f"/{language}/opportunities/",
@@ -96,6 +98,12 @@ def page_types(language: str) -> list[str]:
         f"/{language}/privacy/",
         f"/{language}/accessibility/",
     ]
+
+
+def first_need() -> int:
+    from essaim.matching.models import Need
+
+    return Need.objects.open().order_by("pk").first().pk
 
 
 def diagnostic_pages(language: str) -> list[str]:

@@ -263,7 +263,15 @@ def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, setti
         source="reseau", source_id="7", missing_from_source_since=timezone.now()
     )
     org.refresh_from_db()
+    from essaim.matching.models import Contact
+
+    contact = Contact.objects.filter(state="accepted").first()
     pages = [
+        f"/fr/help/needs/new/?organisation={org.pk}&question=security.backups",
+        f"/fr/help/needs/{contact.need_id}/",
+        f"/fr/help/requests/{contact.pk}/",
+        "/fr/help/requests/",
+        "/fr/help/volunteer/",
         "/fr/moderation/duplicates/",
         f"/fr/moderation/duplicates/{pair.pk}/",
         base,

@@ -49,13 +49,24 @@ def _vector(data: bytes | memoryview | None) -> np.ndarray | None:
     return np.frombuffer(bytes(data), dtype=np.int8) if data else None
 
 
+class Labels:
+    """Competences' labels in the language of the moment (the pools outlive a request)."""
+
+    def __init__(self, competences: dict[int, Competence]) -> None:
+        self._competences = competences
+
+    def get(self, pk: int, default: str = "") -> str:
+        found = self._competences.get(pk)
+        return found.label if found else default
+
+
 class Competences:
     """The framework's competences once: labels, areas, and those that stand for others."""
 
     def __init__(self) -> None:
-        rows = Competence.objects.select_related("area")
+        rows = list(Competence.objects.all())
         self.area = {c.pk: c.area_id for c in rows}
-        self.label = {c.pk: c.label for c in rows}
+        self.label = Labels({c.pk: c for c in rows})
         self.standing = standing_for()
 
     def wanted(self, ids: Iterable[int]) -> dict[int, int]:
@@ -80,7 +91,7 @@ def need_facts(needs: list[Need], competences: Competences | None = None) -> lis
         wanted[need_id].append(pk)
     services = defaultdict(dict)
     for need in Need.objects.filter(pk__in=ids).prefetch_related("services"):
-        services[need.pk] = {s.code: s.label for s in need.services.all()}
+        services[need.pk] = {s.code: s for s in need.services.all()}
     responsive = organisation_responsiveness({n.organisation_id for n in needs})
     return [
         Facts(
@@ -162,7 +173,7 @@ def provider_facts(
                 pk=org.pk,
                 name=org.name,
                 text=text,
-                services={s.code: s.label for s in org.services.all()},
+                services={s.code: s for s in org.services.all()},
                 words=frozenset(fold(text)),
                 languages=frozenset(org.languages),
                 point=(org.latitude, org.longitude) if org.has_coordinates else None,

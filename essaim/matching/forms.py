@@ -17,7 +17,7 @@ from essaim.diagnostics.forms import typed_place
 from .models import MAX_RADIUS_KM, PERSON_KINDS, Feedback, Kind, Profile, Where
 
 # The languages offered as boxes to tick (the four of the interface first).
-SPOKEN = ["fr", "en", "it", "es", "de", "pt", "nl", "ca", "eu", "br", "oc", "ar"]
+SPOKEN = ["fr", "en", "it", "es", "de", "pt", "nl", "ca", "eu", "br", "ar"]
 MAX_SKILLS = 12
 # A first message carries no address: they are exchanged once both have said yes.
 LINK = re.compile(r"(https?://|www\.|\S+\.(?:com|org|net|fr|it|es|eu|io)\b/|<\s*script)", re.I)

@@ -15,6 +15,7 @@ docs/matching.md.
 
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -84,8 +85,8 @@ class Facts:
     text: str = ""
     competences: dict[int, int] = field(default_factory=dict)  # id → level (0: wanted)
     areas: dict[int, int] = field(default_factory=dict)  # competence id → area id
-    labels: dict[int, str] = field(default_factory=dict)  # competence id → its label
-    services: dict[str, str] = field(default_factory=dict)  # code → label
+    labels: Any = None  # competence id → its label, in the language of the moment
+    services: dict[str, Any] = field(default_factory=dict)  # code → the Service (or code)
     skills: dict[str, str] = field(default_factory=dict)  # folded → as written
     words: frozenset = frozenset()  # the folded words of its texts
     languages: frozenset = frozenset()
@@ -192,7 +193,7 @@ def _skills(need: Facts, offer: Facts) -> Found:
     offer_areas = {offer.areas.get(c) for c in offer.competences}
     credit = 0.0
     for pk in need.competences:
-        label = need.labels.get(pk, "")
+        label = need.labels.get(pk, "") if need.labels else ""
         if pk in offer.competences:
             credit += 1
             has.append(label)
@@ -201,12 +202,12 @@ def _skills(need: Facts, offer: Facts) -> Found:
             partly.append(label)
         else:
             lacks.append(label)
-    for code, label in need.services.items():
+    for code, service in need.services.items():
         if code in offer.services:
             credit += 1
-            has.append(label)
+            has.append(str(service))
         else:
-            lacks.append(label)
+            lacks.append(str(service))
     for folded, written in need.skills.items():
         if folded in offer.skills or all(w in offer.words for w in folded.split()):
             credit += 1

@@ -1,0 +1,289 @@
+"""Needs meet offers, through the pages, the API and the email links: a need from a
+diagnostic's gap to a volunteer, both sides' acceptance, revealed addresses, done and
+feedback; the score's parts against values worked out by hand from docs/matching.md; what an
+unaccepted party never sees; bad input; a profile's visibility and erasure."""
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+from django.core import mail
+
+from essaim.accounts.models import ApiToken
+from essaim.atlas import actions as atlas_actions
+from essaim.atlas.models import Organisation, Service, Status
+from essaim.competences.models import Competence
+from essaim.contributions.models import Representation
+from essaim.matching.models import Contact, Feedback, Need, Profile
+from tests.factories import UserFactory
+
+QUESTIONNAIRE = Path(__file__).parents[2] / "essaim/diagnostics/data/questionnaire.json"
+ARRAS = (50.2930, 2.7819)
+LILLE = (50.6330, 3.0586)
+
+
+def represent(org: Organisation, username: str = "rep"):
+    user = UserFactory(username=username)
+    Representation.objects.create(user=user, organisation=org, status="granted")
+    return user
+
+
+def key_for(user) -> str:
+    key = ApiToken.new_key()
+    ApiToken.objects.create(user=user, name="t", digest=ApiToken.digest_of(key), prefix=key[:8])
+    return key
+
+
+def competence(number: str) -> Competence:
+    return Competence.objects.get(framework__key="digcomp-2.2", number=number)
+
+
+def answer_link(message) -> str:
+    return re.search(r"https?://[^/\s]+(/\S+/help/answer/\S+/)", message.body).group(1)
+
+
+@pytest.mark.django_db
+def test_a_need_from_a_diagnostic_gap_to_a_volunteer_accepted_done_and_feedback(demo, client):
+    org = Organisation.objects.get(name="Communautique")
+    rep = represent(org)
+    client.force_login(rep)
+    # One click from the plan's gap: the form comes filled with the question.
+    form = client.get(f"/en/help/needs/new/?question=security.backups&organisation={org.pk}")
+    assert form.status_code == 200
+    title = form.context["form"].initial["title"]
+    assert "backed up" in title
+    initial = form.context["form"].initial
+    questions = json.loads(QUESTIONNAIRE.read_text())["dimensions"]
+    (keys,) = [q["competences"] for d in questions for q in d["questions"]
+               if q["code"] == "security.backups"]  # fmt: skip
+    assert set(initial["competences"]) == set(
+        Competence.objects.filter(key__in=keys).values_list("pk", flat=True)
+    )
+    posted = client.post(
+        "/en/help/needs/new/",
+        {
+            "organisation": org.pk,
+            "question": "security.backups",
+            "title": title,
+            "description": initial["description"],
+            "kind": "skills",
+            "where": "either",
+            "where_town": "Montréal",
+            "languages": ["fr", "es", "en"],
+            "competences": initial["competences"],
+            "hours_per_week": 2,
+        },
+    )
+    assert posted.status_code == 302, posted.content.decode()[:3000]
+    need = Need.objects.get(title=title)
+    assert need.from_question == "security.backups"
+    page = client.get(posted["Location"]).content.decode()
+    # Lucía, the demo's security volunteer, is suggested, with the parts in words.
+    assert "Lucía" in page and "Skills" in page
+    lucia = Profile.objects.get(name="Lucía")
+    asked = client.post(
+        f"/en/help/needs/{need.pk}/ask/",
+        {"profile": lucia.pk, "message": "Could you help us check our backups?"},
+    )
+    assert asked.status_code == 302
+    contact = Contact.objects.get(need=need, profile=lucia)
+    assert contact.state == "proposed" and contact.asked_by == "need"
+    (sent,) = [m for m in mail.outbox if m.to == ["demo-lucia@example.org"]]
+    assert rep.email not in sent.body  # no address before she accepts
+    link = answer_link(sent)
+    mail.outbox.clear()
+    # Lucía answers from the email's link, signed out.
+    client.logout()
+    waiting = client.get(link).content.decode()
+    assert "Could you help us check our backups?" in waiting and rep.email not in waiting
+    assert (
+        client.post(link, {"action": "answer", "accept": "yes", "answer": "Yes!"}).status_code
+        == 302
+    )
+    revealed = client.get(link).content.decode()
+    assert "has been answered" in revealed
+    assert [m.to for m in mail.outbox] == [[rep.email]]
+    # Both addresses for the representative now; the link cannot be used twice.
+    assert client.post(link, {"action": "answer", "accept": "no", "answer": "x"}).status_code == 200
+    contact.refresh_from_db()
+    assert contact.state == "accepted"
+    client.force_login(rep)
+    page = client.get(f"/en/help/requests/{contact.pk}/").content.decode()
+    assert "demo-lucia@example.org" in page and rep.email in page
+    assert client.post(f"/en/help/requests/{contact.pk}/", {"action": "done"}).status_code == 302
+    feedback = {"action": "feedback", "helped": "yes", "again": "yes", "comment": "Backups run."}
+    assert client.post(f"/en/help/requests/{contact.pk}/", feedback).status_code == 302
+    assert Feedback.objects.filter(contact=contact, side="need", helped="yes", again=True).exists()
+    assert (
+        "has given its feedback" in client.get(f"/en/help/requests/{contact.pk}/").content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_the_score_and_its_parts_are_those_worked_out_by_hand(demo, client):
+    """Weights of docs/matching.md; no meaning part (semantic search is off in the tests)."""
+    org = Organisation.objects.get(name="Fantastique Bazar")
+    rep = represent(org)
+    data = Service.objects.get(code="data")
+    need = Need.objects.create(
+        organisation=org, title="Un site WordPress", language="fr", kind="skills",
+        where="either", locality="Arras", latitude=ARRAS[0], longitude=ARRAS[1],
+        languages=["fr"], hours_per_week=4, skills=["WordPress"],
+    )  # fmt: skip
+    need.competences.set([competence("1.3"), competence("4.1")])
+    need.services.set([data])
+    volunteer = UserFactory(username="vol")
+    profile = Profile.objects.create(
+        user=volunteer, name="Vol", presentation="Je fais des sites.", language="fr",
+        kinds=["skills"], skills=["wordpress"], languages=["fr", "en"], hours_per_week=2,
+        radius_km=60, remote=False, latitude=LILLE[0], longitude=LILLE[1], locality="Lille",
+        published_at="2026-01-01T00:00:00Z",
+    )  # fmt: skip
+    profile.competences.create(competence=competence("1.3"), level=6)
+    profile.competences.create(competence=competence("4.2"), level=5)
+    reply = client.get(
+        f"/api/v1/needs/{need.pk}/suggestions", HTTP_AUTHORIZATION=f"Bearer {key_for(rep)}"
+    )
+    assert reply.status_code == 200
+    (found,) = [s for s in reply.json() if s["kind"] == "volunteer" and s["id"] == profile.pk]
+    parts = {(p["side"], p["code"]): p["value"] for p in found["parts"]}
+    # Skills: 1.3 held (1), 4.1 of the same area as 4.2 (1/2), "data" missing (0), WordPress
+    # (1): 2.5 of 4.
+    assert parts[("need", "skills")] == 0.625
+    phi1, phi2 = math.radians(ARRAS[0]), math.radians(LILLE[0])
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(LILLE[1] - ARRAS[1]) / 2) ** 2
+    )
+    km = 2 * 6371.0088 * math.asin(math.sqrt(a))  # about 42 km
+    place = 1 - 0.5 * km / 60
+    assert parts[("need", "place")] == pytest.approx(place, abs=0.001)
+    assert parts[("need", "language")] == 1 and parts[("need", "availability")] == 0.5
+    assert parts[("need", "responsiveness")] == 0.5 and parts[("offer", "kind")] == 1
+    assert ("need", "meaning") not in parts and ("offer", "limits") not in parts
+    need_side = (40 * 0.625 + 15 * place + 10 * 1 + 10 * 0.5 + 5 * 0.5) / 80
+    offer_side = (30 * 1 + 25 * place + 15 * 1 + 15 * 0.5 + 5 * 0.5) / 90
+    assert found["score"] == round(100 * 2 * need_side * offer_side / (need_side + offer_side))
+    missing = [p for p in found["parts"] if p["missing"]]
+    assert [p["code"] for p in missing] == ["skills", "availability", "availability"]
+    assert data.label_fr in next(p["words"] for p in missing if p["code"] == "skills")
+
+
+@pytest.mark.django_db
+def test_an_unaccepted_party_never_sees_the_other_sides_contacts(demo, client):
+    need = Need.objects.get(title="Dix ordinateurs portables reconditionnés")
+    rep = represent(need.organisation)
+    volunteer = UserFactory(username="helper")
+    client.force_login(volunteer)
+    saved = client.post(
+        "/fr/help/volunteer/",
+        {"name": "Nour", "presentation": "Je reconditionne des ordinateurs portables.",
+         "kinds": ["equipment"], "languages": ["fr"], "hours_per_week": 3, "radius_km": 30,
+         "where_town": "Arras", "phone": "+33 6 00 00 00 00"},
+    )  # fmt: skip
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    profile = Profile.objects.get(user=volunteer)
+    assert profile.published_at is None  # private until published
+    assert all(v["name"] != "Nour" for v in client.get("/api/v1/volunteers").json()["results"])
+    client.post("/fr/help/volunteer/visibility/", {"visibility": "published"})
+    offered = client.post(f"/fr/help/needs/{need.pk}/ask/", {"message": "J'en ai six."})
+    assert offered.status_code == 302
+    contact = Contact.objects.get(profile=profile)
+    for path in (f"/fr/help/requests/{contact.pk}/", f"/fr/help/needs/{need.pk}/"):
+        page = client.get(path).content.decode()
+        assert rep.email not in page and "« Nour »" not in page
+    # The representative sees the offer, but neither the phone nor the email yet.
+    client.force_login(rep)
+    page = client.get(f"/fr/help/requests/{contact.pk}/").content.decode()
+    assert "J&#x27;en ai six." in page or "J'en ai six." in page
+    assert volunteer.email not in page and "+33 6 00 00 00 00" not in page
+    api = client.get("/api/v1/volunteers").json()["results"]
+    (nour,) = [v for v in api if v["name"] == "Nour"]
+    assert "email" not in nour and "phone" not in nour
+    assert nour["time"] and "3" not in nour["time"]  # a range, never her exact 3 hours
+    assert volunteer.email not in str(api) and rep.email not in str(
+        client.get("/api/v1/needs").json()
+    )
+    # A stranger neither reads the request nor answers it.
+    client.force_login(UserFactory(username="stranger"))
+    assert client.get(f"/fr/help/requests/{contact.pk}/").status_code == 403
+    # Declined: still nothing shown.
+    client.force_login(rep)
+    decline = {"action": "answer", "accept": "no", "answer": "Déjà trouvé."}
+    assert client.post(f"/fr/help/requests/{contact.pk}/", decline).status_code == 302
+    client.force_login(volunteer)
+    page = client.get(f"/fr/help/requests/{contact.pk}/").content.decode()
+    assert "Déjà trouvé." in page and rep.email not in page
+    # The profile goes with its account.
+    client.post("/fr/accounts/profile/delete/", {"confirm": "on", "password": "x"})
+    volunteer.delete()
+    assert not Profile.objects.filter(pk=profile.pk).exists()
+    assert Contact.objects.get(pk=contact.pk).profile is None
+
+
+@pytest.mark.django_db
+def test_bad_input_gets_a_clear_answer_and_keeps_what_was_typed(demo, client):
+    org = Organisation.objects.get(name="Communautique")
+    client.force_login(represent(org))
+    empty = client.post("/fr/help/needs/new/", {"organisation": org.pk, "title": "Aide",
+                                                "kind": "skills", "where": "remote"})  # fmt: skip
+    assert empty.status_code == 200
+    page = empty.content.decode()
+    assert "Dites-en un peu plus" in page and 'value="Aide"' in page
+    nowhere = client.post("/fr/help/needs/new/", {"organisation": org.pk, "title": "Aide",
+                                                  "description": "Un site pour nos ateliers",
+                                                  "kind": "skills", "where": "on_site",
+                                                  "where_town": "Xyzzyville"})  # fmt: skip
+    assert nowhere.status_code == 200 and "Xyzzyville" in nowhere.content.decode()
+    assert not Need.objects.filter(title="Aide").exists()
+    # A profile with a 10,000 km radius.
+    client.force_login(UserFactory(username="far"))
+    far = client.post("/fr/help/volunteer/", {"name": "Loin", "presentation": "Tout",
+                                              "kinds": ["skills"], "languages": ["fr"],
+                                              "hours_per_week": 2, "radius_km": 10000,
+                                              "remote": "on"})  # fmt: skip
+    assert far.status_code == 200 and "500" in far.content.decode()
+    assert not Profile.objects.filter(name="Loin").exists()
+    # A first message with a link or a script.
+    need = Need.objects.get(title="Lire les données de fréquentation de nos ateliers")
+    client.post("/fr/help/volunteer/", {"name": "Lien", "presentation": "Données",
+                                        "kinds": ["skills"], "languages": ["fr"],
+                                        "hours_per_week": 2, "radius_km": 10,
+                                        "remote": "on"})  # fmt: skip
+    client.post("/fr/help/volunteer/visibility/", {"visibility": "published"})
+    for message in ("Voyez https://spam.example", "<script>alert(1)</script>"):
+        refused = client.post(f"/fr/help/needs/{need.pk}/ask/", {"message": message})
+        assert refused.status_code == 200 and "ni lien ni adresse" in refused.content.decode()
+    assert not Contact.objects.filter(profile__name="Lien").exists()
+
+
+@pytest.mark.django_db
+def test_an_archived_organisation_keeps_its_requests_but_takes_no_answer(demo, client):
+    contact = Contact.objects.get(state="proposed")
+    atlas_actions.do_set_organisation_status(contact.need.organisation, Status.ARCHIVED)
+    from essaim.matching.actions import answer_token
+
+    link = f"/es/help/answer/{answer_token(contact)}/"
+    page = client.get(link)
+    assert page.status_code == 200 and 'value="answer"' not in page.content.decode()
+    assert client.post(link, {"action": "answer", "accept": "yes"}).status_code == 200
+    contact.refresh_from_db()
+    assert contact.state == "proposed"  # nothing lost, nothing answered
+    assert client.get(f"/es/help/needs/{contact.need_id}/").status_code == 410
+    assert contact.need_id not in [n["id"] for n in client.get("/api/v1/needs").json()["results"]]
+
+
+@pytest.mark.django_db
+def test_the_board_counts_open_needs_by_place_and_gives_them_as_open_data(demo, client):
+    page = client.get("/it/help/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Lire les données de fréquentation" in body and "Hauts-de-France" in body
+    csv = client.get("/it/help/open-needs.csv").content.decode().splitlines()
+    assert csv[0] == "country,region,kind,open_needs"
+    assert "FR,Hauts-de-France,equipment,1" in csv
+    assert sum(int(line.rsplit(",", 1)[1]) for line in csv[1:]) == Need.objects.open().count()
+    only = client.get("/it/help/?kind=mentoring").content.decode()
+    assert "Mentors pour des studios" in only and "Dix ordinateurs" not in only
