@@ -237,11 +237,12 @@ def offer_addresses(contact: Contact) -> list[str]:
     """Where the offer side is written to: the volunteer, or the provider's representatives
     (else its public address)."""
     if contact.profile_id:
-        return [contact.profile.user.email]
-    if contact.provider_id:
-        found = [u.email for u in representatives(contact.provider)]
-        return found or [contact.provider.email]
-    return []
+        found = [contact.profile.user.email]
+    elif contact.provider_id:
+        found = [u.email for u in representatives(contact.provider)] or [contact.provider.email]
+    else:
+        found = []
+    return [address for address in found if address]
 
 
 def need_addresses(contact: Contact) -> list[str]:
@@ -249,7 +250,7 @@ def need_addresses(contact: Contact) -> list[str]:
     found = [u.email for u in representatives(need.organisation)]
     if need.author and need.author.email and need.author.email not in found:
         found.append(need.author.email)
-    return found or [need.organisation.email]
+    return [address for address in found or [need.organisation.email] if address]
 
 
 def check_ask(user, need: Need, profile: Profile | None, provider: Organisation | None) -> str:

@@ -3,9 +3,11 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import timedelta
 
 import numpy as np
 from django.db.models import F
+from django.utils import timezone
 
 from essaim.atlas.models import Organisation, Territory
 from essaim.competences.models import Competence, standing_for
@@ -154,6 +156,7 @@ def profile_facts(profiles: list[Profile], competences: Competences | None = Non
             vector=_vector(p.vector),
             responsiveness=responsive.get(p.pk, Responsiveness()),
             place_name=p.locality,
+            summary=p.presentation,
         )
         for p in profiles
     ]
@@ -182,6 +185,7 @@ def provider_facts(
                 responsiveness=responsive.get(org.pk, Responsiveness()),
                 place_name=org.locality,
                 url=org.get_absolute_url(),
+                summary=org.short_description.text or org.description.text,
             )
         )
     return found
@@ -198,8 +202,15 @@ def _responsiveness(contacts, key: str) -> dict[int, Responsiveness]:
     return {pk: Responsiveness.of(found, accepted[pk]) for pk, found in delays.items()}
 
 
+# A request still waiting counts against the one asked only once it has waited this long.
+ANSWER_EXPECTED_WITHIN = timedelta(days=7)
+
+
 def _received(contacts):
-    return contacts.exclude(state=Contact.State.WITHDRAWN)
+    recent = timezone.now() - ANSWER_EXPECTED_WITHIN
+    return contacts.exclude(state=Contact.State.WITHDRAWN).exclude(
+        state=Contact.State.PROPOSED, created_at__gt=recent
+    )
 
 
 def profile_responsiveness(ids: list[int]) -> dict[int, Responsiveness]:

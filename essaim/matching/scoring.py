@@ -101,6 +101,7 @@ class Facts:
     responsiveness: Responsiveness = field(default_factory=Responsiveness)
     place_name: str = ""
     url: str = ""  # a provider's page in the atlas
+    summary: str = ""  # what is shown of it: a volunteer's presentation, a provider's summary
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,12 @@ class Match:
 
     @property
     def warnings(self) -> list[Part]:
-        return [p for p in self.parts if p.missing]
+        """What is missing, once each (place, language and time count on both sides)."""
+        found = {}
+        for part in self.parts:
+            if part.missing:
+                found.setdefault(part.code, part)
+        return list(found.values())
 
     def side(self, name: str) -> list[Part]:
         return [p for p in self.parts if p.side == name]

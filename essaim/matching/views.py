@@ -33,6 +33,7 @@ from .suggestions import needs_for, offers_for
 
 ASKS_PER_HOUR = "20/h"
 PER_PAGE = 20
+SUGGESTIONS_SHOWN = 10
 
 
 def _sides() -> dict:
@@ -193,8 +194,12 @@ def need_detail(request, pk: int) -> HttpResponseBase:
     context = {"need": need, "manages": manages, "is_open": need.is_open, "own_fit": None,
                "own_contact": None, "suggestions": [], "contacts": [], **_sides()}  # fmt: skip
     if manages:
-        context["suggestions"] = offers_for(need) if need.is_open else []
-        context["contacts"] = need.contacts.select_related("profile", "provider")
+        contacts = list(need.contacts.select_related("profile", "provider"))
+        asked = {("provider" if c.provider_id else "profile", c.provider_id or c.profile_id): c
+                 for c in contacts}  # fmt: skip
+        matches = offers_for(need, count=SUGGESTIONS_SHOWN) if need.is_open else []
+        context["suggestions"] = [(m, asked.get((m.offer.kind, m.offer.pk))) for m in matches]
+        context["contacts"] = contacts
     profile = _own_profile(request.user)
     if profile is not None and profile.is_offered and need.is_open:
         context["own_fit"] = score(need_facts([need])[0], profile_facts([profile])[0])
@@ -398,7 +403,8 @@ def _addresses(contact: Contact) -> dict:
     need_side = {"name": need.organisation.name, "emails": actions.need_addresses(contact),
                  "phone": need.organisation.phone}  # fmt: skip
     if profile is not None:
-        offer = {"name": profile.name, "emails": [profile.user.email], "phone": profile.phone,
+        offer = {"name": profile.name, "emails": actions.offer_addresses(contact),
+                 "phone": profile.phone,
                  "hours": profile.hours_per_week}  # fmt: skip
     elif provider is not None:
         offer = {"name": provider.name, "emails": actions.offer_addresses(contact),
