@@ -105,6 +105,10 @@ def ensure_matching_data(profiles: int, needs: int) -> dict:
     figures = {}
     if Profile.objects.count() == profiles and Need.objects.count() == needs:
         return figures
+    from django.core.management import call_command
+
+    if not Competence.objects.exists():
+        call_command("load_framework", verbosity=0)
     started = time.perf_counter()
     User = get_user_model()
     Need.objects.all().delete()

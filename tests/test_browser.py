@@ -584,3 +584,74 @@ def test_a_newcomer_takes_the_diagnostic_from_the_home_page_with_the_keyboard_al
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert_same_origin(page, atlas)
     page.context.close()
+
+
+SAVE_BUTTON = (
+    "document.activeElement.tagName === 'BUTTON' && "
+    "document.activeElement.closest('main form.stacked') !== null"
+)
+
+
+@pytest.mark.parametrize(("language", "width"), [("fr", 360), ("es", 1280)])
+def test_a_volunteer_offers_help_from_the_home_page_with_the_keyboard_alone(
+    browser, atlas, language, width
+):
+    """No JavaScript, no mouse, signed in: from the home page to a published profile, the
+    needs that fit it, and a request sent to an organisation, whose address stays hidden."""
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    volunteer = UserFactory(username="walker")
+    signed_in = Client()
+    signed_in.force_login(volunteer)
+    page = open_page(browser, java_script=False)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": atlas}]
+    )
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{atlas}/{language}/")
+    _tab_to(page, f"e.getAttribute('href') === '/{language}/help/'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, f"e.getAttribute('href') === '/{language}/help/volunteer/'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    typed = {"id_name": "Nour", "id_where_town": "Arras", "id_hours_per_week": "4",
+             "id_presentation": "Je reconditionne des ordinateurs et j'installe des "
+                                "logiciels libres pour les associations."}  # fmt: skip
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.id")
+        if focused in typed:
+            page.keyboard.press("Control+A")
+            page.keyboard.type(typed.pop(focused))
+        elif page.evaluate("document.activeElement.value") == "equipment":
+            page.keyboard.press("Space")
+        elif page.evaluate(SAVE_BUTTON):
+            break
+    assert not typed
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, "e.tagName === 'BUTTON' && e.value === 'published'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/help/volunteer/needs/")
+    assert page.locator("main ol.cards > li").count() >= 1
+    _tab_to(page, "/\\/help\\/needs\\/\\d+\\/$/.test(e.getAttribute('href') || '')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, "(e.getAttribute('href') || '').endsWith('/ask/')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, "e.id === 'id_message'")
+    page.keyboard.type("Bonjour, je peux vous aider.")
+    _tab_to(page, "e.tagName === 'BUTTON' && e.closest('main')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/help/requests/" in page.url
+    assert "Bonjour, je peux vous aider." in page.locator("main").inner_text()
+    assert "@" not in page.locator("main").inner_text()  # no address before they accept
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_same_origin(page, atlas)
+    page.context.close()

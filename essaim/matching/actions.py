@@ -27,7 +27,16 @@ from essaim.core.mail import mail_after_commit
 from essaim.core.permissions import NotAllowed
 
 from .facts import need_text, profile_text, vector_of
-from .models import Contact, Feedback, Need, Profile, ProfileCompetence
+from .models import (
+    Contact,
+    Feedback,
+    Need,
+    Participant,
+    Profile,
+    ProfileCompetence,
+    Programme,
+)
+from .suggestions import needs_for
 
 ANSWER_SALT = "essaim.matching.answer"
 ANSWER_LINK_DAYS = 30
@@ -426,3 +435,143 @@ def do_record_demo(volunteers: list[dict], needs: list[dict], contacts: list[dic
             for side, helped, again in data.get("feedback", []):
                 Feedback.objects.create(contact=contact, side=side, helped=helped, again=again)
     return len(posted)
+
+
+# Programmes ----------------------------------------------------------------------------------
+
+
+def check_animate(user, programme: Programme | None = None) -> None:
+    if not (user.is_authenticated and user.can_moderate):
+        raise NotAllowed(_("Programmes are run by the network's moderators."))
+
+
+def do_create_programme(user, name: str, kind: str) -> Programme:
+    check_animate(user)
+    with transaction.atomic():
+        programme = Programme.objects.create(name=name, kind=kind, animator=user)
+        audit("programme.created", programme, actor=user)
+    return programme
+
+
+def do_add_participant(
+    user, programme: Programme, *, need: Need | None = None, profile: Profile | None = None,
+    capacity: int = 1,
+) -> Participant:  # fmt: skip
+    check_animate(user, programme)
+    if programme.state == Programme.State.CONFIRMED:
+        raise NotAllowed(_("This programme is confirmed: it takes no one else."))
+    already = programme.participants.filter(need=need) if need else None
+    if profile is not None:
+        already = programme.participants.filter(profile=profile)
+    if already is not None and already.exists():
+        raise NotAllowed(_("Already in this programme."))
+    with transaction.atomic():
+        participant = Participant.objects.create(programme=programme, need=need,
+                                                 profile=profile, capacity=capacity)  # fmt: skip
+        audit("programme.joined", programme, actor=user, detail={"participant": participant.pk})
+    return participant
+
+
+def is_participant(user, participant: Participant) -> bool:
+    """The volunteer themselves, or a representative of the need's organisation."""
+    if not user.is_authenticated:
+        return False
+    if participant.profile_id:
+        return participant.profile.user_id == user.pk
+    return represents(user, participant.need.organisation)
+
+
+def check_rank(user, participant: Participant) -> None:
+    if participant.programme.state == Programme.State.CONFIRMED:
+        raise NotAllowed(_("This programme is confirmed: its rankings are closed."))
+    if not is_participant(user, participant):
+        check_animate(user)
+
+
+def do_rank(user, participant: Participant, ranking: list[int]) -> None:
+    """Save a participant's ranking of the other side (ids, the preferred first)."""
+    check_rank(user, participant)
+    others = set(
+        participant.programme.participants.filter(
+            need__isnull=participant.need_id is not None
+        ).values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        participant.ranking = [pk for pk in dict.fromkeys(ranking) if pk in others]
+        participant.ranked_at = timezone.now()
+        participant.save(update_fields=["ranking", "ranked_at"])
+        audit("programme.ranked", participant.programme, actor=user,
+              detail={"participant": participant.pk})  # fmt: skip
+
+
+def do_propose_assignment(user, programme: Programme, proposal: list[list[int]]) -> None:
+    check_animate(user, programme)
+    with transaction.atomic():
+        programme.proposal = proposal
+        programme.state = Programme.State.PROPOSED
+        programme.save(update_fields=["proposal", "state"])
+        audit("programme.proposed", programme, actor=user, detail={"pairs": len(proposal)})
+
+
+def do_confirm_assignment(user, programme: Programme) -> list[Contact]:
+    """Each proposed pair becomes an accepted request: both ranked each other, so both have
+    said yes, and their addresses are shown to each other."""
+    check_animate(user, programme)
+    if programme.state != Programme.State.PROPOSED:
+        raise NotAllowed(_("Propose an assignment before confirming it."))
+    participants = programme.participants.select_related("need", "profile").in_bulk()
+    made = []
+    with transaction.atomic():
+        now = timezone.now()
+        for host, guest in programme.proposal:
+            pair = [participants[host], participants[guest]]
+            need = next(p.need for p in pair if p.need_id)
+            profile = next(p.profile for p in pair if p.profile_id)
+            contact = Contact.objects.create(
+                need=need, profile=profile, asked_by=Contact.Side.NEED, sender=user,
+                message=_("Assigned by the programme “%(name)s”.") % {"name": programme.name},
+                state=Contact.State.ACCEPTED, answered_at=now,
+            )  # fmt: skip
+            made.append(contact)
+            for side in (Contact.Side.NEED, Contact.Side.OFFER):
+                _mail(contact, "matching/email/answered", to=side)
+        programme.state = Programme.State.CONFIRMED
+        programme.confirmed_at = now
+        programme.save(update_fields=["state", "confirmed_at"])
+        audit("programme.confirmed", programme, actor=user, detail={"pairs": len(made)})
+    return made
+
+
+# The daily digest ----------------------------------------------------------------------------
+
+DIGEST_MIN_SCORE = 50
+
+
+def do_send_help_digests(now=None) -> int:
+    """Email each volunteer who asked for it the needs posted since their last digest that
+    fit them (a score of DIGEST_MIN_SCORE or more), once a day; how many were sent."""
+    now = now or timezone.now()
+    sent = 0
+    waiting = Profile.objects.filter(digest=True, published_at__isnull=False, paused=False)
+    for profile in waiting.select_related("user"):
+        since = profile.digest_sent_at or profile.published_at
+        fitting = [
+            m for m in needs_for(profile, count=50)
+            if m.score >= DIGEST_MIN_SCORE and m.need.pk in _posted_since(since)
+        ]  # fmt: skip
+        with transaction.atomic():
+            profile.digest_sent_at = now
+            profile.save(update_fields=["digest_sent_at"])
+            if fitting:
+                needs = Need.objects.in_bulk([m.need.pk for m in fitting])
+                mail_after_commit(
+                    "matching/email/digest", profile.language, [profile.user.email],
+                    rows=[(needs[m.need.pk], m.score) for m in fitting if m.need.pk in needs],
+                    for_me_path=reverse("help-for-me"),
+                )  # fmt: skip
+                sent += 1
+    return sent
+
+
+def _posted_since(moment) -> set[int]:
+    return set(Need.objects.open().filter(created_at__gt=moment).values_list("pk", flat=True))

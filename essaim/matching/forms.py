@@ -14,7 +14,7 @@ from essaim.competences.models import Competence, Level
 from essaim.core.text import CheckedText
 from essaim.diagnostics.forms import typed_place
 
-from .models import MAX_RADIUS_KM, PERSON_KINDS, Feedback, Kind, Profile, Where
+from .models import MAX_RADIUS_KM, PERSON_KINDS, Feedback, Kind, Need, Profile, Programme, Where
 
 # The languages offered as boxes to tick (the four of the interface first).
 SPOKEN = ["fr", "en", "it", "es", "de", "pt", "nl", "ca", "eu", "br", "ar"]
@@ -378,3 +378,53 @@ class NeedFilters(forms.Form):
         self.fields["competence"].choices = [("", _("Any competence"))] + [
             (pk, label) for _group, items in competence_choices() for pk, label in items
         ]
+
+
+class ProgrammeForm(CheckedText, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150,
+                           help_text=_("Such as: Mentoring round, spring 2027."))  # fmt: skip
+    kind = forms.ChoiceField(label=_("Kind"), choices=Programme.Kind.choices)
+
+
+class ParticipantForm(forms.Form):
+    """A need (open, of the programme's kind) or a volunteer (offering it), and its places."""
+
+    need = forms.TypedChoiceField(label=_("A need"), required=False, coerce=int,
+                                  empty_value=None)  # fmt: skip
+    profile = forms.TypedChoiceField(label=_("Or a volunteer"), required=False, coerce=int,
+                                     empty_value=None)  # fmt: skip
+    capacity = forms.IntegerField(
+        label=_("Places"),
+        min_value=1,
+        max_value=20,
+        initial=1,
+        help_text=_("How many mentees a mentor takes, or interns an organisation hosts."),
+    )
+
+    def __init__(self, *args, programme: Programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = Kind.MENTORING if programme.kind == Programme.Kind.MENTORING else Kind.INTERNSHIP
+        self.needs = {n.pk: n for n in Need.objects.open().filter(kind=kind)
+                      .select_related("organisation")}  # fmt: skip
+        self.profiles = {
+            p.pk: p
+            for p in Profile.objects.filter(published_at__isnull=False, paused=False)
+            if kind in p.kinds
+        }
+        self.fields["need"].choices = [("", "—")] + [
+            (pk, f"{n.title} — {n.organisation.name}") for pk, n in self.needs.items()
+        ]
+        self.fields["profile"].choices = [("", "—")] + [
+            (pk, f"{p.name} ({p.locality or _('remotely')})") for pk, p in self.profiles.items()
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        need, profile = cleaned.get("need"), cleaned.get("profile")
+        if (need is None) == (profile is None):
+            raise forms.ValidationError(_("Choose a need or a volunteer, one at a time."))
+        return {
+            "need": self.needs.get(need) if need else None,
+            "profile": self.profiles.get(profile) if profile else None,
+            "capacity": cleaned.get("capacity") or 1,
+        }

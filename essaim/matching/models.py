@@ -335,3 +335,80 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id}/{self.side}: {self.helped}"
+
+
+class Programme(models.Model):
+    """A round of mentoring or internships run by an animator: both sides rank each other,
+    Essaim proposes a stable assignment within the capacities, the animator confirms it."""
+
+    class Kind(models.TextChoices):
+        MENTORING = "mentoring", _("Mentoring")
+        INTERNSHIP = "internship", _("Internships")
+
+    class State(models.TextChoices):
+        RANKING = "ranking", _("Participants are ranking each other")
+        PROPOSED = "proposed", _("An assignment is proposed")
+        CONFIRMED = "confirmed", _("Confirmed")
+
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    animator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("animator"),
+    )
+    state = models.CharField(_("state"), max_length=9, choices=State.choices, default=State.RANKING)
+    # The assignment proposed: [[host participant id, guest participant id], ...].
+    proposal = models.JSONField(_("proposed assignment"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def hosts_are_needs(self) -> bool:
+        """Who has places: an organisation hosts interns; a mentor takes several mentees."""
+        return self.kind == self.Kind.INTERNSHIP
+
+
+class Participant(models.Model):
+    """A need or a volunteer in a programme, with its places and its ranking of the other
+    side (participants' ids, the preferred first; those left out are not acceptable)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="participants")
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+", verbose_name=_("need"))  # fmt: skip
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="+", verbose_name=_("volunteer"))  # fmt: skip
+    capacity = models.PositiveSmallIntegerField(
+        _("places"), default=1, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    ranking = models.JSONField(_("ranking"), default=list, blank=True)
+    ranked_at = models.DateTimeField(_("ranked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(need__isnull=True, profile__isnull=False)
+                | models.Q(need__isnull=False, profile__isnull=True),
+                name="participant_need_or_profile",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.need_id or self.profile_id}"
+
+    @property
+    def name(self) -> str:
+        return self.need.title if self.need_id else self.profile.name

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import programme_views, views
 
 urlpatterns = [
     path("", views.board, name="help-needs"),
@@ -18,4 +18,9 @@ urlpatterns = [
     path("requests/", views.contacts, name="help-contacts"),
     path("requests/<id:pk>/", views.contact_detail, name="help-contact"),
     path("answer/<str:token>/", views.answer_by_link, name="help-answer"),
+    path("programmes/", programme_views.programmes, name="help-programmes"),
+    path("programmes/<id:pk>/", programme_views.programme, name="help-programme"),
+    path(
+        "programmes/<id:pk>/rank/<id:participant>/", programme_views.rank, name="help-rank"
+    ),  # fmt: skip
 ]
