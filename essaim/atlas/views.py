@@ -3,9 +3,7 @@
 Every page works without JavaScript; with htmx, the list swaps only its results.
 """
 
-import json
 import re
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,7 +14,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +23,7 @@ from django_ratelimit.decorators import ratelimit
 
 from essaim.commons.models import highlights
 from essaim.contributions.actions import access_organisation_to_edit, check_edit, represents
+from essaim.core.basemap import basemap_context
 from essaim.core.permissions import allows
 from essaim.exchange.jsonld import organisation_jsonld
 from essaim.exchange.lmn_words import mediation_facts
@@ -53,18 +51,6 @@ from .serving import serving_groups
 from .vocabulary import facet_labels
 
 PAGE_SIZE = 20
-# The detailed basemap's country files (built by scripts/build_basemap.py).
-BASEMAP_COUNTRIES = sorted(
-    path.stem for path in (Path(__file__).resolve().parent.parent / "static" / "geo" / "basemap")
-    .glob("*.geojson")
-)  # fmt: skip
-
-
-def basemap_context() -> dict:
-    """The addresses of the offline basemap's files, as served (fingerprinted in production)."""
-    files = {code: static(f"geo/basemap/{code}.geojson") for code in BASEMAP_COUNTRIES}
-    return {"basemap_index": static("geo/basemap/index.json"),
-            "basemap_files": json.dumps(files, separators=(",", ":"))}  # fmt: skip
 
 
 def is_htmx(request) -> bool:

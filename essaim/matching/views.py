@@ -4,6 +4,7 @@ answers — signed in, or from the email's link."""
 
 import csv
 from collections import Counter
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_countries import countries
 from django_ratelimit.decorators import ratelimit
@@ -20,6 +22,7 @@ from django_ratelimit.decorators import ratelimit
 from essaim.atlas.models import Organisation
 from essaim.competences.models import Competence
 from essaim.contributions.models import Representation
+from essaim.core.basemap import basemap_context
 from essaim.core.permissions import NotAllowed, allows
 from essaim.core.spreadsheets import safe_cell
 from essaim.diagnostics.questionnaire import questionnaire
@@ -34,6 +37,7 @@ from .suggestions import needs_for, offers_for
 ASKS_PER_HOUR = "20/h"
 PER_PAGE = 20
 SUGGESTIONS_SHOWN = 10
+MAP_POINTS = 500
 
 
 def _sides() -> dict:
@@ -72,6 +76,7 @@ def board(request) -> HttpResponseBase:
             needs = needs.filter(competences=chosen["competence"])
     counts = _counts(needs)
     page = Paginator(needs.distinct(), PER_PAGE).get_page(request.GET.get("page"))
+    points = _points(needs)
     return render(
         request,
         "matching/board.html",
@@ -80,6 +85,8 @@ def board(request) -> HttpResponseBase:
             "page": page,
             "counts": counts,
             "chosen": chosen,
+            "points": points,
+            **basemap_context(),
             "can_post": bool(_represented(request.user))
             or (request.user.is_authenticated and request.user.can_moderate),
         },
@@ -102,6 +109,24 @@ def _counts(needs) -> list[dict]:
     for group in found:
         group["regions"] = group["regions"].most_common()
     return found
+
+
+def _points(needs) -> list[list]:
+    """[latitude, longitude, open needs, "Arras — 2 open needs", the board filtered to its
+    region] for the map."""
+    rows = (
+        needs.filter(latitude__isnull=False)
+        .values("latitude", "longitude", "locality", "country", "region")
+        .annotate(n=Count("id", distinct=True))
+        .order_by("-n")[:MAP_POINTS]
+    )
+    return [
+        [round(r["latitude"], 4), round(r["longitude"], 4), r["n"],
+         r["locality"].split(",")[0] + " — "
+         + ngettext("%(n)s open need", "%(n)s open needs", r["n"]) % {"n": r["n"]},
+         "?" + urlencode({"country": r["country"], "region": r["region"]})]
+        for r in rows
+    ]  # fmt: skip
 
 
 def counts_csv(request) -> HttpResponse:

@@ -356,7 +356,30 @@
     });
   }
 
+  /* The board of needs: how many open needs wait in each town (the table beside it says the
+     same by country and region, without JavaScript). */
+  function needsMap(element) {
+    var points = JSON.parse(document.getElementById("needs-points").textContent);
+    element.hidden = false;
+    var map = makeMap(element, { zoomControl: true, scrollWheelZoom: false });
+    var bounds = [];
+    points.forEach(function (p) {
+      var label = p[3];
+      L.marker([p[0], p[1]], { icon: clusterIcon(p[2], true), title: label, alt: label })
+        .bindPopup(function () {
+          var link = text("a", label, { href: p[4] });
+          return link;
+        })
+        .addTo(map);
+      bounds.push([p[0], p[1]]);
+    });
+    if (bounds.length) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 8 }); }
+    else { map.setView([48, 6], 4); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var needs = document.getElementById("needs-map");
+    if (needs) { needsMap(needs); }
     var picker = document.getElementById("place-map");
     if (picker) { placePicker(picker); }
     var atlas = document.getElementById("map");
