@@ -404,3 +404,36 @@ def test_the_daily_commands_send_a_digest_and_a_reminder_once(demo, client, comm
     commit(call_command, "remind_help_requests", stdout=io.StringIO())
     reminders = [m for m in mail.outbox if m is not digest]
     assert len(reminders) == 1 and "/help/answer/" in reminders[0].body
+
+
+@pytest.mark.django_db
+def test_a_flood_of_offers_is_limited_and_a_decliner_shows_as_such(demo, client):
+    volunteer = UserFactory(username="eager")
+    client.force_login(volunteer)
+    client.post("/en/help/volunteer/", {"name": "Eager", "presentation": "Anything digital",
+                                        "kinds": ["skills"], "languages": ["fr", "en"],
+                                        "hours_per_week": 2, "radius_km": 10,
+                                        "remote": "on"})  # fmt: skip
+    client.post("/en/help/volunteer/visibility/", {"visibility": "published"})
+    need = Need.objects.get(title="Lire les données de fréquentation de nos ateliers")
+    for _ in range(20):
+        client.post(f"/en/help/needs/{need.pk}/ask/", {"message": ""})
+    flooded = client.post(f"/en/help/needs/{need.pk}/ask/", {"message": "I can help."})
+    assert "Too many requests in an hour" in flooded.content.decode()
+    assert not Contact.objects.filter(profile__name="Eager").exists()
+    # Lucía declined four requests within a day: answered, but never accepted.
+    lucia = Profile.objects.get(name="Lucía")
+    Contact.objects.filter(profile=lucia).delete()
+    for n in range(4):
+        other = Need.objects.create(organisation=need.organisation, title=f"Other {n}",
+                                    language="en", kind="skills", where="remote")  # fmt: skip
+        Contact.objects.create(need=other, profile=lucia, asked_by="need", message="?",
+                               state="declined", answered_at=other.created_at)  # fmt: skip
+    rep = represent(Organisation.objects.get(name="Fundación Esplai"))
+    esplai = Need.objects.get(title="Proteger los datos de nuestras personas usuarias")
+    found = client.get(f"/api/v1/needs/{esplai.pk}/suggestions",
+                       HTTP_AUTHORIZATION=f"Bearer {key_for(rep)}").json()  # fmt: skip
+    (match,) = [s for s in found if s["name"] == "Lucía"]
+    (part,) = [p for p in match["parts"] if (p["side"], p["code"]) == ("need", "responsiveness")]
+    assert part["value"] == 0.5  # all answered within two days, none accepted: 1 × 1 × ½
+    assert "4" in part["words"] and "0" in part["words"]
