@@ -11,27 +11,28 @@ from pathlib import Path
 from django.conf import settings
 
 
-def _path() -> Path:
-    return Path(settings.ESSAIM["INDEX_DIR"]) / "essaim-generation"
+def _path(name: str) -> Path:
+    return Path(settings.ESSAIM["INDEX_DIR"]) / name
 
 
-def current() -> int:
-    """The generation now (0 before the first write)."""
+def current(name: str = "essaim-generation") -> int:
+    """The generation now (0 before the first write). Other counters than the pages' one
+    live beside it under their own `name` (the matching pools')."""
     try:
-        return int(_path().read_text() or 0)
+        return int(_path(name).read_text() or 0)
     except (FileNotFoundError, ValueError):
         return 0
 
 
-def bump() -> int:
+def bump(name: str = "essaim-generation") -> int:
     """A new generation (after a commit): one writer at a time, across processes; readers see
     the old number or the new one, never half a file."""
-    path = _path()
+    path = _path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name("essaim-generation.lock"), "a") as lock:
+    with open(path.with_name(f"{name}.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        value = current() + 1
-        written = path.with_name(f".essaim-generation.{os.getpid()}")
+        value = current(name) + 1
+        written = path.with_name(f".{name}.{os.getpid()}")
         written.write_text(str(value))
         os.replace(written, path)
     return value

@@ -36,6 +36,7 @@ from .models import (
     ProfileCompetence,
     Programme,
 )
+from .pool import changed
 from .suggestions import needs_for
 
 ANSWER_SALT = "essaim.matching.answer"
@@ -133,6 +134,7 @@ def do_post_need(user, organisation: Organisation, data: dict, from_question: st
         need.competences.set(data.get("competences", []))
         need.services.set(data.get("services", []))
         audit("need.posted", need, actor=user, detail={"organisation": organisation.pk})
+        transaction.on_commit(changed)
     return need
 
 
@@ -144,6 +146,7 @@ def do_edit_need(user, need: Need, data: dict) -> Need:
         need.competences.set(data.get("competences", []))
         need.services.set(data.get("services", []))
         audit("need.edited", need, actor=user)
+        transaction.on_commit(changed)
     return need
 
 
@@ -157,6 +160,7 @@ def do_close_need(user, need: Need, found: bool) -> None:
             state=Contact.State.WITHDRAWN, answered_at=timezone.now()
         )
         audit(f"need.{need.status}", need, actor=user)
+        transaction.on_commit(changed)
 
 
 def do_reopen_need(user, need: Need) -> None:
@@ -165,6 +169,7 @@ def do_reopen_need(user, need: Need) -> None:
         need.status = Need.State.OPEN
         need.save(update_fields=["status", "updated_at"])
         audit("need.reopened", need, actor=user)
+        transaction.on_commit(changed)
 
 
 # Profiles -------------------------------------------------------------------------------------
@@ -191,6 +196,7 @@ def do_save_profile(user, data: dict) -> Profile:
             for pk, level in data.get("competences", {}).items()
         )
         audit("profile.created" if creating else "profile.edited", profile, actor=user)
+        transaction.on_commit(changed)
     return profile
 
 
@@ -206,6 +212,7 @@ def do_set_profile_visibility(user, profile: Profile, *, published: bool, paused
         profile.save(update_fields=["published_at", "paused", "updated_at"])
         state = "paused" if paused else "published" if published else "unpublished"
         audit(f"profile.{state}", profile, actor=user)
+        transaction.on_commit(changed)
 
 
 # Contacts -------------------------------------------------------------------------------------
@@ -434,6 +441,7 @@ def do_record_demo(volunteers: list[dict], needs: list[dict], contacts: list[dic
             )
             for side, helped, again in data.get("feedback", []):
                 Feedback.objects.create(contact=contact, side=side, helped=helped, again=again)
+        transaction.on_commit(changed)
     return len(posted)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from django.db.models import F
 from django.utils import timezone
 
-from essaim.atlas.models import Organisation, Territory
+from essaim.atlas.models import Organisation, Service, Territory
 from essaim.competences.models import Competence, standing_for
 from essaim.search.embeddings import get_embedder, quantise
 from essaim.search.text import fold
@@ -92,8 +92,11 @@ def need_facts(needs: list[Need], competences: Competences | None = None) -> lis
     ):
         wanted[need_id].append(pk)
     services = defaultdict(dict)
-    for need in Need.objects.filter(pk__in=ids).prefetch_related("services"):
-        services[need.pk] = {s.code: s for s in need.services.all()}
+    known = {s.pk: s for s in Service.objects.all()}
+    for need_id, pk in Need.services.through.objects.filter(need__in=ids).values_list(
+        "need_id", "service_id"
+    ):
+        services[need_id][known[pk].code] = known[pk]
     responsive = organisation_responsiveness({n.organisation_id for n in needs})
     return [
         Facts(
@@ -106,7 +109,6 @@ def need_facts(needs: list[Need], competences: Competences | None = None) -> lis
             labels=competences.label,
             services=services[n.pk],
             skills=folded_terms(n.skills),
-            words=frozenset(fold(need_text(n))),
             languages=frozenset(n.languages or [n.language]),
             point=n.point,
             where=n.where,
@@ -145,7 +147,6 @@ def profile_facts(profiles: list[Profile], competences: Competences | None = Non
             labels=competences.label,
             services=services[p.pk],
             skills=folded_terms(p.skills),
-            words=frozenset(fold(profile_text(p))),
             languages=frozenset(p.languages),
             point=p.point,
             radius_km=p.radius_km,
@@ -177,7 +178,6 @@ def provider_facts(
                 name=org.name,
                 text=text,
                 services={s.code: s for s in org.services.all()},
-                words=frozenset(fold(text)),
                 languages=frozenset(org.languages),
                 point=(org.latitude, org.longitude) if org.has_coordinates else None,
                 remote=org.territory in SERVING_REMOTELY,

@@ -2,45 +2,55 @@
 so that one need is compared with 100,000 volunteers (or one volunteer with 100,000 needs) in
 a few vectorised passes. This first pass estimates the score from what can be counted — the
 competences and kinds of help, the meaning of the texts, place, language, time, kind — and
-keeps the best few hundred; `scoring.score` then scores those exactly, parts and words.
+keeps the best few hundred ids; `suggestions` reads those from the database and scores them
+exactly (`scoring.score`), parts and words.
 
-A pool reloads when its rows change: it asks the database for the number of rows and the
-latest update (one indexed query), and reads only the rows updated since, unless some were
-removed.
+The matching actions bump a counter after each commit that changes a need or a profile
+(`core/generation`, "matching-generation"); a pool that sees a new number reads only the rows
+updated since it last looked. Rows removed otherwise (an erased account, an archived
+organisation) stay in memory until the pool is reloaded, at most RELOAD_AFTER later: the
+exact pass reads from the database and never shows them.
 """
 
+import json
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
-from django.db.models import Count, Max
+from django.conf import settings
+from django.db.models import Max
 
+from essaim.core import generation
 from essaim.search.embeddings import INT8_SCALE
 
-from .facts import Competences, need_facts, profile_facts
-from .models import Need, Profile
+from .facts import Competences
+from .models import Need, Profile, ProfileCompetence
 from .scoring import DEFAULT_WEIGHTS, FULL_MEANING, NO_MEANING, UNKNOWN_PLACE, Facts, weights
 
+COUNTER = "matching-generation"
+RELOAD_AFTER = 3600  # seconds
 EARTH_KM = 6371.0088
 DIMENSIONS = 512
-CHUNK = 5000
+SERVICES = 64  # columns for the atlas's kinds of help (a taxonomy of about twenty)
 
 
 @dataclass
 class Columns:
     ids: np.ndarray
-    facts: list[Facts]
-    vectors: np.ndarray  # int8, n × DIMENSIONS
+    vectors: np.ndarray  # float32, n × DIMENSIONS, scaled to unit length (zeros: no text)
+    has_vector: np.ndarray
     latitude: np.ndarray  # radians, nan when unknown
     longitude: np.ndarray
-    radius: np.ndarray  # km (offers), nan for needs
-    remote: np.ndarray  # bool: an offer's "remotely too"; a need's "remote" or "either"
-    on_site: np.ndarray  # bool: a need that can be on site
+    radius: np.ndarray  # km (profiles), nan for needs
+    remote: np.ndarray  # a profile's "remotely too"; a need that can be remote
+    on_site: np.ndarray  # a need that can be on site
     hours: np.ndarray  # nan when unknown
     languages: np.ndarray  # bitmask
     kinds: np.ndarray  # bitmask
     competences: np.ndarray  # bool n × competences
-    services: np.ndarray  # bool n × services
+    services: np.ndarray  # bool n × SERVICES
     asked: np.ndarray  # a need's count of asks (competences + services + skills)
 
 
@@ -53,74 +63,112 @@ class Codes:
         self.competence_column = {pk: i for i, pk in enumerate(sorted(self.competences.area))}
         self.services: dict[str, int] = {}
 
-    def bit(self, code: str) -> int:
-        if code not in self.bits:
-            self.bits[code] = len(self.bits) % 63
-        return 1 << self.bits[code]
-
     def mask(self, codes) -> int:
         value = 0
         for code in codes:
-            value |= self.bit(code)
+            if code not in self.bits:
+                self.bits[code] = len(self.bits) % 63
+            value |= 1 << self.bits[code]
         return value
 
-    def service_column(self, code: str) -> int:
-        return self.services.setdefault(code, len(self.services))
+    def service_column(self, code: str) -> int | None:
+        column = self.services.setdefault(code, len(self.services))
+        return column if column < SERVICES else None
 
 
-def _columns(facts: list[Facts], codes: Codes, services_width: int = 64) -> Columns:
-    n = len(facts)
-    vectors = np.zeros((n, DIMENSIONS), dtype=np.int8)
-    competences = np.zeros((n, len(codes.competence_column) or 1), dtype=bool)
-    services = np.zeros((n, services_width), dtype=bool)
-    for i, f in enumerate(facts):
-        if f.vector is not None:
-            vectors[i] = f.vector
-        for pk in f.competences:
-            if pk in codes.competence_column:
-                competences[i, codes.competence_column[pk]] = True
-        for code in f.services:
-            column = codes.service_column(code)
-            if column < services_width:
-                services[i, column] = True
+def _loaded(value) -> list:
+    return json.loads(value) if isinstance(value, str) else (value or [])
 
-    def points(index: int) -> np.ndarray:
-        return np.radians(
-            np.array([f.point[index] if f.point else np.nan for f in facts], dtype=np.float64)
+
+def _rows(model: type, queryset, codes: Codes) -> Columns:
+    """The columns of these rows, from plain queries (no model instance)."""
+    is_need = model is Need
+    names = ["pk", "latitude", "longitude", "hours_per_week", "languages", "vector"]
+    if is_need:
+        names += ["where", "kind", "language", "skills"]
+    else:
+        names += ["radius_km", "remote", "kinds"]
+    rows = list(queryset.order_by("pk").values_list(*names))
+    n = len(rows)
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    position = {pk: i for i, pk in enumerate(ids.tolist())}
+    competences = np.zeros((n, max(1, len(codes.competence_column))), dtype=bool)
+    services = np.zeros((n, SERVICES), dtype=bool)
+    asked = np.zeros(n)
+    if is_need:
+        links = Need.competences.through.objects.filter(need__in=queryset)
+        pairs = links.values_list("need_id", "competence_id")
+        service_pairs = Need.services.through.objects.filter(need__in=queryset).values_list(
+            "need_id", "service__code"
         )
-
+    else:
+        pairs = ProfileCompetence.objects.filter(profile__in=queryset).values_list(
+            "profile_id", "competence_id"
+        )
+        service_pairs = Profile.services.through.objects.filter(profile__in=queryset).values_list(
+            "profile_id", "service__code"
+        )
+    for owner, competence in pairs.iterator(chunk_size=20000):
+        row, column = position.get(owner), codes.competence_column.get(competence)
+        if row is not None and column is not None:
+            competences[row, column] = True
+            asked[row] += 1
+    for owner, code in service_pairs.iterator(chunk_size=20000):
+        row, column = position.get(owner), codes.service_column(code)
+        if row is not None and column is not None:
+            services[row, column] = True
+            asked[row] += 1
+    vectors = np.zeros((n, DIMENSIONS), dtype=np.float32)
+    has_vector = np.zeros(n, dtype=bool)
+    for i, r in enumerate(rows):
+        if r[5]:
+            vectors[i] = np.frombuffer(bytes(r[5]), dtype=np.int8)
+            has_vector[i] = True
+    vectors /= INT8_SCALE
+    if is_need:
+        where = [r[6] for r in rows]
+        asked += np.array([len(_loaded(r[9])) for r in rows])
+        languages = [_loaded(r[4]) or [r[8]] for r in rows]
+        kinds = [[r[7]] for r in rows]
+        radius = np.full(n, np.nan)
+        remote = np.array([w in ("remote", "either") for w in where], dtype=bool)
+        on_site = np.array([w in ("on_site", "either") for w in where], dtype=bool)
+    else:
+        languages = [_loaded(r[4]) for r in rows]
+        kinds = [_loaded(r[8]) for r in rows]
+        radius = np.array([r[6] for r in rows], dtype=np.float64)
+        remote = np.array([r[7] for r in rows], dtype=bool)
+        on_site = np.ones(n, dtype=bool)
     return Columns(
-        ids=np.array([f.pk for f in facts], dtype=np.int64),
-        facts=facts,
+        ids=ids,
         vectors=vectors,
-        latitude=points(0),
-        longitude=points(1),
-        radius=np.array(
-            [f.radius_km if f.radius_km is not None else np.nan for f in facts], dtype=np.float64
-        ),
-        remote=np.array([f.remote or f.where in ("remote", "either") for f in facts], dtype=bool)
-        if n and facts[0].kind == "need"
-        else np.array([f.remote for f in facts], dtype=bool),
-        on_site=np.array([f.where in ("on_site", "either") for f in facts], dtype=bool),
-        hours=np.array([f.hours if f.hours else np.nan for f in facts], dtype=np.float64),
-        languages=np.array([codes.mask(f.languages) for f in facts], dtype=np.int64),
-        kinds=np.array([codes.mask(f.kinds) for f in facts], dtype=np.int64),
+        has_vector=has_vector,
+        latitude=np.radians(np.array([r[1] if r[1] is not None else np.nan for r in rows],
+                                     dtype=np.float64)),
+        longitude=np.radians(np.array([r[2] if r[2] is not None else np.nan for r in rows],
+                                      dtype=np.float64)),
+        radius=radius,
+        remote=remote,
+        on_site=on_site,
+        hours=np.array([r[3] if r[3] else np.nan for r in rows], dtype=np.float64),
+        languages=np.array([codes.mask(x) for x in languages], dtype=np.int64),
+        kinds=np.array([codes.mask(x) for x in kinds], dtype=np.int64),
         competences=competences,
         services=services,
-        asked=np.array(
-            [len(f.competences) + len(f.services) + len(f.skills) for f in facts], dtype=np.float64
-        ),
-    )
+        asked=asked,
+    )  # fmt: skip
 
 
-def _joined(old: Columns, keep: np.ndarray, added: Columns) -> Columns:
-    joined = {}
-    for name in Columns.__dataclass_fields__:
-        if name == "facts":
-            joined[name] = [old.facts[i] for i in keep] + added.facts
-        else:
-            joined[name] = np.concatenate([getattr(old, name)[keep], getattr(added, name)])
-    return Columns(**joined)
+def _without(old: Columns, drop: np.ndarray) -> Columns:
+    keep = ~np.isin(old.ids, drop)
+    return Columns(**{f.name: getattr(old, f.name)[keep] for f in fields(Columns)})
+
+
+def _joined(old: Columns, added: Columns) -> Columns:
+    return Columns(
+        **{f.name: np.concatenate([getattr(old, f.name), getattr(added, f.name)])
+           for f in fields(Columns)}
+    )  # fmt: skip
 
 
 def _distance(lat: float, lon: float, latitudes: np.ndarray, longitudes: np.ndarray) -> np.ndarray:
@@ -129,13 +177,6 @@ def _distance(lat: float, lon: float, latitudes: np.ndarray, longitudes: np.ndar
         + np.cos(lat) * np.cos(latitudes) * np.sin((longitudes - lon) / 2) ** 2
     )
     return 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(1.0, a)))
-
-
-def _meaning(vectors: np.ndarray, vector: np.ndarray | None) -> np.ndarray:
-    if vector is None:
-        return np.full(len(vectors), np.nan)
-    cos = (vectors.astype(np.float32) @ vector.astype(np.float32)) / (INT8_SCALE * INT8_SCALE)
-    return np.clip((cos - NO_MEANING) / (FULL_MEANING - NO_MEANING), 0, 1)
 
 
 def _weighted(parts: list[tuple[np.ndarray, float]], n: int) -> np.ndarray:
@@ -154,6 +195,8 @@ class Pool:
         self.model = model
         self._lock = threading.Lock()
         self._state: tuple | None = None
+        self._loaded_at = 0.0
+        self._last_update = None
         self.codes = Codes()
         self.columns: Columns | None = None
 
@@ -162,48 +205,38 @@ class Pool:
             return Profile.objects.filter(published_at__isnull=False, paused=False)
         return Need.objects.open()
 
-    def _facts(self, rows: list) -> list[Facts]:
-        if self.model is Profile:
-            return profile_facts(rows, self.codes.competences)
-        return need_facts(rows, self.codes.competences)
-
     def refresh(self) -> Columns:
-        state = tuple(self._queryset().aggregate(n=Count("id"), last=Max("updated_at")).values())
-        if state == self._state and self.columns is not None:
+        state = (Path(settings.ESSAIM["INDEX_DIR"]), generation.current(COUNTER))
+        stale = time.monotonic() - self._loaded_at > RELOAD_AFTER
+        if state == self._state and self.columns is not None and not stale:
             return self.columns
         with self._lock:
-            if state != self._state or self.columns is None:
-                if not (self.columns is not None and self._state and self._update(state)):
+            if state != self._state or self.columns is None or stale:
+                same_place = self._state is not None and self._state[0] == state[0]
+                if not (same_place and not stale and self._update()):
                     self._reload()
                 self._state = state
         return self.columns
 
     def _reload(self) -> None:
         self.codes = Codes()
-        rows = list(self._queryset().order_by("pk"))
-        facts = []
-        for start in range(0, len(rows), CHUNK):
-            facts += self._facts(rows[start : start + CHUNK])
-        self.columns = _columns(facts, self.codes)
+        self._last_update = self.model.objects.aggregate(last=Max("updated_at"))["last"]
+        self.columns = _rows(self.model, self._queryset(), self.codes)
+        self._loaded_at = time.monotonic()
 
-    def _update(self, state: tuple) -> bool:
-        """Read only the rows updated since the last look; False when rows were removed
-        meanwhile (a full reload then)."""
-        last_seen = self._state[1]
-        if last_seen is None:
+    def _update(self) -> bool:
+        """Read only the rows updated since the last look (those no longer offered or open
+        leave the pool)."""
+        if self._last_update is None:
             return False
-        changed = set(
-            self.model.objects.filter(updated_at__gte=last_seen).values_list("pk", flat=True)
-        )
-        if len(changed) > CHUNK:
-            return False
-        rows = list(self._queryset().filter(pk__in=changed).order_by("pk"))
-        old = self.columns
-        keep = np.flatnonzero(~np.isin(old.ids, list(changed)))
-        if len(keep) + len(rows) != state[0]:
-            return False
-        added = _columns(self._facts(rows), self.codes, old.services.shape[1])
-        self.columns = _joined(old, keep, added)
+        changed = self.model.objects.filter(updated_at__gte=self._last_update)
+        found = list(changed.values_list("pk", "updated_at"))
+        if not found:
+            return True
+        self._last_update = max(updated for _pk, updated in found)
+        ids = np.array([pk for pk, _updated in found], dtype=np.int64)
+        added = _rows(self.model, self._queryset().filter(pk__in=ids.tolist()), self.codes)
+        self.columns = _joined(_without(self.columns, ids), added)
         return True
 
     # Estimates --------------------------------------------------------------------------
@@ -215,12 +248,13 @@ class Pool:
         else:
             lat, lon = np.radians(query.point[0]), np.radians(query.point[1])
             distance = _distance(lat, lon, c.latitude, c.longitude)
-        reach = c.radius if query_is_need else np.full(n, query.radius_km or 0.0)
-        site = np.where(
-            np.isnan(distance),
-            UNKNOWN_PLACE,
-            np.where(distance <= reach, 1 - 0.5 * distance / np.maximum(reach, 1e-9), 0.0),
-        )
+        reach = c.radius if query_is_need else np.full(n, float(query.radius_km or 0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            site = np.where(
+                np.isnan(distance),
+                UNKNOWN_PLACE,
+                np.where(distance <= reach, 1 - 0.5 * distance / np.maximum(reach, 1e-9), 0.0),
+            )
         if query_is_need:
             remote_ok = c.remote & (query.where != "on_site")
             site_wanted = np.full(n, query.where != "remote")
@@ -231,102 +265,75 @@ class Pool:
         mask = self.codes.mask(query.languages)
         language = np.where((c.languages & mask) != 0, 1.0, 0.0) if mask else np.full(n, np.nan)
         if query.hours:
-            ratio = c.hours / query.hours if query_is_need else query.hours / c.hours
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = c.hours / query.hours if query_is_need else query.hours / c.hours
             availability = np.minimum(1.0, ratio)
         else:
             availability = np.full(n, np.nan)
-        return {"place": place, "language": language, "availability": availability}
+        meaning = np.full(n, np.nan)
+        if query.vector is not None:
+            cosine = c.vectors @ (query.vector.astype(np.float32) / INT8_SCALE)
+            meaning = np.where(
+                c.has_vector,
+                np.clip((cosine - NO_MEANING) / (FULL_MEANING - NO_MEANING), 0, 1),
+                np.nan,
+            )
+        return {"place": place, "language": language, "availability": availability,
+                "meaning": meaning}  # fmt: skip
 
-    def best_for_need(self, need: Facts, count: int) -> list[Facts]:
-        """The `count` profiles whose estimated score for `need` is highest."""
-        c = self.refresh()
-        if not len(c.ids):
-            return []
-        n, w = len(c.ids), {**DEFAULT_WEIGHTS, **weights()}
-        common = self._common(c, need, query_is_need=True)
-        wanted = np.zeros(c.competences.shape[1])
-        for pk in need.competences:
-            if pk in self.codes.competence_column:
-                wanted[self.codes.competence_column[pk]] = 1
-        hits = c.competences @ wanted
-        service_hits = np.zeros(n)
-        for code in need.services:
+    def _held(self, c: Columns, facts: Facts) -> np.ndarray:
+        vector = np.zeros(c.competences.shape[1], dtype=np.float32)
+        for pk in facts.competences:
+            column = self.codes.competence_column.get(pk)
+            if column is not None:
+                vector[column] = 1
+        hits = c.competences @ vector
+        for code in facts.services:
             column = self.codes.services.get(code)
-            if column is not None and column < c.services.shape[1]:
-                service_hits += c.services[:, column]
-        asked = len(need.competences) + len(need.services) + len(need.skills)
-        skills = (hits + service_hits) / asked if asked else np.full(n, np.nan)
-        kind_bit = self.codes.mask(need.kinds)
-        kind = np.where((c.kinds & kind_bit) != 0, 1.0, 0.0)
-        need_side = _weighted(
-            [
-                (skills, w["need.skills"]),
-                (_meaning(c.vectors, need.vector), w["need.meaning"]),
-                (common["place"], w["need.place"]),
-                (common["language"], w["need.language"]),
-                (common["availability"], w["need.availability"]),
-            ],
-            n,
-        )
-        offer_side = _weighted(
-            [
-                (kind, w["offer.kind"]),
-                (common["place"], w["offer.place"]),
-                (common["language"], w["offer.language"]),
-                (common["availability"], w["offer.availability"]),
-            ],
-            n,
-        )
-        return self._top(c, need_side, offer_side, count)
-
-    def best_for_offer(self, offer: Facts, count: int) -> list[Facts]:
-        """The `count` needs whose estimated score with `offer` is highest."""
-        c = self.refresh()
-        if not len(c.ids):
-            return []
-        n, w = len(c.ids), {**DEFAULT_WEIGHTS, **weights()}
-        common = self._common(c, offer, query_is_need=False)
-        held = np.zeros(c.competences.shape[1])
-        for pk in offer.competences:
-            if pk in self.codes.competence_column:
-                held[self.codes.competence_column[pk]] = 1
-        hits = c.competences @ held
-        for code in offer.services:
-            column = self.codes.services.get(code)
-            if column is not None and column < c.services.shape[1]:
+            if column is not None and column < SERVICES:
                 hits = hits + c.services[:, column]
-        skills = np.divide(hits, c.asked, out=np.full(n, np.nan), where=c.asked > 0)
+        return hits
+
+    def best_for_need(self, need: Facts, count: int) -> list[int]:
+        """The ids of the `count` profiles whose estimated score for `need` is highest."""
+        c = self.refresh()
+        if not len(c.ids):
+            return []
+        asked = len(need.competences) + len(need.services) + len(need.skills)
+        skills = self._held(c, need) / asked if asked else np.full(len(c.ids), np.nan)
+        kind = np.where((c.kinds & self.codes.mask(need.kinds)) != 0, 1.0, 0.0)
+        return self._top(c, self._common(c, need, query_is_need=True), skills, kind, count)
+
+    def best_for_offer(self, offer: Facts, count: int) -> list[int]:
+        """The ids of the `count` needs whose estimated score with `offer` is highest."""
+        c = self.refresh()
+        if not len(c.ids):
+            return []
+        hits = self._held(c, offer)
+        skills = np.divide(hits, c.asked, out=np.full(len(c.ids), np.nan), where=c.asked > 0)
         kind = np.where((c.kinds & self.codes.mask(offer.kinds)) != 0, 1.0, 0.0)
-        need_side = _weighted(
-            [
-                (skills, w["need.skills"]),
-                (_meaning(c.vectors, offer.vector), w["need.meaning"]),
-                (common["place"], w["need.place"]),
-                (common["language"], w["need.language"]),
-                (common["availability"], w["need.availability"]),
-            ],
-            n,
-        )
-        offer_side = _weighted(
-            [
-                (kind, w["offer.kind"]),
-                (common["place"], w["offer.place"]),
-                (common["language"], w["offer.language"]),
-                (common["availability"], w["offer.availability"]),
-            ],
-            n,
-        )
-        return self._top(c, need_side, offer_side, count)
+        return self._top(c, self._common(c, offer, query_is_need=False), skills, kind, count)
 
     @staticmethod
-    def _top(c: Columns, need_side: np.ndarray, offer_side: np.ndarray, count: int) -> list[Facts]:
+    def _top(c: Columns, common: dict, skills: np.ndarray, kind: np.ndarray,
+             count: int) -> list[int]:  # fmt: skip
+        n, w = len(c.ids), {**DEFAULT_WEIGHTS, **weights()}
+        need_side = _weighted(
+            [(skills, w["need.skills"]), (common["meaning"], w["need.meaning"]),
+             (common["place"], w["need.place"]), (common["language"], w["need.language"]),
+             (common["availability"], w["need.availability"])], n,
+        )  # fmt: skip
+        offer_side = _weighted(
+            [(kind, w["offer.kind"]), (common["place"], w["offer.place"]),
+             (common["language"], w["offer.language"]),
+             (common["availability"], w["offer.availability"])], n,
+        )  # fmt: skip
         total = need_side + offer_side
-        estimate = np.divide(2 * need_side * offer_side, total, out=np.zeros(len(total)),
-                             where=total > 0)  # fmt: skip
-        count = min(count, len(estimate))
+        estimate = np.divide(2 * need_side * offer_side, total, out=np.zeros(n), where=total > 0)
+        count = min(count, n)
         best = np.argpartition(-estimate, count - 1)[:count]
         best = best[np.argsort(-estimate[best], kind="stable")]
-        return [c.facts[i] for i in best]
+        return c.ids[best].tolist()
 
 
 _pools: dict[type, Pool] = {}
@@ -338,3 +345,8 @@ def pool_of(model: type) -> Pool:
         if model not in _pools:
             _pools[model] = Pool(model)
         return _pools[model]
+
+
+def changed() -> None:
+    """Called after a commit that changed needs or profiles: every process's pools look."""
+    generation.bump(COUNTER)

@@ -13,6 +13,7 @@ an offer. The weights are settings (`ESSAIM_MATCHING_WEIGHTS`), documented in
 docs/matching.md.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
@@ -20,10 +21,11 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from essaim.search.embeddings import INT8_SCALE
 from essaim.search.query import distance_km
+from essaim.search.text import fold
 
 # Cosines of the multilingual model below this say nothing (unrelated texts score 0.05–0.2);
 # from FULL_MEANING on, the texts say the same thing.
@@ -88,7 +90,7 @@ class Facts:
     labels: Any = None  # competence id → its label, in the language of the moment
     services: dict[str, Any] = field(default_factory=dict)  # code → the Service (or code)
     skills: dict[str, str] = field(default_factory=dict)  # folded → as written
-    words: frozenset = frozenset()  # the folded words of its texts
+    _words: frozenset | None = None  # the folded words of `text`, when first needed
     languages: frozenset = frozenset()
     point: tuple[float, float] | None = None
     radius_km: float | None = None  # None: a need's own place, or a provider's
@@ -103,16 +105,43 @@ class Facts:
     url: str = ""  # a provider's page in the atlas
     summary: str = ""  # what is shown of it: a volunteer's presentation, a provider's summary
 
+    @property
+    def words(self) -> frozenset:
+        """The folded words of its text (read only when a need names free skills or a
+        volunteer says what they will not do)."""
+        if self._words is None:
+            self._words = frozenset(fold(self.text))
+        return self._words
+
+
+LABELS = {
+    "skills": gettext_lazy("Skills"),
+    "meaning": gettext_lazy("What the texts say"),
+    "place": gettext_lazy("Place"),
+    "language": gettext_lazy("Language"),
+    "availability": gettext_lazy("Time"),
+    "responsiveness": gettext_lazy("Answers"),
+    "kind": gettext_lazy("Kind of help"),
+    "limits": gettext_lazy("What they will not do"),
+}
+
 
 @dataclass(frozen=True)
 class Part:
     side: str  # "need" or "offer"
     code: str
-    label: str
     value: float  # 0–1
     weight: float
-    words: str
+    describe: Callable[[], str]
     missing: bool = False  # shown as a warning
+
+    @property
+    def label(self) -> str:
+        return str(LABELS[self.code])
+
+    @property
+    def words(self) -> str:
+        return self.describe()
 
     @property
     def percent(self) -> int:
@@ -152,28 +181,29 @@ def harmonic(a: float, b: float) -> float:
 
 def score(need: Facts, offer: Facts, similarity: float | None = None) -> Match:
     """The match of `offer` for `need`, with its parts. `similarity` is the cosine of their
-    texts when it is already known."""
+    texts when it is already known. The parts' words are written when first read: ranking
+    hundreds of candidates costs their numbers only."""
     w = weights()
     place = _place(need, offer)
     language = _language(need, offer)
     availability = _availability(need, offer)
     drafts = [
-        ("need", "skills", _("Skills"), _skills(need, offer)),
-        ("need", "meaning", _("What the texts say"), _meaning(need, offer, similarity)),
-        ("need", "place", _("Place"), place),
-        ("need", "language", _("Language"), language),
-        ("need", "availability", _("Time"), availability),
-        ("need", "responsiveness", _("Answers"), _responsive(offer.responsiveness)),
-        ("offer", "kind", _("Kind of help"), _kind(need, offer)),
-        ("offer", "place", _("Place"), place),
-        ("offer", "language", _("Language"), language),
-        ("offer", "availability", _("Time"), availability),
-        ("offer", "limits", _("What they will not do"), _limits(need, offer)),
-        ("offer", "responsiveness", _("Answers"), _responsive(need.responsiveness)),
+        ("need", "skills", _skills(need, offer)),
+        ("need", "meaning", _meaning(need, offer, similarity)),
+        ("need", "place", place),
+        ("need", "language", language),
+        ("need", "availability", availability),
+        ("need", "responsiveness", _responsive(offer.responsiveness)),
+        ("offer", "kind", _kind(need, offer)),
+        ("offer", "place", place),
+        ("offer", "language", language),
+        ("offer", "availability", availability),
+        ("offer", "limits", _limits(need, offer)),
+        ("offer", "responsiveness", _responsive(need.responsiveness)),
     ]
     parts = tuple(
-        Part(side, code, label, found[0], w[f"{side}.{code}"], found[1], found[2])
-        for side, code, label, found in drafts
+        Part(side, code, found[0], w[f"{side}.{code}"], found[1], found[2])
+        for side, code, found in drafts
         if found is not None and w[f"{side}.{code}"] > 0
     )
     need_side = _mean([p for p in parts if p.side == "need"])
@@ -182,7 +212,8 @@ def score(need: Facts, offer: Facts, similarity: float | None = None) -> Match:
     return Match(need, offer, parts, need_side, offer_side, total)
 
 
-Found = tuple[float, str, bool] | None
+# A part: its value, how to say it in words (called when read), whether something is missing.
+Found = tuple[float, Callable[[], str], bool] | None
 
 
 def _listed(items: list[str]) -> str:
@@ -199,38 +230,52 @@ def _skills(need: Facts, offer: Facts) -> Found:
     offer_areas = {offer.areas.get(c) for c in offer.competences}
     credit = 0.0
     for pk in need.competences:
-        label = need.labels.get(pk, "") if need.labels else ""
         if pk in offer.competences:
             credit += 1
-            has.append(label)
+            has.append(("competence", pk))
         elif need.areas.get(pk) in offer_areas:
             credit += SAME_AREA
-            partly.append(label)
+            partly.append(("competence", pk))
         else:
-            lacks.append(label)
-    for code, service in need.services.items():
+            lacks.append(("competence", pk))
+    for code in need.services:
         if code in offer.services:
             credit += 1
-            has.append(str(service))
+            has.append(("service", code))
         else:
-            lacks.append(str(service))
-    for folded, written in need.skills.items():
+            lacks.append(("service", code))
+    for folded in need.skills:
         if folded in offer.skills or all(w in offer.words for w in folded.split()):
             credit += 1
-            has.append(written)
+            has.append(("skill", folded))
         else:
-            lacks.append(written)
-    words = [
-        ngettext("%(n)s of %(total)s asked for", "%(n)s of %(total)s asked for", len(has))
-        % {"n": len(has), "total": asked}
-    ]
-    if has:
-        words.append(_("has: %(items)s") % {"items": _listed(has)})
-    if partly:
-        words.append(_("close (same area): %(items)s") % {"items": _listed(partly)})
-    if lacks:
-        words.append(_("missing: %(items)s") % {"items": _listed(lacks)})
-    return credit / asked, "; ".join(words), bool(lacks)
+            lacks.append(("skill", folded))
+
+    def named(items: list[tuple[str, object]]) -> str:
+        names = []
+        for kind, key in items:
+            if kind == "competence":
+                names.append(need.labels.get(key, "") if need.labels else "")
+            elif kind == "service":
+                names.append(str(need.services[key]))
+            else:
+                names.append(need.skills[key])
+        return _listed(names)
+
+    def words() -> str:
+        found = [
+            ngettext("%(n)s of %(total)s asked for", "%(n)s of %(total)s asked for", len(has))
+            % {"n": len(has), "total": asked}
+        ]
+        if has:
+            found.append(_("has: %(items)s") % {"items": named(has)})
+        if partly:
+            found.append(_("close (same area): %(items)s") % {"items": named(partly)})
+        if lacks:
+            found.append(_("missing: %(items)s") % {"items": named(lacks)})
+        return "; ".join(found)
+
+    return credit / asked, words, bool(lacks)
 
 
 def cosine(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
@@ -250,44 +295,46 @@ def _meaning(need: Facts, offer: Facts, similarity: float | None) -> Found:
         return None
     value = meaning_value(similarity)
     if value >= 0.6:
-        words = _("the texts say much the same thing")
-    elif value > 0:
-        words = _("the texts are related")
-    else:
-        words = _("the texts speak of other things")
-    return value, words, False
+        return value, lambda: _("the texts say much the same thing"), False
+    if value > 0:
+        return value, lambda: _("the texts are related"), False
+    return value, lambda: _("the texts speak of other things"), False
 
 
-def site_fit(need: Facts, offer: Facts) -> tuple[float, str]:
+def site_fit(need: Facts, offer: Facts) -> tuple[float, Callable[[], str]]:
     """How well an offer reaches the need's place, and how far it is."""
     if need.point is None or offer.point is None:
-        return UNKNOWN_PLACE, _("the distance is not known")
+        return UNKNOWN_PLACE, lambda: _("the distance is not known")
     km = distance_km(*need.point, *offer.point)
-    where = _("%(km)s km away") % {"km": round(km)}
     reach = offer.radius_km
     if reach is None:  # a provider: near enough to go there
         reach = 50.0
+    known = {"where": None, "reach": round(reach)}
+
+    def within() -> str:
+        known["where"] = _("%(km)s km away") % {"km": round(km)}
+        return _("%(where)s, within the %(reach)s km they travel") % known
+
+    def beyond() -> str:
+        known["where"] = _("%(km)s km away") % {"km": round(km)}
+        return _("%(where)s, beyond the %(reach)s km they travel") % known
+
     if km <= reach:
-        value = 1 - 0.5 * km / reach if reach else 1.0
-        return value, _("%(where)s, within the %(reach)s km they travel") % {
-            "where": where,
-            "reach": round(reach),
-        }
-    return 0.0, _("%(where)s, beyond the %(reach)s km they travel") % {
-        "where": where,
-        "reach": round(reach),
-    }
+        return (1 - 0.5 * km / reach if reach else 1.0), within
+    return 0.0, beyond
 
 
 def _place(need: Facts, offer: Facts) -> Found:
-    remote = (1.0, _("remotely, as both can")) if offer.remote else None
+    def remotely() -> str:
+        return _("remotely, as both can")
+
     if need.where == "remote":
-        if remote:
-            return (*remote, False)
-        return 0.0, _("the need is remote, the offer on site only"), True
+        if offer.remote:
+            return 1.0, remotely, False
+        return 0.0, lambda: _("the need is remote, the offer on site only"), True
     value, words = site_fit(need, offer)
-    if need.where == "either" and remote and remote[0] > value:
-        return (*remote, False)
+    if need.where == "either" and offer.remote and value < 1.0:
+        return 1.0, remotely, False
     return value, words, value == 0
 
 
@@ -296,11 +343,14 @@ def _language(need: Facts, offer: Facts) -> Found:
         return None
     common = sorted(need.languages & offer.languages)
     if common:
-        return 1.0, _("in common: %(codes)s") % {"codes": ", ".join(common)}, False
+        return 1.0, lambda: _("in common: %(codes)s") % {"codes": ", ".join(common)}, False
+    asked, spoken = ", ".join(sorted(need.languages)), ", ".join(sorted(offer.languages))
     return (
         0.0,
-        _("no language in common (%(need)s asked, %(offer)s spoken)")
-        % {"need": ", ".join(sorted(need.languages)), "offer": ", ".join(sorted(offer.languages))},
+        lambda: (
+            _("no language in common (%(need)s asked, %(offer)s spoken)")
+            % {"need": asked, "offer": spoken}
+        ),
         True,
     )
 
@@ -310,32 +360,37 @@ def _availability(need: Facts, offer: Facts) -> Found:
         return None
     value = min(1.0, offer.hours / need.hours)
     if value >= 1:
-        return 1.0, _("enough time for the hours asked"), False
-    return value, _("less time than the hours asked"), True
+        return 1.0, lambda: _("enough time for the hours asked"), False
+    return value, lambda: _("less time than the hours asked"), True
 
 
 def _responsive(facts: Responsiveness) -> Found:
     """Answered share × speed × (1/2 + 1/2 accepted share), shown as plain facts."""
     if not facts.asked:
-        return 0.5, _("no request received yet"), False
+        return 0.5, lambda: _("no request received yet"), False
     speed = 1.0
     if facts.median_hours is not None and facts.median_hours > FAST_HOURS:
         speed = 0.75 if facts.median_hours <= SLOW_HOURS else 0.5
     accepted_share = facts.accepted / facts.answered if facts.answered else 0
     value = facts.answered / facts.asked * speed * (0.5 + 0.5 * accepted_share)
-    words = ngettext(
-        "%(answered)s of %(asked)s request answered",
-        "%(answered)s of %(asked)s requests answered",
-        facts.asked,
-    ) % {"answered": facts.answered, "asked": facts.asked}
-    if facts.median_hours is not None:
-        days = max(1, round(facts.median_hours / 24))
-        words += ", " + ngettext(
-            "usually within %(days)s day", "usually within %(days)s days", days
-        ) % {"days": days}
-    words += ", " + ngettext("%(n)s accepted", "%(n)s accepted", facts.accepted) % {
-        "n": facts.accepted
-    }
+
+    def words() -> str:
+        found = ngettext(
+            "%(answered)s of %(asked)s request answered",
+            "%(answered)s of %(asked)s requests answered",
+            facts.asked,
+        ) % {"answered": facts.answered, "asked": facts.asked}
+        if facts.median_hours is not None:
+            days = max(1, round(facts.median_hours / 24))
+            found += ", " + ngettext(
+                "usually within %(days)s day", "usually within %(days)s days", days
+            ) % {"days": days}
+        return (
+            found
+            + ", "
+            + ngettext("%(n)s accepted", "%(n)s accepted", facts.accepted) % {"n": facts.accepted}
+        )
+
     return value, words, facts.answered < facts.asked / 2
 
 
@@ -343,11 +398,11 @@ def _kind(need: Facts, offer: Facts) -> Found:
     (kind,) = need.kinds
     if offer.kind == "provider":
         if kind == "service":
-            return 1.0, _("a provider of services"), False
-        return 0.5, _("a provider: usually a paid service"), False
+            return 1.0, lambda: _("a provider of services"), False
+        return 0.5, lambda: _("a provider: usually a paid service"), False
     if kind in offer.kinds:
-        return 1.0, _("offers this kind of help"), False
-    return 0.0, _("does not offer this kind of help"), True
+        return 1.0, lambda: _("offers this kind of help"), False
+    return 0.0, lambda: _("does not offer this kind of help"), True
 
 
 def _limits(need: Facts, offer: Facts) -> Found:
@@ -355,8 +410,8 @@ def _limits(need: Facts, offer: Facts) -> Found:
         return None
     said = [written for folded, written in offer.will_not_do.items() if _says(need, folded)]
     if said:
-        return 0.0, _("the need speaks of %(words)s") % {"words": _listed(said)}, True
-    return 1.0, _("nothing they said they will not do"), False
+        return 0.0, lambda: _("the need speaks of %(words)s") % {"words": _listed(said)}, True
+    return 1.0, lambda: _("nothing they said they will not do"), False
 
 
 def _says(need: Facts, folded: str) -> bool:
