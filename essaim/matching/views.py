@@ -317,6 +317,9 @@ def ask(request, pk: int) -> HttpResponseBase:
         "matching/ask.html",
         {"need": need, "profile": profile, "provider": provider, "side": side, "match": match,
          "form": form, **_sides(),
+         "open_contact": need.contacts.filter(
+             Q(profile=profile) if profile else Q(provider=provider),
+             state__in=[Contact.State.PROPOSED, Contact.State.ACCEPTED]).first(),
          "hours": hours_band(profile.hours_per_week if profile else None)},
     )  # fmt: skip
 
@@ -426,17 +429,17 @@ def _addresses(contact: Contact) -> dict:
     """What each side shows the other once accepted."""
     need, profile, provider = contact.need, contact.profile, contact.provider
     need_side = {"name": need.organisation.name, "emails": actions.need_addresses(contact),
-                 "phone": need.organisation.phone}  # fmt: skip
+                 "phone": need.organisation.phone, "hours": None}  # fmt: skip
     if profile is not None:
         offer = {"name": profile.name, "emails": actions.offer_addresses(contact),
                  "phone": profile.phone,
                  "hours": profile.hours_per_week}  # fmt: skip
     elif provider is not None:
         offer = {"name": provider.name, "emails": actions.offer_addresses(contact),
-                 "phone": provider.phone}  # fmt: skip
+                 "phone": provider.phone, "hours": None}  # fmt: skip
     else:
-        offer = {"name": _("A volunteer who has left"), "emails": [], "phone": ""}
-    return {"need": need_side, "offer": offer}
+        offer = {"name": _("A volunteer who has left"), "emails": [], "phone": "", "hours": None}
+    return {"need": need_side, "offer": offer, "both": [need_side, offer]}
 
 
 @login_required
