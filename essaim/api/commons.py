@@ -2,16 +2,13 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from ninja import Query, Router
 from pydantic import Field
 
@@ -21,6 +18,7 @@ from essaim.commons.filters import EventFilters, OpportunityFilters, ResourceFil
 from essaim.commons.models import Event, Opportunity, Resource
 from essaim.exchange.records import organisation_url, public_url
 
+from .pages import Page, page_of
 from .schemas import Error, LanguageText, RecordId, Schema
 
 router = Router(tags=["commons"])
@@ -136,11 +134,8 @@ class OpportunityRecord(Schema):
     published_at: datetime | None
 
 
-class CommonsPage(Schema):
-    count: int
-    page: int
-    pages: int
-    next: str | None
+class CommonsPage(Page):
+    pass
 
 
 class ResourcePage(CommonsPage):
@@ -277,25 +272,7 @@ def _page(request, filters, page: int, page_size: int, record) -> dict:
     if not filters.is_valid():
         name, errors = next(iter(filters.errors.items()))
         raise InvalidQuery(name, f"{name}: {' '.join(errors)}")
-    paginator = Paginator(filters.narrow(), page_size)
-    try:
-        current = paginator.page(page)
-    except EmptyPage as error:
-        if page == 1:  # nothing to list is an empty first page, not an error
-            current = paginator.page(1) if paginator.count else None
-        else:
-            raise InvalidQuery("page", _("There is no such page.")) from error
-    following = None
-    if current is not None and current.has_next():
-        params = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
-        following = public_url(request.path + "?" + urlencode([*params, ("page", page + 1)]))
-    return {
-        "count": paginator.count,
-        "page": page,
-        "pages": paginator.num_pages if paginator.count else 0,
-        "next": following,
-        "results": [record(item) for item in current.object_list] if current else [],
-    }
+    return page_of(request, filters.narrow(), page, page_size, record)
 
 
 class Paging(Schema):

@@ -5,23 +5,22 @@ exchanged on the site once a request is accepted."""
 from datetime import date, datetime
 from typing import Literal
 
-from django.core.paginator import EmptyPage, Paginator
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from ninja import Query, Router
 from pydantic import Field
 
-from essaim.atlas.queries import InvalidQuery
 from essaim.exchange.records import organisation_url, public_url
 from essaim.matching.actions import check_manage_need
 from essaim.matching.models import Kind, Need, Profile, hours_band
 from essaim.matching.suggestions import offers_for
 
 from .contributions import api_key
+from .pages import Page, page_of
 from .schemas import Error, RecordId, Schema
 
 router = Router(tags=["needs and offers"])
+PAGE_SIZE = 50
 
 
 class NeedRecord(Schema):
@@ -63,13 +62,6 @@ class VolunteerRecord(Schema):
     time: str = Field(description="A range, never the exact hours.")
     competences: dict[str, int] = Field(description="Competence key → DigComp level (1–8).")
     skills: list[str]
-
-
-class Page(Schema):
-    count: int
-    page: int
-    pages: int
-    next: str | None
 
 
 class NeedPage(Page):
@@ -152,23 +144,7 @@ def _volunteer(profile: Profile) -> dict:
 
 
 def _page(request, items, page: int, record) -> dict:
-    paginator = Paginator(items, 50)
-    try:
-        current = paginator.page(page)
-    except EmptyPage as error:
-        if page != 1:
-            raise InvalidQuery("page", _("There is no such page.")) from error
-        current = None
-    following = None
-    if current is not None and current.has_next():
-        following = public_url(f"{request.path}?page={page + 1}")
-    return {
-        "count": paginator.count,
-        "page": page,
-        "pages": paginator.num_pages if paginator.count else 0,
-        "next": following,
-        "results": [record(item) for item in current.object_list] if current else [],
-    }
+    return page_of(request, items, page, PAGE_SIZE, record)
 
 
 @router.get("/needs", response={200: NeedPage, 400: Error}, url_name="api-needs",

@@ -28,6 +28,9 @@ from essaim.core.permissions import NotAllowed
 
 from .facts import need_text, profile_text, vector_of
 from .models import (
+    NEED_EDITABLE,
+    PLACE_FIELDS,
+    PROFILE_EDITABLE,
     Contact,
     Feedback,
     Need,
@@ -116,9 +119,7 @@ def check_need_open(need: Need) -> None:
 
 
 def _set_need(need: Need, data: dict) -> None:
-    for name in ("title", "description", "kind", "skills", "where", "languages",
-                 "hours_per_week", "starts_on", "ends_on", "deadline", "locality", "region",
-                 "country", "latitude", "longitude"):  # fmt: skip
+    for name in (*NEED_EDITABLE, *PLACE_FIELDS):
         if name in data:
             setattr(need, name, data[name])
     need.vector = vector_of(need_text(need))
@@ -182,9 +183,7 @@ def do_save_profile(user, data: dict) -> Profile:
     with transaction.atomic():
         profile = Profile.objects.filter(user=user).first() or Profile(user=user)
         creating = profile.pk is None
-        for name in ("name", "presentation", "language", "kinds", "skills", "languages",
-                     "hours_per_week", "radius_km", "remote", "will_not_do", "phone", "digest",
-                     "locality", "region", "country", "latitude", "longitude"):  # fmt: skip
+        for name in ("language", *PROFILE_EDITABLE, *PLACE_FIELDS):
             if name in data:
                 setattr(profile, name, data[name])
         profile.vector = vector_of(profile_text(profile))

@@ -14,7 +14,18 @@ from essaim.competences.models import Competence, Level
 from essaim.core.text import CheckedText
 from essaim.diagnostics.forms import typed_place
 
-from .models import MAX_RADIUS_KM, PERSON_KINDS, Feedback, Kind, Need, Profile, Programme, Where
+from .models import (
+    MAX_RADIUS_KM,
+    NEED_EDITABLE,
+    PERSON_KINDS,
+    PROFILE_EDITABLE,
+    Feedback,
+    Kind,
+    Need,
+    Profile,
+    Programme,
+    Where,
+)
 
 # The languages offered as boxes to tick (the four of the interface first).
 SPOKEN = ["fr", "en", "it", "es", "de", "pt", "nl", "ca", "eu", "br", "ar"]
@@ -177,16 +188,7 @@ class NeedForm(PlaceForm):
         c = self.cleaned_data
         return {
             **self.placed(),
-            "title": c["title"],
-            "description": c["description"],
-            "kind": c["kind"],
-            "where": c["where"],
-            "languages": c["languages"],
-            "hours_per_week": c["hours_per_week"],
-            "deadline": c["deadline"],
-            "starts_on": c["starts_on"],
-            "ends_on": c["ends_on"],
-            "skills": c["skills"],
+            **{name: c[name] for name in NEED_EDITABLE},
             "competences": c["competences"],
             "services": list(Service.objects.filter(code__in=c["services"])),
             "language": translation.get_language() or "fr",
@@ -282,9 +284,7 @@ class ProfileForm(PlaceForm):
         c = self.cleaned_data
         return {
             **self.placed(),
-            **{name: c[name] for name in ("name", "presentation", "kinds", "languages",
-                                           "hours_per_week", "radius_km", "remote",
-                                           "will_not_do", "phone", "digest", "skills")},
+            **{name: c[name] for name in PROFILE_EDITABLE},
             "language": translation.get_language() or "fr",
             "services": list(Service.objects.filter(code__in=c["services"])),
             "competences": self.competence_levels(),
@@ -294,9 +294,7 @@ class ProfileForm(PlaceForm):
     def initial_from(profile: Profile | None) -> dict:
         if profile is None:
             return {}
-        found = {name: getattr(profile, name) for name in ("name", "presentation", "kinds",
-                 "languages", "hours_per_week", "radius_km", "remote", "will_not_do", "phone",
-                 "digest", "skills")}  # fmt: skip
+        found = {name: getattr(profile, name) for name in PROFILE_EDITABLE}
         found["where_town"] = profile.locality
         found["services"] = [s.code for s in profile.services.all()]
         for held in profile.competences.all():

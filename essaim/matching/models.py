@@ -35,6 +35,15 @@ def hours_band(hours: int | None) -> str:
     return gettext("10 hours a week or more")
 
 
+# What a person writes of a need or a profile, besides its place: one list for the form, the
+# edit page and the action that saves them.
+NEED_EDITABLE = ("title", "description", "kind", "skills", "where", "languages",
+                 "hours_per_week", "starts_on", "ends_on", "deadline")  # fmt: skip
+PROFILE_EDITABLE = ("name", "presentation", "kinds", "languages", "hours_per_week", "radius_km",
+                    "remote", "will_not_do", "phone", "digest", "skills")  # fmt: skip
+PLACE_FIELDS = ("locality", "region", "country", "latitude", "longitude")
+
+
 class Kind(models.TextChoices):
     VOLUNTEERING = "volunteering", _("Volunteering")
     SKILLS = "skills", _("Skills-based volunteering")

@@ -30,7 +30,7 @@ from essaim.diagnostics.questionnaire import questionnaire
 from . import actions
 from .facts import need_facts, profile_facts, provider_facts
 from .forms import AnswerForm, FeedbackForm, MessageForm, NeedFilters, NeedForm, ProfileForm
-from .models import Contact, Need, Profile, hours_band
+from .models import NEED_EDITABLE, Contact, Need, Profile, hours_band
 from .scoring import score
 from .suggestions import needs_for, offers_for
 
@@ -245,9 +245,7 @@ def need_edit(request, pk: int) -> HttpResponseBase:
             messages.success(request, _("The need is saved."))
             return redirect("help-need", pk=need.pk)
     else:
-        initial = {name: getattr(need, name) for name in ("title", "description", "kind",
-                   "where", "languages", "hours_per_week", "deadline", "starts_on", "ends_on",
-                   "skills")}  # fmt: skip
+        initial = {name: getattr(need, name) for name in NEED_EDITABLE}
         initial.update(
             organisation=need.organisation_id,
             where_town=need.locality,
