@@ -38,6 +38,7 @@ from .models import (
     Profile,
     ProfileCompetence,
     Programme,
+    Weights,
 )
 from .pool import changed
 from .suggestions import needs_for
@@ -582,3 +583,15 @@ def do_send_help_digests(now=None) -> int:
 
 def _posted_since(moment) -> set[int]:
     return set(Need.objects.open().filter(created_at__gt=moment).values_list("pk", flat=True))
+
+
+# The weights of the score ----------------------------------------------------------------------
+
+
+def do_set_weights(user, values: dict[str, int]) -> None:
+    """The moderators' weights (an empty dict goes back to the defaults and the settings)."""
+    check_animate(user)
+    with transaction.atomic():
+        Weights.objects.update_or_create(pk=1, defaults={"values": values, "changed_by": user})
+        audit("weights.changed", 1, actor=user, detail={"weights": values})
+        transaction.on_commit(changed)

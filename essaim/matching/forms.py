@@ -26,6 +26,7 @@ from .models import (
     Programme,
     Where,
 )
+from .scoring import DEFAULT_WEIGHTS, LABELS
 
 # The languages offered as boxes to tick (the four of the interface first).
 SPOKEN = ["fr", "en", "it", "es", "de", "pt", "nl", "ca", "eu", "br", "ar"]
@@ -426,3 +427,35 @@ class ParticipantForm(forms.Form):
             "profile": self.profiles.get(profile) if profile else None,
             "capacity": cleaned.get("capacity") or 1,
         }
+
+
+class WeightsForm(forms.Form):
+    """One number per part and side, 0 (left out) to 100."""
+
+    def __init__(self, *args, current: dict[str, float], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sides = []
+        for side, title in (("need", _("For the organisation")),
+                            ("offer", _("For the one who helps"))):  # fmt: skip
+            names = []
+            for key in DEFAULT_WEIGHTS:
+                if key.startswith(f"{side}."):
+                    code = key.split(".", 1)[1]
+                    self.fields[key] = forms.IntegerField(
+                        label=LABELS[code], min_value=0, max_value=100,
+                        initial=round(current[key]),
+                        help_text=_("Default: %(n)s") % {"n": DEFAULT_WEIGHTS[key]},
+                    )  # fmt: skip
+                    names.append(key)
+            self.sides.append((title, names))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for side, title in (("need", _("For the organisation")),
+                            ("offer", _("For the one who helps"))):  # fmt: skip
+            total = sum(v or 0 for k, v in cleaned.items() if k.startswith(f"{side}."))
+            if not self.errors and total == 0:
+                raise forms.ValidationError(
+                    _("%(side)s: at least one part must weigh more than 0.") % {"side": title}
+                )
+        return cleaned

@@ -42,6 +42,9 @@ NEED_EDITABLE = ("title", "description", "kind", "skills", "where", "languages",
 PROFILE_EDITABLE = ("name", "presentation", "kinds", "languages", "hours_per_week", "radius_km",
                     "remote", "will_not_do", "phone", "digest", "skills")  # fmt: skip
 PLACE_FIELDS = ("locality", "region", "country", "latitude", "longitude")
+# The counter (core/generation) the matching actions bump after each commit that changes what
+# suggestions read: needs, profiles, the weights.
+CHANGES = "matching-generation"
 
 
 class Kind(models.TextChoices):
@@ -421,3 +424,26 @@ class Participant(models.Model):
     @property
     def name(self) -> str:
         return self.need.title if self.need_id else self.profile.name
+
+
+class Weights(models.Model):
+    """The weights of the score's parts as the network's moderators set them (one row; the
+    defaults and ESSAIM_MATCHING_WEIGHTS stand for any part it does not name)."""
+
+    values = models.JSONField(_("weights"), default=dict, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("weights of the match score")
+        verbose_name_plural = _("weights of the match score")
+
+    def __str__(self) -> str:
+        return str(self.values)

@@ -26,10 +26,9 @@ from essaim.core import generation
 from essaim.search.embeddings import INT8_SCALE
 
 from .facts import Competences
-from .models import Need, Profile, ProfileCompetence
+from .models import CHANGES, Need, Profile, ProfileCompetence
 from .scoring import DEFAULT_WEIGHTS, FULL_MEANING, NO_MEANING, UNKNOWN_PLACE, Facts, weights
 
-COUNTER = "matching-generation"
 RELOAD_AFTER = 3600  # seconds
 EARTH_KM = 6371.0088
 DIMENSIONS = 512
@@ -206,7 +205,7 @@ class Pool:
         return Need.objects.open()
 
     def refresh(self) -> Columns:
-        state = (Path(settings.ESSAIM["INDEX_DIR"]), generation.current(COUNTER))
+        state = (Path(settings.ESSAIM["INDEX_DIR"]), generation.current(CHANGES))
         stale = time.monotonic() - self._loaded_at > RELOAD_AFTER
         if state == self._state and self.columns is not None and not stale:
             return self.columns
@@ -349,4 +348,4 @@ def pool_of(model: type) -> Pool:
 
 def changed() -> None:
     """Called after a commit that changed needs or profiles: every process's pools look."""
-    generation.bump(COUNTER)
+    generation.bump(CHANGES)

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from essaim.contributions.models import Representation
 
 from . import actions
-from .forms import ParticipantForm, ProgrammeForm
+from .forms import ParticipantForm, ProgrammeForm, WeightsForm
 from .models import Participant, Programme
 from .programmes import sides_of, stable_assignment
+from .scoring import weights
 
 
 @login_required
@@ -112,3 +113,19 @@ def rank(request, pk: int, participant: int) -> HttpResponseBase:
 
 def _score(sides, one: Participant, other: Participant) -> int | None:
     return sides.scores.get((one.pk, other.pk), sides.scores.get((other.pk, one.pk)))
+
+
+@login_required
+def weights_page(request) -> HttpResponseBase:
+    """The moderators tune the weights of the score's parts (docs/matching.md)."""
+    actions.check_animate(request.user)
+    form = WeightsForm(request.POST or None, current=weights())
+    if request.method == "POST" and request.POST.get("action") == "reset":
+        actions.do_set_weights(request.user, {})
+        messages.success(request, _("The weights are back to their defaults."))
+        return redirect("help-weights")
+    if request.method == "POST" and form.is_valid():
+        actions.do_set_weights(request.user, dict(form.cleaned_data))
+        messages.success(request, _("The weights are saved: suggestions use them at once."))
+        return redirect("help-weights")
+    return render(request, "matching/weights.html", {"form": form})

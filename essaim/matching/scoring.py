@@ -23,9 +23,12 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from essaim.core import generation
 from essaim.search.embeddings import INT8_SCALE
 from essaim.search.query import distance_km
 from essaim.search.text import fold
+
+from .models import CHANGES, Weights
 
 # Cosines of the multilingual model below this say nothing (unrelated texts score 0.05–0.2);
 # from FULL_MEANING on, the texts say the same thing.
@@ -55,8 +58,19 @@ DEFAULT_WEIGHTS = {
 }
 
 
+_weights: tuple[tuple, dict[str, float]] | None = None
+
+
 def weights() -> dict[str, float]:
-    return {**DEFAULT_WEIGHTS, **settings.ESSAIM.get("MATCHING_WEIGHTS", {})}
+    """The defaults, then ESSAIM_MATCHING_WEIGHTS, then the moderators' page; read again only
+    after a change (the matching counter)."""
+    global _weights
+    state = (settings.ESSAIM["INDEX_DIR"], generation.current(CHANGES))
+    if _weights is None or _weights[0] != state:
+        chosen = Weights.objects.filter(pk=1).values_list("values", flat=True).first() or {}
+        found = {**DEFAULT_WEIGHTS, **settings.ESSAIM.get("MATCHING_WEIGHTS", {}), **chosen}
+        _weights = (state, {k: float(v) for k, v in found.items() if k in DEFAULT_WEIGHTS})
+    return _weights[1]
 
 
 @dataclass(frozen=True)

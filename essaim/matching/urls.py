@@ -18,6 +18,7 @@ urlpatterns = [
     path("requests/", views.contacts, name="help-contacts"),
     path("requests/<id:pk>/", views.contact_detail, name="help-contact"),
     path("answer/<str:token>/", views.answer_by_link, name="help-answer"),
+    path("weights/", programme_views.weights_page, name="help-weights"),
     path("programmes/", programme_views.programmes, name="help-programmes"),
     path("programmes/<id:pk>/", programme_views.programme, name="help-programme"),
     path(

@@ -437,3 +437,33 @@ def test_a_flood_of_offers_is_limited_and_a_decliner_shows_as_such(demo, client)
     (part,) = [p for p in match["parts"] if (p["side"], p["code"]) == ("need", "responsiveness")]
     assert part["value"] == 0.5  # all answered within two days, none accepted: 1 × 1 × ½
     assert "4" in part["words"] and "0" in part["words"]
+
+
+@pytest.mark.django_db
+def test_moderators_tune_the_weights_and_suggestions_follow(demo, client):
+    need = Need.objects.get(title="Proteger los datos de nuestras personas usuarias")
+    rep = represent(need.organisation)
+    key = key_for(rep)
+
+    def lucia() -> dict:
+        found = client.get(f"/api/v1/needs/{need.pk}/suggestions",
+                           HTTP_AUTHORIZATION=f"Bearer {key}").json()  # fmt: skip
+        return next(s for s in found if s["name"] == "Lucía")
+
+    before = lucia()
+    assert {p["weight"] for p in before["parts"] if p["code"] == "skills"} == {40}
+    client.force_login(rep)
+    assert client.get("/en/help/weights/").status_code == 403
+    client.force_login(UserFactory(username="animator", is_moderator=True))
+    page = client.get("/en/help/weights/")
+    data = {name: field.initial for name, field in page.context["form"].fields.items()}
+    assert data["need.skills"] == 40 and data["offer.kind"] == 30
+    zero = {**data, "need.skills": 0, "need.meaning": 0, "need.place": 0, "need.language": 0,
+            "need.availability": 0, "need.responsiveness": 0}  # fmt: skip
+    refused = client.post("/en/help/weights/", zero)
+    assert "at least one part must weigh more than 0" in refused.content.decode()
+    assert client.post("/en/help/weights/", {**data, "need.skills": 0}).status_code == 302
+    after = lucia()
+    assert "skills" not in {p["code"] for p in after["parts"]}
+    client.post("/en/help/weights/", {"action": "reset"})
+    assert {p["weight"] for p in lucia()["parts"] if p["code"] == "skills"} == {40}
