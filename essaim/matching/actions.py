@@ -78,9 +78,13 @@ def check_manage_need(user, organisation: Organisation) -> None:
 
 
 def is_need_side(user, contact: Contact) -> bool:
-    return user.is_authenticated and (
-        user.can_moderate or represents(user, contact.need.organisation)
-    )
+    """The organisation's representatives; a moderator only for the requests they sent (a
+    coordinator pushing a need to someone), never for the others'."""
+    if not user.is_authenticated:
+        return False
+    if represents(user, contact.need.organisation):
+        return True
+    return user.can_moderate and contact.sender_id == user.pk
 
 
 def is_offer_side(user, contact: Contact) -> bool:
@@ -264,8 +268,14 @@ def offer_addresses(contact: Contact) -> list[str]:
 def need_addresses(contact: Contact) -> list[str]:
     need = contact.need
     found = [u.email for u in representatives(need.organisation)]
-    if need.author and need.author.email and need.author.email not in found:
-        found.append(need.author.email)
+    author = need.author
+    still = (
+        author is not None
+        and author.is_active
+        and (author.can_moderate or represents(author, need.organisation))
+    )
+    if still and author.email and author.email not in found:
+        found.append(author.email)
     return [address for address in found or [need.organisation.email] if address]
 
 
@@ -508,12 +518,18 @@ def do_rank(user, participant: Participant, ranking: list[int]) -> None:
         participant.ranking = [pk for pk in dict.fromkeys(ranking) if pk in others]
         participant.ranked_at = timezone.now()
         participant.save(update_fields=["ranking", "ranked_at"])
+        programme = participant.programme
+        if programme.state == Programme.State.PROPOSED:  # proposed on the old rankings
+            programme.state, programme.proposal = Programme.State.RANKING, []
+            programme.save(update_fields=["state", "proposal"])
         audit("programme.ranked", participant.programme, actor=user,
               detail={"participant": participant.pk})  # fmt: skip
 
 
 def do_propose_assignment(user, programme: Programme, proposal: list[list[int]]) -> None:
     check_animate(user, programme)
+    if programme.state == Programme.State.CONFIRMED:
+        raise NotAllowed(_("This programme is confirmed already."))
     with transaction.atomic():
         programme.proposal = proposal
         programme.state = Programme.State.PROPOSED
@@ -527,14 +543,25 @@ def do_confirm_assignment(user, programme: Programme) -> list[Contact]:
     check_animate(user, programme)
     if programme.state != Programme.State.PROPOSED:
         raise NotAllowed(_("Propose an assignment before confirming it."))
-    participants = programme.participants.select_related("need", "profile").in_bulk()
+    participants = programme.participants.select_related("need__organisation", "profile").in_bulk()
     made = []
     with transaction.atomic():
         now = timezone.now()
         for host, guest in programme.proposal:
+            if host not in participants or guest not in participants:
+                continue  # left the programme since the proposal
             pair = [participants[host], participants[guest]]
             need = next(p.need for p in pair if p.need_id)
             profile = next(p.profile for p in pair if p.profile_id)
+            # Both still ranked each other themselves, still offer and still need.
+            consented = all(
+                p.ranked_at and (host if p.pk == guest else guest) in p.ranking for p in pair
+            )
+            already = need.contacts.filter(
+                profile=profile, state__in=[Contact.State.PROPOSED, Contact.State.ACCEPTED]
+            )
+            if not (consented and profile.is_offered and need.is_open) or already.exists():
+                continue
             contact = Contact.objects.create(
                 need=need, profile=profile, asked_by=Contact.Side.NEED, sender=user,
                 message=_("Assigned by the programme “%(name)s”.") % {"name": programme.name},

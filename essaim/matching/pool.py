@@ -30,6 +30,7 @@ from .models import CHANGES, Need, Profile, ProfileCompetence
 from .scoring import DEFAULT_WEIGHTS, FULL_MEANING, NO_MEANING, UNKNOWN_PLACE, Facts, weights
 
 RELOAD_AFTER = 3600  # seconds
+UPDATE_AT_MOST = 5000  # rows read by an update; more, and the pool reloads
 EARTH_KM = 6371.0088
 DIMENSIONS = 512
 SERVICES = 64  # columns for the atlas's kinds of help (a taxonomy of about twenty)
@@ -107,11 +108,16 @@ def _rows(model: type, queryset, codes: Codes) -> Columns:
         service_pairs = Profile.services.through.objects.filter(profile__in=queryset).values_list(
             "profile_id", "service__code"
         )
+    standing = {} if is_need else codes.competences.standing
     for owner, competence in pairs.iterator(chunk_size=20000):
-        row, column = position.get(owner), codes.competence_column.get(competence)
-        if row is not None and column is not None:
-            competences[row, column] = True
-            asked[row] += 1
+        row = position.get(owner)
+        if row is None:
+            continue
+        for held in (competence, *standing.get(competence, ())):
+            column = codes.competence_column.get(held)
+            if column is not None and not competences[row, column]:
+                competences[row, column] = True
+                asked[row] += held == competence
     for owner, code in service_pairs.iterator(chunk_size=20000):
         row, column = position.get(owner), codes.service_column(code)
         if row is not None and column is not None:
@@ -126,7 +132,8 @@ def _rows(model: type, queryset, codes: Codes) -> Columns:
     vectors /= INT8_SCALE
     if is_need:
         where = [r[6] for r in rows]
-        asked += np.array([len(_loaded(r[9])) for r in rows])
+        # Free skills are matched on words, which the estimate does not read: they are left
+        # out of its count rather than counted as missing.
         languages = [_loaded(r[4]) or [r[8]] for r in rows]
         kinds = [[r[7]] for r in rows]
         radius = np.full(n, np.nan)
@@ -196,31 +203,32 @@ class Pool:
         self._state: tuple | None = None
         self._loaded_at = 0.0
         self._last_update = None
-        self.codes = Codes()
-        self.columns: Columns | None = None
+        self._snapshot: tuple[Codes, Columns] | None = None
 
     def _queryset(self):
         if self.model is Profile:
             return Profile.objects.filter(published_at__isnull=False, paused=False)
         return Need.objects.open()
 
-    def refresh(self) -> Columns:
+    def refresh(self) -> tuple[Codes, Columns]:
+        """The codes and the columns, as one snapshot (another thread may replace them)."""
         state = (Path(settings.ESSAIM["INDEX_DIR"]), generation.current(CHANGES))
         stale = time.monotonic() - self._loaded_at > RELOAD_AFTER
-        if state == self._state and self.columns is not None and not stale:
-            return self.columns
+        snapshot = self._snapshot
+        if state == self._state and snapshot is not None and not stale:
+            return snapshot
         with self._lock:
-            if state != self._state or self.columns is None or stale:
+            if state != self._state or self._snapshot is None or stale:
                 same_place = self._state is not None and self._state[0] == state[0]
                 if not (same_place and not stale and self._update()):
                     self._reload()
                 self._state = state
-        return self.columns
+            return self._snapshot
 
     def _reload(self) -> None:
-        self.codes = Codes()
+        codes = Codes()
         self._last_update = self.model.objects.aggregate(last=Max("updated_at"))["last"]
-        self.columns = _rows(self.model, self._queryset(), self.codes)
+        self._snapshot = (codes, _rows(self.model, self._queryset(), codes))
         self._loaded_at = time.monotonic()
 
     def _update(self) -> bool:
@@ -229,18 +237,23 @@ class Pool:
         if self._last_update is None:
             return False
         changed = self.model.objects.filter(updated_at__gte=self._last_update)
-        found = list(changed.values_list("pk", "updated_at"))
+        found = list(changed.values_list("pk", "updated_at")[: UPDATE_AT_MOST + 1])
+        if len(found) > UPDATE_AT_MOST:
+            return False  # a bulk change: reloading costs less than a huge `IN`
         if not found:
             return True
         self._last_update = max(updated for _pk, updated in found)
         ids = np.array([pk for pk, _updated in found], dtype=np.int64)
-        added = _rows(self.model, self._queryset().filter(pk__in=ids.tolist()), self.codes)
-        self.columns = _joined(_without(self.columns, ids), added)
+        codes, columns = self._snapshot
+        added = _rows(self.model, self._queryset().filter(pk__in=ids.tolist()), codes)
+        self._snapshot = (codes, _joined(_without(columns, ids), added))
         return True
 
     # Estimates --------------------------------------------------------------------------
 
-    def _common(self, c: Columns, query: Facts, query_is_need: bool) -> dict[str, np.ndarray]:
+    @staticmethod
+    def _common(codes: Codes, c: Columns, query: Facts,
+                query_is_need: bool) -> dict[str, np.ndarray]:  # fmt: skip
         n = len(c.ids)
         if query.point is None:
             distance = np.full(n, np.nan)
@@ -261,12 +274,17 @@ class Pool:
             remote_ok = c.remote & query.remote
             site_wanted = c.on_site
         place = np.maximum(np.where(site_wanted, site, 0.0), np.where(remote_ok, 1.0, 0.0))
-        mask = self.codes.mask(query.languages)
-        language = np.where((c.languages & mask) != 0, 1.0, 0.0) if mask else np.full(n, np.nan)
+        mask = codes.mask(query.languages)
+        language = np.full(n, np.nan)
+        if mask:
+            language = np.where(c.languages == 0, np.nan,
+                                np.where((c.languages & mask) != 0, 1.0, 0.0))  # fmt: skip
         if query.hours:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                ratio = c.hours / query.hours if query_is_need else query.hours / c.hours
-            availability = np.minimum(1.0, ratio)
+            offered, asked = (c.hours, query.hours) if query_is_need else (query.hours, c.hours)
+            availability = np.where(
+                np.isnan(offered) | np.isnan(asked), np.nan,
+                np.where(offered >= asked, 1.0, np.where(offered * 2 >= asked, 0.5, 0.25)),
+            )  # fmt: skip
         else:
             availability = np.full(n, np.nan)
         meaning = np.full(n, np.nan)
@@ -280,38 +298,41 @@ class Pool:
         return {"place": place, "language": language, "availability": availability,
                 "meaning": meaning}  # fmt: skip
 
-    def _held(self, c: Columns, facts: Facts) -> np.ndarray:
+    @staticmethod
+    def _held(codes: Codes, c: Columns, facts: Facts) -> np.ndarray:
         vector = np.zeros(c.competences.shape[1], dtype=np.float32)
         for pk in facts.competences:
-            column = self.codes.competence_column.get(pk)
+            column = codes.competence_column.get(pk)
             if column is not None:
                 vector[column] = 1
         hits = c.competences @ vector
         for code in facts.services:
-            column = self.codes.services.get(code)
+            column = codes.services.get(code)
             if column is not None and column < SERVICES:
                 hits = hits + c.services[:, column]
         return hits
 
     def best_for_need(self, need: Facts, count: int) -> list[int]:
         """The ids of the `count` profiles whose estimated score for `need` is highest."""
-        c = self.refresh()
+        codes, c = self.refresh()
         if not len(c.ids):
             return []
-        asked = len(need.competences) + len(need.services) + len(need.skills)
-        skills = self._held(c, need) / asked if asked else np.full(len(c.ids), np.nan)
-        kind = np.where((c.kinds & self.codes.mask(need.kinds)) != 0, 1.0, 0.0)
-        return self._top(c, self._common(c, need, query_is_need=True), skills, kind, count)
+        asked = len(need.competences) + len(need.services)
+        skills = self._held(codes, c, need) / asked if asked else np.full(len(c.ids), np.nan)
+        kind = np.where((c.kinds & codes.mask(need.kinds)) != 0, 1.0, 0.0)
+        common = self._common(codes, c, need, query_is_need=True)
+        return self._top(c, common, skills, kind, count)
 
     def best_for_offer(self, offer: Facts, count: int) -> list[int]:
         """The ids of the `count` needs whose estimated score with `offer` is highest."""
-        c = self.refresh()
+        codes, c = self.refresh()
         if not len(c.ids):
             return []
-        hits = self._held(c, offer)
+        hits = self._held(codes, c, offer)
         skills = np.divide(hits, c.asked, out=np.full(len(c.ids), np.nan), where=c.asked > 0)
-        kind = np.where((c.kinds & self.codes.mask(offer.kinds)) != 0, 1.0, 0.0)
-        return self._top(c, self._common(c, offer, query_is_need=False), skills, kind, count)
+        kind = np.where((c.kinds & codes.mask(offer.kinds)) != 0, 1.0, 0.0)
+        common = self._common(codes, c, offer, query_is_need=False)
+        return self._top(c, common, skills, kind, count)
 
     @staticmethod
     def _top(c: Columns, common: dict, skills: np.ndarray, kind: np.ndarray,

@@ -15,6 +15,7 @@ from .forms import ParticipantForm, ProgrammeForm, WeightsForm
 from .models import Participant, Programme
 from .programmes import sides_of, stable_assignment
 from .scoring import weights
+from .views import NUMBER
 
 
 @login_required
@@ -94,13 +95,13 @@ def rank(request, pk: int, participant: int) -> HttpResponseBase:
     others = [
         p for p in [*sides.hosts, *sides.guests] if (p.need_id is None) == bool(found.need_id)
     ]
-    order = sides.rankings[found.pk]
+    order = sides.rankings.get(found.pk) or sides.suggested[found.pk]
     others.sort(key=lambda o: order.index(o.pk) if o.pk in order else len(order))
     if request.method == "POST":
         chosen = []
         for other in others:
             value = request.POST.get(f"rank_{other.pk}", "")
-            if value.isdigit():
+            if NUMBER.fullmatch(value):
                 chosen.append((int(value), other.pk))
         actions.do_rank(request.user, found, [pk for _n, pk in sorted(chosen)])
         messages.success(request, _("Your ranking is saved."))

@@ -1,7 +1,8 @@
-"""The stable assignment of a programme's round: each side's ranking of the other (Essaim's
-order by the match score until a participant ranks), only the pairs both sides find
-acceptable, capacities on the side that has places, solved as the hospital–residents problem
-by the `matching` library (Gale–Shapley, optimal for the side without places)."""
+"""The stable assignment of a programme's round: each side's ranking of the other (their
+page offers Essaim's order by the match score; only a saved ranking takes part, as the
+participant's consent), only the pairs both sides find acceptable, capacities on the side
+that has places, solved as the hospital–residents problem by the `matching` library
+(Gale–Shapley, optimal for the side without places)."""
 
 from dataclasses import dataclass
 
@@ -17,7 +18,10 @@ class Sides:
     hosts: list[Participant]  # those with places
     guests: list[Participant]
     scores: dict[tuple[int, int], int]  # (host id, guest id) → match score
-    rankings: dict[int, list[int]]  # participant id → the other side, preferred first
+    # Participant id → the other side, preferred first: as they ranked it (only those who
+    # did take part in an assignment: ranking is their consent), or as Essaim suggests it.
+    rankings: dict[int, list[int]]
+    suggested: dict[int, list[int]]
 
 
 def sides_of(programme: Programme) -> Sides:
@@ -35,16 +39,16 @@ def sides_of(programme: Programme) -> Sides:
     scores = {}
     for (n, v), value in pair_scores.items():
         scores[(n, v) if programme.hosts_are_needs else (v, n)] = value
-    rankings = {}
+    rankings, suggested = {}, {}
     for p in participants:
         others = profiles if p.need_id else needs
-        if p.ranked_at is not None:
-            rankings[p.pk] = list(p.ranking)
-        else:  # Essaim's order until they rank
-            key = (lambda o, p=p: pair_scores[(p.pk, o.pk)]) if p.need_id else (
-                lambda o, p=p: pair_scores[(o.pk, p.pk)])  # fmt: skip
-            rankings[p.pk] = [o.pk for o in sorted(others, key=lambda o: (-key(o), o.pk))]
-    return Sides(hosts, guests, scores, rankings)
+        current = {o.pk for o in others}
+        key = (lambda o, p=p: pair_scores[(p.pk, o.pk)]) if p.need_id else (
+            lambda o, p=p: pair_scores[(o.pk, p.pk)])  # fmt: skip
+        suggested[p.pk] = [o.pk for o in sorted(others, key=lambda o: (-key(o), o.pk))]
+        if p.ranked_at is not None:  # those who left since are dropped
+            rankings[p.pk] = [pk for pk in p.ranking if pk in current]
+    return Sides(hosts, guests, scores, rankings, suggested)
 
 
 def stable_assignment(sides: Sides) -> list[list[int]]:
@@ -52,12 +56,12 @@ def stable_assignment(sides: Sides) -> list[list[int]]:
     whom they are given."""
 
     def mutual(guest: int, host: int) -> bool:
-        return host in sides.rankings[guest] and guest in sides.rankings[host]
+        return host in sides.rankings.get(guest, ()) and guest in sides.rankings.get(host, ())
 
     guests = {g.pk: [h for h in sides.rankings[g.pk] if mutual(g.pk, h)] for g in sides.guests}
     guests = {pk: ranking for pk, ranking in guests.items() if ranking}
     hosts = {
-        h.pk: [g for g in sides.rankings[h.pk] if g in guests and mutual(g, h.pk)]
+        h.pk: [g for g in sides.rankings.get(h.pk, ()) if g in guests and mutual(g, h.pk)]
         for h in sides.hosts
     }
     hosts = {pk: ranking for pk, ranking in hosts.items() if ranking}

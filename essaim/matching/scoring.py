@@ -369,10 +369,18 @@ def _language(need: Facts, offer: Facts) -> Found:
     )
 
 
+def time_step(offered: float, asked: float) -> float:
+    """1 with enough time, 1/2 with half of it or more, 1/4 below: in steps, so that the
+    part never tells the volunteer's exact hours before they accept."""
+    if offered >= asked:
+        return 1.0
+    return 0.5 if offered * 2 >= asked else 0.25
+
+
 def _availability(need: Facts, offer: Facts) -> Found:
     if need.hours is None or offer.hours is None:
         return None
-    value = min(1.0, offer.hours / need.hours)
+    value = time_step(offer.hours, need.hours)
     if value >= 1:
         return 1.0, lambda: _("enough time for the hours asked"), False
     return value, lambda: _("less time than the hours asked"), True

@@ -3,6 +3,7 @@ gap too), its suggestions, a volunteer's profile and the needs that fit it, requ
 answers — signed in, or from the email's link."""
 
 import csv
+import re
 from collections import Counter
 from urllib.parse import urlencode
 
@@ -37,6 +38,8 @@ from .suggestions import needs_for, offers_for
 ASKS_PER_HOUR = "20/h"
 PER_PAGE = 20
 SUGGESTIONS_SHOWN = 10
+# An id in a form or a query string: ASCII digits only ("²" is a digit to str.isdigit).
+NUMBER = re.compile(r"[0-9]{1,18}")
 MAP_POINTS = 500
 
 
@@ -172,7 +175,7 @@ def _prefill_from_question(code: str) -> dict:
 def need_new(request) -> HttpResponseBase:
     organisations = _represented(request.user)
     wanted = request.GET.get("organisation") or request.POST.get("organisation")
-    if request.user.can_moderate and wanted and wanted.isdigit():
+    if request.user.can_moderate and NUMBER.fullmatch(wanted or ""):
         extra = Organisation.objects.published().filter(pk=int(wanted)).first()
         if extra and extra not in organisations:
             organisations.append(extra)
@@ -198,7 +201,7 @@ def need_new(request) -> HttpResponseBase:
             return redirect("help-need", pk=need.pk)
     else:
         initial = {"organisation": organisations[0].pk, **_prefill_from_question(question)}
-        if wanted and wanted.isdigit():
+        if NUMBER.fullmatch(wanted or ""):
             initial["organisation"] = int(wanted)
         first = organisations[0]
         initial.setdefault("where_town", first.locality)
@@ -276,9 +279,9 @@ def need_state(request, pk: int) -> HttpResponseBase:
 def _offer(request, need: Need) -> tuple[Profile | None, Organisation | None]:
     source = request.POST if request.method == "POST" else request.GET
     profile_id, provider_id = source.get("profile", ""), source.get("provider", "")
-    if profile_id.isdigit():
+    if NUMBER.fullmatch(profile_id):
         return get_object_or_404(Profile, pk=int(profile_id), published_at__isnull=False), None
-    if provider_id.isdigit():
+    if NUMBER.fullmatch(provider_id):
         return None, get_object_or_404(Organisation.objects.published(), pk=int(provider_id))
     own = _own_profile(request.user)
     if own is None:
@@ -497,7 +500,8 @@ def _contact_page(request, contact: Contact, side: str, by_link: str) -> HttpRes
             "by_link": by_link,
             "answer_form": answer_form,
             "feedback_form": feedback_form,
-            "addresses": _addresses(contact) if contact.revealed else None,
+            # Never through the email's link: it answers, it does not show addresses.
+            "addresses": _addresses(contact) if contact.revealed and not by_link else None,
             "hours": hours_band(profile.hours_per_week if profile else None),
             "gave_feedback": side in given,
         },

@@ -103,8 +103,9 @@ def test_a_need_from_a_diagnostic_gap_to_a_volunteer_accepted_done_and_feedback(
         client.post(link, {"action": "answer", "accept": "yes", "answer": "Yes!"}).status_code
         == 302
     )
-    revealed = client.get(link).content.decode()
-    assert "has been answered" in revealed
+    answered = client.get(link).content.decode()
+    assert "has been answered" in answered
+    assert rep.email not in answered and "demo-lucia@example.org" not in answered
     assert [m.to for m in mail.outbox] == [[rep.email]]
     # Both addresses for the representative now; the link cannot be used twice.
     assert client.post(link, {"action": "answer", "accept": "no", "answer": "x"}).status_code == 200
@@ -366,12 +367,25 @@ def test_a_mentoring_round_gives_the_stable_assignment_worked_out_by_hand(demo, 
         data = {f"rank_{p[other]}": str(n) for n, other in enumerate(order, 1)}
         assert client.post(f"{programme}rank/{p[who]}/", data).status_code == 302
     assert client.post(programme, {"action": "propose"}).status_code == 302
+    # Ranking again withdraws the proposal (it was made on the old rankings).
+    again = {
+        f"rank_{p['Mentee 2']}": "1",
+        f"rank_{p['Mentee 1']}": "2",
+        f"rank_{p['Mentee 3']}": "3",
+    }
+    assert client.post(f"{programme}rank/{p['Mentor 1']}/", again).status_code == 302
+    from essaim.matching.models import Programme
+
+    assert Programme.objects.get().state == "ranking" and not Programme.objects.get().proposal
+    assert client.post(programme, {"action": "confirm"}).status_code == 403
+    assert client.post(programme, {"action": "propose"}).status_code == 302
     page = client.get(programme).content.decode()
     assert page.index("Mentor 1") < page.index("Mentee 2")
     assert client.post(programme, {"action": "confirm"}).status_code == 302
     pairs = {(c.profile.name, c.need.title) for c in Contact.objects.filter(need__in=mentees)}
     assert pairs == {("Mentor 1", "Mentee 2"), ("Mentor 2", "Mentee 1")}
     assert all(c.revealed for c in Contact.objects.filter(need__in=mentees))
+    assert client.post(programme, {"action": "propose"}).status_code == 403  # confirmed
 
 
 @pytest.mark.django_db
