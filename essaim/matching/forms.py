@@ -196,6 +196,23 @@ class NeedForm(PlaceForm):
         }
 
 
+def level_bands() -> dict[str, list[str]]:
+    """DigComp's eight levels in its four bands ({band: level numbers}): a profile picks a
+    band (21 short lists on the page), kept as the band's highest level."""
+    bands: dict[str, list[str]] = {}
+    for level in Level.objects.filter(framework__key="digcomp-2.2").order_by("position"):
+        bands.setdefault(level.band.text, []).append(level.number)
+    return bands
+
+
+def band_top(level: int) -> str:
+    """The highest level of the band `level` is in."""
+    for numbers in level_bands().values():
+        if str(level) in numbers:
+            return numbers[-1]
+    return str(level)
+
+
 class ProfileForm(PlaceForm):
     name = forms.CharField(
         label=_("Name shown"), max_length=80, help_text=_("A first name or a nickname is enough.")
@@ -254,9 +271,9 @@ class ProfileForm(PlaceForm):
         self.fields["where_town"].help_text = _(
             "Where you live or work, to find needs near you. Such as: Arras, Liège, Bologna."
         )
-        levels = [("", _("—"))] + [
-            (level.number, f"{level.number} · {level.band.text}")
-            for level in Level.objects.filter(framework__key="digcomp-2.2").order_by("position")
+        levels = [("", "—")] + [
+            (numbers[-1], f"{band} ({'–'.join(dict.fromkeys([numbers[0], numbers[-1]]))})")
+            for band, numbers in level_bands().items()
         ]
         self.competence_fields = []
         for group, choices in competence_choices():
@@ -299,7 +316,7 @@ class ProfileForm(PlaceForm):
         found["where_town"] = profile.locality
         found["services"] = [s.code for s in profile.services.all()]
         for held in profile.competences.all():
-            found[f"competence_{held.competence_id}"] = str(held.level)
+            found[f"competence_{held.competence_id}"] = band_top(held.level)
         return found
 
 

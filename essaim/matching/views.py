@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -226,7 +227,11 @@ def need_detail(request, pk: int) -> HttpResponseBase:
         asked = {("provider" if c.provider_id else "profile", c.provider_id or c.profile_id): c
                  for c in contacts}  # fmt: skip
         matches = offers_for(need, count=SUGGESTIONS_SHOWN) if need.is_open else []
-        context["suggestions"] = [(m, asked.get((m.offer.kind, m.offer.pk))) for m in matches]
+        ask = reverse("help-ask", args=[need.pk])
+        context["suggestions"] = [
+            (m, asked.get((m.offer.kind, m.offer.pk)), f"{ask}?{m.offer.kind}={m.offer.pk}")
+            for m in matches
+        ]
         context["contacts"] = contacts
     profile = _own_profile(request.user)
     if profile is not None and profile.is_offered and need.is_open:

@@ -360,6 +360,17 @@
      same by country and region, without JavaScript). */
   function needsMap(element) {
     var points = JSON.parse(document.getElementById("needs-points").textContent);
+    var opener = document.getElementById("needs-map-open");
+    if (!points.length) { return; }
+    // Leaflet and the basemap load only when asked for: the table says the same.
+    opener.hidden = false;
+    opener.addEventListener("click", function () {
+      opener.hidden = true;
+      loadLeaflet(element).then(function () { drawNeeds(element, points); });
+    });
+  }
+
+  function drawNeeds(element, points) {
     element.hidden = false;
     var map = makeMap(element, { zoomControl: true, scrollWheelZoom: false });
     var bounds = [];
