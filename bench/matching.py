@@ -175,6 +175,14 @@ def ensure_matching_data(profiles: int, needs: int) -> dict:
     return figures
 
 
+def resident_mb() -> float:
+    """This process's resident memory now (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def timed(function, items) -> list[float]:
     timings = []
     for item in items:
@@ -222,6 +230,8 @@ def main() -> None:
     profile_ids = draw.sample(list(Profile.objects.values_list("pk", flat=True)), 100)
     some_needs = list(Need.objects.filter(pk__in=need_ids))
     some_profiles = list(Profile.objects.filter(pk__in=profile_ids))
+    offers_for(some_needs[0])  # the atlas's index and its readers open
+    before_pools = resident_mb()
     start = time.perf_counter()
     pool_of(Profile).refresh()
     pool_of(Need).refresh()
@@ -233,6 +243,7 @@ def main() -> None:
     fitting = summary(timed(needs_for, some_profiles))
 
     memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pools_mb = resident_mb() - before_pools
     every = profile_facts(list(Profile.objects.filter(published_at__isnull=False)))
 
     def baseline(need) -> None:
@@ -257,6 +268,7 @@ def main() -> None:
           f"{'':>10}   {ratio:.0f}× slower than the pool")  # fmt: skip
     print(
         f"memory of the process serving them (max RSS, before the baseline): {memory_mb:.0f} MB"
+        f", of which the two pools {pools_mb:.0f} MB"
         " (target under 1,024 MB)"
     )
     print(f"labelled set ({labelled['needs']} needs): top-3 accuracy {labelled['top3']:.0%} "
@@ -269,7 +281,7 @@ def main() -> None:
         "needs": arguments.needs, "organisation_vectors": organisation_vectors, **figures,
         "offers_for_need": offers, "volunteers_for_need": volunteers_only,
         "needs_for_profile": fitting, "baseline_every_profile": theirs,
-        "max_rss_mb": round(memory_mb), "labelled": labelled,
+        "max_rss_mb": round(memory_mb), "pools_mb": round(pools_mb), "labelled": labelled,
     }, indent=1))  # fmt: skip
     print(f"written to {output.relative_to(ROOT)}")
 

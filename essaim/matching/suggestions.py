@@ -29,8 +29,10 @@ def _provider_candidates(need: Need, facts: Facts) -> tuple[list[Facts], dict[in
     index = get_index()
     filters = {"service": services} if services else {}
     if facts.point is not None and need.where != "remote" and filters:
+        # The most recently updated within reach, not the nearest: sorting millions of
+        # entries by distance costs four times more, and the exact score weighs distance.
         near = SearchQuery(filters=filters, near=facts.point, radius_km=PROVIDERS_NEAR_KM,
-                           sort="distance", limit=PROVIDER_CANDIDATES)  # fmt: skip
+                           sort="updated", limit=PROVIDER_CANDIDATES)  # fmt: skip
         ids += index.search(near).ids
     if filters:
         serving = [{**filters, "territory": [Territory.REMOTE, Territory.EUROPEAN]}]
