@@ -20,7 +20,7 @@ from .scoring import Facts, Match, score
 # How many estimated candidates are scored exactly.
 EXACT = 100
 PROVIDERS_NEAR_KM = 50
-PROVIDER_CANDIDATES = 60
+PROVIDER_CANDIDATES = 40
 
 
 def _provider_candidates(need: Need, facts: Facts) -> tuple[list[Facts], dict[int, float]]:
