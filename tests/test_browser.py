@@ -266,7 +266,14 @@ def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, setti
     from essaim.matching.models import Contact
 
     contact = Contact.objects.filter(state="accepted").first()
+    from essaim.matching.models import Programme
+
+    round_ = Programme.objects.get()
     pages = [
+        "/fr/help/programmes/",
+        f"/fr/help/programmes/{round_.pk}/",
+        f"/fr/help/programmes/{round_.pk}/rank/{round_.participants.first().pk}/",
+        "/fr/help/weights/",
         f"/fr/help/needs/new/?organisation={org.pk}&question=security.backups",
         f"/fr/help/needs/{contact.need_id}/",
         f"/fr/help/requests/{contact.pk}/",

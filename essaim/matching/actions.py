@@ -622,3 +622,14 @@ def do_set_weights(user, values: dict[str, int]) -> None:
         Weights.objects.update_or_create(pk=1, defaults={"values": values, "changed_by": user})
         audit("weights.changed", 1, actor=user, detail={"weights": values})
         transaction.on_commit(changed)
+
+
+def do_record_demo_programme(name: str, kind: str, entries: list[tuple]) -> Programme:
+    """The demo's round, waiting for its participants' rankings: (need, profile, places)."""
+    with transaction.atomic():
+        programme = Programme.objects.create(name=name, kind=kind)
+        for need, profile, capacity in entries:
+            Participant.objects.create(programme=programme, need=need, profile=profile,
+                                       capacity=capacity)  # fmt: skip
+        audit("programme.created", programme, detail={"demo": True})
+    return programme

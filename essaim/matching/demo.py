@@ -7,8 +7,8 @@ from essaim.atlas.models import Organisation, Service
 from essaim.competences.models import Competence
 from essaim.diagnostics.questionnaire import questionnaire
 
-from .actions import do_record_demo
-from .models import Need
+from .actions import do_record_demo, do_record_demo_programme
+from .models import Need, Profile
 
 PLACES = {
     "montreal": {
@@ -204,6 +204,22 @@ NEEDS = [
         "skills": ["gestion de projet"],
     },
     {
+        "key": "communautique-mentoring",
+        "organisation": "Communautique",
+        "place": "montreal",
+        "language": "fr",
+        "kind": "mentoring",
+        "where": "remote",
+        "languages": ["fr"],
+        "hours_per_week": 1,
+        "title": "Un mentor pour mesurer l'impact de nos ateliers",
+        "description": "Notre nouvelle coordonnatrice aimerait un mentor pour choisir quelques "
+        "indicateurs simples et les suivre dans un tableau de bord.",
+        "competences": ["1.3"],
+        "services": ["data"],
+        "skills": [],
+    },
+    {
         "key": "soga-internship",
         "organisation": "Social Good Accelerator (SOGA)",
         "place": "paris",
@@ -269,6 +285,14 @@ NEEDS = [
         "from_question": "security.backups",
     },
 ]
+
+# A mentoring round of the demo, waiting for rankings: needs by key, volunteers by username.
+PROGRAMME = {
+    "name": "Mentorat numérique — printemps 2027",
+    "kind": "mentoring",
+    "needs": ["guilde-mentoring", "communautique-mentoring"],
+    "mentors": [("demo-marc", 2), ("demo-sophie", 1), ("demo-amelie", 1)],
+}
 
 CONTACTS = [
     {
@@ -343,4 +367,12 @@ def load_demo_matching() -> int:
         })  # fmt: skip
     keys = {n["key"] for n in needs}
     contacts = [c for c in CONTACTS if c["need"] in keys]
-    return do_record_demo(volunteers, needs, contacts)
+    added = do_record_demo(volunteers, needs, contacts)
+    titles = {n["key"]: n["title"] for n in needs}
+    by_title = {n.title: n for n in Need.objects.filter(title__in=titles.values())}
+    mentors = {p.user.username: p for p in Profile.objects.select_related("user")}
+    entries = [(by_title[titles[key]], None, 1) for key in PROGRAMME["needs"] if key in titles]
+    entries += [(None, mentors[name], places) for name, places in PROGRAMME["mentors"]
+                if name in mentors]  # fmt: skip
+    do_record_demo_programme(PROGRAMME["name"], PROGRAMME["kind"], entries)
+    return added
