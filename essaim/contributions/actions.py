@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -296,6 +296,15 @@ def do_decide_claim(claim: Representation, grant: bool, moderator) -> None:
         claim.save()
         audit(f"representation.{claim.status}", claim, actor=moderator,
               detail={"organisation": claim.organisation_id})  # fmt: skip
+
+
+def represented_by(user) -> models.QuerySet:
+    """The organisations a member represents (none for a visitor), by name."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        representations__user=user, representations__status=Representation.Status.GRANTED
+    ).order_by("name")
 
 
 def represents(user, org: Organisation) -> bool:

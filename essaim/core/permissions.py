@@ -23,6 +23,14 @@ class NotAllowed(PermissionDenied):
         super().__init__(self.reason)
 
 
+class LinkRefused(Exception):
+    """A signed link that leads nowhere: forged or mistyped (404), or expired (410)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
 def allows(check: Callable[..., None], *args) -> bool:
     """Whether `check(*args)` lets it through."""
     try:

@@ -18,21 +18,13 @@ from django.utils.translation import gettext as _
 from essaim.atlas.models import Organisation
 from essaim.contributions.actions import represents
 from essaim.core.actions import audit
-from essaim.core.permissions import NotAllowed
+from essaim.core.permissions import LinkRefused, NotAllowed
 
 from .models import Diagnostic, Response
 from .questionnaire import questionnaire
 
 RESPONSE_SALT = "essaim.diagnostics.response"
 INVITATION_SALT = "essaim.diagnostics.invitation"
-
-
-class LinkRefused(Exception):
-    """A link that leads nowhere: forged or mistyped (404), or expired (410)."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 def response_token(response: Response) -> str:

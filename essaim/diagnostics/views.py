@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from essaim.atlas.models import Organisation
-from essaim.contributions.models import Representation
+from essaim.contributions.actions import represented_by
 
 from . import actions
 from .charts import band_rows, score_rows
@@ -91,13 +91,7 @@ def _links(diagnostic: Diagnostic, token: str) -> dict[str, str]:
 
 
 def _represented(user) -> list[Organisation]:
-    if not user.is_authenticated:
-        return []
-    return list(
-        Organisation.objects.filter(
-            representations__user=user, representations__status=Representation.Status.GRANTED
-        ).order_by("name")
-    )
+    return list(represented_by(user))
 
 
 # Starting and answering ---------------------------------------------------------------------

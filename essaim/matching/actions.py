@@ -24,7 +24,7 @@ from essaim.contributions.actions import represents
 from essaim.contributions.models import Representation
 from essaim.core.actions import audit
 from essaim.core.mail import mail_after_commit
-from essaim.core.permissions import NotAllowed
+from essaim.core.permissions import LinkRefused, NotAllowed
 
 from .facts import need_text, profile_text, vector_of
 from .models import (
@@ -46,12 +46,6 @@ from .suggestions import needs_for
 ANSWER_SALT = "essaim.matching.answer"
 ANSWER_LINK_DAYS = 30
 REMIND_AFTER = timedelta(days=3)
-
-
-class LinkRefused(Exception):
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 # Who is on each side -------------------------------------------------------------------------
@@ -458,7 +452,7 @@ def do_record_demo(volunteers: list[dict], needs: list[dict], contacts: list[dic
 # Programmes ----------------------------------------------------------------------------------
 
 
-def check_animate(user, programme: Programme | None = None) -> None:
+def check_animate(user) -> None:
     if not (user.is_authenticated and user.can_moderate):
         raise NotAllowed(_("Programmes are run by the network's moderators."))
 
@@ -475,7 +469,7 @@ def do_add_participant(
     user, programme: Programme, *, need: Need | None = None, profile: Profile | None = None,
     capacity: int = 1,
 ) -> Participant:  # fmt: skip
-    check_animate(user, programme)
+    check_animate(user)
     if programme.state == Programme.State.CONFIRMED:
         raise NotAllowed(_("This programme is confirmed: it takes no one else."))
     already = programme.participants.filter(need=need) if need else None
@@ -527,7 +521,7 @@ def do_rank(user, participant: Participant, ranking: list[int]) -> None:
 
 
 def do_propose_assignment(user, programme: Programme, proposal: list[list[int]]) -> None:
-    check_animate(user, programme)
+    check_animate(user)
     if programme.state == Programme.State.CONFIRMED:
         raise NotAllowed(_("This programme is confirmed already."))
     with transaction.atomic():
@@ -540,7 +534,7 @@ def do_propose_assignment(user, programme: Programme, proposal: list[list[int]])
 def do_confirm_assignment(user, programme: Programme) -> list[Contact]:
     """Each proposed pair becomes an accepted request: both ranked each other, so both have
     said yes, and their addresses are shown to each other."""
-    check_animate(user, programme)
+    check_animate(user)
     if programme.state != Programme.State.PROPOSED:
         raise NotAllowed(_("Propose an assignment before confirming it."))
     participants = programme.participants.select_related("need__organisation", "profile").in_bulk()

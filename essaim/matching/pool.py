@@ -27,7 +27,7 @@ from essaim.search.embeddings import INT8_SCALE
 
 from .facts import Competences
 from .models import CHANGES, Need, Profile, ProfileCompetence
-from .scoring import DEFAULT_WEIGHTS, FULL_MEANING, NO_MEANING, UNKNOWN_PLACE, Facts, weights
+from .scoring import FULL_MEANING, NO_MEANING, UNKNOWN_PLACE, Facts, weights
 
 RELOAD_AFTER = 3600  # seconds
 UPDATE_AT_MOST = 5000  # rows read by an update; more, and the pool reloads
@@ -337,7 +337,7 @@ class Pool:
     @staticmethod
     def _top(c: Columns, common: dict, skills: np.ndarray, kind: np.ndarray,
              count: int) -> list[int]:  # fmt: skip
-        n, w = len(c.ids), {**DEFAULT_WEIGHTS, **weights()}
+        n, w = len(c.ids), weights()
         need_side = _weighted(
             [(skills, w["need.skills"]), (common["meaning"], w["need.meaning"]),
              (common["place"], w["need.place"]), (common["language"], w["need.language"]),

@@ -8,7 +8,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from essaim.contributions.models import Representation
+from essaim.contributions.actions import represented_by
 
 from . import actions
 from .forms import ParticipantForm, ProgrammeForm, WeightsForm
@@ -29,9 +29,7 @@ def programmes(request) -> HttpResponseBase:
             return redirect("help-programme", pk=made.pk)
         found = Programme.objects.all()
     else:
-        represented = Representation.objects.filter(
-            user=user, status=Representation.Status.GRANTED
-        ).values("organisation")
+        represented = represented_by(user).values("pk")
         found = Programme.objects.filter(
             Q(participants__profile__user=user)
             | Q(participants__need__organisation__in=represented)

@@ -193,11 +193,13 @@ def harmonic(a: float, b: float) -> float:
     return 2 * a * b / (a + b) if a + b else 0.0
 
 
-def score(need: Facts, offer: Facts, similarity: float | None = None) -> Match:
+def score(need: Facts, offer: Facts, similarity: float | None = None,
+          w: dict[str, float] | None = None) -> Match:  # fmt: skip
     """The match of `offer` for `need`, with its parts. `similarity` is the cosine of their
-    texts when it is already known. The parts' words are written when first read: ranking
-    hundreds of candidates costs their numbers only."""
-    w = weights()
+    texts when it is already known; `w` the weights, read once for a whole ranking. The
+    parts' words are written when first read: ranking hundreds of candidates costs their
+    numbers only."""
+    w = w or weights()
     place = _place(need, offer)
     language = _language(need, offer)
     availability = _availability(need, offer)

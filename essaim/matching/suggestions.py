@@ -15,7 +15,7 @@ from essaim.search.vectors import get_vector_store
 from .facts import Competences, need_facts, profile_facts, provider_facts
 from .models import Need, Profile
 from .pool import pool_of
-from .scoring import Facts, Match, score
+from .scoring import Facts, Match, score, weights
 
 # How many estimated candidates are scored exactly.
 EXACT = 100
@@ -60,12 +60,13 @@ def offers_for(need: Need, count: int = 20, providers: bool = True) -> list[Matc
     (facts,) = need_facts([need], competences)
     ids = pool_of(Profile).best_for_need(facts, EXACT)
     profiles = Profile.objects.filter(pk__in=ids, published_at__isnull=False, paused=False)
-    matches = [score(facts, offer) for offer in profile_facts(list(profiles), competences)]
+    w = weights()
+    matches = [score(facts, offer, w=w) for offer in profile_facts(list(profiles), competences)]
     if providers:
         offers, similarities = _provider_candidates(need, facts)
         for offer in offers:
             similarity = similarities.get(offer.pk)
-            matches.append(score(facts, offer, similarity if similarity is not None else 0.0))
+            matches.append(score(facts, offer, similarity if similarity is not None else 0.0, w))
     matches.sort(key=lambda m: (-m.score, m.offer.kind, m.offer.pk))
     return matches[:count]
 
@@ -76,6 +77,7 @@ def needs_for(profile: Profile, count: int = 20) -> list[Match]:
     (facts,) = profile_facts([profile], competences)
     ids = pool_of(Need).best_for_offer(facts, EXACT)
     needs = Need.objects.open().filter(pk__in=ids).select_related("organisation")
-    matches = [score(need, facts) for need in need_facts(list(needs), competences)]
+    w = weights()
+    matches = [score(need, facts, w=w) for need in need_facts(list(needs), competences)]
     matches.sort(key=lambda m: (-m.score, -m.need.pk))
     return matches[:count]

@@ -23,7 +23,7 @@ from django_ratelimit.decorators import ratelimit
 
 from essaim.atlas.models import Organisation
 from essaim.competences.models import Competence
-from essaim.contributions.models import Representation
+from essaim.contributions.actions import represented_by
 from essaim.core.basemap import basemap_context
 from essaim.core.permissions import NotAllowed, allows
 from essaim.core.spreadsheets import safe_cell
@@ -51,13 +51,7 @@ def _sides() -> dict:
 
 
 def _represented(user) -> list[Organisation]:
-    if not user.is_authenticated:
-        return []
-    return list(
-        Organisation.objects.published()
-        .filter(representations__user=user, representations__status=Representation.Status.GRANTED)
-        .order_by("name")
-    )
+    return list(represented_by(user).published())
 
 
 # The board ----------------------------------------------------------------------------------
