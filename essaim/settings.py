@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "essaim.commons",
     "essaim.diagnostics",
     "essaim.matching",
+    "essaim.observatory",
     "essaim.search",
     "essaim.exchange",
     "essaim.api",
@@ -259,6 +260,8 @@ ESSAIM = {
     "DIAGNOSTIC_LINK_DAYS": int(os.environ.get("ESSAIM_DIAGNOSTIC_LINK_DAYS", "365")),
     # The network's figures of diagnostics never show a group of fewer organisations.
     "DIAGNOSTIC_GROUP_MIN": int(os.environ.get("ESSAIM_DIAGNOSTIC_GROUP_MIN", "5")),
+    # The fewest organisations a survey's published group may have (small-cell suppression).
+    "SURVEY_GROUP_MIN": int(os.environ.get("ESSAIM_SURVEY_GROUP_MIN", "5")),
     # The weights of the match score's parts, as JSON, such as {"need.skills": 50}: see
     # docs/matching.md for the parts and their defaults.
     "MATCHING_WEIGHTS": json.loads(os.environ.get("ESSAIM_MATCHING_WEIGHTS", "{}")),

@@ -16,6 +16,7 @@ from .contributions import InvalidFacts
 from .contributions import router as contributions_router
 from .diagnostics import router as diagnostics_router
 from .matching import router as matching_router
+from .observatory import router as observatory_router
 from .organisations import router as organisations_router
 from .places import router as places_router
 
@@ -40,6 +41,7 @@ api.add_router("/", commons_router)
 api.add_router("/", competences_router)
 api.add_router("/", diagnostics_router)
 api.add_router("/", matching_router)
+api.add_router("/", observatory_router)
 
 
 @api.exception_handler(InvalidFacts)

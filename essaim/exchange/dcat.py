@@ -19,6 +19,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
 from essaim.atlas.models import Change
 from essaim.commons.models import Event, Opportunity, Resource
+from essaim.observatory.models import Indicator, Observation, Survey
 
 from .records import public_url
 from .snapshots import snapshots
@@ -69,60 +70,124 @@ def _atlas_distributions() -> list[Distribution]:
 
 
 def _datasets() -> list[dict]:
+    """The datasets that have something to serve (the surveys' once one is published)."""
     with translation.override(settings.LANGUAGE_CODE):
-        return [
-            {
-                "key": "organisations",
-                "title": _("Organisations of the digital social and solidarity economy"),
-                "description": _(
-                    "The atlas: organisations offering digital tools and services to the social "
-                    "economy or helping it through its digital transition, with their sectors, "
-                    "services, audiences, places, contacts, identifiers and provenance."
-                ),
-                "frequency": "CONT",
-                "landing": reverse("atlas-list"),
-                "distributions": _atlas_distributions(),
-                "api": [reverse("api-1.0.0:organisations"), reverse("api-1.0.0:changes")],
-            },
-            {
-                "key": "events",
-                "title": _("Events of the digital social and solidarity economy"),
-                "description": _("Gatherings on site and online, with their places and dates."),
-                "frequency": "CONT",
-                "landing": reverse("events"),
-                "distributions": [
-                    Distribution(reverse("events-ics"), "iCalendar", "text/calendar", "ICS")
-                ],
-                "api": [reverse("api-1.0.0:events")],
-            },
-            {
-                "key": "resources",
-                "title": _("Resources of the digital commons"),
-                "description": _(
-                    "Courses, guides, job profiles, interviews and ethical alternatives to the "
-                    "big platforms' tools."
-                ),
-                "frequency": "CONT",
-                "landing": reverse("resources"),
-                "distributions": [
-                    Distribution(reverse("resources-feed"), "Atom", "application/atom+xml", "ATOM")
-                ],  # fmt: skip
-                "api": [reverse("api-1.0.0:resources")],
-            },
-            {
-                "key": "opportunities",
-                "title": _("Opportunities: jobs, internships, volunteering, funding calls"),
-                "description": _("Open opportunities, hidden once their deadline has passed."),
-                "frequency": "CONT",
-                "landing": reverse("opportunities"),
-                "distributions": [
+        return [dataset for dataset in _all_datasets() if dataset["api"]]
+
+
+def _all_datasets() -> list[dict]:
+    return [
+        {
+            "key": "organisations",
+            "title": _("Organisations of the digital social and solidarity economy"),
+            "description": _(
+                "The atlas: organisations offering digital tools and services to the social "
+                "economy or helping it through its digital transition, with their sectors, "
+                "services, audiences, places, contacts, identifiers and provenance."
+            ),
+            "frequency": "CONT",
+            "landing": reverse("atlas-list"),
+            "distributions": _atlas_distributions(),
+            "api": [reverse("api-1.0.0:organisations"), reverse("api-1.0.0:changes")],
+        },
+        {
+            "key": "events",
+            "title": _("Events of the digital social and solidarity economy"),
+            "description": _("Gatherings on site and online, with their places and dates."),
+            "frequency": "CONT",
+            "landing": reverse("events"),
+            "distributions": [
+                Distribution(reverse("events-ics"), "iCalendar", "text/calendar", "ICS")
+            ],
+            "api": [reverse("api-1.0.0:events")],
+        },
+        {
+            "key": "resources",
+            "title": _("Resources of the digital commons"),
+            "description": _(
+                "Courses, guides, job profiles, interviews and ethical alternatives to the "
+                "big platforms' tools."
+            ),
+            "frequency": "CONT",
+            "landing": reverse("resources"),
+            "distributions": [
+                Distribution(reverse("resources-feed"), "Atom", "application/atom+xml", "ATOM")
+            ],  # fmt: skip
+            "api": [reverse("api-1.0.0:resources")],
+        },
+        {
+            "key": "opportunities",
+            "title": _("Opportunities: jobs, internships, volunteering, funding calls"),
+            "description": _("Open opportunities, hidden once their deadline has passed."),
+            "frequency": "CONT",
+            "landing": reverse("opportunities"),
+            "distributions": [
+                Distribution(reverse("opportunities-feed"), "Atom", "application/atom+xml", "ATOM")
+            ],  # fmt: skip
+            "api": [reverse("api-1.0.0:opportunities")],
+        },
+        {
+            "key": "observatory",
+            "title": _("Figures of the social economy by territory over time"),
+            "description": _(
+                "The observatory's indicators, their observations by territory, period and "
+                "family with their sources, methods and revisions, and goals with their "
+                "progress."
+            ),
+            "frequency": "CONT",
+            "landing": reverse("observatory"),
+            "distributions": [
+                Distribution(
+                    reverse("observatory-indicator-csv", args=[code]),
+                    f"CSV — {code}",
+                    "text/csv",
+                    "CSV",
+                )
+                for code in Indicator.objects.values_list("code", flat=True)
+            ],  # fmt: skip
+            "api": [
+                reverse("api-1.0.0:api-indicators"),
+                reverse("api-1.0.0:api-observations"),
+                reverse("api-1.0.0:api-goals"),
+            ],
+        },
+        {
+            "key": "surveys",
+            "title": _("Published results of the network's surveys"),
+            "description": _(
+                "Totals and shares of each answer, all together and by family, country and "
+                "region, never for a group small enough to tell an organisation."
+            ),
+            "frequency": "IRREG",
+            "landing": reverse("observatory-surveys"),
+            "distributions": [
+                distribution
+                for pk, title in Survey.objects.filter(state=Survey.State.PUBLISHED).values_list(
+                    "pk", "title"
+                )
+                for distribution in (
                     Distribution(
-                        reverse("opportunities-feed"), "Atom", "application/atom+xml", "ATOM"
-                    )
-                ],  # fmt: skip
-                "api": [reverse("api-1.0.0:opportunities")],
-            },
-        ]
+                        reverse("observatory-survey-results-csv", args=[pk]),
+                        f"CSV — {title}",
+                        "text/csv",
+                        "CSV",
+                    ),
+                    Distribution(
+                        reverse("observatory-survey-datapackage", args=[pk]),
+                        f"Frictionless data package — {title}",
+                        "application/json",
+                        "JSON",
+                    ),
+                )
+            ],  # fmt: skip
+            "api": [
+                reverse("api-1.0.0:api-survey-results", args=[pk])
+                for pk in Survey.objects.filter(state=Survey.State.PUBLISHED).values_list(
+                    "pk", flat=True
+                )
+            ],  # fmt: skip
+        },
+    ]
 
 
 def _last_changes() -> dict[str, object]:
@@ -132,6 +197,8 @@ def _last_changes() -> dict[str, object]:
     moments = {"organisations": Change.objects.aggregate(last=Max("created_at"))["last"]}
     for key, model in (("events", Event), ("resources", Resource), ("opportunities", Opportunity)):
         moments[key] = model.objects.published().aggregate(last=Max("updated_at"))["last"]
+    moments["observatory"] = Observation.objects.aggregate(last=Max("updated_at"))["last"]
+    moments["surveys"] = Survey.objects.aggregate(last=Max("published_at"))["last"]
     return {key: moment for key, moment in moments.items() if moment}
 
 

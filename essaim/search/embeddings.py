@@ -51,11 +51,17 @@ _load_lock = threading.Lock()
 
 
 def get_embedder() -> Embedder | None:
-    """This process's embedder, loaded on first use (about a second), or None when semantic
-    search is off or its package is missing."""
-    global _embedder, _loaded
+    """This process's embedder for search, loaded on first use (about a second), or None when
+    semantic search is off or its package is missing."""
     if not settings.ESSAIM.get("SEMANTIC_SEARCH", True):
         return None
+    return load_embedder()
+
+
+def load_embedder() -> Embedder | None:
+    """The embedder whatever search does (the observatory reads feedback with it), or None
+    when its package is missing; one per process."""
+    global _embedder, _loaded
     if not _loaded:
         with _load_lock:
             if not _loaded:

@@ -6,6 +6,7 @@ from essaim.atlas.demo import load_demo
 from essaim.commons.demo import load_demo_commons
 from essaim.diagnostics.demo import load_demo_diagnostics
 from essaim.matching.demo import load_demo_matching
+from essaim.observatory.demo import load_demo_observatory
 
 
 class Command(BaseCommand):
@@ -38,4 +39,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             _("Demo needs of help: %(count)d posted.") % {"count": load_demo_matching()}
+        )
+        self.stdout.write(
+            _("Demo observatory: %(count)d figures recorded.") % {"count": load_demo_observatory()}
         )

@@ -1,0 +1,184 @@
+"""A survey's results as they are published: how many answered and at what rate; for each
+question the count of each choice out of the organisations that answered it (several choices
+each add up to more than 100 %), the "other" answers in their words, the scale's spread and
+mean, numbers' sum and median; by family, country or region, never for a group of fewer than
+ESSAIM_SURVEY_GROUP_MIN organisations, nor for one that the others would let be worked out."""
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django_countries import countries
+
+from essaim.atlas.models import Family
+
+from .models import Answer, Question, Response, Statement, Survey
+
+GROUPINGS = ("family", "country", "region")
+SCALE = (1, 2, 3, 4, 5)
+
+
+def group_minimum() -> int:
+    return settings.ESSAIM["SURVEY_GROUP_MIN"]
+
+
+@dataclass
+class Choice:
+    label: str
+    count: int
+    share: Decimal  # per cent of those who answered the question
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    answered: int
+    choices: list[Choice] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+    mean: Decimal | None = None
+    median: Decimal | None = None
+    total: Decimal | None = None
+    texts: list[str] = field(default_factory=list)
+    # For long texts: how many read positive, neutral, negative.
+    sentiments: dict[str, int] = field(default_factory=dict)
+    # The bars of its choices, drawn by the page (charts.bar_chart).
+    chart: dict | None = None
+    summary: str = ""
+
+    @property
+    def chart_id(self) -> str:
+        return f"chart-{self.question.pk}"
+
+
+@dataclass
+class Group:
+    code: str
+    label: str
+    responses: int
+    questions: list[QuestionResult]
+
+
+@dataclass
+class Results:
+    survey: Survey
+    invited: int
+    responses: int
+    questions: list[QuestionResult]
+    retired: list[QuestionResult]
+    grouping: str = ""
+    groups: list[Group] = field(default_factory=list)
+    hidden_groups: int = 0
+
+    @property
+    def rate(self) -> Decimal | None:
+        if not self.invited:
+            return None
+        return Decimal(self.responses * 100) / self.invited
+
+
+def share(count: int, of: int) -> Decimal:
+    return (Decimal(count * 100) / of) if of else Decimal(0)
+
+
+def _question_result(question: Question, answers: list[Answer], sentiments: dict) -> QuestionResult:
+    result = QuestionResult(question, len(answers))
+    if question.has_choices:
+        counts = Counter(choice for answer in answers for choice in answer.choices)
+        result.choices = [Choice(label, counts[label], share(counts[label], len(answers)))
+                          for label in question.choices]  # fmt: skip
+        others = [answer.other for answer in answers if answer.other]
+        if question.allows_other:
+            result.choices.append(Choice("other", len(others), share(len(others), len(answers))))
+        result.others = sorted(others, key=str.casefold)
+    elif question.kind == Question.Kind.SCALE:
+        values = [int(answer.number) for answer in answers if answer.number is not None]
+        counts = Counter(values)
+        result.choices = [Choice(str(step), counts[step], share(counts[step], len(values)))
+                          for step in SCALE]  # fmt: skip
+        if values:
+            result.mean = Decimal(sum(values)) / len(values)
+    elif question.kind == Question.Kind.NUMBER:
+        values = [answer.number for answer in answers if answer.number is not None]
+        if values:
+            result.total = sum(values)
+            result.mean = result.total / len(values)
+            result.median = Decimal(statistics.median(values))
+    elif question.kind == Question.Kind.SHORT:
+        result.texts = sorted((answer.text for answer in answers if answer.text), key=str.casefold)
+    else:
+        counted = Counter(sentiments.get(answer.pk) for answer in answers if answer.text)
+        result.sentiments = {name: counted.get(name, 0) for name in Statement.Sentiment.values}
+    return result
+
+
+def _group_keys(response: Response, grouping: str) -> list[str]:
+    if grouping == "family":
+        return list(response.families)
+    if grouping == "country":
+        return [response.country] if response.country else []
+    return [f"{response.country}|{response.region}"] if response.region else []
+
+
+def _group_label(code: str, grouping: str, families: dict[str, str]) -> str:
+    if grouping == "family":
+        return families.get(code, code)
+    if grouping == "country":
+        return str(countries.name(code)) or code
+    country, _bar, region = code.partition("|")
+    return f"{region} ({countries.name(country) or country})"
+
+
+def survey_results(survey: Survey, grouping: str = "") -> Results:
+    questions = list(survey.questions.prefetch_related("families"))
+    responses = {r.pk: r for r in survey.responses.all()}
+    answers = defaultdict(list)
+    for answer in Answer.objects.filter(response__survey=survey):
+        answers[answer.question_id].append(answer)
+    sentiments = {
+        pk: checked or read
+        for pk, checked, read in Statement.objects.filter(
+            origin=Statement.Origin.SURVEY, origin_id__in=[
+                a.pk for q in questions if q.kind == Question.Kind.LONG for a in answers[q.pk]]
+        ).values_list("origin_id", "checked_sentiment", "sentiment")
+    }  # fmt: skip
+    results = Results(
+        survey,
+        survey.invitations.count(),
+        len(responses),
+        [_question_result(q, answers[q.pk], sentiments) for q in questions if not q.retired],
+        [_question_result(q, answers[q.pk], sentiments) for q in questions if q.retired],
+        grouping,
+    )
+    if grouping not in GROUPINGS:
+        return results
+    members = defaultdict(set)
+    for response in responses.values():
+        for key in _group_keys(response, grouping):
+            members[key].add(response.pk)
+    shown, hidden = _suppressed(members, len(responses))
+    results.hidden_groups = hidden
+    families = {family.code: family.label for family in Family.objects.all()}
+    for key in sorted(shown, key=lambda k: _group_label(k, grouping, families).casefold()):
+        in_group = members[key]
+        results.groups.append(Group(
+            key, _group_label(key, grouping, families), len(in_group),
+            [_question_result(q, [a for a in answers[q.pk] if a.response_id in in_group],
+                              sentiments)
+             for q in questions if not q.retired and q.kind != Question.Kind.SHORT],
+        ))  # fmt: skip
+    return results
+
+
+def _suppressed(members: dict[str, set], total: int) -> tuple[list[str], int]:
+    """The groups that may be shown, and how many may not: under the minimum, and, when a
+    single group is hidden in a grouping where each answer is in one group, the smallest other
+    too (or the total minus the others would give it away)."""
+    minimum = group_minimum()
+    small = [key for key, group in members.items() if len(group) < minimum]
+    shown = sorted((key for key in members if key not in small), key=lambda k: len(members[k]))
+    exclusive = sum(len(group) for group in members.values()) == total
+    if len(small) == 1 and exclusive and shown:
+        small.append(shown.pop(0))
+    return shown, len(small)
