@@ -75,6 +75,7 @@ def page_types(language: str) -> list[str]:
         *diagnostic_pages(language),
         f"/{language}/help/",
         f"/{language}/help/needs/{first_need()}/",
+        *observatory_pages(language),
         f"/{language}/events/",
         f"/{language}/events/past/?country=FR",
         f"/{language}/opportunities/",
@@ -97,6 +98,25 @@ def page_types(language: str) -> list[str]:
         f"/{language}/accounts/password/reset/",
         f"/{language}/privacy/",
         f"/{language}/accessibility/",
+    ]
+
+
+def observatory_pages(language: str) -> list[str]:
+    """The observatory's public pages on the demo's figures, goals and survey."""
+    from essaim.observatory.models import Goal, Survey
+
+    survey = Survey.objects.get(state="published")
+    return [
+        f"/{language}/observatory/",
+        f"/{language}/observatory/indicators/ess-jobs/",
+        f"/{language}/observatory/territories/qc-mrc/64/",
+        f"/{language}/observatory/territories/ca-province/QC/",
+        f"/{language}/observatory/goals/{Goal.objects.order_by('pk').first().pk}/",
+        f"/{language}/observatory/atlas/?on=2025-01-01&by=family",
+        f"/{language}/observatory/impact/",
+        f"/{language}/observatory/surveys/",
+        f"/{language}/observatory/surveys/{survey.pk}/results/",
+        f"/{language}/observatory/surveys/{survey.pk}/results/?by=family",
     ]
 
 

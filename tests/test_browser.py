@@ -4,6 +4,7 @@ clusters, search works with JavaScript off, and no request leaves Essaim's origi
 import os
 import shutil
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -269,7 +270,32 @@ def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, setti
     from essaim.matching.models import Programme
 
     round_ = Programme.objects.get()
+    from essaim.observatory import actions as observatory
+    from essaim.observatory.models import Indicator, Question, Statement, Survey
+
+    survey = Survey.objects.get(state="published")
+    asked = Survey.objects.create(title="Nos outils en 2026", year=2026, language="fr",
+                                  closes_on=timezone.localdate() + timedelta(days=30),
+                                  state="open")  # fmt: skip
+    for n, question in enumerate(survey.questions.all()):
+        Question.objects.create(survey=asked, position=n, kind=question.kind,
+                                text=question.text, choices=question.choices,
+                                allows_other=question.allows_other)  # fmt: skip
+    answering = observatory.survey_token(asked, org)
+    Statement.objects.update(confidence=0.4)  # every reading waits for a person
     pages = [
+        "/fr/observatory/import/",
+        "/fr/observatory/indicators/new/",
+        f"/fr/observatory/indicators/{Indicator.objects.first().code}/add/",
+        "/fr/observatory/goals/new/",
+        "/fr/observatory/surveys/",
+        "/fr/observatory/surveys/new/",
+        f"/fr/observatory/surveys/{survey.pk}/",
+        f"/fr/observatory/surveys/{asked.pk}/",
+        f"/fr/observatory/surveys/{asked.pk}/questions/{asked.questions.first().pk}/",
+        f"/fr/observatory/answer/{answering}/",
+        "/fr/observatory/impact/",
+        "/fr/observatory/impact/review/",
         "/fr/help/programmes/",
         f"/fr/help/programmes/{round_.pk}/",
         f"/fr/help/programmes/{round_.pk}/rank/{round_.participants.first().pk}/",
@@ -659,6 +685,55 @@ def test_a_volunteer_offers_help_from_the_home_page_with_the_keyboard_alone(
     assert "/help/requests/" in page.url
     assert "Bonjour, je peux vous aider." in page.locator("main").inner_text()
     assert "@" not in page.locator("main").inner_text()  # no address before they accept
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_same_origin(page, atlas)
+    page.context.close()
+
+
+@pytest.mark.parametrize(("language", "width"), [("fr", 360), ("en", 1280)])
+def test_a_visitor_reads_a_territorys_jobs_from_the_home_page_with_the_keyboard_alone(
+    browser, atlas, language, width
+):
+    """No JavaScript, no mouse: from the home page to the observatory, Les Moulins' jobs, the
+    chart's table opened, the growth and its formula; then a survey answered by its link."""
+    from essaim.atlas.models import Organisation
+    from essaim.observatory import actions as observatory
+    from essaim.observatory.models import Question, Response, Survey
+
+    page = open_page(browser, java_script=False)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{atlas}/{language}/")
+    _tab_to(page, f"e.getAttribute('href') === '/{language}/observatory/' && e.closest('main')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, "(e.getAttribute('href') || '').endsWith('/territories/qc-mrc/64/')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    main = page.locator("main")
+    assert page.locator("main figure svg title").first.inner_text()
+    _tab_to(page, "e.tagName === 'SUMMARY'")
+    page.keyboard.press("Enter")
+    table = page.locator("main details[open] table").first
+    assert table.is_visible()
+    assert {"625", "787"} <= set(table.locator("td").all_inner_texts())
+    growth = "+25,9 %" if language == "fr" else "+25.9 %"
+    assert growth in main.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # A survey, answered from its email's link with the keyboard.
+    org = Organisation.objects.get(name="Emmaüs Connect")
+    survey = Survey.objects.create(title="Tools 2026", year=2026, language=language, state="open",
+                                   closes_on=timezone.localdate() + timedelta(days=9))  # fmt: skip
+    choices = ["A volunteer", "Nobody"]
+    question = Question.objects.create(survey=survey, kind="single", text="Who helps?",
+                                       choices=choices, allows_other=True)  # fmt: skip
+    page.goto(f"{atlas}/{language}/observatory/answer/{observatory.survey_token(survey, org)}/")
+    _tab_to(page, "e.type === 'radio'")
+    page.keyboard.press("Space")
+    _tab_to(page, "e.tagName === 'BUTTON' && e.closest('main')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    (response,) = Response.objects.filter(survey=survey)
+    assert response.answers.get(question=question).choices == ["A volunteer"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert_same_origin(page, atlas)
     page.context.close()

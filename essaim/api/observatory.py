@@ -148,8 +148,8 @@ def _observation(item: Observation) -> dict:
     }
 
 
-@router.get("/indicators", response={200: list[IndicatorRecord]}, url_name="api-indicators",
-            summary="The observatory's indicators")  # fmt: skip
+@router.get("/indicators", response={200: list[IndicatorRecord], 400: Error},
+            url_name="api-indicators", summary="The observatory's indicators")  # fmt: skip
 def indicators(request) -> list[dict]:
     return [_indicator(item) for item in Indicator.objects.all()]
 
@@ -170,7 +170,7 @@ def observations(request, filters: Query[ObservationFilter]) -> dict:
     return page_of(request, found, filters.page, PAGE_SIZE, _observation)
 
 
-@router.get("/goals", response={200: list[GoalRecord]}, url_name="api-goals",
+@router.get("/goals", response={200: list[GoalRecord], 400: Error}, url_name="api-goals",
             summary="Goals and their progress against the straight path")  # fmt: skip
 def goals(request) -> list[dict]:
     found = []

@@ -106,7 +106,8 @@ class ClusterFilters(OrganisationFilters):
 def list_organisations(
     request,
     filters: Query[OrganisationFilters],
-    sort: Annotated[str | None, Field(json_schema_extra={"enum": list(API_SORTS)})] = None,
+    # Empty is the default order, as a form's empty choice sends it.
+    sort: Annotated[str | None, Field(json_schema_extra={"enum": ["", *API_SORTS]})] = None,
     lang: schemas.LanguageCode = None,
     page_size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 50,
     cursor: str | None = None,

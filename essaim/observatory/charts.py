@@ -43,6 +43,8 @@ def nice_ceiling(value: float) -> tuple[float, float]:
 
 def axis_number(value: float, step: float) -> str:
     """An axis's figure, short enough for its margin: 12 M, 250 k, 787, 0.25."""
+    if value == 0:
+        return "0"
     if step >= 1_000_000:
         return f"{number(value / 1_000_000, 0 if step % 1_000_000 == 0 else 1)} M"
     if step >= 10_000:

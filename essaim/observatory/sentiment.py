@@ -20,7 +20,7 @@ from essaim.search.embeddings import load_embedder
 
 LABELLED = Path(__file__).resolve().parent / "data" / "sentiment_labelled.json"
 SENTIMENTS = ("positive", "neutral", "negative")
-NEIGHBOURS = 7
+NEIGHBOURS = 11
 # Below this share of the votes a person checks the reading.
 UNSURE = 0.6
 # A theme is given when this share of the votes' weight comes from examples that have it.

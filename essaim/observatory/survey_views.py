@@ -199,7 +199,8 @@ def results(request, pk: int) -> HttpResponseBase:
     for item in [*found.questions, *found.retired]:
         if item.choices:
             rows = [
-                (_("Other") if n == len(item.question.choices) else choice.label, choice.count,
+                (_("Other") if item.question.has_choices and n == len(item.question.choices)
+                 else choice.label, choice.count,
                  f"{choice.count} ({number(choice.share)} %)")
                 for n, choice in enumerate(item.choices)
             ]  # fmt: skip
