@@ -28,7 +28,8 @@ COLOURS = ("#1f5f8b", "#a3461a", "#2d6a2d", "#6b3fa0", "#5c5c5c")
 BAR = 20
 BAR_GAP = 12
 BAR_LABEL = 18
-BAR_SCALE = 380
+BAR_SCALE = 300
+BAR_WIDTH = 400  # narrower than the line charts: its words stay legible on a phone
 
 
 def nice_ceiling(value: float) -> tuple[float, float]:
@@ -182,4 +183,4 @@ def bar_chart(rows: list[tuple[str, Decimal | int, str]]) -> dict:
     for label, value, text in rows:
         drawn.append(BarRow(label, y, round(BAR_SCALE * float(value) / largest, 1), text))
         y += BAR_LABEL + BAR + BAR_GAP
-    return {"rows": drawn, "width": WIDTH, "height": max(y, 1), "bar": BAR, "label": BAR_LABEL}
+    return {"rows": drawn, "width": BAR_WIDTH, "height": max(y, 1), "bar": BAR, "label": BAR_LABEL}

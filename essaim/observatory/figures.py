@@ -125,9 +125,9 @@ class Progress:
         if self.gap >= 0:
             return _("On track")
         behind = -self.gap
-        whole = behind == behind.to_integral()
-        return ngettext("Behind by %(n)s", "Behind by %(n)s", int(behind) if whole else 2) % {
-            "n": number(behind, 0 if whole else 1)
+        places = 0 if behind >= 1 else 1  # "behind by 2", not "2.0"; "0.4" below one
+        return ngettext("Behind by %(n)s", "Behind by %(n)s", max(int(behind), 1)) % {
+            "n": number(behind, places)
         }
 
 

@@ -13,7 +13,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from essaim.atlas import actions as atlas_actions
@@ -421,3 +421,35 @@ def test_a_chart_says_in_its_table_what_it_draws(client, moderator, jobs):
     rows = list(csv.DictReader(io.StringIO(
         client.get("/en/observatory/indicators/jobs.csv").content.decode())))  # fmt: skip
     assert sorted(row["value"] for row in rows) == ["1200.00", "625.00", "787.00"]
+
+
+@pytest.mark.django_db
+def test_the_commands_load_communes_import_figures_and_count_the_atlas(tmp_path, commit, jobs):
+    communes = tmp_path / "communes.csv"
+    communes.write_text("scheme,code,name,parent,population,population_year\n"
+                        "fr-commune,62041,Arras,fr-departement:62,41555,2021\n")  # fmt: skip
+    call_command("load_territories", str(communes), stdout=io.StringIO())
+    arras = Territory.objects.get(scheme="fr-commune", code="62041")
+    assert arras.parent.name == "Pas-de-Calais" and arras.population == 41555
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "jobs,fr-commune:62041,2020,120,INSEE,,,,\n"
+                   "jobs,fr-commune:99999,2020,1,INSEE,,,,\n")  # fmt: skip
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing imported"):
+        call_command("import_observations", str(bad), stdout=io.StringIO(), stderr=errors)
+    assert "line 3, territory" in errors.getvalue()
+    assert not Observation.objects.exists()
+    call_command("import_observations", str(bad), "--partial", stdout=io.StringIO(),
+                 stderr=io.StringIO())  # fmt: skip
+    assert Observation.objects.get().value == 120
+    # The atlas counted on a date into its computed indicator, by country.
+    Indicator.objects.create(code="atlas", unit="organisations", computed="organisations",
+                             label_en="In the atlas", label_fr="Dans l’atlas",
+                             label_it="Nell’atlante", label_es="En el atlas")  # fmt: skip
+    atlas_actions.do_create_organisation({"name": "Coop", "country": "BE"})
+    out = io.StringIO()
+    call_command("record_atlas_counts", stdout=out)
+    counted = Observation.objects.get(indicator__code="atlas", territory__code="BE")
+    assert counted.value == 1 and counted.period_start == timezone.localdate()
+    with pytest.raises(CommandError):
+        call_command("record_atlas_counts", "--date", "2999-01-01", stdout=io.StringIO())

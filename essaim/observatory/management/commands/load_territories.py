@@ -35,6 +35,8 @@ def _read(file: Path):
                     raise CommandError(f"line {line}: unknown scheme {row.get('scheme')!r}")
                 if not row.get("code") or not row.get("name"):
                     raise CommandError(f"line {line}: code and name are required")
+                if len(row["code"]) > 12 or len(row["name"]) > 120:
+                    raise CommandError(f"line {line}: at most 12 characters of code, 120 of name")
                 for name in ("population", "population_year"):
                     value = (row.get(name) or "").strip()
                     if value and not value.isdecimal():
