@@ -711,8 +711,11 @@ def test_a_visitor_reads_a_territorys_jobs_from_the_home_page_with_the_keyboard_
         page.keyboard.press("Enter")
     main = page.locator("main")
     assert page.locator("main figure svg title").first.text_content()
-    _tab_to(page, "e.tagName === 'SUMMARY' && "
-                  "e.closest('section').querySelector('a[href*=\"/ess-jobs/\"]') !== null")
+    _tab_to(
+        page,
+        "e.tagName === 'SUMMARY' && "
+        "e.closest('section').querySelector('a[href*=\"/ess-jobs/\"]') !== null",
+    )
     page.keyboard.press("Enter")
     table = page.locator("main details[open] table").first
     assert table.is_visible()
