@@ -91,6 +91,7 @@ class QuestionRecord(Schema):
     text: str
     kind: str
     answered: int
+    hidden: bool = Field(description="Too few answers: none of its figures is given.")
     choices: list[ChoiceRecord]
     others: list[str]
     mean: Decimal | None
@@ -200,6 +201,7 @@ def _question(item) -> dict:
         "text": item.question.text,
         "kind": item.question.kind,
         "answered": item.answered,
+        "hidden": item.hidden,
         "choices": [
             {"answer": c.label, "count": c.count, "share": round(c.share, 1)} for c in item.choices
         ],  # fmt: skip

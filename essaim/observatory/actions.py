@@ -9,8 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -18,7 +19,7 @@ from django_countries import countries
 from essaim.atlas.gazetteer import plain
 from essaim.atlas.models import Family, Organisation
 from essaim.commons.models import Event, Registration
-from essaim.core.actions import audit
+from essaim.core.actions import audit, do_save_audited
 from essaim.core.mail import mail_after_commit
 from essaim.core.permissions import LinkRefused, NotAllowed, check_moderator
 from essaim.matching.models import Feedback
@@ -167,10 +168,12 @@ def atlas_figures(snapshot: Snapshot) -> list[tuple[Territory, Family | None, st
     for code, n in snapshot.counts["fr-departement"].items():
         if n > 0 and (territory := territories.get(f"fr-departement:{code}")):
             figures.append((territory, None, "organisations", n))
+    by_region: dict[Territory, int] = {}  # "Bretagne" and "BRETAGNE" are one région
     for key, n in snapshot.counts["region"].items():
         country, _bar, region = key.partition("|")
         if n > 0 and region and (territory := territory_for_region(country, region, regions)):
-            figures.append((territory, None, "organisations", n))
+            by_region[territory] = by_region.get(territory, 0) + n
+    figures += [(territory, None, "organisations", n) for territory, n in by_region.items()]
     return figures
 
 
@@ -179,7 +182,7 @@ def do_record_atlas_counts(user, day: date) -> int:
     country, région and département: the series the territory pages draw."""
     if user is not None:
         check_moderator(user)
-    snapshot = counts_on(day)
+    snapshot = counts_on(day, ("country", "region", "fr-departement"))
     indicators = {i.computed: i for i in Indicator.objects.exclude(computed="")}
     indicator = indicators.get(Indicator.Computed.ORGANISATIONS)
     if indicator is None:
@@ -199,18 +202,12 @@ def do_record_atlas_counts(user, day: date) -> int:
 
 def do_save_indicator(user, indicator: Indicator) -> Indicator:
     check_moderator(user)
-    with transaction.atomic():
-        indicator.save()
-        audit("indicator.saved", indicator, actor=user)
-    return indicator
+    return do_save_audited(indicator, actor=user)
 
 
 def do_save_goal(user, goal: Goal) -> Goal:
     check_moderator(user)
-    with transaction.atomic():
-        goal.save()
-        audit("goal.saved", goal, actor=user)
-    return goal
+    return do_save_audited(goal, actor=user)
 
 
 # Surveys --------------------------------------------------------------------------------------
@@ -222,6 +219,13 @@ def check_run_survey(user, survey: Survey | None = None) -> None:
 
 def do_save_survey(user, survey: Survey, families: list[Family]) -> Survey:
     check_run_survey(user)
+    if survey.pk:
+        stored = Survey.objects.get(pk=survey.pk)
+        if stored.state in (Survey.State.CLOSED, Survey.State.PUBLISHED):
+            raise NotAllowed(_("The survey is closed: it no longer changes."))
+        asked = (stored.country, set(stored.families.all()))
+        if stored.state != Survey.State.DRAFT and asked != (survey.country, set(families)):
+            raise NotAllowed(_("The survey is sent: the organisations it asks no longer change."))
     with transaction.atomic():
         if survey.pk is None:
             survey.created_by = user
@@ -231,15 +235,23 @@ def do_save_survey(user, survey: Survey, families: list[Family]) -> Survey:
     return survey
 
 
+def wording_of(question: Question) -> tuple:
+    """What an answer was given to: changing it makes a new version."""
+    return (question.text, question.kind, list(question.choices), question.allows_other)
+
+
 def do_save_question(user, survey: Survey, question: Question, families: list[Family]) -> Question:
     """Add a question, or change one: a question with answers is kept as it was asked and
     replaced by a new version, so that no answer is ever read against other words."""
     check_run_survey(user, survey)
     if survey.state in (Survey.State.CLOSED, Survey.State.PUBLISHED):
         raise NotAllowed(_("The survey is closed: its questions no longer change."))
+    if question.retired:
+        raise NotAllowed(_("This wording was replaced by a newer version: change that one."))
     with transaction.atomic():
-        if question.pk and question.answers.exists():
-            old = Question.objects.get(pk=question.pk)
+        old = Question.objects.get(pk=question.pk) if question.pk else None
+        reworded = old is not None and wording_of(old) != wording_of(question)
+        if reworded and question.answers.exists():
             old.retired = True
             old.save(update_fields=["retired"])
             question.pk = None
@@ -254,6 +266,8 @@ def do_save_question(user, survey: Survey, question: Question, families: list[Fa
 
 def do_remove_question(user, question: Question) -> None:
     check_run_survey(user, question.survey)
+    if question.survey.state in (Survey.State.CLOSED, Survey.State.PUBLISHED):
+        raise NotAllowed(_("The survey is closed: its questions no longer change."))
     if question.answers.exists():
         raise NotAllowed(_("This question has answers: change it instead (a new version)."))
     with transaction.atomic():
@@ -390,6 +404,13 @@ def do_answer_survey(survey: Survey, organisation: Organisation, answers: dict[i
     with its families and place at the time, and read its long texts."""
     if Response.objects.filter(survey=survey, organisation=organisation).exists():
         raise NotAllowed(_("Your organisation has already answered this survey."))
+    try:
+        return _keep_answers(survey, organisation, answers, questions)
+    except IntegrityError:  # the same answers sent twice at once: the first one counts
+        raise NotAllowed(_("Your organisation has already answered this survey.")) from None
+
+
+def _keep_answers(survey, organisation, answers, questions) -> Response:
     with transaction.atomic():
         response = Response.objects.create(
             survey=survey, organisation=organisation, country=organisation.country.code or "",
@@ -400,7 +421,8 @@ def do_answer_survey(survey: Survey, organisation: Organisation, answers: dict[i
             Answer(response=response, question=question, **answers[question.pk])
             for question in questions if question.pk in answers
         ])  # fmt: skip
-        transaction.on_commit(lambda: do_read_statements())
+        # Read now if the reader can; if it fails, the daily command reads it later.
+        transaction.on_commit(do_read_statements, robust=True)
     return response
 
 
@@ -420,27 +442,31 @@ def do_give_event_feedback(user, event: Event, text: str) -> EventFeedback:
             event=event, user=user, defaults={"text": text}
         )
         Statement.objects.filter(origin=Statement.Origin.EVENT, origin_id=feedback.pk).delete()
-        transaction.on_commit(lambda: do_read_statements())
+        transaction.on_commit(do_read_statements, robust=True)
     return feedback
 
 
 def _unread() -> list[tuple[str, int, str, date, str]]:
     """(origin, id, text, date, country) of what people said that is not read yet."""
-    read = {(origin, pk) for origin, pk in Statement.objects.values_list("origin", "origin_id")}
+
+    def read(origin: str) -> QuerySet:
+        return Statement.objects.filter(origin=origin).values("origin_id")
+
     found = []
-    feedback = Feedback.objects.exclude(comment="").select_related("contact__need")
-    for item in feedback:
+    feedback = Feedback.objects.exclude(comment="").exclude(pk__in=read(Statement.Origin.MATCH))
+    for item in feedback.select_related("contact__need"):
         found.append((Statement.Origin.MATCH, item.pk, item.comment,
                       timezone.localdate(item.created_at), item.contact.need.country))  # fmt: skip
-    for item in EventFeedback.objects.select_related("event"):
+    events = EventFeedback.objects.exclude(pk__in=read(Statement.Origin.EVENT))
+    for item in events.select_related("event"):
         found.append((Statement.Origin.EVENT, item.pk, item.text,
                       timezone.localdate(item.created_at), item.event.country))  # fmt: skip
     answers = Answer.objects.filter(question__kind=Question.Kind.LONG).exclude(text="")
-    for item in answers.select_related("response"):
+    for item in answers.exclude(pk__in=read(Statement.Origin.SURVEY)).select_related("response"):
         found.append((Statement.Origin.SURVEY, item.pk, item.text,
                       timezone.localdate(item.response.submitted_at),
                       item.response.country))  # fmt: skip
-    return [item for item in found if (item[0], item[1]) not in read]
+    return found
 
 
 def do_read_statements() -> int:
@@ -458,6 +484,18 @@ def do_read_statements() -> int:
             for (origin, pk, text, day, country), reading in zip(unread, readings, strict=True)
         ], ignore_conflicts=True)  # fmt: skip
     return len(unread)
+
+
+def forget_statement(sender, instance, **kwargs) -> None:
+    """What someone said is forgotten with its source: a deleted account takes its event
+    feedback with it, and the reading of it goes too."""
+    origin = {EventFeedback: Statement.Origin.EVENT, Feedback: Statement.Origin.MATCH,
+              Answer: Statement.Origin.SURVEY}[sender]  # fmt: skip
+    Statement.objects.filter(origin=origin, origin_id=instance.pk).delete()
+
+
+for source in (EventFeedback, Feedback, Answer):
+    post_delete.connect(forget_statement, sender=source, dispatch_uid=f"forget-{source.__name__}")
 
 
 def do_check_statement(user, statement: Statement, sentiment: str) -> None:

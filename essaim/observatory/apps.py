@@ -1,7 +1,9 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class ObservatoryConfig(AppConfig):
     name = "essaim.observatory"
-    verbose_name = _("Observatory")
+
+    def ready(self) -> None:
+        """What people said goes with its source (an account, a feedback) when erased."""
+        from . import actions  # noqa: F401  (connects the receivers that forget it)

@@ -42,15 +42,25 @@ class Growth:
     total: Decimal
     yearly: Decimal | None
 
+    days: int = 0
+
     @property
     def sentence(self) -> str:
-        years = number(self.years, 0 if self.years == self.years.to_integral() else 1)
-        text = _("from %(first)s to %(last)s, %(total)s %% in %(years)s years") % {
-            "first": number(self.first),
-            "last": number(self.last),
-            "total": signed(self.total),
-            "years": years,
-        }
+        values = {"first": number(self.first), "last": number(self.last),
+                  "total": signed(self.total)}  # fmt: skip
+        if self.years < 1:
+            text = ngettext(
+                "from %(first)s to %(last)s, %(total)s %% in %(n)s day",
+                "from %(first)s to %(last)s, %(total)s %% in %(n)s days",
+                self.days,
+            ) % {**values, "n": number(self.days)}
+        else:
+            whole = self.years == self.years.to_integral()
+            text = ngettext(
+                "from %(first)s to %(last)s, %(total)s %% in %(years)s year",
+                "from %(first)s to %(last)s, %(total)s %% in %(years)s years",
+                int(self.years) if whole else 2,
+            ) % {**values, "years": number(self.years, 0 if whole else 1)}
         if self.yearly is not None:
             text += _(", %(yearly)s %% a year") % {"yearly": signed(self.yearly)}
         return text
@@ -85,9 +95,10 @@ def growth(first: Decimal, first_on: date, last: Decimal, last_on: date) -> Grow
         return None
     ratio = Decimal(last) / Decimal(first)
     yearly = None
-    if last > 0:
+    if last > 0 and years >= 1:  # a year's rate from a shorter span would be a guess
         yearly = (Decimal(float(ratio) ** (1 / float(years))) - 1) * 100
-    return Growth(Decimal(first), Decimal(last), years, (ratio - 1) * 100, yearly)
+    days = (last_on - first_on).days
+    return Growth(Decimal(first), Decimal(last), years, (ratio - 1) * 100, yearly, days)
 
 
 def per_inhabitants(value: Decimal, population: int | None) -> Decimal | None:

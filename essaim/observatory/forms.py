@@ -63,6 +63,8 @@ class ObservationForm(forms.Form):
                    Indicator.Unit.PLACES}  # fmt: skip
         if value < 0 and self.indicator.unit in counted:
             raise forms.ValidationError(_("A count cannot be negative."))
+        if self.indicator.unit in counted and value != value.to_integral_value():
+            raise forms.ValidationError(_("A count is a whole number."))
         return value
 
     def clean(self) -> dict:
@@ -181,6 +183,8 @@ class QuestionForm(forms.ModelForm):
     def clean_choices(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["choices"].splitlines()]
         items = list(dict.fromkeys(line for line in lines if line))
+        if OTHER in items:
+            raise forms.ValidationError(_("“%(name)s” is kept for “other”.") % {"name": OTHER})
         if len(items) > MAX_CHOICES:
             raise forms.ValidationError(_("At most %(n)s choices.") % {"n": MAX_CHOICES})
         if any(len(item) > 200 for item in items):
@@ -214,7 +218,9 @@ class AnswerForm(forms.Form):
     @staticmethod
     def _fields_for(question: Question) -> dict:
         name = f"q{question.pk}"
-        options = {"label": question.text, "required": question.required}
+        # With "other", an answer in its words alone is enough: `clean` asks for one of both.
+        required = question.required and not question.allows_other
+        options = {"label": question.text, "required": required}
         kind = question.kind
         if question.has_choices:
             choices = [(choice, choice) for choice in question.choices]
@@ -245,6 +251,11 @@ class AnswerForm(forms.Form):
         return {name: forms.CharField(max_length=3000, widget=forms.Textarea(attrs={"rows": 4}),
                                       **options)}  # fmt: skip
 
+    def rows(self) -> list[tuple]:
+        """(question, its field, its "other" field or None), for the page to group them."""
+        return [(q, self[f"q{q.pk}"], self[f"q{q.pk}_other"] if q.allows_other else None)
+                for q in self.questions]  # fmt: skip
+
     def clean(self) -> dict:
         data = super().clean()
         for question in self.questions:
@@ -254,6 +265,8 @@ class AnswerForm(forms.Form):
             picked = data.get(name) or []
             picked = picked if isinstance(picked, list) else [picked]
             other = (data.get(f"{name}_other") or "").strip()
+            if question.required and not picked and not other and name not in self.errors:
+                self.add_error(name, _("This field is required."))
             if OTHER in picked and not other:
                 self.add_error(f"{name}_other", _("Say what “other” is."))
             if other and OTHER not in picked:

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -52,6 +52,8 @@ class Snapshot:
     jobs_low: int = 0
     jobs_high: int = 0
     changed_since: int = 0
+    # The dimensions counted (size bands always: the total and the jobs come from them).
+    dimensions: tuple[str, ...] = DIMENSIONS
 
 
 def _keys(state: dict) -> dict[str, list[str]]:
@@ -75,6 +77,8 @@ def _add(snapshot: Snapshot, state: dict | None, sign: int) -> None:
         return
     snapshot.total += sign
     for dimension, keys in _keys(state).items():
+        if dimension not in snapshot.dimensions and dimension != "size_band":
+            continue
         for key in keys:
             snapshot.counts[dimension][key] += sign
     band = state.get("size_band") or ""
@@ -86,41 +90,47 @@ def _add(snapshot: Snapshot, state: dict | None, sign: int) -> None:
 
 
 def _today(snapshot: Snapshot) -> None:
-    """Today's published organisations, grouped in the database."""
+    """Today's published organisations, grouped in the database: one query a dimension asked
+    for, and one by size band (the total and the jobs)."""
     published = Organisation.objects.published()
-    snapshot.total = published.count()
-    codes = {
-        "sector": dict(Sector.objects.values_list("pk", "code")),
-        "legal_form": dict(LegalForm.objects.values_list("pk", "code")),
-    }
-    for dimension in ("sector", "legal_form"):
-        for pk, n in published.values_list(dimension).annotate(n=Count("pk")).order_by():
-            snapshot.counts[dimension][codes[dimension].get(pk, "")] += n
-    for country, n in published.values_list("country").annotate(n=Count("pk")).order_by():
-        snapshot.counts["country"][country] += n
-    regions = published.values_list("country", "region").annotate(n=Count("pk")).order_by()
-    for country, region, n in regions:
-        snapshot.counts["region"][f"{country}|{region}"] += n
     for band, n in published.values_list("size_band").annotate(n=Count("pk")).order_by():
+        snapshot.total += n
         snapshot.counts["size_band"][band] += n
         if band in BAND_JOBS:
             snapshot.with_band += n
             snapshot.jobs_low += n * BAND_JOBS[band][0]
             snapshot.jobs_high += n * BAND_JOBS[band][1]
-    families = dict(Family.objects.values_list("pk", "code"))
-    through = Organisation.families.through.objects.filter(organisation__status=Status.PUBLISHED)
-    for pk, n in through.values_list("family").annotate(n=Count("pk")).order_by():
-        snapshot.counts["family"][families[pk]] += n
-    prefixes = (
-        published.filter(country="FR")
-        .annotate(prefix=Substr("postal_code", 1, 3))
-        .values_list("prefix")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for prefix, n in prefixes:
-        if code := departement_of(prefix or ""):
-            snapshot.counts["fr-departement"][code] += n
+    wanted = snapshot.dimensions
+    for dimension, model in (("sector", Sector), ("legal_form", LegalForm)):
+        if dimension in wanted:
+            codes = dict(model.objects.values_list("pk", "code"))
+            for pk, n in published.values_list(dimension).annotate(n=Count("pk")).order_by():
+                snapshot.counts[dimension][codes.get(pk, "")] += n
+    if "country" in wanted:
+        for country, n in published.values_list("country").annotate(n=Count("pk")).order_by():
+            snapshot.counts["country"][country] += n
+    if "region" in wanted:
+        regions = published.values_list("country", "region").annotate(n=Count("pk")).order_by()
+        for country, region, n in regions:
+            snapshot.counts["region"][f"{country}|{region}"] += n
+    if "family" in wanted:
+        families = dict(Family.objects.values_list("pk", "code"))
+        through = Organisation.families.through.objects.filter(
+            organisation__status=Status.PUBLISHED
+        )
+        for pk, n in through.values_list("family").annotate(n=Count("pk")).order_by():
+            snapshot.counts["family"][families[pk]] += n
+    if "fr-departement" in wanted:
+        prefixes = (
+            published.filter(country="FR")
+            .annotate(prefix=Substr("postal_code", 1, 3))
+            .values_list("prefix")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for prefix, n in prefixes:
+            if code := departement_of(prefix or ""):
+                snapshot.counts["fr-departement"][code] += n
 
 
 def _states_now(ids: list[int]) -> dict[int, dict]:
@@ -147,10 +157,15 @@ def end_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def counts_on(day: date) -> Snapshot:
-    """The atlas's published organisations as they were at the end of `day`."""
-    snapshot = Snapshot(day)
+def counts_on(day: date, dimensions: tuple[str, ...] = DIMENSIONS) -> Snapshot:
+    """The atlas's published organisations as they were at the end of `day`, by these
+    dimensions."""
+    snapshot = Snapshot(day, dimensions=tuple(dimensions))
     cutoff = end_of(day)
+    firsts = [Organisation.objects.aggregate(first=Min("created_at"))["first"],
+              Change.objects.aggregate(first=Min("created_at"))["first"]]  # fmt: skip
+    if all(first is None or first >= cutoff for first in firsts):
+        return snapshot  # before the atlas held anything
     _today(snapshot)
     later = list(
         Change.objects.filter(created_at__gte=cutoff)

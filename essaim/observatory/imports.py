@@ -221,6 +221,9 @@ def _checked(line, raw, indicators, families, territories, report) -> Row | None
     if value < 0 and indicator.unit in COUNTED:
         reject("value", _("A count cannot be negative."))
         return None
+    if indicator.unit in COUNTED and value != value.to_integral_value():
+        reject("value", _("A count is a whole number: write 11360 or 11 360, not 11,360."))
+        return None
     if abs(value) >= Decimal("1e14"):
         reject("value", _("This number is too large."))
         return None

@@ -43,6 +43,8 @@ class QuestionResult:
     texts: list[str] = field(default_factory=list)
     # For long texts: how many read positive, neutral, negative.
     sentiments: dict[str, int] = field(default_factory=dict)
+    # Answered by fewer organisations than the minimum: nothing of it is given.
+    hidden: bool = False
     # The bars of its choices, drawn by the page (charts.bar_chart).
     chart: dict | None = None
     summary: str = ""
@@ -82,8 +84,15 @@ def share(count: int, of: int) -> Decimal:
     return (Decimal(count * 100) / of) if of else Decimal(0)
 
 
-def _question_result(question: Question, answers: list[Answer], sentiments: dict) -> QuestionResult:
+def _question_result(
+    question: Question, answers: list[Answer], sentiments: dict, words: bool = True
+) -> QuestionResult:
+    """A question's figures; none when fewer organisations than the minimum answered it, and
+    their own words (other, short texts) only when `words` (all together, not by group)."""
     result = QuestionResult(question, len(answers))
+    if len(answers) < group_minimum():
+        result.hidden = True
+        return result
     if question.has_choices:
         counts = Counter(choice for answer in answers for choice in answer.choices)
         result.choices = [Choice(label, counts[label], share(counts[label], len(answers)))
@@ -91,7 +100,7 @@ def _question_result(question: Question, answers: list[Answer], sentiments: dict
         others = [answer.other for answer in answers if answer.other]
         if question.allows_other:
             result.choices.append(Choice("other", len(others), share(len(others), len(answers))))
-        result.others = sorted(others, key=str.casefold)
+        result.others = sorted(others, key=str.casefold) if words else []
     elif question.kind == Question.Kind.SCALE:
         values = [int(answer.number) for answer in answers if answer.number is not None]
         counts = Counter(values)
@@ -106,7 +115,8 @@ def _question_result(question: Question, answers: list[Answer], sentiments: dict
             result.mean = result.total / len(values)
             result.median = Decimal(statistics.median(values))
     elif question.kind == Question.Kind.SHORT:
-        result.texts = sorted((answer.text for answer in answers if answer.text), key=str.casefold)
+        if words:
+            result.texts = sorted((a.text for a in answers if a.text), key=str.casefold)
     else:
         counted = Counter(sentiments.get(answer.pk) for answer in answers if answer.text)
         result.sentiments = {name: counted.get(name, 0) for name in Statement.Sentiment.values}
@@ -160,25 +170,45 @@ def survey_results(survey: Survey, grouping: str = "") -> Results:
     shown, hidden = _suppressed(members, len(responses))
     results.hidden_groups = hidden
     families = {family.code: family.label for family in Family.objects.all()}
+    asked = [q for q in questions if not q.retired and q.kind != Question.Kind.SHORT]
+    # Per question too: the groups whose answers to it may be given (the same rule, on the
+    # organisations that answered that question).
+    allowed = {}
+    for q in asked:
+        answered = {a.response_id for a in answers[q.pk]}
+        allowed[q.pk] = set(_suppressed({key: members[key] & answered for key in shown},
+                                        len(answered))[0])  # fmt: skip
     for key in sorted(shown, key=lambda k: _group_label(k, grouping, families).casefold()):
         in_group = members[key]
-        results.groups.append(Group(
-            key, _group_label(key, grouping, families), len(in_group),
-            [_question_result(q, [a for a in answers[q.pk] if a.response_id in in_group],
-                              sentiments)
-             for q in questions if not q.retired and q.kind != Question.Kind.SHORT],
-        ))  # fmt: skip
+        items = []
+        for q in asked:
+            item = _question_result(q, [a for a in answers[q.pk] if a.response_id in in_group],
+                                    sentiments, words=False)  # fmt: skip
+            if key not in allowed[q.pk] and not item.hidden:
+                item = QuestionResult(q, item.answered, hidden=True)
+            items.append(item)
+        results.groups.append(Group(key, _group_label(key, grouping, families), len(in_group),
+                                    items))  # fmt: skip
     return results
 
 
 def _suppressed(members: dict[str, set], total: int) -> tuple[list[str], int]:
-    """The groups that may be shown, and how many may not: under the minimum, and, when a
-    single group is hidden in a grouping where each answer is in one group, the smallest other
-    too (or the total minus the others would give it away)."""
+    """The groups that may be shown, and how many may not: those under the minimum; then,
+    smallest first, as many more as it takes for the answers outside the shown groups (the
+    hidden groups' and those in no group) to be none or at least the minimum, or the total
+    minus the groups shown would give them away."""
     minimum = group_minimum()
-    small = [key for key, group in members.items() if len(group) < minimum]
-    shown = sorted((key for key in members if key not in small), key=lambda k: len(members[k]))
-    exclusive = sum(len(group) for group in members.values()) == total
-    if len(small) == 1 and exclusive and shown:
-        small.append(shown.pop(0))
-    return shown, len(small)
+    shown = sorted((key for key, group in members.items() if len(group) >= minimum),
+                   key=lambda key: (len(members[key]), key))  # fmt: skip
+    hidden = len(members) - len(shown)
+    everyone = set().union(*members.values()) if members else set()
+    outside = total - len(everyone)
+
+    def left_out() -> int:
+        covered = set().union(*(members[key] for key in shown)) if shown else set()
+        return outside + len(everyone - covered)
+
+    while shown and 0 < left_out() < minimum:
+        shown.pop(0)
+        hidden += 1
+    return sorted(shown), hidden

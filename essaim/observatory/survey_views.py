@@ -20,7 +20,7 @@ from .figures import number
 from .forms import AnswerForm, QuestionForm, SurveyForm
 from .models import Question, Response, Survey
 from .results import GROUPINGS, group_minimum, survey_results
-from .views import _csv_response
+from .views import _csv_response, edit_page
 
 ANSWERS_PER_HOUR = "30/h"
 
@@ -42,15 +42,14 @@ def survey_form(request, pk: int | None = None) -> HttpResponseBase:
     check_moderator(request.user)
     survey = get_object_or_404(Survey, pk=pk) if pk else Survey(language=request.LANGUAGE_CODE)
     form = SurveyForm(request.POST or None, instance=survey)
-    if request.method == "POST" and form.is_valid():
-        survey = actions.do_save_survey(request.user, form.instance,
-                                        list(form.cleaned_data["families"]))  # fmt: skip
-        messages.success(request, _("The survey is saved."))
-        return redirect(survey)
-    return render(request, "observatory/form.html", {
-        "form": form, "title": survey.title if pk else _("A survey"),
-        "back": reverse("observatory-surveys"),
-    })  # fmt: skip
+
+    def save(form) -> Survey:
+        families = list(form.cleaned_data["families"])
+        return actions.do_save_survey(request.user, form.instance, families)
+
+    title = survey.title if pk else _("A survey")
+    return edit_page(request, form, save, _("The survey is saved."), title,
+                     reverse("observatory-surveys"))  # fmt: skip
 
 
 @login_required

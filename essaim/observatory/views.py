@@ -5,9 +5,11 @@ moderators' pages that enter, import and count figures."""
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Count, Max, Q
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
@@ -16,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
-from essaim.atlas.models import Family, LegalForm, Organisation, Sector, SizeBand
+from essaim.atlas.models import Change, Family, LegalForm, Organisation, Sector, SizeBand
 from essaim.commons.models import Event, Opportunity
 from essaim.core.permissions import NotAllowed, allows, check_moderator
 from essaim.core.spreadsheets import SafeWriter
@@ -42,6 +45,8 @@ from .models import Goal, Indicator, Observation, Statement, Survey, Territory
 from .sentiment import theme_label
 
 MAX_SERIES = 5
+COUNTS_PER_HOUR = "120/h"
+COUNTS_CACHE_SECONDS = 24 * 3600
 STATEMENTS_SHOWN = 20
 
 
@@ -165,20 +170,33 @@ def indicator_csv(request, code: str) -> HttpResponseBase:
     return response
 
 
+def edit_page(request, form, save, saved: str, title: str, back: str) -> HttpResponseBase:
+    """A moderator's form: written by `save(form)` (an action) when valid, else shown again
+    with what was typed and its errors."""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = save(form)
+        except NotAllowed as refused:
+            form.add_error(None, refused.reason)
+            status = 409
+        else:
+            messages.success(request, saved)
+            return redirect(item)
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "title": title, "back": back}
+    return render(request, "observatory/form.html", context, status=status)
+
+
 @login_required
 def indicator_form(request, code: str | None = None) -> HttpResponseBase:
     check_moderator(request.user)
     indicator = get_object_or_404(Indicator, code=code) if code else Indicator()
     form = IndicatorForm(request.POST or None, instance=indicator)
-    if request.method == "POST" and form.is_valid():
-        indicator = actions.do_save_indicator(request.user, form.instance)
-        messages.success(request, _("The indicator is saved."))
-        return redirect(indicator)
-    return render(request, "observatory/form.html", {
-        "form": form,
-        "title": _("An indicator") if not code else indicator.label,
-        "back": reverse("observatory"),
-    })  # fmt: skip
+    return edit_page(request, form, lambda f: actions.do_save_indicator(request.user, f.instance),
+                     _("The indicator is saved."), indicator.label if code else _("An indicator"),
+                     reverse("observatory"))  # fmt: skip
 
 
 @login_required
@@ -260,8 +278,11 @@ def territory_detail(request, scheme: str, code: str) -> HttpResponseBase:
     for observation in observations.order_by("period_start"):
         by_indicator[observation.indicator].append(observation)
     for indicator, items in by_indicator.items():
+        change = _growth_of(items)
         figures.append({
-            "indicator": indicator, "latest": items[-1], "growth": _growth_of(items),
+            "indicator": indicator, "latest": items[-1], "growth": change,
+            "summary": change.sentence if change else
+            f"{number(items[-1].value)} ({items[-1].period_label})",
             "chart": line_chart([(territory.label, [(o.period_start, o.value) for o in items])]),
             "observations": items,
             "per_inhabitants": per_inhabitants(items[-1].value, territory.population),
@@ -286,7 +307,8 @@ def territory_detail(request, scheme: str, code: str) -> HttpResponseBase:
     if territory.scheme == Territory.Scheme.COUNTRY:
         atlas_link = f"{reverse('atlas-list')}?country={territory.code}"
     elif country is not None and territory.scheme != Territory.Scheme.FR_DEPARTEMENT:
-        atlas_link = f"{reverse('atlas-list')}?country={country.code}&region={territory.name}"
+        query = urlencode({"country": country.code, "region": territory.name})
+        atlas_link = f"{reverse('atlas-list')}?{query}"
     return render(request, "observatory/territory.html", {
         "territory": territory,
         "figures": figures,
@@ -344,13 +366,9 @@ def goal_form(request, pk: int | None = None) -> HttpResponseBase:
     check_moderator(request.user)
     goal = get_object_or_404(Goal, pk=pk) if pk else Goal()
     form = GoalForm(request.POST or None, instance=goal)
-    if request.method == "POST" and form.is_valid():
-        goal = actions.do_save_goal(request.user, form.instance)
-        messages.success(request, _("The goal is saved."))
-        return redirect(goal)
-    return render(request, "observatory/form.html", {
-        "form": form, "title": goal.title if pk else _("A goal"), "back": reverse("observatory"),
-    })  # fmt: skip
+    return edit_page(request, form, lambda f: actions.do_save_goal(request.user, f.instance),
+                     _("The goal is saved."), goal.title if pk else _("A goal"),
+                     reverse("observatory"))  # fmt: skip
 
 
 # The atlas's counts ------------------------------------------------------------------------
@@ -373,14 +391,32 @@ def _dimension_labels(by: str) -> dict[str, str]:
     return {}
 
 
+def _counted(day: date, by: str):
+    """The counts of a day, remembered until the atlas next changes: a past day's answer
+    is the same anyway, and asking for it again costs nothing."""
+    last = Change.objects.aggregate(last=Max("pk"))["last"]
+    newest = Organisation.objects.aggregate(newest=Max("pk"))["newest"]
+    key = f"observatory-counts:{day.isoformat()}:{by}:{last}:{newest}"
+    snapshot = cache.get(key)
+    if snapshot is None:
+        snapshot = counts_on(day, (by,))
+        cache.set(key, snapshot, COUNTS_CACHE_SECONDS)
+    return snapshot
+
+
+@ratelimit(key="ip", rate=COUNTS_PER_HOUR, method="GET", block=False)
 def atlas_counts(request) -> HttpResponseBase:
     """How many organisations the atlas held on a date, by a dimension."""
     today = timezone.localdate()
     form = CountsForm(request.GET or {"on": today.isoformat(), "by": "family"})
+    limited = getattr(request, "limited", False)
+    if limited:
+        form.is_valid()
+        form.add_error(None, _("Too many counts from your connection: try in an hour."))
     snapshot, rows, chart, by, chart_desc = None, [], None, "", ""
     if form.is_valid():
         day, by = form.cleaned_data["on"], form.cleaned_data["by"]
-        snapshot = counts_on(day)
+        snapshot = _counted(day, by)
         labels = _dimension_labels(by)
         counts = snapshot.counts[by]
         keys = []
@@ -407,7 +443,7 @@ def atlas_counts(request) -> HttpResponseBase:
         "chart_desc": chart_desc,
         "by_label": dict(dimension_choices()).get(by, ""),
         "can_manage": _is_moderator(request.user),
-    }, status=200 if form.is_valid() else 400)  # fmt: skip
+    }, status=429 if limited else 200 if form.is_valid() else 400)  # fmt: skip
 
 
 @require_POST

@@ -310,8 +310,13 @@ def test_a_survey_from_its_sending_to_its_published_results(client, moderator, c
     assert now_asked.answered == 6
     assert counts["Nextcloud"] == (3, Decimal(50))
     assert counts["other"][0] == 1 and now_asked.others == ["Signal"]
+    # The earlier wording was answered by one organisation: nothing of it is published,
+    # its "other" words included; nor is the long question one organisation answered.
     (earlier,) = results.retired
-    assert earlier.others == ["PeerTube"] and earlier.answered == 1
+    assert earlier.hidden and earlier.answered == 1 and earlier.others == []
+    assert "PeerTube" not in text
+    (said,) = [q for q in results.questions if q.question == long]
+    assert said.hidden and said.sentiments == {}
     # By country: Belgium (1 answer) is too few. France (6) would then give Belgium away
     # (7 in all minus 6), so it is left out too.
     by_country = client.get(f"/en/observatory/surveys/{survey.pk}/results/?by=country")
@@ -453,3 +458,19 @@ def test_the_commands_load_communes_import_figures_and_count_the_atlas(tmp_path,
     assert counted.value == 1 and counted.period_start == timezone.localdate()
     with pytest.raises(CommandError):
         call_command("record_atlas_counts", "--date", "2999-01-01", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_odd_figures_are_told_plainly_never_a_crash(client, moderator, jobs):
+    client.force_login(moderator)
+    # "11,360" is not eleven jobs and a third: a count is whole.
+    refused = upload(client, HEADER + 'jobs,qc-mrc:64,2020,"11,360",ISQ,,,,\n')
+    (reject,) = refused.context["report"].rejects
+    assert (reject.line, reject.column) == (2, "value") and "whole number" in reject.reason
+    # Two counts a day apart: the change, without a yearly rate made up from one day.
+    upload(client, HEADER + "jobs,qc-mrc:61,2025-03-01,1,Count,,,,\n"
+                   "jobs,qc-mrc:61,2025-03-02,10,Count,,,,\n")  # fmt: skip
+    page = client.get("/en/observatory/territories/qc-mrc/61/")
+    assert page.status_code == 200
+    text = visible_text(page.content.decode())
+    assert "from 1 to 10, +900.0 % in 1 day" in text and "a year" not in text
