@@ -104,8 +104,11 @@ class Tick:
     text: str
 
 
-def line_chart(series: list[tuple[str, list[tuple[date, Decimal]]]], places: int = 0) -> dict:
-    """Series of (label, [(date, value)]) on one time axis from zero."""
+def line_chart(
+    series: list[tuple[str, list[tuple[date, Decimal]]]], places: int = 0, year_end: bool = False
+) -> dict:
+    """Series of (label, [(date, value)]) on one time axis from zero; each year's tick at its
+    first day, or its last (`year_end`, for figures placed at the end of their period)."""
     every = [(day, float(value)) for _label, points in series for day, value in points]
     if not every:
         return {"series": [], "width": WIDTH, "height": HEIGHT}
@@ -134,8 +137,8 @@ def line_chart(series: list[tuple[str, list[tuple[date, Decimal]]]], places: int
         drawn.append(line)
     years = sorted({day.year for day, _value in every})
     shown = years if len(years) <= 8 else years[:: math.ceil(len(years) / 8)]
-    x_ticks = [Tick(x_of(date(year, 1, 1)) if len(years) > 1 else x_of(date(year, 1, 1)),
-                    str(year)) for year in shown]  # fmt: skip
+    month, day = (12, 31) if year_end else (1, 1)
+    x_ticks = [Tick(x_of(date(year, month, day)), str(year)) for year in shown]
     x_ticks = [tick for tick in x_ticks if LEFT - 1 <= tick.at <= WIDTH - RIGHT + 1]
     if not x_ticks:
         x_ticks = [Tick(x_of(min(day for day, _v in every)), str(years[0]))]

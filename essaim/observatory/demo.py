@@ -55,10 +55,10 @@ GOALS = [
     # title, owner, indicator, territory, baseline (date, value), target (date, value)
     ("200 social economy start-ups in Québec in five years",
      "The partners of the Québec social economy action plan", "ess-startups", "ca-province:QC",
-     (date(2017, 1, 1), 0), (date(2021, 12, 31), 200)),
+     (date(2016, 12, 31), 0), (date(2021, 12, 31), 200)),
     ("15 social economy start-ups in Lanaudière in five years",
      "The partners of the Québec social economy action plan", "ess-startups", "qc-region:14",
-     (date(2017, 1, 1), 0), (date(2021, 12, 31), 15)),
+     (date(2016, 12, 31), 0), (date(2021, 12, 31), 15)),
 ]  # fmt: skip
 
 FAMILIES = ["insertion-circular", "popular-education", "digital-commons", "solidarity-platforms"]

@@ -341,7 +341,7 @@ def goal_detail(request, pk: int) -> HttpResponseBase:
         (_("Observed"), [(o.period_end, o.value) for o in observations]),
         (_("Straight path to the target"), [(goal.baseline_date, goal.baseline_value),
                                             (goal.target_date, goal.target_value)]),
-    ])  # fmt: skip
+    ], year_end=True)  # fmt: skip
     return render(request, "observatory/goal.html", {
         "goal": goal, "status": status, "observations": observations, "chart": chart,
         "can_manage": _is_moderator(request.user),
