@@ -12,6 +12,7 @@ from essaim.accounts.models import User
 from essaim.atlas.models import Change
 from essaim.commons.models import Event, Opportunity, Registration, Resource
 from essaim.core.models import AuditEntry
+from essaim.observatory.models import EventFeedback
 
 
 def personal_data(user: User) -> dict:
@@ -107,6 +108,10 @@ def personal_data(user: User) -> dict:
         "api_tokens": [
             {"name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat()}
             for t in user.api_tokens.all()
+        ],
+        "event_feedback": [
+            {"event": f.event_id, "text": f.text, "created_at": f.created_at.isoformat()}
+            for f in EventFeedback.objects.filter(user=user)
         ],
     }
 

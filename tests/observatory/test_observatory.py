@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from essaim.accounts.actions import do_delete_account
 from essaim.atlas import actions as atlas_actions
 from essaim.atlas.demo import taxonomy_data
 from essaim.atlas.models import Family
@@ -403,6 +404,11 @@ def test_participants_say_how_an_event_went_and_it_is_read(client, commit):
     assert client.post(url, {"text": "The workshop was clear and very useful."}).status_code == 302
     said = Statement.objects.get(origin="event")
     assert said.text == "The workshop was clear and very useful."
+    # The participant's words are in their data, and go with their account.
+    data = client.get("/en/accounts/profile/data.json").json()
+    assert [f["text"] for f in data["event_feedback"]] == [said.text]
+    do_delete_account(came)
+    assert not Statement.objects.filter(origin="event").exists()
 
 
 @pytest.mark.django_db
