@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "essaim.diagnostics",
     "essaim.matching",
     "essaim.observatory",
+    "essaim.network",
     "essaim.search",
     "essaim.exchange",
     "essaim.api",

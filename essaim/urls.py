@@ -56,6 +56,7 @@ urlpatterns += i18n_patterns(
     path("diagnostic/", include("essaim.diagnostics.urls")),
     path("help/", include("essaim.matching.urls")),
     path("observatory/", include("essaim.observatory.urls")),
+    path("network/", include("essaim.network.urls")),
     path("atlas/", atlas.atlas_list, name="atlas-list"),
     path("atlas/map/", atlas.map_page, name="atlas-map"),
     path("atlas/<id:pk>/<slug:slug>/", atlas.organisation_detail, name="organisation"),

@@ -76,6 +76,7 @@ def page_types(language: str) -> list[str]:
         f"/{language}/help/",
         f"/{language}/help/needs/{first_need()}/",
         *observatory_pages(language),
+        f"/{language}/network/",
         f"/{language}/events/",
         f"/{language}/events/past/?country=FR",
         f"/{language}/opportunities/",

@@ -283,7 +283,14 @@ def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, setti
                                 allows_other=question.allows_other)  # fmt: skip
     answering = observatory.survey_token(asked, org)
     Statement.objects.update(confidence=0.4)  # every reading waits for a person
+    from essaim.network.models import Membership
+
     pages = [
+        "/fr/network/join/",
+        "/fr/network/members/",
+        f"/fr/network/members/{Membership.objects.filter(approved_on=None).first().pk}/",
+        f"/fr/network/members/{Membership.objects.exclude(paid_until=None).first().pk}/",
+        "/fr/network/terms/",
         "/fr/observatory/import/",
         "/fr/observatory/indicators/new/",
         f"/fr/observatory/indicators/{Indicator.objects.first().code}/add/",

@@ -12,6 +12,7 @@ from essaim.accounts.models import User
 from essaim.atlas.models import Change
 from essaim.commons.models import Event, Opportunity, Registration, Resource
 from essaim.core.models import AuditEntry
+from essaim.network.models import Membership
 from essaim.observatory.models import EventFeedback
 
 
@@ -109,10 +110,37 @@ def personal_data(user: User) -> dict:
             {"name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat()}
             for t in user.api_tokens.all()
         ],
+        "membership": _membership(user),
         "event_feedback": [
             {"event": f.event_id, "text": f.text, "created_at": f.created_at.isoformat()}
             for f in EventFeedback.objects.filter(user=user)
         ],
+    }
+
+
+def _membership(user: User) -> dict | None:
+    """An individual member's record (an organisation's is the organisation's)."""
+    membership = Membership.objects.filter(person=user).first()
+    if membership is None:
+        return None
+    return {
+        "applied_on": membership.applied_on.isoformat(),
+        "approved_on": membership.approved_on.isoformat() if membership.approved_on else None,
+        "paid_until": membership.paid_until.isoformat() if membership.paid_until else None,
+        "resigned_on": membership.resigned_on.isoformat() if membership.resigned_on else None,
+        "listed": membership.listed,
+        "payments": [
+            {
+                "paid_on": p.paid_on.isoformat(),
+                "amount": str(p.amount),
+                "covers_until": p.covers_until.isoformat(),
+            }
+            for p in membership.payments.all()
+        ],  # fmt: skip
+        "history": [
+            {"step": d.step, "on": d.on.isoformat(), "reason": d.reason}
+            for d in membership.history.all()
+        ],  # fmt: skip
     }
 
 

@@ -6,6 +6,7 @@ from essaim.atlas.demo import load_demo
 from essaim.commons.demo import load_demo_commons
 from essaim.diagnostics.demo import load_demo_diagnostics
 from essaim.matching.demo import load_demo_matching
+from essaim.network.demo import load_demo_network
 from essaim.observatory.demo import load_demo_observatory
 
 
@@ -43,3 +44,4 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Demo observatory: %(count)d figures recorded.") % {"count": load_demo_observatory()}
         )
+        self.stdout.write(_("Demo network: %(count)d members.") % {"count": load_demo_network()})
