@@ -748,3 +748,46 @@ def test_a_visitor_reads_a_territorys_jobs_from_the_home_page_with_the_keyboard_
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert_same_origin(page, atlas)
     page.context.close()
+
+
+@pytest.mark.parametrize(("language", "width"), [("it", 360), ("fr", 1280)])
+def test_a_representative_applies_to_join_the_network_with_the_keyboard_alone(
+    browser, atlas, language, width
+):
+    """No JavaScript, no mouse, signed in as an organisation's representative: from the home
+    page to the network, its terms, and an application recorded as pending."""
+    from django.test import Client
+
+    from essaim.atlas.models import Organisation
+    from essaim.contributions.models import Representation
+    from essaim.network.models import Membership
+    from tests.factories import UserFactory
+
+    org = Organisation.objects.get(name="Emmaüs Connect")
+    rep = UserFactory(username="joiner")
+    Representation.objects.create(user=rep, organisation=org, status="granted")
+    signed_in = Client()
+    signed_in.force_login(rep)
+    page = open_page(browser, java_script=False)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": atlas}]
+    )
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{atlas}/{language}/")
+    _tab_to(page, f"e.getAttribute('href') === '/{language}/network/'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, f"e.getAttribute('href') === '/{language}/network/join/'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _tab_to(page, f"e.type === 'radio' && e.value === '{org.pk}'")
+    page.keyboard.press("Space")
+    _tab_to(page, "e.tagName === 'BUTTON' && e.closest('main form.stacked') !== null")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    membership = Membership.objects.get(organisation=org)
+    assert page.url.endswith(f"/network/members/{membership.pk}/")
+    assert membership.approved_on is None and membership.applied_by == rep
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_same_origin(page, atlas)
+    page.context.close()
