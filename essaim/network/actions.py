@@ -6,9 +6,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from essaim.accounts.models import User
 from essaim.atlas.models import Family, LegalForm, Organisation
@@ -43,21 +44,29 @@ def status_of(membership: Membership, day: date | None = None) -> str:
     return membership.status_on(day or timezone.localdate(), current_terms())
 
 
-def check_act_for(user, membership: Membership) -> None:
-    """The member itself: the individual, or one of the organisation's representatives; or a
-    moderator."""
-    if allows(check_moderator, user):
-        return
+def is_member_itself(user, membership: Membership) -> bool:
+    """The individual, or one of the organisation's granted representatives."""
     if not user.is_authenticated:
-        raise NotAllowed()
-    if membership.person_id == user.pk:
-        return
-    if (
-        membership.organisation_id
+        return False
+    if membership.person_id:
+        return membership.person_id == user.pk
+    return (
+        bool(membership.organisation_id)
         and represented_by(user).filter(pk=membership.organisation_id).exists()
-    ):
-        return
-    raise NotAllowed(_("Only the member, its representatives or a moderator do this."))
+    )
+
+
+def check_see_member(user, membership: Membership) -> None:
+    """The member itself, or a moderator."""
+    if not (allows(check_moderator, user) or is_member_itself(user, membership)):
+        raise NotAllowed(_("Only the member, its representatives or a moderator see this."))
+
+
+def check_act_for(user, membership: Membership) -> None:
+    """The member itself, never a moderator in its place: resigning and being listed are
+    the member's own choices."""
+    if not is_member_itself(user, membership):
+        raise NotAllowed(_("Only the member itself, or its representatives, do this."))
 
 
 def refusals(organisation: Organisation | None, terms: Terms) -> list[str]:
@@ -74,8 +83,9 @@ def refusals(organisation: Organisation | None, terms: Terms) -> list[str]:
         found.append(_("The network admits these legal forms: %(names)s.")
                      % {"names": ", ".join(f.label for f in forms)})  # fmt: skip
     if terms.countries and organisation.country.code not in terms.countries:
-        found.append(_("The network admits organisations of these countries: %(codes)s.")
-                     % {"codes": ", ".join(terms.countries)})  # fmt: skip
+        names = ", ".join(str(countries.name(code)) for code in terms.countries)
+        found.append(_("The network admits organisations of these countries: %(names)s.")
+                     % {"names": names})  # fmt: skip
     return found
 
 
@@ -105,6 +115,15 @@ def do_apply(user, organisation: Organisation | None, listed: bool) -> Membershi
         raise NotAllowed(_("Already a member, or already applied."))
     if existing and existing.status_on(today, terms) == Status.EXCLUDED:
         raise NotAllowed(_("This member was excluded: only the board can reinstate it."))
+    if existing and existing.status_on(today, terms) == Status.REFUSED:
+        raise NotAllowed(_("The board refused this application: only the board can reopen it."))
+    try:
+        return _apply(user, organisation, listed, existing, terms, today)
+    except IntegrityError:  # the same application sent twice at once
+        raise NotAllowed(_("Already a member, or already applied.")) from None
+
+
+def _apply(user, organisation, listed, existing, terms, today) -> Membership:
     with transaction.atomic():
         membership = existing or Membership(
             kind=Membership.Kind.ORGANISATION if organisation else Membership.Kind.INDIVIDUAL,
@@ -113,6 +132,7 @@ def do_apply(user, organisation: Organisation | None, listed: bool) -> Membershi
         membership.applied_by = user
         membership.applied_on = today
         membership.approved_on = membership.refused_on = membership.resigned_on = None
+        membership.paid_until = None  # its payments stay in its history
         membership.listed = listed
         membership.language = (translation.get_language() or "fr")[:2]
         membership.reason = ""
@@ -184,8 +204,7 @@ def do_record_payment(user, membership: Membership, paid_on: date, amount: Decim
         membership.paid_until = payment.covers_until
         membership.save(update_fields=["paid_until"])
         _step(membership, Decision.Step.PAID, user, on=paid_on,
-              reason=_("%(amount)s EUR, until %(day)s")
-              % {"amount": amount, "day": payment.covers_until.isoformat()})  # fmt: skip
+              reason=f"{amount} EUR → {payment.covers_until.isoformat()}")  # fmt: skip
     return payment
 
 
@@ -210,12 +229,16 @@ def do_exclude(user, membership: Membership, reason: str) -> None:
 
 
 def do_reinstate(user, membership: Membership) -> None:
-    _decide(user, membership, (Status.EXCLUDED, Status.RESIGNED, Status.REFUSED))
+    """The board takes back an exclusion (the member is as it was before it), or reopens a
+    refused application (pending again)."""
+    status = status_of(membership)
+    _decide(user, membership, (Status.EXCLUDED, Status.REFUSED))
     with transaction.atomic():
-        membership.excluded_on = membership.resigned_on = membership.refused_on = None
-        membership.approved_on = membership.approved_on or timezone.localdate()
-        membership.save(update_fields=["excluded_on", "resigned_on", "refused_on",
-                                       "approved_on"])  # fmt: skip
+        if status == Status.REFUSED:
+            membership.approved_on = None
+        membership.excluded_on = membership.refused_on = None
+        membership.reason = ""
+        membership.save(update_fields=["excluded_on", "refused_on", "approved_on", "reason"])
         _step(membership, Decision.Step.REINSTATED, user)
 
 
@@ -250,7 +273,7 @@ def do_send_renewal_reminders(today: date | None = None) -> int:
     today = today or timezone.localdate()
     due = Membership.objects.filter(
         paid_until__gte=today, paid_until__lte=today + timedelta(days=terms.notice_days),
-        resigned_on=None, excluded_on=None, refused_on=None,
+        approved_on__isnull=False, resigned_on=None, excluded_on=None, refused_on=None,
     ).select_related("organisation", "person")  # fmt: skip
     sent = 0
     with transaction.atomic():
@@ -289,7 +312,7 @@ def do_record_demo(
                 Decision.objects.create(membership=membership, step=Decision.Step.APPROVED,
                                         on=approved)  # fmt: skip
             if paid_until:
-                paid_on = paid_until.replace(year=paid_until.year - 1) + timedelta(days=1)
+                paid_on = paid_until - timedelta(days=364)
                 Payment.objects.create(membership=membership, paid_on=paid_on, amount=fee,
                                        covers_until=paid_until)  # fmt: skip
                 Decision.objects.create(membership=membership, step=Decision.Step.PAID,

@@ -13,10 +13,10 @@ from .models import Terms
 
 
 class TermsForm(forms.ModelForm):
-    countries = forms.MultipleChoiceField(
-        label=_("Countries admitted"), required=False, choices=[],
-        help_text=_("None chosen: every country."),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+    countries = forms.CharField(
+        label=_("Countries admitted"), required=False, max_length=800,
+        help_text=_("Their two-letter codes, separated by commas (FR, BE, CA); empty: every "
+                    "country."),
     )  # fmt: skip
 
     class Meta:
@@ -29,14 +29,20 @@ class TermsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["countries"].choices = list(countries)
+        self.initial["countries"] = ", ".join(self.instance.countries or [])
+
+    def clean_countries(self) -> list[str]:
+        codes = [c.strip().upper() for c in self.cleaned_data["countries"].split(",") if c.strip()]
+        unknown = [code for code in codes if code not in dict(countries)]
+        if unknown:
+            raise forms.ValidationError(_("Unknown country codes: %(codes)s.")
+                                        % {"codes": ", ".join(unknown)})  # fmt: skip
+        return list(dict.fromkeys(codes))
 
 
 class ApplyForm(forms.Form):
     member = forms.ChoiceField(label=_("Who joins"), widget=forms.RadioSelect)
-    listed = forms.BooleanField(
-        label=_("List us on the public list of members"), required=False, initial=True
-    )
+    listed = forms.BooleanField(label=_("List us on the public list of members"), required=False)
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,9 +62,11 @@ class PaymentForm(forms.Form):
                                 decimal_places=2)  # fmt: skip
 
     def clean_paid_on(self) -> date:
-        day = self.cleaned_data["paid_on"]
-        if day > timezone.localdate():
+        day, today = self.cleaned_data["paid_on"], timezone.localdate()
+        if day > today:
             raise forms.ValidationError(_("A fee is recorded once paid: not a future day."))
+        if day < today.replace(year=today.year - 2, day=min(today.day, 28)):
+            raise forms.ValidationError(_("A fee paid more than two years ago is not recorded."))
         return day
 
 

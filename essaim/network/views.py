@@ -8,8 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_countries import countries
 from django_ratelimit.decorators import ratelimit
 
+from essaim.atlas.models import Status as OrganisationStatus
 from essaim.contributions.actions import represented_by
 from essaim.core.permissions import NotAllowed, allows, check_moderator
 
@@ -29,12 +31,16 @@ def network(request) -> HttpResponseBase:
     """The members who agreed to be listed, the terms, and how to join."""
     terms = actions.current_terms()
     everyone = _with_status(Membership.objects.select_related("organisation", "person"))
-    listed = sorted((m for m, status in everyone if status in ACTIVE and m.listed),
-                    key=lambda m: m.name.casefold())  # fmt: skip
+    # Only the organisations the atlas shows (a hidden one is listed nowhere).
+    published = OrganisationStatus.PUBLISHED
+    shown = [(m, status) for m, status in everyone if status in ACTIVE and (
+        m.organisation is None or m.organisation.status == published)]  # fmt: skip
+    listed = sorted((m for m, _status in shown if m.listed), key=lambda m: m.name.casefold())
     return render(request, "network/network.html", {
         "terms": terms,
         "listed": listed,
-        "members": sum(1 for _m, status in everyone if status in ACTIVE),
+        "members": len(shown),
+        "countries": [countries.name(code) for code in terms.countries],
         "families": terms.families.all(),
         "legal_forms": terms.legal_forms.all(),
         "can_manage": allows(check_moderator, request.user),
@@ -87,7 +93,7 @@ def register(request) -> HttpResponseBase:
 def _member(request, pk: int) -> Membership:
     membership = get_object_or_404(Membership.objects.select_related("organisation", "person"),
                                    pk=pk)  # fmt: skip
-    actions.check_act_for(request.user, membership)
+    actions.check_see_member(request.user, membership)
     return membership
 
 
@@ -103,6 +109,7 @@ def member(request, pk: int) -> HttpResponseBase:
         "payments": membership.payments.all(),
         "terms": terms,
         "can_manage": allows(check_moderator, request.user),
+        "is_member": actions.is_member_itself(request.user, membership),
         "payment": PaymentForm(initial={"paid_on": timezone.localdate(), "amount": terms.fee}),
         "reason": ReasonForm(),
     })  # fmt: skip
@@ -127,9 +134,13 @@ def decide(request, pk: int) -> HttpResponseBase:
                 raise NotAllowed(" ".join(e for errors in form.errors.values() for e in errors))
             actions.do_record_payment(request.user, membership, form.cleaned_data["paid_on"],
                                       form.cleaned_data["amount"])  # fmt: skip
-        elif step in ("approve", "reinstate", "resign"):
-            {"approve": actions.do_approve, "reinstate": actions.do_reinstate,
-             "resign": actions.do_resign}[step](request.user, membership)  # fmt: skip
+        elif step == "resign":
+            if request.POST.get("confirm") != "on":
+                raise NotAllowed(_("Tick the box to confirm the resignation."))
+            actions.do_resign(request.user, membership)
+        elif step in ("approve", "reinstate"):
+            {"approve": actions.do_approve,
+             "reinstate": actions.do_reinstate}[step](request.user, membership)  # fmt: skip
         elif step in ("list", "unlist"):
             actions.do_set_listed(request.user, membership, step == "list")
         else:

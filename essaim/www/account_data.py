@@ -124,10 +124,15 @@ def _membership(user: User) -> dict | None:
     if membership is None:
         return None
     return {
+        "kind": membership.kind,
+        "language": membership.language,
         "applied_on": membership.applied_on.isoformat(),
         "approved_on": membership.approved_on.isoformat() if membership.approved_on else None,
         "paid_until": membership.paid_until.isoformat() if membership.paid_until else None,
         "resigned_on": membership.resigned_on.isoformat() if membership.resigned_on else None,
+        "refused_on": membership.refused_on.isoformat() if membership.refused_on else None,
+        "excluded_on": membership.excluded_on.isoformat() if membership.excluded_on else None,
+        "reason": membership.reason,
         "listed": membership.listed,
         "payments": [
             {

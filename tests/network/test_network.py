@@ -91,8 +91,11 @@ def test_an_organisation_joins_pays_and_its_status_follows_the_dates(
     assert membership.paid_until == next_year(today) == today.replace(year=today.year + 1) - \
         timedelta(days=1)  # fmt: skip
     assert statuses(client) == {"Commons": "current"}
-    # The public list shows it, as it agreed.
+    # The public list shows it, as it agreed, while the atlas shows it.
     assert "Commons" in client.get("/fr/network/").content.decode()
+    atlas_actions.do_set_organisation_status(commons, "hidden")
+    assert "Commons" not in client.get("/fr/network/").content.decode()
+    atlas_actions.do_set_organisation_status(commons, "published")
     # A reminder once, within the notice; grace after the due date, then expired.
     due = membership.paid_until
     mail.outbox.clear()
@@ -112,9 +115,14 @@ def test_an_organisation_joins_pays_and_its_status_follows_the_dates(
                              "amount": "50"})  # fmt: skip
     membership.refresh_from_db()
     assert membership.paid_until == next_year(due + timedelta(days=1))
-    # The representative resigns it; the history keeps every step.
+    # A moderator cannot resign it in its place; the representative does, once confirmed.
+    client.post(decide, {"step": "resign", "confirm": "on"})
+    assert statuses(client) == {"Commons": "current"}
     client.force_login(rep)
     client.post(decide, {"step": "resign"})
+    membership.refresh_from_db()
+    assert membership.resigned_on is None
+    client.post(decide, {"step": "resign", "confirm": "on"})
     client.force_login(moderator)
     assert statuses(client) == {"Commons": "resigned"}
     page = client.get(f"/en/network/members/{membership.pk}/")
@@ -146,6 +154,15 @@ def test_the_register_and_its_decisions_are_the_moderators(client, moderator, te
     membership.refresh_from_db()
     assert membership.refused_on and "Not in our territory." in mail.outbox[0].body
     assert statuses(client) == {"Commons": "refused"}
+    # Refused, it cannot apply again on its own; the board reopens it, pending again.
+    client.force_login(rep)
+    assert client.post("/en/network/join/", {"member": str(commons.pk)}).status_code == 409
+    client.force_login(moderator)
+    client.post(decide, {"step": "reinstate"})
+    membership.refresh_from_db()
+    assert membership.refused_on is None and membership.approved_on is None
+    assert membership.reason == ""
+    assert statuses(client) == {"Commons": "pending"}
 
 
 @pytest.mark.django_db
