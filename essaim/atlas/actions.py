@@ -456,7 +456,10 @@ def _move_relations(other: Organisation, kept: Organisation) -> None:
             )
             links.filter(**{f"{source_column}__in": already}).delete()
             links.update(**{target_column: kept.pk})
-        elif relation.one_to_many and relation.related_model not in (MergedRecord, Identifier):
+        elif (relation.one_to_many or relation.one_to_one) and relation.related_model not in (
+            MergedRecord,
+            Identifier,
+        ):
             # (Identifiers are facts: the moderator chose them.)
             field = relation.field.name
             try:

@@ -183,3 +183,16 @@ def test_an_individual_member_is_in_their_data_and_erased_with_their_account(
     do_delete_account(person)
     do_delete_account(rep)
     assert [m.name for m in Membership.objects.all()] == ["Commons"]
+
+
+@pytest.mark.django_db
+def test_a_merged_organisation_keeps_its_membership(client, moderator, terms, commit):
+    kept = organisation("Kept", "digital-commons")
+    twin = organisation("Twin", "digital-commons")
+    rep = representative(twin, "rep")
+    client.force_login(rep)
+    client.post("/en/network/join/", {"member": str(twin.pk)})
+    atlas_actions.do_merge_organisations(kept, twin, {}, moderator)
+    (membership,) = Membership.objects.all()
+    assert membership.organisation == kept
+    assert [d.step for d in membership.history.all()] == ["applied"]
