@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from essaim.atlas.forms import CountryField, place_at_locality
 from essaim.atlas.gazetteer import resolve_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
-from essaim.core.fields import Honeypot, LanguagesField, form_field
+from essaim.core.fields import DateInput, Honeypot, LanguagesField, form_field
 from essaim.core.text import CheckedText
 
 from .actions import confirmed_count, set_replaced_tools
@@ -309,7 +309,7 @@ class OpportunityForm(ContributionForm):
         ]  # fmt: skip
         widgets = {
             **ContributionForm.Meta.widgets,
-            "deadline": forms.DateInput(attrs={"type": "date"}),
+            "deadline": DateInput(),
             "eligible_legal_forms": forms.CheckboxSelectMultiple,
         }
 

@@ -1,5 +1,5 @@
 """Form fields and forms of every domain: languages typed as codes, web addresses that mean
-https without it, and the honeypot that public forms share."""
+https without it, dates picked in the browser, and the honeypot that public forms share."""
 
 from django import forms
 from django.conf.locale import LANG_INFO
@@ -9,6 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from .text import CheckedText
 
 ISO_639_1 = {code for code in LANG_INFO if len(code) == 2}
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is always written YYYY-MM-DD: a date formatted the
+    French way (05/12/2026) is no value to it, and the field would show empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class LanguagesField(forms.CharField):

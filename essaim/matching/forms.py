@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from essaim.atlas.models import Service
 from essaim.atlas.places import MAX_PLACE_LENGTH, Place
 from essaim.competences.models import Competence, Level
+from essaim.core.fields import DateInput
 from essaim.core.text import CheckedText
 from essaim.diagnostics.forms import typed_place
 
@@ -125,7 +126,7 @@ class NeedForm(PlaceForm):
     deadline = forms.DateField(
         label=_("Answers wanted before"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     competences = forms.TypedMultipleChoiceField(
         label=_("Digital competences"),
@@ -143,12 +144,8 @@ class NeedForm(PlaceForm):
         label=_("Other skills or equipment"),
         help_text=_("Separated by commas, such as: WordPress, 10 laptops."),
     )
-    starts_on = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    ends_on = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    starts_on = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    ends_on = forms.DateField(label=_("Until"), required=False, widget=DateInput())
 
     def __init__(self, *args, organisations: list, **kwargs):
         super().__init__(*args, **kwargs)

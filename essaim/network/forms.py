@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from essaim.atlas.models import Organisation
+from essaim.core.fields import DateInput
 
 from .models import Terms
 
@@ -57,7 +58,7 @@ class ApplyForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput())
     amount = forms.DecimalField(label=_("Amount (EUR)"), min_value=0, max_digits=8,
                                 decimal_places=2)  # fmt: skip
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from essaim.atlas.models import Family
+from essaim.core.fields import DateInput
 
 from .history import DIMENSIONS
 from .imports import parse_period
@@ -103,8 +104,8 @@ class GoalForm(forms.ModelForm):
         model = Goal
         fields = ["title", "owner", "indicator", "territory", "family", "baseline_date",
                   "baseline_value", "target_date", "target_value"]  # fmt: skip
-        widgets = {"baseline_date": forms.DateInput(attrs={"type": "date"}),
-                   "target_date": forms.DateInput(attrs={"type": "date"})}  # fmt: skip
+        widgets = {"baseline_date": DateInput(),
+                   "target_date": DateInput()}  # fmt: skip
 
     def clean(self) -> dict:
         data = super().clean()
@@ -117,7 +118,7 @@ class GoalForm(forms.ModelForm):
 class CountsForm(forms.Form):
     """The atlas's counts on a date, by one dimension."""
 
-    on = forms.DateField(label=_("On"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("On"), widget=DateInput())
     by = forms.ChoiceField(label=_("By"), choices=[])
 
     def __init__(self, *args, **kwargs):
@@ -150,7 +151,7 @@ class SurveyForm(forms.ModelForm):
     class Meta:
         model = Survey
         fields = ["title", "year", "language", "closes_on", "introduction", "country"]
-        widgets = {"closes_on": forms.DateInput(attrs={"type": "date"}),
+        widgets = {"closes_on": DateInput(),
                    "introduction": forms.Textarea(attrs={"rows": 4})}  # fmt: skip
 
     def __init__(self, *args, **kwargs):

@@ -200,6 +200,9 @@ def test_a_goal_is_read_against_its_straight_path(client, moderator, territories
     upload(client, "indicator,territory,period,value,source\n"
                    "startups,ca-province:QC,2020,170,Partners\n")  # fmt: skip
     assert "On track" in visible_text(client.get(goal_url).content.decode())
+    # Its form, in French, gives the browser's date picker its dates back (not "01/01/2017").
+    edit = client.get(goal_url.replace("/en/", "/fr/") + "edit/").content.decode()
+    assert 'value="2017-01-01"' in edit and 'value="2021-12-31"' in edit
     (goal,) = client.get("/api/v1/goals").json()
     assert (goal["status"], goal["expected"]) == ("on-track", "160.00")
     figures = list(csv.reader(io.StringIO(client.get(goal_url.rstrip("/") + ".csv")
