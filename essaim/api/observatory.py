@@ -5,6 +5,7 @@ out, as on the site)."""
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from pydantic import Field
@@ -126,7 +127,7 @@ def _indicator(item: Indicator) -> dict:
         "unit": item.unit,
         "definition": item.description,
         "computed": item.computed,
-        "observations": item.observations.count(),
+        "observations": item.observations_count,
     }
 
 
@@ -152,7 +153,8 @@ def _observation(item: Observation) -> dict:
 @router.get("/indicators", response={200: list[IndicatorRecord], 400: Error},
             url_name="api-indicators", summary="The observatory's indicators")  # fmt: skip
 def indicators(request) -> list[dict]:
-    return [_indicator(item) for item in Indicator.objects.all()]
+    indicators = Indicator.objects.annotate(observations_count=Count("observations"))
+    return [_indicator(item) for item in indicators]
 
 
 @router.get("/observations", response={200: ObservationPage, 400: Error},
@@ -176,12 +178,7 @@ def observations(request, filters: Query[ObservationFilter]) -> dict:
 def goals(request) -> list[dict]:
     found = []
     for goal in Goal.objects.select_related("indicator", "territory"):
-        observed = list(
-            goal.indicator.observations.filter(
-                territory=goal.territory, family=goal.family, period_end__gte=goal.baseline_date
-            )
-        )
-        status = progress(goal, observed)
+        status = progress(goal, goal.observed())
         found.append({
             "id": goal.pk, "url": public_url(goal.get_absolute_url()), "title": goal.title,
             "owner": goal.owner, "indicator": goal.indicator.code,

@@ -19,7 +19,7 @@ from django_ratelimit.decorators import ratelimit
 
 from essaim.atlas.models import Organisation
 from essaim.core.permissions import allows, check_moderator
-from essaim.core.spreadsheets import SafeWriter
+from essaim.core.spreadsheets import SafeWriter, csv_download
 
 from . import actions
 from .filters import EventFilters, Filters, OpportunityFilters, ResourceFilters
@@ -319,8 +319,7 @@ def registrations_csv(request, pk: int, slug: str) -> HttpResponseBase:
     event = actions.access_event_to_manage(request.user, pk)
     rows = list(event.registrations.all())
     decisions = actions.allowances(event, rows)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="registrations-{event.pk}.csv"'
+    response = csv_download(f"registrations-{event.pk}.csv")
     response.write("\ufeff")  # spreadsheet programs read UTF-8 with a BOM
     writer = SafeWriter(response)
     writer.writerow([

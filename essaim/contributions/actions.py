@@ -307,6 +307,17 @@ def represented_by(user) -> models.QuerySet:
     ).order_by("name")
 
 
+def representatives(organisation: Organisation) -> list[User]:
+    """The active members who represent an organisation."""
+    return list(
+        User.objects.filter(
+            representations__organisation=organisation,
+            representations__status=Representation.Status.GRANTED,
+            is_active=True,
+        )
+    )
+
+
 def represents(user, org: Organisation) -> bool:
     return (
         user.is_authenticated

@@ -12,6 +12,8 @@ import csv
 import re
 from collections.abc import Iterable
 
+from django.http import HttpResponse
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # Digits with the signs, spaces and punctuation of numbers and phone numbers, nothing else.
 PLAIN_NUMBER = re.compile(r"[+\-]?[0-9 .,()/\-]*")
@@ -52,3 +54,10 @@ class SafeDictWriter(csv.DictWriter):
 
     def writerow(self, rowdict: dict) -> object:
         return super().writerow({key: safe_cell(value) for key, value in rowdict.items()})
+
+
+def csv_download(filename: str) -> HttpResponse:
+    """An empty UTF-8 CSV answer that the browser saves as `filename`: write rows into it."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

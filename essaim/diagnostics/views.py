@@ -19,6 +19,7 @@ from django_ratelimit.decorators import ratelimit
 
 from essaim.atlas.models import Organisation
 from essaim.contributions.actions import represented_by
+from essaim.core.spreadsheets import csv_download
 
 from . import actions
 from .charts import band_rows, score_rows
@@ -418,8 +419,7 @@ def network(request) -> HttpResponseBase:
 def network_csv(request) -> HttpResponseBase:
     """The same figures as open data: a row per group and dimension."""
     figures = network_figures(_by(request))
-    answer = HttpResponse(content_type="text/csv; charset=utf-8")
-    answer["Content-Disposition"] = f'attachment; filename="essaim-diagnostics-{figures["by"]}.csv"'
+    answer = csv_download(f"essaim-diagnostics-{figures['by']}.csv")
     writer = csv.writer(answer)
     writer.writerow(
         [

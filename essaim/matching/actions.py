@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.atlas.models import Organisation, Status
-from essaim.contributions.actions import represents
-from essaim.contributions.models import Representation
+from essaim.contributions.actions import representatives, represents
 from essaim.core.actions import audit
 from essaim.core.mail import mail_after_commit
 from essaim.core.permissions import LinkRefused, NotAllowed
@@ -49,16 +48,6 @@ REMIND_AFTER = timedelta(days=3)
 
 
 # Who is on each side -------------------------------------------------------------------------
-
-
-def representatives(organisation: Organisation) -> list[User]:
-    return list(
-        User.objects.filter(
-            representations__organisation=organisation,
-            representations__status=Representation.Status.GRANTED,
-            is_active=True,
-        )
-    )
 
 
 def check_manage_need(user, organisation: Organisation) -> None:

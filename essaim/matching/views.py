@@ -26,7 +26,7 @@ from essaim.competences.models import Competence
 from essaim.contributions.actions import represented_by
 from essaim.core.basemap import basemap_context
 from essaim.core.permissions import NotAllowed, allows
-from essaim.core.spreadsheets import safe_cell
+from essaim.core.spreadsheets import csv_download, safe_cell
 from essaim.diagnostics.questionnaire import questionnaire
 
 from . import actions
@@ -129,8 +129,7 @@ def _points(needs) -> list[list]:
 
 def counts_csv(request) -> HttpResponse:
     """Open data: how many needs are open, by country, region and kind (no need itself)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="open-needs.csv"'
+    response = csv_download("open-needs.csv")
     writer = csv.writer(response)
     writer.writerow(["country", "region", "kind", "open_needs"])
     rows = (

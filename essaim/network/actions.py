@@ -13,7 +13,7 @@ from django_countries import countries
 
 from essaim.accounts.models import User
 from essaim.atlas.models import Family, LegalForm, Organisation
-from essaim.contributions.actions import represented_by
+from essaim.contributions.actions import representatives, represents
 from essaim.core.actions import audit
 from essaim.core.mail import mail_after_commit
 from essaim.core.permissions import NotAllowed, allows, check_moderator
@@ -50,10 +50,7 @@ def is_member_itself(user, membership: Membership) -> bool:
         return False
     if membership.person_id:
         return membership.person_id == user.pk
-    return (
-        bool(membership.organisation_id)
-        and represented_by(user).filter(pk=membership.organisation_id).exists()
-    )
+    return bool(membership.organisation_id) and represents(user, membership.organisation)
 
 
 def check_see_member(user, membership: Membership) -> None:
@@ -103,7 +100,7 @@ def do_apply(user, organisation: Organisation | None, listed: bool) -> Membershi
         raise NotAllowed()
     terms = current_terms()
     if organisation is not None and not (
-        represented_by(user).filter(pk=organisation.pk).exists() or allows(check_moderator, user)
+        represents(user, organisation) or allows(check_moderator, user)
     ):
         raise NotAllowed(_("Only the organisation's representatives apply for it."))
     if reasons := refusals(organisation, terms):
@@ -255,9 +252,8 @@ def addresses_of(membership: Membership) -> list[str]:
     its public address)."""
     if membership.person_id:
         return [membership.person.email]
-    found = [r.user.email for r in membership.organisation.representations.filter(
-        status="granted").select_related("user")]  # fmt: skip
-    return [a for a in found if a] or [membership.organisation.email]
+    found = [user.email for user in representatives(membership.organisation) if user.email]
+    return found or [membership.organisation.email]
 
 
 def _tell(membership: Membership, template: str, **context) -> None:

@@ -137,10 +137,6 @@ def do_import_observations(user, report: Report, *, partial: bool = False) -> Re
     return report
 
 
-def territory_for_region(country: str, region: str, territories: dict) -> Territory | None:
-    return territories.get((country, plain(region)))
-
-
 def region_territories() -> dict[tuple[str, str], Territory]:
     """{(country, folded name): territory} for the region-level schemes."""
     found = {}
@@ -155,26 +151,22 @@ def region_territories() -> dict[tuple[str, str], Territory]:
     return found
 
 
-def atlas_figures(snapshot: Snapshot) -> list[tuple[Territory, Family | None, str, int]]:
-    """(territory, family, what, value) for what the atlas counted, what being
-    "organisations" or "jobs" (the least the size bands say)."""
+def atlas_figures(snapshot: Snapshot) -> list[tuple[Territory, int]]:
+    """(territory, organisations) for what the atlas counted, by country, département and
+    région (its free-text regions matched by name)."""
     territories = {t.key: t for t in Territory.objects.filter(
         scheme__in=[Territory.Scheme.COUNTRY, Territory.Scheme.FR_DEPARTEMENT])}  # fmt: skip
     regions = region_territories()
-    figures = []
-    for code, n in snapshot.counts["country"].items():
-        if n > 0 and (territory := territories.get(f"country:{code}")):
-            figures.append((territory, None, "organisations", n))
-    for code, n in snapshot.counts["fr-departement"].items():
-        if n > 0 and (territory := territories.get(f"fr-departement:{code}")):
-            figures.append((territory, None, "organisations", n))
-    by_region: dict[Territory, int] = {}  # "Bretagne" and "BRETAGNE" are one région
+    figures: dict[Territory, int] = {}  # "Bretagne" and "BRETAGNE" are one région
+    for scheme, dimension in (("country", "country"), ("fr-departement", "fr-departement")):
+        for code, n in snapshot.counts[dimension].items():
+            if n > 0 and (territory := territories.get(f"{scheme}:{code}")):
+                figures[territory] = n
     for key, n in snapshot.counts["region"].items():
         country, _bar, region = key.partition("|")
-        if n > 0 and region and (territory := territory_for_region(country, region, regions)):
-            by_region[territory] = by_region.get(territory, 0) + n
-    figures += [(territory, None, "organisations", n) for territory, n in by_region.items()]
-    return figures
+        if n > 0 and region and (territory := regions.get((country, plain(region)))):
+            figures[territory] = figures.get(territory, 0) + n
+    return list(figures.items())
 
 
 def do_record_atlas_counts(user, day: date) -> int:
@@ -192,8 +184,8 @@ def do_record_atlas_counts(user, day: date) -> int:
                "of changes.") % {"day": day.isoformat()}  # fmt: skip
     written = 0
     with transaction.atomic():
-        for territory, family, _what, value in atlas_figures(snapshot):
-            _write_observation(indicator, territory, family, day, day, Decimal(value),
+        for territory, value in atlas_figures(snapshot):
+            _write_observation(indicator, territory, None, day, day, Decimal(value),
                                Observation.State.FINAL, source, method, user)  # fmt: skip
             written += 1
         audit("observation.counted", None, actor=user, detail={"day": day.isoformat()})
@@ -213,12 +205,8 @@ def do_save_goal(user, goal: Goal) -> Goal:
 # Surveys --------------------------------------------------------------------------------------
 
 
-def check_run_survey(user, survey: Survey | None = None) -> None:
-    check_moderator(user)
-
-
 def do_save_survey(user, survey: Survey, families: list[Family]) -> Survey:
-    check_run_survey(user)
+    check_moderator(user)
     if survey.pk:
         stored = Survey.objects.get(pk=survey.pk)
         if stored.state in (Survey.State.CLOSED, Survey.State.PUBLISHED):
@@ -243,7 +231,7 @@ def wording_of(question: Question) -> tuple:
 def do_save_question(user, survey: Survey, question: Question, families: list[Family]) -> Question:
     """Add a question, or change one: a question with answers is kept as it was asked and
     replaced by a new version, so that no answer is ever read against other words."""
-    check_run_survey(user, survey)
+    check_moderator(user)
     if survey.state in (Survey.State.CLOSED, Survey.State.PUBLISHED):
         raise NotAllowed(_("The survey is closed: its questions no longer change."))
     if question.retired:
@@ -265,7 +253,7 @@ def do_save_question(user, survey: Survey, question: Question, families: list[Fa
 
 
 def do_remove_question(user, question: Question) -> None:
-    check_run_survey(user, question.survey)
+    check_moderator(user)
     if question.survey.state in (Survey.State.CLOSED, Survey.State.PUBLISHED):
         raise NotAllowed(_("The survey is closed: its questions no longer change."))
     if question.answers.exists():
@@ -318,7 +306,7 @@ def _send(survey: Survey, invitations: list[tuple[Organisation, str]], template:
 
 def do_open_survey(user, survey: Survey) -> int:
     """Open a survey and send it to each organisation asked; returns how many."""
-    check_run_survey(user, survey)
+    check_moderator(user)
     if survey.state != Survey.State.DRAFT:
         raise NotAllowed(_("This survey has already been sent."))
     if not survey.questions.filter(retired=False).exists():
@@ -342,7 +330,7 @@ def do_open_survey(user, survey: Survey) -> int:
 def do_remind_survey(user, survey: Survey, now=None) -> int:
     """Remind once the organisations that have not answered; returns how many."""
     if user is not None:
-        check_run_survey(user, survey)
+        check_moderator(user)
     if survey.state != Survey.State.OPEN:
         return 0
     now = now or timezone.now()
@@ -375,7 +363,7 @@ def do_remind_surveys(now=None) -> int:
 
 def do_close_survey(user, survey: Survey) -> None:
     if user is not None:
-        check_run_survey(user, survey)
+        check_moderator(user)
     if survey.state != Survey.State.OPEN:
         raise NotAllowed(_("Only an open survey can be closed."))
     with transaction.atomic():
@@ -385,7 +373,7 @@ def do_close_survey(user, survey: Survey) -> None:
 
 
 def do_publish_survey(user, survey: Survey, minimum: int) -> None:
-    check_run_survey(user, survey)
+    check_moderator(user)
     if survey.state != Survey.State.CLOSED:
         raise NotAllowed(_("Close the survey before publishing its results."))
     if survey.responses.count() < minimum:

@@ -101,6 +101,11 @@ def growth(first: Decimal, first_on: date, last: Decimal, last_on: date) -> Grow
     return Growth(Decimal(first), Decimal(last), years, (ratio - 1) * 100, yearly, days)
 
 
+def share(count: int, of: int) -> Decimal:
+    """`count` as a percentage of `of` (0 of nothing)."""
+    return (Decimal(count * 100) / of) if of else Decimal(0)
+
+
 def per_inhabitants(value: Decimal, population: int | None) -> Decimal | None:
     """The value per 10,000 inhabitants, when the population is known."""
     if not population:

@@ -60,11 +60,9 @@ class ObservationForm(forms.Form):
 
     def clean_value(self) -> Decimal:
         value = self.cleaned_data["value"]
-        counted = {Indicator.Unit.ORGANISATIONS, Indicator.Unit.JOBS, Indicator.Unit.PEOPLE,
-                   Indicator.Unit.PLACES}  # fmt: skip
-        if value < 0 and self.indicator.unit in counted:
+        if value < 0 and self.indicator.counts:
             raise forms.ValidationError(_("A count cannot be negative."))
-        if self.indicator.unit in counted and value != value.to_integral_value():
+        if self.indicator.counts and value != value.to_integral_value():
             raise forms.ValidationError(_("A count is a whole number."))
         return value
 

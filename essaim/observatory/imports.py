@@ -22,9 +22,6 @@ REQUIRED = ("indicator", "territory", "period", "value", "source")
 OPTIONAL = ("family", "state", "method", "unit")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_CELL = 2000
-# Units whose values cannot be below zero.
-COUNTED = {Indicator.Unit.ORGANISATIONS, Indicator.Unit.JOBS, Indicator.Unit.PEOPLE,
-           Indicator.Unit.PLACES}  # fmt: skip
 YEAR = re.compile(r"(\d{4})")
 YEARS = re.compile(r"(\d{4})-(\d{4})")
 
@@ -218,10 +215,10 @@ def _checked(line, raw, indicators, families, territories, report) -> Row | None
     if value is None:
         reject("value", _("“%(value)s” is not a number.") % {"value": cells["value"]})
         return None
-    if value < 0 and indicator.unit in COUNTED:
+    if value < 0 and indicator.counts:
         reject("value", _("A count cannot be negative."))
         return None
-    if indicator.unit in COUNTED and value != value.to_integral_value():
+    if indicator.counts and value != value.to_integral_value():
         reject("value", _("A count is a whole number: write 11360 or 11 360, not 11,360."))
         return None
     if abs(value) >= Decimal("1e14"):

@@ -99,6 +99,12 @@ class Indicator(Taxonomy):
     def get_absolute_url(self) -> str:
         return reverse("observatory-indicator", kwargs={"code": self.code})
 
+    @property
+    def counts(self) -> bool:
+        """Whether it counts things (never below zero, always whole)."""
+        return self.unit in (self.Unit.ORGANISATIONS, self.Unit.JOBS, self.Unit.PEOPLE,
+                             self.Unit.PLACES)  # fmt: skip
+
 
 class Observation(models.Model):
     """One figure: an indicator's value for a territory, a period and (or not) a family."""
@@ -213,6 +219,12 @@ class Goal(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("observatory-goal", kwargs={"pk": self.pk})
+
+    def observed(self) -> list["Observation"]:
+        """Its indicator's figures for its territory and family since the baseline, in order."""
+        return list(self.indicator.observations.filter(
+            territory=self.territory, family=self.family, period_end__gte=self.baseline_date,
+        ).order_by("period_end"))  # fmt: skip
 
 
 class Survey(models.Model):
@@ -407,10 +419,6 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.origin} {self.origin_id}: {self.sentiment}"
-
-    @property
-    def final_sentiment(self) -> str:
-        return self.checked_sentiment or self.sentiment
 
 
 class EventFeedback(models.Model):

@@ -14,6 +14,7 @@ from django_countries import countries
 
 from essaim.atlas.models import Family
 
+from .figures import share
 from .models import Answer, Question, Response, Statement, Survey
 
 GROUPINGS = ("family", "country", "region")
@@ -80,10 +81,6 @@ class Results:
         return Decimal(self.responses * 100) / self.invited
 
 
-def share(count: int, of: int) -> Decimal:
-    return (Decimal(count * 100) / of) if of else Decimal(0)
-
-
 def _question_result(
     question: Question, answers: list[Answer], sentiments: dict, words: bool = True
 ) -> QuestionResult:
@@ -140,22 +137,41 @@ def _group_label(code: str, grouping: str, families: dict[str, str]) -> str:
     return f"{region} ({countries.name(country) or country})"
 
 
-def survey_results(survey: Survey, grouping: str = "") -> Results:
+@dataclass
+class Answers:
+    """A survey's questions, responses, answers by question and the long answers'
+    sentiments, read once for as many groupings as asked."""
+
+    questions: list[Question]
+    responses: dict[int, Response]
+    by_question: dict[int, list[Answer]]
+    sentiments: dict[int, str]
+    invited: int
+
+
+def answers_of(survey: Survey) -> Answers:
     questions = list(survey.questions.prefetch_related("families"))
-    responses = {r.pk: r for r in survey.responses.all()}
-    answers = defaultdict(list)
+    by_question = defaultdict(list)
     for answer in Answer.objects.filter(response__survey=survey):
-        answers[answer.question_id].append(answer)
+        by_question[answer.question_id].append(answer)
+    long = [a.pk for q in questions if q.kind == Question.Kind.LONG for a in by_question[q.pk]]
     sentiments = {
         pk: checked or read
         for pk, checked, read in Statement.objects.filter(
-            origin=Statement.Origin.SURVEY, origin_id__in=[
-                a.pk for q in questions if q.kind == Question.Kind.LONG for a in answers[q.pk]]
+            origin=Statement.Origin.SURVEY, origin_id__in=long
         ).values_list("origin_id", "checked_sentiment", "sentiment")
-    }  # fmt: skip
+    }
+    return Answers(questions, {r.pk: r for r in survey.responses.all()}, by_question,
+                   sentiments, survey.invitations.count())  # fmt: skip
+
+
+def survey_results(survey: Survey, grouping: str = "", read: Answers | None = None) -> Results:
+    read = read or answers_of(survey)
+    questions, responses, answers = read.questions, read.responses, read.by_question
+    sentiments = read.sentiments
     results = Results(
         survey,
-        survey.invitations.count(),
+        read.invited,
         len(responses),
         [_question_result(q, answers[q.pk], sentiments) for q in questions if not q.retired],
         [_question_result(q, answers[q.pk], sentiments) for q in questions if q.retired],

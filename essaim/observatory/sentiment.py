@@ -62,10 +62,6 @@ def theme_label(code: str) -> str:
     return labels.get(translation.get_language() or "fr") or labels.get("en") or code
 
 
-def themes() -> list[tuple[str, str]]:
-    return [(code, theme_label(code)) for code in labelled()["themes"]]
-
-
 class Reader:
     """The labelled examples and their vectors; `read` is thread-safe (the encoder locks)."""
 

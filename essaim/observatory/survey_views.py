@@ -13,14 +13,15 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from essaim.core.permissions import LinkRefused, NotAllowed, allows, check_moderator
+from essaim.core.spreadsheets import SafeWriter, csv_download
 
 from . import actions
 from .charts import bar_chart
 from .figures import number
 from .forms import AnswerForm, QuestionForm, SurveyForm
 from .models import Question, Response, Survey
-from .results import GROUPINGS, group_minimum, survey_results
-from .views import _csv_response, edit_page
+from .results import GROUPINGS, answers_of, group_minimum, survey_results
+from .views import edit_page
 
 ANSWERS_PER_HOUR = "30/h"
 
@@ -218,8 +219,9 @@ CSV_COLUMNS = ["survey", "question", "version", "question_text", "group_by", "gr
 
 def _result_rows(survey: Survey):
     """The published numbers, one row per answer counted, all together then by group."""
+    read = answers_of(survey)
     for grouping in ("", *GROUPINGS):
-        found = survey_results(survey, grouping)
+        found = survey_results(survey, grouping, read)
         blocks = [("", "", found.responses, found.questions)] if not grouping else [
             (grouping, group.label, group.responses, group.questions) for group in found.groups
         ]  # fmt: skip
@@ -241,7 +243,8 @@ def _result_rows(survey: Survey):
 
 def results_csv(request, pk: int) -> HttpResponseBase:
     survey = _published(request, pk)
-    response, writer = _csv_response(f"survey-{survey.pk}-results.csv")
+    response = csv_download(f"survey-{survey.pk}-results.csv")
+    writer = SafeWriter(response)
     writer.writerow(CSV_COLUMNS)
     for row in _result_rows(survey):
         writer.writerow(row)

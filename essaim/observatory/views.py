@@ -4,14 +4,12 @@ moderators' pages that enter, import and count figures."""
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
-from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,12 +21,12 @@ from django_ratelimit.decorators import ratelimit
 from essaim.atlas.models import Change, Family, LegalForm, Organisation, Sector, SizeBand
 from essaim.commons.models import Event, Opportunity
 from essaim.core.permissions import NotAllowed, allows, check_moderator
-from essaim.core.spreadsheets import SafeWriter
+from essaim.core.spreadsheets import SafeWriter, csv_download
 from essaim.matching.models import Need
 
 from . import actions
 from .charts import bar_chart, by_magnitude, line_chart
-from .figures import expected_on, growth, number, per_inhabitants, progress
+from .figures import expected_on, growth, number, per_inhabitants, progress, share
 from .forms import (
     CheckForm,
     CountsForm,
@@ -54,12 +52,6 @@ def _is_moderator(user) -> bool:
     return allows(check_moderator, user)
 
 
-def _csv_response(filename: str) -> tuple[HttpResponse, SafeWriter]:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response, SafeWriter(response)
-
-
 # The observatory's home ---------------------------------------------------------------------
 
 
@@ -67,7 +59,7 @@ def home(request) -> HttpResponseBase:
     indicators = Indicator.objects.annotate(
         observations_count=Count("observations"), latest=Max("observations__period_end")
     )
-    goals = [(goal, progress(goal, _goal_observations(goal)))
+    goals = [(goal, progress(goal, goal.observed()))
              for goal in Goal.objects.select_related("indicator", "territory")]  # fmt: skip
     surveys = Survey.objects.filter(state=Survey.State.PUBLISHED)
     places = (Territory.objects.filter(Q(observations__isnull=False) | Q(goals__isnull=False))
@@ -158,7 +150,8 @@ def indicator_detail(request, code: str) -> HttpResponseBase:
 
 def indicator_csv(request, code: str) -> HttpResponseBase:
     indicator = get_object_or_404(Indicator, code=code)
-    response, writer = _csv_response(f"{indicator.code}.csv")
+    response = csv_download(f"{indicator.code}.csv")
+    writer = SafeWriter(response)
     writer.writerow(["indicator", "territory", "territory_name", "period", "family", "value",
                      "unit", "state", "source", "method"])  # fmt: skip
     observations = indicator.observations.select_related("territory", "family")
@@ -287,7 +280,7 @@ def territory_detail(request, scheme: str, code: str) -> HttpResponseBase:
             "observations": items,
             "per_inhabitants": per_inhabitants(items[-1].value, territory.population),
         })  # fmt: skip
-    goals = [(goal, progress(goal, _goal_observations(goal)))
+    goals = [(goal, progress(goal, goal.observed()))
              for goal in territory.goals.select_related("indicator")]  # fmt: skip
     organisations = _organisations_in(territory)
     country = _country_of(territory)
@@ -326,16 +319,10 @@ def territory_detail(request, scheme: str, code: str) -> HttpResponseBase:
 # Goals ----------------------------------------------------------------------------------------
 
 
-def _goal_observations(goal: Goal) -> list[Observation]:
-    return list(goal.indicator.observations.filter(territory=goal.territory, family=goal.family,
-                                                   period_end__gte=goal.baseline_date)
-                .order_by("period_end"))  # fmt: skip
-
-
 def goal_detail(request, pk: int) -> HttpResponseBase:
     goal = get_object_or_404(Goal.objects.select_related("indicator", "territory", "family"),
                              pk=pk)  # fmt: skip
-    observations = _goal_observations(goal)
+    observations = goal.observed()
     status = progress(goal, observations)
     chart = line_chart([
         (_("Observed"), [(o.period_end, o.value) for o in observations]),
@@ -350,11 +337,12 @@ def goal_detail(request, pk: int) -> HttpResponseBase:
 
 def goal_csv(request, pk: int) -> HttpResponseBase:
     goal = get_object_or_404(Goal.objects.select_related("indicator", "territory"), pk=pk)
-    response, writer = _csv_response(f"goal-{goal.pk}.csv")
+    response = csv_download(f"goal-{goal.pk}.csv")
+    writer = SafeWriter(response)
     writer.writerow(["goal", "indicator", "territory", "date", "observed", "straight_path"])
     head = [goal.title, goal.indicator.code, goal.territory.key]
     writer.writerow([*head, goal.baseline_date.isoformat(), "", goal.baseline_value])
-    for o in _goal_observations(goal):
+    for o in goal.observed():
         writer.writerow([*head, o.period_end.isoformat(), o.value,
                          round(expected_on(goal, o.period_end), 2)])  # fmt: skip
     writer.writerow([*head, goal.target_date.isoformat(), "", goal.target_value])
@@ -431,7 +419,8 @@ def atlas_counts(request) -> HttpResponseBase:
                 label = labels.get(key, key) if key else _("Not said")
             rows.append((label, n, number(n)))
         if request.GET.get("format") == "csv":
-            response, writer = _csv_response(f"atlas-{by}-{day.isoformat()}.csv")
+            response = csv_download(f"atlas-{by}-{day.isoformat()}.csv")
+            writer = SafeWriter(response)
             writer.writerow(["on", "by", "group", "label", "organisations"])
             for key, (label, n, _text) in zip(keys, rows, strict=True):
                 writer.writerow([day.isoformat(), by, key, label, n])
@@ -477,7 +466,7 @@ def impact(request) -> HttpResponseBase:
     ):
         by_sentiment[checked or read] += n
     labels = dict(Statement.Sentiment.choices)
-    rows = [(labels[name], n, f"{number(n)} ({number(_share(n, total))} %)")
+    rows = [(labels[name], n, f"{number(n)} ({number(share(n, total))} %)")
             for name, n in by_sentiment.items()]  # fmt: skip
     by_origin = defaultdict(lambda: dict.fromkeys(Statement.Sentiment.values, 0))
     themes = defaultdict(lambda: dict.fromkeys(Statement.Sentiment.values, 0))
@@ -488,7 +477,8 @@ def impact(request) -> HttpResponseBase:
         for code in codes:
             themes[code][checked or read] += 1
     if request.GET.get("format") == "csv":
-        response, writer = _csv_response("what-people-say.csv")
+        response = csv_download("what-people-say.csv")
+        writer = SafeWriter(response)
         writer.writerow(["by", "group", *Statement.Sentiment.values])
         for origin, counts in by_origin.items():
             writer.writerow(["origin", origin, *counts.values()])
@@ -507,16 +497,12 @@ def impact(request) -> HttpResponseBase:
         "themes": sorted(((theme_label(code), counts) for code, counts in themes.items()),
                          key=lambda item: -sum(item[1].values())),
         "checked": checked,
-        "checked_share": _share(checked, total),
+        "checked_share": share(checked, total),
         "unsure": unsure,
         "can_manage": moderator,
         "recent": statements[:STATEMENTS_SHOWN] if moderator else [],
         "sentiments": Statement.Sentiment.choices,
     })  # fmt: skip
-
-
-def _share(n: int, of: int) -> Decimal:
-    return Decimal(n * 100) / of if of else Decimal(0)
 
 
 @login_required
