@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from essaim.atlas.forms import CountryField, place_at_locality
 from essaim.atlas.gazetteer import resolve_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
-from essaim.core.fields import DateInput, Honeypot, LanguagesField, form_field
+from essaim.core.fields import DateInput, DateTimeInput, Honeypot, LanguagesField, form_field
 from essaim.core.text import CheckedText
 
 from .actions import confirmed_count, set_replaced_tools
@@ -207,13 +207,6 @@ def _in_zone(value, zone: str):
     if value is None:
         return None
     return timezone.make_naive(value).replace(tzinfo=ZoneInfo(zone))
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 EVENT_TIMES = ["starts_at", "ends_at", "registration_opens_at", "registration_closes_at"]

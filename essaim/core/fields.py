@@ -21,6 +21,15 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date and time picker, its value written the one way it reads."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
 class LanguagesField(forms.CharField):
     """Language codes typed as "fr, it", cleaned into a list without repeats."""
 

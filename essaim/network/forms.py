@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from essaim.atlas.models import Organisation
-from essaim.core.fields import DateInput
+from essaim.core.fields import DateInput, DateTimeInput
 
-from .models import Terms
+from .models import Membership, Proposal, Terms, Vote
 
 
 class TermsForm(forms.ModelForm):
@@ -74,3 +74,96 @@ class PaymentForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+
+
+class WeightForm(forms.Form):
+    weight = forms.IntegerField(
+        label=_("Weight in weighted votes"), min_value=1, max_value=1000,
+        help_text=_("Counted only in the votes the board makes weighted; 1 in all others."),
+    )  # fmt: skip
+
+
+class VoteForm(forms.ModelForm):
+    """A vote's question and rules, set by the board before it opens."""
+
+    options = forms.CharField(
+        label=_("Options"), required=False, max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For a choice among several options: one option a line (2 to 10)."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Vote
+        fields = ["question", "explanation", "kind", "options", "secret", "results", "opens_at",
+                  "closes_at", "quorum", "majority", "proxy_cap", "weighted"]  # fmt: skip
+        widgets = {"explanation": forms.Textarea(attrs={"rows": 4}),
+                   "kind": forms.RadioSelect, "results": forms.RadioSelect,
+                   "majority": forms.RadioSelect,
+                   "opens_at": DateTimeInput, "closes_at": DateTimeInput}  # fmt: skip
+        help_texts = {
+            "secret": _("Nobody, administrators included, can then tell how a member voted; "
+                        "each voter gets a voting code by mail and its results show once it "
+                        "closes."),
+            "results": _("For a public vote; a secret one shows them when it closes."),
+            "opens_at": _("Left empty: a draft; the board opens it from its page."),
+        }  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["options"] = "\n".join(self.instance.options or [])
+        self.fields["closes_at"].required = True
+
+    def clean_options(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["options"].splitlines()]
+        return list(dict.fromkeys(line[:200] for line in lines if line))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        options = data.get("options") or []
+        if data.get("kind") == Vote.Kind.CHOICE and not 2 <= len(options) <= 10:
+            self.add_error("options", _("Write 2 to 10 options, one a line."))
+        if data.get("kind") == Vote.Kind.YES_NO:
+            data["options"] = []
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if closes and closes <= max(opens or timezone.now(), timezone.now()):
+            self.add_error("closes_at", _("It closes after it opens, and after now."))
+        if data.get("secret"):
+            data["results"] = Vote.Results.AFTER
+        return data
+
+
+class ProxyForm(forms.Form):
+    giver = forms.ModelChoiceField(label=_("Our member"), queryset=Membership.objects.none())
+    holder = forms.ModelChoiceField(label=_("Gives its proxy to"),
+                                    queryset=Membership.objects.none())  # fmt: skip
+
+    def __init__(self, *args, givers, holders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["giver"].queryset = Membership.objects.filter(pk__in=[m.pk for m in givers])
+        self.fields["holder"].queryset = Membership.objects.filter(pk__in=[m.pk for m in holders])
+        self.fields["holder"].label_from_instance = lambda m: m.name
+        self.fields["giver"].label_from_instance = lambda m: m.name
+        if len(givers) == 1:
+            self.fields["giver"].widget = forms.HiddenInput()
+            self.initial["giver"] = givers[0].pk
+
+
+class ProposalForm(forms.Form):
+    author = forms.ModelChoiceField(label=_("Put forward by"), queryset=Membership.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=Proposal.Kind.choices,
+                             widget=forms.RadioSelect, initial=Proposal.Kind.PROPOSAL)  # fmt: skip
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(label=_("What you propose, and why"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 6}))  # fmt: skip
+    regional = forms.BooleanField(
+        label=_("For our region only"), required=False,
+        help_text=_("Only the members of your organisation's region then support it."),
+    )  # fmt: skip
+
+    def __init__(self, *args, authors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["author"].queryset = Membership.objects.filter(pk__in=[m.pk for m in authors])
+        self.fields["author"].label_from_instance = lambda m: m.name
+        if len(authors) == 1:
+            self.fields["author"].widget = forms.HiddenInput()
+            self.initial["author"] = authors[0].pk

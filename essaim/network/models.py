@@ -1,6 +1,7 @@
 """The network's members: organisations of the atlas and individuals, under the conditions the
 network sets, with statuses computed from their dates and the history of each decision."""
 
+import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -39,6 +40,10 @@ class Terms(models.Model):
         _("renewal reminder (days before)"), default=30, validators=[MaxValueValidator(180)]
     )
     explanation = models.TextField(_("why join, in your words"), max_length=3000, blank=True)
+    support_threshold = models.PositiveSmallIntegerField(
+        _("supports a proposal needs to go to a vote"), default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("membership terms")
@@ -91,6 +96,10 @@ class Membership(models.Model):
     excluded_on = models.DateField(_("excluded on"), null=True, blank=True)
     reason = models.TextField(_("reason"), max_length=1000, blank=True)
     listed = models.BooleanField(_("listed on the public list of members"), default=False)
+    # Counted only in the votes the board makes weighted (off by default).
+    weight = models.PositiveSmallIntegerField(
+        _("weight in weighted votes"), default=1, validators=[MinValueValidator(1)]
+    )
     # The language it applied in: the one it is written to.
     language = models.CharField(
         _("language"), max_length=2, choices=settings.LANGUAGES, default="fr"
@@ -192,3 +201,204 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership_id} {self.step} {self.on}"
+
+
+class Proposal(models.Model):
+    """A proposal, or a need of a territory, put forward by a member; supported by other
+    members, it goes to a vote past the network's threshold."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", _("A proposal")
+        NEED = "need", _("A need of our territory")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Gathering support")
+        VOTE = "vote", _("Sent to a vote")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.PROPOSAL)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("what you propose, and why"), max_length=5000)
+    author = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="proposals", verbose_name=_("member")
+    )
+    put_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Not blank: only the members of this region (the atlas's region of their organisation)
+    # support it.
+    region = models.CharField(_("region"), max_length=120, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    created_on = models.DateField(_("put forward on"))
+
+    class Meta:
+        ordering = ["-created_on", "-id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("network-proposal", kwargs={"pk": self.pk})
+
+
+class Support(models.Model):
+    """One member's support for a proposal (one per member)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="supports")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "membership"], name="one_support_a_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} → {self.proposal_id}"
+
+
+class Vote(models.Model):
+    """A question put to the members: the rules (quorum, majority, secrecy, proxies) are set
+    before it opens and shown to all; the voters are frozen when it opens."""
+
+    class Kind(models.TextChoices):
+        YES_NO = "yes-no", _("Yes, no or abstain")
+        CHOICE = "choice", _("A choice among several options")
+
+    class Majority(models.TextChoices):
+        SIMPLE = "simple", _("Simple majority: more than half")
+        TWO_THIRDS = "2/3", _("Two thirds")
+        FOUR_FIFTHS = "4/5", _("Four fifths")
+
+    class Results(models.TextChoices):
+        AFTER = "after", _("When it closes")
+        LIVE = "live", _("As the ballots come in")
+
+    question = models.CharField(_("question"), max_length=300)
+    explanation = models.TextField(_("explanation"), max_length=5000, blank=True)
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="vote",
+        verbose_name=_("proposal"),
+    )  # fmt: skip
+    kind = models.CharField(_("kind of vote"), max_length=8, choices=Kind.choices,
+                            default=Kind.YES_NO)  # fmt: skip
+    # For a choice: the options, in their order.
+    options = models.JSONField(_("options"), default=list, blank=True)
+    secret = models.BooleanField(_("secret ballot"), default=False)
+    results = models.CharField(_("results shown"), max_length=5, choices=Results.choices,
+                               default=Results.AFTER)  # fmt: skip
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    quorum = models.PositiveSmallIntegerField(
+        _("quorum (% of the voters who take part)"), default=0, validators=[MaxValueValidator(100)],
+    )  # fmt: skip
+    majority = models.CharField(_("majority"), max_length=6, choices=Majority.choices,
+                                default=Majority.SIMPLE)  # fmt: skip
+    proxy_cap = models.PositiveSmallIntegerField(
+        _("proxies one member may hold"), default=1, validators=[MaxValueValidator(10)],
+        help_text=_("0: no proxies."),
+    )  # fmt: skip
+    weighted = models.BooleanField(_("weighted votes (each member's weight)"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Set when the voters are frozen and the vote opens; when its results were announced.
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opens_at", "-id"]
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+
+    def __str__(self) -> str:
+        return self.question
+
+    def get_absolute_url(self) -> str:
+        return reverse("network-vote", kwargs={"pk": self.pk})
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(code, label) of what a ballot may say, abstention last."""
+        if self.kind == self.Kind.YES_NO:
+            found = [("yes", _("Yes")), ("no", _("No"))]
+        else:
+            found = [(str(n), option) for n, option in enumerate(self.options, start=1)]
+        return [*found, ("abstain", _("Abstain"))]
+
+
+class Voter(models.Model):
+    """A member on the list frozen when the vote opened, with its weight and, if it gave one,
+    the member holding its proxy."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="voters")
+    membership = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")  # fmt: skip
+    name = models.CharField(max_length=300)  # as it was when the list was frozen
+    weight = models.PositiveIntegerField(default=1)
+    proxy_holder = models.ForeignKey("self", on_delete=models.SET_NULL, null=True,
+                                     related_name="proxies_held")  # fmt: skip
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "membership"], name="one_voter_a_member")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Proxy(models.Model):
+    """A proxy given before the vote opens: the holder casts the giver's ballot."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="proxies")
+    giver = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    holder = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    given_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vote", "giver"], name="one_proxy_a_giver")]
+
+    def __str__(self) -> str:
+        return f"{self.giver_id} → {self.holder_id}"
+
+
+class Credential(models.Model):
+    """A secret ballot's voting code, kept only as its digest: made for every voter in one
+    batch, in random order, and sent by mail; the code, not the voter, is marked used."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="credentials")
+    digest = models.CharField(max_length=64, unique=True)
+    weight = models.PositiveIntegerField(default=1)
+    used = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.digest[:8]
+
+
+class Ballot(models.Model):
+    """A ballot cast. A secret one says nothing of its voter nor of when it came (the box
+    is shaken at closing); a public one names its voter and who cast it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="ballots")
+    choice = models.CharField(max_length=10)
+    weight = models.PositiveIntegerField(default=1)
+    receipt = models.CharField(max_length=64, unique=True)  # the receipt's digest
+    voter = models.OneToOneField(Voter, on_delete=models.CASCADE, null=True, related_name="ballot")
+    cast_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    cast_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.vote_id}: {self.choice}"

@@ -16,7 +16,8 @@ from essaim.contributions.actions import represented_by
 from essaim.core.permissions import NotAllowed, allows, check_moderator
 
 from . import actions
-from .forms import ApplyForm, PaymentForm, ReasonForm, TermsForm
+from .actions.votes import active_memberships
+from .forms import ApplyForm, PaymentForm, ReasonForm, TermsForm, WeightForm
 from .models import ACTIVE, Membership, Status
 
 APPLICATIONS_PER_HOUR = "10/h"
@@ -44,6 +45,7 @@ def network(request) -> HttpResponseBase:
         "families": terms.families.all(),
         "legal_forms": terms.legal_forms.all(),
         "can_manage": allows(check_moderator, request.user),
+        "is_member": bool(active_memberships(request.user)),
     })  # fmt: skip
 
 
@@ -112,6 +114,7 @@ def member(request, pk: int) -> HttpResponseBase:
         "is_member": actions.is_member_itself(request.user, membership),
         "payment": PaymentForm(initial={"paid_on": timezone.localdate(), "amount": terms.fee}),
         "reason": ReasonForm(),
+        "weight": WeightForm(initial={"weight": membership.weight}),
     })  # fmt: skip
 
 
@@ -141,6 +144,11 @@ def decide(request, pk: int) -> HttpResponseBase:
         elif step in ("approve", "reinstate"):
             {"approve": actions.do_approve,
              "reinstate": actions.do_reinstate}[step](request.user, membership)  # fmt: skip
+        elif step == "weight":
+            form = WeightForm(request.POST)
+            if not form.is_valid():
+                raise NotAllowed(" ".join(e for errors in form.errors.values() for e in errors))
+            actions.do_set_weight(request.user, membership, form.cleaned_data["weight"])
         elif step in ("list", "unlist"):
             actions.do_set_listed(request.user, membership, step == "list")
         else:

@@ -25,11 +25,6 @@ LABELLED_POINTS = 10
 # Dashes for the series after the first (solid): told apart without colour.
 DASHES = ("", "8 4", "2 4", "12 4 2 4", "4 4")
 COLOURS = ("#1f5f8b", "#a3461a", "#2d6a2d", "#6b3fa0", "#5c5c5c")
-BAR = 20
-BAR_GAP = 12
-BAR_LABEL = 18
-BAR_SCALE = 300
-BAR_WIDTH = 400  # narrower than the line charts: its words stay legible on a phone
 
 
 def nice_ceiling(value: float) -> tuple[float, float]:
@@ -157,33 +152,3 @@ def line_chart(
         "legend": len(drawn) > 1,
         "labelled": len(drawn) <= 2 and all(len(line.points) <= LABELLED_POINTS for line in drawn),
     }
-
-
-@dataclass
-class BarRow:
-    label: str
-    y: float
-    width: float
-    text: str
-
-    @property
-    def end(self) -> float:
-        return self.width + 6
-
-    @property
-    def bar_y(self) -> float:
-        return self.y + BAR_LABEL
-
-    @property
-    def text_y(self) -> float:
-        return self.y + BAR_LABEL + 15
-
-
-def bar_chart(rows: list[tuple[str, Decimal | int, str]]) -> dict:
-    """Horizontal bars of (label, value, the value as written), largest value full width."""
-    largest = max((float(value) for _label, value, _text in rows), default=0) or 1
-    drawn, y = [], 0
-    for label, value, text in rows:
-        drawn.append(BarRow(label, y, round(BAR_SCALE * float(value) / largest, 1), text))
-        y += BAR_LABEL + BAR + BAR_GAP
-    return {"rows": drawn, "width": BAR_WIDTH, "height": max(y, 1), "bar": BAR, "label": BAR_LABEL}

@@ -46,7 +46,7 @@ class QuestionResult:
     sentiments: dict[str, int] = field(default_factory=dict)
     # Answered by fewer organisations than the minimum: nothing of it is given.
     hidden: bool = False
-    # The bars of its choices, drawn by the page (charts.bar_chart).
+    # The bars of its choices, drawn by the page (core.charts.bar_chart).
     chart: dict | None = None
     summary: str = ""
 

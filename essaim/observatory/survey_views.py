@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from essaim.core.charts import bar_chart
 from essaim.core.permissions import LinkRefused, NotAllowed, allows, check_moderator
 from essaim.core.spreadsheets import SafeWriter, csv_download
 
 from . import actions
-from .charts import bar_chart
 from .figures import number
 from .forms import AnswerForm, QuestionForm, SurveyForm
 from .models import Question, Response, Survey

@@ -20,12 +20,13 @@ from django_ratelimit.decorators import ratelimit
 
 from essaim.atlas.models import Change, Family, LegalForm, Organisation, Sector, SizeBand
 from essaim.commons.models import Event, Opportunity
+from essaim.core.charts import bar_chart
 from essaim.core.permissions import NotAllowed, allows, check_moderator
 from essaim.core.spreadsheets import SafeWriter, csv_download
 from essaim.matching.models import Need
 
 from . import actions
-from .charts import bar_chart, by_magnitude, line_chart
+from .charts import by_magnitude, line_chart
 from .figures import expected_on, growth, number, per_inhabitants, progress, share
 from .forms import (
     CheckForm,

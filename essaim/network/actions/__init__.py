@@ -18,7 +18,7 @@ from essaim.core.actions import audit
 from essaim.core.mail import mail_after_commit
 from essaim.core.permissions import NotAllowed, allows, check_moderator
 
-from .models import ACTIVE, Decision, Membership, Payment, Status, Terms
+from ..models import ACTIVE, Decision, Membership, Payment, Status, Terms
 
 
 def current_terms() -> Terms:
@@ -42,6 +42,14 @@ def do_save_terms(
 
 def status_of(membership: Membership, day: date | None = None) -> str:
     return membership.status_on(day or timezone.localdate(), current_terms())
+
+
+def current_members() -> list[Membership]:
+    """The members who count today (current or in their grace period), by name."""
+    terms, today = current_terms(), timezone.localdate()
+    found = Membership.objects.select_related("organisation", "person")
+    return sorted((m for m in found if m.status_on(today, terms) in ACTIVE),
+                  key=lambda m: m.name.casefold())  # fmt: skip
 
 
 def is_member_itself(user, membership: Membership) -> bool:
@@ -245,6 +253,15 @@ def do_set_listed(user, membership: Membership, listed: bool) -> None:
         membership.listed = listed
         membership.save(update_fields=["listed"])
         audit("membership.listed" if listed else "membership.unlisted", membership, actor=user)
+
+
+def do_set_weight(user, membership: Membership, weight: int) -> None:
+    """Its weight in the votes the board makes weighted."""
+    check_moderator(user)
+    with transaction.atomic():
+        membership.weight = weight
+        membership.save(update_fields=["weight"])
+        audit("membership.weight", membership, actor=user, detail={"weight": weight})
 
 
 def addresses_of(membership: Membership) -> list[str]:
