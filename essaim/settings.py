@@ -263,6 +263,9 @@ ESSAIM = {
     "DIAGNOSTIC_GROUP_MIN": int(os.environ.get("ESSAIM_DIAGNOSTIC_GROUP_MIN", "5")),
     # The fewest organisations a survey's published group may have (small-cell suppression).
     "SURVEY_GROUP_MIN": int(os.environ.get("ESSAIM_SURVEY_GROUP_MIN", "5")),
+    # Announcements sent by one run of `essaim send_announcements` (run every minute: the
+    # rate the mail server sees).
+    "ANNOUNCEMENTS_PER_RUN": int(os.environ.get("ESSAIM_ANNOUNCEMENTS_PER_RUN", "120")),
     # The weights of the match score's parts, as JSON, such as {"need.skills": 50}: see
     # docs/matching.md for the parts and their defaults.
     "MATCHING_WEIGHTS": json.loads(os.environ.get("ESSAIM_MATCHING_WEIGHTS", "{}")),

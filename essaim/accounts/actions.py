@@ -2,7 +2,7 @@
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from essaim.core.actions import audit
 
@@ -23,10 +23,11 @@ def do_verify_administrator_email(user: User) -> None:
 def do_set_newsletter_consent(user: User, consent: bool) -> None:
     if consent and not user.newsletter_consented_at:
         user.newsletter_consented_at = timezone.now()
+        user.language = (translation.get_language() or "")[:2]
     elif not consent:
         user.newsletter_consented_at = None
     with transaction.atomic():
-        user.save(update_fields=["newsletter_consented_at"])
+        user.save(update_fields=["newsletter_consented_at", "language"])
         audit("account.newsletter_consent", user, actor=user, detail={"consent": consent})
 
 

@@ -21,6 +21,8 @@ class User(AbstractUser):
     )
     # Only with explicit consent, and when it was given.
     newsletter_consented_at = models.DateTimeField(_("newsletter consent"), null=True, blank=True)
+    # The language the site was read in when consent was given: the one news is written in.
+    language = models.CharField(_("language"), max_length=2, blank=True)
 
     @property
     def can_moderate(self) -> bool:

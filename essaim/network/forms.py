@@ -3,6 +3,7 @@
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -10,7 +11,7 @@ from django_countries import countries
 from essaim.atlas.models import Organisation
 from essaim.core.fields import DateInput, DateTimeInput
 
-from .models import Membership, Proposal, Terms, Vote
+from .models import Announcement, Membership, Proposal, Terms, Vote
 
 
 class TermsForm(forms.ModelForm):
@@ -167,3 +168,45 @@ class ProposalForm(forms.Form):
         if len(authors) == 1:
             self.fields["author"].widget = forms.HiddenInput()
             self.initial["author"] = authors[0].pk
+
+
+class AnnouncementForm(forms.Form):
+    """Its audience, and its subject and text in each language it is written in (one to four)."""
+
+    audience = forms.ChoiceField(label=_("To"), choices=Announcement.Audience.choices,
+                                 widget=forms.RadioSelect)  # fmt: skip
+
+    def __init__(self, *args, instance: Announcement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        self.initial["audience"] = instance.audience
+        self.languages = []
+        for code, name in settings.LANGUAGES:
+            written = instance.texts.get(code, {})
+            self.fields[f"subject_{code}"] = forms.CharField(
+                label=_("Subject"), max_length=200, required=False,
+                initial=written.get("subject", ""),
+            )  # fmt: skip
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=_("Text"), max_length=20000, required=False, initial=written.get("body", ""),
+                widget=forms.Textarea(attrs={"rows": 8}),
+            )  # fmt: skip
+            self.languages.append((code, name, self[f"subject_{code}"], self[f"body_{code}"]))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        texts = {}
+        for code, _name in settings.LANGUAGES:
+            subject = data.get(f"subject_{code}", "").strip()
+            body = data.get(f"body_{code}", "").strip()
+            if subject and not body:
+                self.add_error(f"body_{code}", _("Write its text, or leave its subject empty."))
+            elif body and not subject:
+                self.add_error(f"subject_{code}", _("Give it a subject."))
+            elif subject:
+                texts[code] = {"subject": subject, "body": body}
+        if not texts and not self.errors:
+            raise forms.ValidationError(_("Write it in one language at least."))
+        self.instance.texts = texts
+        self.instance.audience = data.get("audience", self.instance.audience)
+        return data

@@ -402,3 +402,84 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vote_id}: {self.choice}"
+
+
+class Announcement(models.Model):
+    """News from the network's animators, written in one to four languages, sent in the
+    background to the members or to everyone who asked for the newsletter, then kept in the
+    archive and its feed."""
+
+    class Audience(models.TextChoices):
+        MEMBERS = "members", _("The members (their representatives)")
+        NEWSLETTER = "newsletter", _("Everyone who asked for the newsletter")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+
+    # {language: {"subject": ..., "body": ...}}, one to four languages.
+    texts = models.JSONField(default=dict)
+    audience = models.CharField(_("to"), max_length=10, choices=Audience.choices,
+                                default=Audience.MEMBERS)  # fmt: skip
+    state = models.CharField(max_length=8, choices=State.choices, default=State.DRAFT)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    # Recipients who were on the unsubscribed list when their turn came.
+    skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+
+    def __str__(self) -> str:
+        return self.text()["subject"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("network-announcement", kwargs={"pk": self.pk})
+
+    def text(self, language: str | None = None) -> dict:
+        """Its subject and body in `language`, else in the site's, else in its first one."""
+        for code in (language, settings.LANGUAGE_CODE[:2], *self.texts):
+            if code in self.texts:
+                return {"language": code, **self.texts[code]}
+        return {"language": "", "subject": "", "body": ""}
+
+
+class Delivery(models.Model):
+    """An announcement waiting to be sent to one address: the row goes once it is sent."""
+
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE,
+                                     related_name="deliveries")  # fmt: skip
+    address = models.EmailField()
+    language = models.CharField(max_length=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "address"], name="one_delivery_an_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Unsubscription(models.Model):
+    """An address that no longer receives announcements, and the one it left from."""
+
+    address = models.EmailField(unique=True)  # lower case
+    on = models.DateTimeField(auto_now_add=True)
+    announcement = models.ForeignKey(Announcement, on_delete=models.SET_NULL, null=True,
+                                     related_name="unsubscriptions")  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.address

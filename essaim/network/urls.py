@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, vote_views
+from . import announcement_views, views, vote_views
 
 urlpatterns = [
     path("", views.network, name="network"),
@@ -26,4 +26,18 @@ urlpatterns += [
     path("proposals/new/", vote_views.propose, name="network-propose"),
     path("proposals/<id:pk>/", vote_views.proposal, name="network-proposal"),
     path("proposals/<id:pk>/support/", vote_views.support, name="network-support"),
+]
+
+urlpatterns += [
+    path("announcements/", announcement_views.archive, name="network-announcements"),
+    path("announcements/feed/", announcement_views.feed, name="network-announcements-feed"),
+    path("announcements/new/", announcement_views.write, name="network-announcement-new"),
+    path("announcements/<id:pk>/", announcement_views.announcement, name="network-announcement"),
+    path(
+        "announcements/<id:pk>/edit/", announcement_views.write, name="network-announcement-edit"
+    ),  # fmt: skip
+    path(
+        "announcements/<id:pk>/send/", announcement_views.send, name="network-announcement-send"
+    ),  # fmt: skip
+    path("unsubscribe/<str:token>/", announcement_views.unsubscribe, name="network-unsubscribe"),
 ]

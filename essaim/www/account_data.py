@@ -30,6 +30,7 @@ def personal_data(user: User) -> dict:
             "newsletter_consented_at": user.newsletter_consented_at.isoformat()
             if user.newsletter_consented_at
             else None,
+            "language": user.language,
         },
         "email_addresses": [
             {"email": address.email, "verified": address.verified, "primary": address.primary}

@@ -85,7 +85,9 @@ def receipt_of(response) -> str:
 
 
 def later(days: int):
-    return mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(days=days))
+    return mock.patch(
+        "django.utils.timezone.now", return_value=timezone.now() + timedelta(days=days)
+    )
 
 
 def run_votes(commit, days: int = 0):
@@ -167,7 +169,9 @@ def test_a_public_vote_with_proxies_from_its_rules_to_its_minutes(client, modera
     assert "Two thirds of 3: 2 needed." in page and "Adopted" in page
     minutes = client.get(f"/en/network/votes/{vote.pk}/minutes/").content.decode()
     assert "Ada gave its proxy to Bea." in minutes
-    assert re.search(r"Eve</th><td>No<", minutes) and re.search(r"Cy</th><td>Did not vote<", minutes)
+    assert re.search(r"Eve</th><td>No<", minutes) and re.search(
+        r"Cy</th><td>Did not vote<", minutes
+    )
 
 
 @pytest.mark.parametrize(
