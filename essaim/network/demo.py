@@ -11,6 +11,7 @@ from django.utils import timezone
 from essaim.atlas.models import Family, Organisation
 
 from .actions import do_record_demo
+from .actions.demo import do_record_demo_governance
 
 FAMILIES = ["insertion-circular", "popular-education", "digital-commons", "solidarity-platforms"]
 EXPLANATION = (
@@ -39,3 +40,36 @@ def load_demo_network() -> int:
     ]
     entries = [(org, *when) for org, when in zip(organisations, dates, strict=False)]
     return do_record_demo(EXPLANATION, families, Decimal(50), entries)
+
+
+VOTE = (
+    "Do we adopt the network's charter of ethical digital tools?",
+    "The charter commits members to prefer free software, host data in Europe, and publish "
+    "their tools' accessibility. Proposed by the working group on digital commons.",
+)
+PROPOSAL = (
+    "A shared digital mediator for the rural members",
+    "Our members far from the big cities have no one to help their volunteers with digital "
+    "tools. We propose that the network hires a digital mediator shared between them.",
+)
+ANNOUNCEMENT = {
+    "fr": {"subject": "Assemblée générale le 15 janvier",
+           "body": "L’assemblée générale du réseau se tiendra le 15 janvier, en ligne et à "
+                   "Lille. Ordre du jour : le rapport d’activité, la charte, le budget."},
+    "en": {"subject": "General assembly on 15 January",
+           "body": "The network's general assembly will meet on 15 January, online and in "
+                   "Lille. Agenda: the activity report, the charter, the budget."},
+    "it": {"subject": "Assemblea generale il 15 gennaio",
+           "body": "L'assemblea generale della rete si terrà il 15 gennaio, online e a Lille. "
+                   "Ordine del giorno: la relazione, la carta, il bilancio."},
+    "es": {"subject": "Asamblea general el 15 de enero",
+           "body": "La asamblea general de la red se celebrará el 15 de enero, en línea y en "
+                   "Lille. Orden del día: el informe de actividad, la carta, el presupuesto."},
+}  # fmt: skip
+
+
+def load_demo_governance() -> bool:
+    """A past vote (the charter, adopted: 4 yes, 1 no, 1 abstention), a proposal, an
+    announcement in four languages."""
+    return do_record_demo_governance(*VOTE, ["yes", "yes", "no", "yes", "abstain", "yes"],
+                                     PROPOSAL, ANNOUNCEMENT)  # fmt: skip

@@ -1,5 +1,7 @@
-"""The membership register's forms: the terms, an application, a fee, a decision's reason."""
+"""The network's forms: membership (terms, applications, fees, decisions), votes and proxies,
+proposals, announcements, and the inbox (contact, answers, reasons, examples, templates)."""
 
+import re
 from datetime import date
 
 from django import forms
@@ -9,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from essaim.atlas.models import Organisation
-from essaim.core.fields import DateInput, DateTimeInput
+from essaim.core.fields import DateInput, DateTimeInput, Honeypot
+from essaim.core.text import CheckedText
 
-from .models import Announcement, Membership, Proposal, Terms, Vote
+from .models import Announcement, Membership, Proposal, Reason, ReplyTemplate, Terms, Vote
 
 
 class TermsForm(forms.ModelForm):
@@ -210,3 +213,59 @@ class AnnouncementForm(forms.Form):
         self.instance.texts = texts
         self.instance.audience = data.get("audience", self.instance.audience)
         return data
+
+
+LINKS = re.compile(r"https?://|www\.", re.IGNORECASE)
+MOST_LINKS = 5
+
+
+class ContactForm(Honeypot):
+    """A message to the network or to an organisation: who writes, and what."""
+
+    sender_name = forms.CharField(label=_("Your name"), max_length=120)
+    sender_email = forms.EmailField(
+        label=_("Your email address"),
+        help_text=_("For the answer only; it is not published."),
+    )  # fmt: skip
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Your message"), max_length=10000,
+                           widget=forms.Textarea(attrs={"rows": 8}))  # fmt: skip
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if len(LINKS.findall(body)) > MOST_LINKS:
+            raise forms.ValidationError(
+                _("At most %(most)d links in a message: keep the ones that matter."),
+                params={"most": MOST_LINKS},
+            )  # fmt: skip
+        return body
+
+
+class ReplyForm(CheckedText, forms.Form):
+    body = forms.CharField(label=_("Your answer"), max_length=10000,
+                           widget=forms.Textarea(attrs={"rows": 8}))  # fmt: skip
+
+
+class ResortForm(forms.Form):
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=Reason.objects.all())
+
+
+class WritingReasonForm(CheckedText, forms.ModelForm):
+    class Meta:
+        model = Reason
+        fields = ["code", "label_fr", "label_en", "label_it", "label_es", "route", "answer_days"]
+
+
+class ExampleForm(CheckedText, forms.Form):
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=Reason.objects.all())
+    text = forms.CharField(
+        label=_("An example of a message written for this reason"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}), help_text=_("In any language."),
+    )  # fmt: skip
+
+
+class TemplateForm(CheckedText, forms.ModelForm):
+    class Meta:
+        model = ReplyTemplate
+        fields = ["title", "reason", "language", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from essaim.atlas.models import Family, LegalForm, Organisation
+from essaim.atlas.models import Family, LegalForm, Organisation, Taxonomy
 
 
 class Terms(models.Model):
@@ -483,3 +483,132 @@ class Unsubscription(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class Reason(Taxonomy):
+    """Why people write (a correction, membership, an event, a GDPR request…): the inbox
+    sorts each message into one, and sends it where the reason says."""
+
+    class Route(models.TextChoices):
+        MODERATORS = "moderators", _("The moderators (corrections of the atlas)")
+        ADMINISTRATORS = "administrators", _("The administrators (personal data)")
+        ANIMATORS = "animators", _("The network's animators")
+        HIDDEN = "hidden", _("Hidden (spam)")
+
+    route = models.CharField(_("goes to"), max_length=14, choices=Route.choices,
+                             default=Route.ANIMATORS)  # fmt: skip
+    answer_days = models.PositiveSmallIntegerField(
+        _("to be answered within (days)"), null=True, blank=True,
+        help_text=_("30 for personal data requests (GDPR, article 12)."),
+    )  # fmt: skip
+
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("reason for writing")
+        verbose_name_plural = _("reasons for writing")
+
+
+class Message(models.Model):
+    """A message written to the network, or to an organisation of the atlas through Essaim
+    (its address is never shown); sorted by reason, with the examples the sorting leaned on."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("To answer")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="messages",
+        verbose_name=_("to"),
+    )  # fmt: skip
+    sender_name = models.CharField(_("your name"), max_length=120)
+    sender_email = models.EmailField(_("your email address"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("your message"), max_length=10000)
+    language = models.CharField(max_length=2)
+    received_at = models.DateTimeField(auto_now_add=True)
+    reason = models.ForeignKey(Reason, on_delete=models.SET_NULL, null=True, related_name="+")
+    confidence = models.FloatField(default=0)
+    # The nearest examples: [{"text", "reason", "similarity"}], nearest first.
+    why = models.JSONField(default=list, blank=True)
+    # Who sorted it again (None: the classifier's reason stands).
+    sorted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    state = models.CharField(max_length=8, choices=State.choices, default=State.NEW)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("network-message", kwargs={"pk": self.pk})
+
+    @property
+    def answer_by(self) -> date | None:
+        if self.reason is None or not self.reason.answer_days:
+            return None
+        return (self.received_at + timedelta(days=self.reason.answer_days)).date()
+
+    @property
+    def hidden(self) -> bool:
+        return self.reason is not None and self.reason.route == Reason.Route.HIDDEN
+
+
+class Example(models.Model):
+    """A message the inbox learns its reasons from: written by the network in any language,
+    or a message a person sorted again (gone with that message)."""
+
+    reason = models.ForeignKey(Reason, on_delete=models.CASCADE, related_name="examples")
+    text = models.TextField(_("example"), max_length=2000)
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="example")  # fmt: skip
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("example")
+        verbose_name_plural = _("examples")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Reply(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="replies")
+    body = models.TextField(_("reply"), max_length=10000)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sent_at"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.sent_at}"
+
+
+class ReplyTemplate(models.Model):
+    """An answer to a routine request, chosen by the animator who replies."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), max_length=5000)
+    reason = models.ForeignKey(Reason, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="templates", verbose_name=_("for"))  # fmt: skip
+    language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+
+    def __str__(self) -> str:
+        return self.title

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import announcement_views, views, vote_views
+from . import announcement_views, inbox_views, views, vote_views
 
 urlpatterns = [
     path("", views.network, name="network"),
@@ -40,4 +40,15 @@ urlpatterns += [
         "announcements/<id:pk>/send/", announcement_views.send, name="network-announcement-send"
     ),  # fmt: skip
     path("unsubscribe/<str:token>/", announcement_views.unsubscribe, name="network-unsubscribe"),
+]
+
+urlpatterns += [
+    path("contact/", inbox_views.contact, name="network-contact"),
+    path("write/<id:pk>/", inbox_views.write_to, name="network-write"),
+    path("inbox/", inbox_views.inbox, name="network-inbox"),
+    path("inbox/reasons/", inbox_views.reasons, name="network-reasons"),
+    path("inbox/<id:pk>/", inbox_views.message, name="network-message"),
+    path("inbox/<id:pk>/answer/", inbox_views.answer, name="network-answer"),
+    path("inbox/<id:pk>/sort/", inbox_views.resort, name="network-resort"),
+    path("reply/<str:token>/", inbox_views.reply_by_link, name="network-reply-by-link"),
 ]

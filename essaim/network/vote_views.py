@@ -250,8 +250,8 @@ def proposal(request, pk: int) -> HttpResponseBase:
     return render(request, "network/proposal.html", {
         "proposal": item, "supports": item.supports.count(),
         "threshold": actions.current_terms().support_threshold,
-        "can_support": [m for m in mine if m.pk not in supported
-                        and proposal_actions.can_support(m, item)],
+        "may_support": [m for m in mine if m.pk not in supported
+                        and allows(proposal_actions.check_support, m, item)],
         "supported": [m for m in mine if m.pk in supported],
         "is_author": any(m.pk == item.author_id for m in mine),
         "vote": Vote.objects.filter(proposal=item).first(),

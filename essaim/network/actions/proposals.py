@@ -37,21 +37,20 @@ def do_propose(user, author: Membership, kind: str, title: str, text: str,
     return proposal
 
 
-def can_support(membership: Membership, proposal: Proposal) -> bool:
-    return membership.pk != proposal.author_id and (
-        not proposal.region or region_of(membership) == proposal.region
-    )
+def check_support(membership: Membership, proposal: Proposal) -> None:
+    """A member supports the proposals of others, of its region when they are regional."""
+    if membership.pk == proposal.author_id:
+        raise NotAllowed(_("A member does not support its own proposal."))
+    if proposal.region and region_of(membership) != proposal.region:
+        raise NotAllowed(_("Only the members of %(region)s support this proposal.")
+                         % {"region": proposal.region})  # fmt: skip
 
 
 def do_support(user, proposal: Proposal, membership: Membership) -> bool:
     """One support a member; returns True when this one sent the proposal to a vote."""
     if membership not in active_memberships(user):
         raise NotAllowed(_("Only a current member, through its representatives, supports."))
-    if membership.pk == proposal.author_id:
-        raise NotAllowed(_("A member does not support its own proposal."))
-    if not can_support(membership, proposal):
-        raise NotAllowed(_("Only the members of %(region)s support this proposal.")
-                         % {"region": proposal.region})  # fmt: skip
+    check_support(membership, proposal)
     try:
         with transaction.atomic():
             locked = Proposal.objects.select_for_update().get(pk=proposal.pk)

@@ -6,7 +6,7 @@ from essaim.atlas.demo import load_demo
 from essaim.commons.demo import load_demo_commons
 from essaim.diagnostics.demo import load_demo_diagnostics
 from essaim.matching.demo import load_demo_matching
-from essaim.network.demo import load_demo_network
+from essaim.network.demo import load_demo_governance, load_demo_network
 from essaim.observatory.demo import load_demo_observatory
 
 
@@ -45,3 +45,5 @@ class Command(BaseCommand):
             _("Demo observatory: %(count)d figures recorded.") % {"count": load_demo_observatory()}
         )
         self.stdout.write(_("Demo network: %(count)d members.") % {"count": load_demo_network()})
+        if load_demo_governance():
+            self.stdout.write(_("Demo network: a past vote, a proposal and an announcement."))

