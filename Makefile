@@ -83,6 +83,7 @@ bench: $(VENV)/.installed-bench chromium bench/lighthouse/node_modules/.bin/ligh
 	$(BIN)/python -m bench.diagnostics --count 20000
 	$(BIN)/python -m bench.matching --count $(SCALE)
 	$(BIN)/python -m bench.observatory --count $(SCALE)
+	$(BIN)/python -m bench.network --count $(SCALE)
 	$(BIN)/python -m bench.sobriety
 
 # Refresh the translation catalogues after changing user-facing strings.

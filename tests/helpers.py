@@ -77,6 +77,10 @@ def page_types(language: str) -> list[str]:
         f"/{language}/help/needs/{first_need()}/",
         *observatory_pages(language),
         f"/{language}/network/",
+        f"/{language}/network/announcements/",
+        f"/{language}/network/announcements/{first_announcement()}/",
+        f"/{language}/network/contact/",
+        f"/{language}/network/write/{org.pk}/",
         f"/{language}/events/",
         f"/{language}/events/past/?country=FR",
         f"/{language}/opportunities/",
@@ -100,6 +104,12 @@ def page_types(language: str) -> list[str]:
         f"/{language}/privacy/",
         f"/{language}/accessibility/",
     ]
+
+
+def first_announcement() -> int:
+    from essaim.network.models import Announcement
+
+    return Announcement.objects.filter(state="sent").first().pk
 
 
 def observatory_pages(language: str) -> list[str]:

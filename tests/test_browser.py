@@ -283,9 +283,25 @@ def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, setti
                                 allows_other=question.allows_other)  # fmt: skip
     answering = observatory.survey_token(asked, org)
     Statement.objects.update(confidence=0.4)  # every reading waits for a person
-    from essaim.network.models import Membership
+    from essaim.network.models import Announcement, Membership, Message, Proposal, Vote
 
+    Client().post("/fr/network/contact/", {
+        "sender_name": "Ada", "sender_email": "ada@example.org", "subject": "Notre fiche",
+        "body": "L'adresse de notre association a changé : pouvez-vous corriger la fiche ?",
+    })  # fmt: skip
+    vote = Vote.objects.first()
     pages = [
+        "/fr/network/votes/",
+        f"/fr/network/votes/{vote.pk}/",
+        f"/fr/network/votes/{vote.pk}/minutes/",
+        "/fr/network/votes/new/",
+        "/fr/network/proposals/",
+        f"/fr/network/proposals/{Proposal.objects.first().pk}/",
+        "/fr/network/announcements/new/",
+        f"/fr/network/announcements/{Announcement.objects.first().pk}/",
+        "/fr/network/inbox/",
+        "/fr/network/inbox/reasons/",
+        f"/fr/network/inbox/{Message.objects.get().pk}/",
         "/fr/network/join/",
         "/fr/network/members/",
         f"/fr/network/members/{Membership.objects.filter(approved_on=None).first().pk}/",
@@ -790,4 +806,78 @@ def test_a_representative_applies_to_join_the_network_with_the_keyboard_alone(
     assert membership.approved_on is None and membership.applied_by == rep
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert_same_origin(page, atlas)
+    page.context.close()
+
+
+@pytest.mark.parametrize(("language", "width"), [("es", 360), ("fr", 1280)])
+def test_a_representative_casts_the_members_ballot_with_the_keyboard_alone(
+    browser, atlas, language, width
+):
+    """No JavaScript, no mouse, signed in as a member organisation's representative: from the
+    home page to the open vote, a ballot cast and its receipt shown."""
+    from django.test import Client
+
+    from essaim.contributions.models import Representation
+    from essaim.network.actions import current_members
+    from essaim.network.actions.votes import do_open_vote, do_save_vote
+    from essaim.network.models import Ballot, Vote
+    from tests.factories import UserFactory
+
+    member = next(m for m in current_members() if m.organisation_id)
+    rep = UserFactory(username="voter")
+    Representation.objects.create(user=rep, organisation=member.organisation, status="granted")
+    board = UserFactory(username="board", is_moderator=True)
+    vote = do_save_vote(board, Vote(question="Budget 2027?",
+                                    closes_at=timezone.now() + timedelta(days=3)))  # fmt: skip
+    do_open_vote(vote, user=board)
+    signed_in = Client()
+    signed_in.force_login(rep)
+    page = open_page(browser, java_script=False)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": atlas}]
+    )
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{atlas}/{language}/")
+    for href in (f"/{language}/network/", f"/{language}/network/votes/",
+                 f"/{language}/network/votes/{vote.pk}/"):  # fmt: skip
+        _tab_to(page, f"e.getAttribute('href') === '{href}'")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    _tab_to(page, "e.type === 'radio' && e.value === 'yes'")
+    page.keyboard.press("Space")
+    _tab_to(page, "e.tagName === 'BUTTON' && e.closest('main form.stacked') !== null")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    ballot = Ballot.objects.get(vote=vote)
+    assert ballot.choice == "yes" and ballot.voter.membership == member
+    assert page.locator("strong.code").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_same_origin(page, atlas)
+    page.context.close()
+
+
+@pytest.mark.parametrize(("language", "width"), [("en", 360), ("it", 1280)])
+def test_a_visitor_writes_to_the_network_with_the_keyboard_alone(browser, atlas, language, width):
+    """No JavaScript, no mouse, no account: from the home page's Contact link to a message
+    received and sorted."""
+    from essaim.network.models import Message
+
+    page = open_page(browser, java_script=False)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{atlas}/{language}/")
+    _tab_to(page, f"e.getAttribute('href') === '/{language}/network/contact/'", presses=200)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for name, text in (("sender_name", "Ada"), ("sender_email", "ada@example.org"),
+                       ("subject", "Our address"),
+                       ("body", "Our association moved: please correct our entry.")):  # fmt: skip
+        _tab_to(page, f"e.name === '{name}'")
+        page.keyboard.type(text)
+    _tab_to(page, "e.tagName === 'BUTTON' && e.closest('main form.stacked') !== null")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    message = Message.objects.get()
+    assert message.subject == "Our address" and message.reason is not None
+    assert page.locator("h1").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.context.close()

@@ -46,6 +46,7 @@ def _write(request, organisation: Organisation | None) -> HttpResponseBase:
             status = 400
     return render(request, "network/contact.html", {
         "form": form, "organisation": organisation,
+        "via_network": organisation is not None and not actions.may_write_to(organisation),
     }, status=status)  # fmt: skip
 
 
@@ -57,8 +58,6 @@ def contact(request) -> HttpResponseBase:
 @ratelimit(key="ip", rate=MESSAGES_PER_HOUR, method="POST", block=False)
 def write_to(request, pk: int) -> HttpResponseBase:
     organisation = get_object_or_404(Organisation, pk=pk, status=OrganisationStatus.PUBLISHED)
-    if not actions.may_write_to(organisation):
-        raise NotAllowed(_("This organisation cannot be reached through Essaim yet."))
     return _write(request, organisation)
 
 

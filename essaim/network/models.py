@@ -520,6 +520,9 @@ class Message(models.Model):
         Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="messages",
         verbose_name=_("to"),
     )  # fmt: skip
+    # To an organisation nobody receives messages for (no representative, no address): the
+    # network's animators pass it on.
+    via_network = models.BooleanField(default=False)
     sender_name = models.CharField(_("your name"), max_length=120)
     sender_email = models.EmailField(_("your email address"))
     subject = models.CharField(_("subject"), max_length=200)

@@ -197,3 +197,23 @@ def test_what_a_stranger_may_send(client, staff):
     assert statuses == [200] * 5 + [429]
     assert "Too many messages" in send(flood).content.decode()
     assert Message.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_a_message_to_an_organisation_nobody_receives_for_goes_to_the_animators(client, staff):
+    org = atlas_actions.do_create_organisation({"name": "Sans Adresse", "country": "FR"})
+    page = client.get(f"/en/network/write/{org.pk}/").content.decode()
+    assert "the network&#x27;s animators will pass yours on" in page
+    send(
+        client,
+        f"/en/network/write/{org.pk}/",
+        subject="Horaires",
+        body="Bonjour, quels sont vos horaires d'ouverture pour l'aide aux démarches en ligne ?",
+    )
+    assert sorted(address for m in mail.outbox for address in m.to) == [
+        "admin@example.org", "mod@example.org"]  # fmt: skip
+    assert "please pass it on" in mail.outbox[0].body
+    client.force_login(staff["moderator"])
+    message = Message.objects.get()
+    page = client.get(f"/en/network/inbox/{message.pk}/").content.decode()
+    assert "pass this one on" in page and "ada@example.net" in page

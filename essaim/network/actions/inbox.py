@@ -38,10 +38,11 @@ def visible_messages(user) -> QuerySet:
     if not user.is_authenticated:
         return Message.objects.none()
     shown = Q(organisation__in=represented_by(user))
+    network = Q(organisation=None) | Q(via_network=True)
     if is_administrator(user):
-        shown |= Q(organisation=None)
+        shown |= network
     elif allows(check_moderator, user):
-        shown |= Q(organisation=None) & ~Q(reason__route=Reason.Route.ADMINISTRATORS)
+        shown |= network & ~Q(reason__route=Reason.Route.ADMINISTRATORS)
     return Message.objects.filter(shown).select_related("reason", "organisation")
 
 
@@ -75,7 +76,7 @@ def _route(message: Message) -> None:
     """Tell whoever handles it, in the site's language; spam goes nowhere."""
     if message.hidden:
         return
-    if message.organisation_id:
+    if message.organisation_id and not message.via_network:
         people = [u.email for u in representatives(message.organisation) if u.email]
         link = None
         if not people:  # nobody on Essaim: the organisation's address, with a link to reply
@@ -108,13 +109,13 @@ def default_reasons() -> dict[str, Reason]:
 def do_receive(organisation: Organisation | None, sender_name: str, sender_email: str,
                subject: str, body: str, language: str) -> Message:  # fmt: skip
     """A message from the contact form or an organisation's page, sorted and routed."""
-    if organisation is not None and not organisation.email and not representatives(organisation):
-        raise NotAllowed(_("This organisation cannot be reached through Essaim yet."))
+    via_network = organisation is not None and not may_write_to(organisation)
     sorting = sorter().sort(text_of(subject, body))
     reasons = default_reasons()
     with transaction.atomic():
         message = Message.objects.create(
-            organisation=organisation, sender_name=sender_name, sender_email=sender_email,
+            organisation=organisation, via_network=via_network,
+            sender_name=sender_name, sender_email=sender_email,
             subject=subject, body=body, language=language[:2],
             reason=reasons.get(sorting.reason) or reasons.get("other"),
             confidence=sorting.confidence, why=sorting.why,
@@ -198,4 +199,5 @@ def overdue(user) -> list[Message]:
 
 
 def may_write_to(organisation: Organisation) -> bool:
+    """Someone receives messages for it: a representative on Essaim, or its address."""
     return bool(organisation.email) or bool(representatives(organisation))
