@@ -1,8 +1,8 @@
-"""The inbox's sorting, on the server's CPU: a message takes the reason its nearest examples
-vote for, over the search's multilingual sentence vectors. The examples are the labelled set
-shipped in `data/inbox_labelled.json` (every fifth message of each language held out: `make
-bench` measures the sorting there) and those the network writes or corrects, in any language;
-a correction counts from the next message on."""
+"""The inbox's sorting, on the server's CPU: a message takes the reason whose examples,
+averaged, are nearest to it, over the search's multilingual sentence vectors. The examples are
+the labelled set shipped in `data/inbox_labelled.json` (every fifth message of each language
+held out: `make bench` measures the sorting there) and those the network writes or sorts again,
+in any language, which weigh more; a message like one a person sorted takes its reason."""
 
 import json
 import threading
@@ -13,14 +13,19 @@ from pathlib import Path
 import numpy as np
 from django.db.models import Count, Max
 
-from essaim.search.nearest import NearestExamples, hold_out
+from essaim.search.nearest import Centroids, hold_out
 
 from .models import Example, Reason
 
 LABELLED = Path(__file__).resolve().parent / "data" / "inbox_labelled.json"
-NEIGHBOURS = 7
-# Below this share of the votes, the inbox asks a person to check the reason.
-UNSURE = 0.6
+# The network's own examples (written, or messages a person sorted again) weigh this many
+# shipped ones: they speak its members' words.
+OWN_WEIGHT = 3
+# A message this close to one a person sorted takes that one's reason: the routine request
+# sorted right once is sorted right from then on.
+SAME = 0.9
+# Below this confidence, the inbox asks a person to check the reason.
+UNSURE = 0.7
 WHY = 3
 LONGEST = 2000  # characters of a message read: its opening says why it was written
 
@@ -71,8 +76,9 @@ class Sorter:
     def __init__(self, shipped: list[dict]):
         self.shipped = shipped
         texts, reasons = [m["text"] for m in shipped], [m["reason"] for m in shipped]
-        self._shipped = NearestExamples(texts, reasons, k=NEIGHBOURS)
-        self._nearest = self._shipped
+        self._shipped = Centroids(texts, reasons)
+        self._centroids = self._shipped
+        self._own = np.zeros((0, self._shipped.vectors.shape[1]), dtype=np.float32)
         self._version: tuple | None = None
         self._examples: list[dict] = list(shipped)
         self._lock = threading.Lock()
@@ -86,26 +92,39 @@ class Sorter:
         own = [{"text": text, "reason": code} for text, code in
                Example.objects.values_list("text", "reason__code")]  # fmt: skip
         examples = [*self.shipped, *own]
-        vectors = self._shipped.vectors
-        if own:
-            vectors = np.vstack([vectors, self._shipped.encode([e["text"] for e in own])])
-        self._nearest = NearestExamples([e["text"] for e in examples],
-                                        [e["reason"] for e in examples], k=NEIGHBOURS,
-                                        vectors=vectors)  # fmt: skip
+        self._own = self._shipped.encode([e["text"] for e in own]) if own else self._own[:0]
+        self._centroids = Centroids(
+            [e["text"] for e in examples], [e["reason"] for e in examples],
+            weights=[1.0] * len(self.shipped) + [OWN_WEIGHT] * len(own),
+            vectors=np.vstack([self._shipped.vectors, self._own]),
+        )  # fmt: skip
         self._examples, self._version = examples, version
 
     def sort_many(self, texts: list[str], refresh: bool = True) -> list[Sorting]:
         with self._lock:
             if refresh:
                 self._refresh()
-            nearest, examples = self._nearest, self._examples
-        return [
-            Sorting(vote.label, vote.confidence, [
-                {"text": examples[i]["text"], "reason": examples[i]["reason"], "similarity": s}
-                for i, s in zip(vote.nearest[:WHY], vote.similarities, strict=False)
-            ])
-            for vote in nearest.vote_many(texts)
-        ]  # fmt: skip
+            centroids, examples, own = self._centroids, self._examples, self._own
+        found = []
+        for vote in centroids.vote_many(texts, why=WHY):
+            why = [{"text": examples[i]["text"], "reason": examples[i]["reason"], "similarity": s}
+                   for i, s in zip(vote.nearest, vote.similarities, strict=True)]  # fmt: skip
+            found.append(Sorting(vote.label, vote.confidence, why))
+        if len(own):
+            found = self._same_as_sorted(texts, found, examples[len(self.shipped) :], own)
+        return found
+
+    def _same_as_sorted(self, texts, found, own_examples, own) -> list[Sorting]:
+        """A message that says what one sorted by a person said takes its reason."""
+        similarities = self._shipped.encode(texts) @ own.T
+        for n, row in enumerate(similarities):
+            closest = int(np.argmax(row))
+            if row[closest] >= SAME:
+                example = own_examples[closest]
+                found[n] = Sorting(example["reason"], round(float(row[closest]), 2), [
+                    {"text": example["text"], "reason": example["reason"],
+                     "similarity": round(float(row[closest]), 2)}])  # fmt: skip
+        return found
 
     def sort(self, text: str) -> Sorting:
         return self.sort_many([text])[0]

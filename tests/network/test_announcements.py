@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from essaim.network.models import Announcement, Membership
 from tests.factories import UserFactory
@@ -35,8 +35,7 @@ def send_queued(commit, limit=None) -> str:
 @pytest.mark.django_db
 def test_members_read_it_in_their_language_and_leave_in_one_click(client, moderator, commit):
     for name, language in (("Ada", "fr"), ("Bea", "en"), ("Cy", "it")):
-        with translation.override(language):
-            member_organisation(name)
+        member_organisation(name, language=language)
     assert set(Membership.objects.values_list("language", flat=True)) == {"fr", "en", "it"}
     item = write(client, moderator, fr=("Assemblée le 12", "Venez nombreux."),
                  en=("Assembly on the 12th", "Come along."))  # fmt: skip

@@ -6,10 +6,13 @@ what a stranger may send."""
 
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import translation
+from django.utils.formats import date_format
 
 from essaim.atlas import actions as atlas_actions
 from essaim.contributions.models import Representation
@@ -45,8 +48,8 @@ def test_the_sorting_of_the_held_out_messages_of_the_shipped_set():
           {language: f"{right[language] / n:.0%}" for language, n in total.items()})  # fmt: skip
     # A fifth of each language, never learnt from; seven reasons (a guess is right 14 %).
     assert len(held_out) * 4 < len(learnt) < len(held_out) * 5
-    assert accuracy >= 0.7
-    assert all(right[language] / n >= 0.6 for language, n in total.items())
+    assert accuracy >= 0.75
+    assert all(right[language] / n >= 0.65 for language, n in total.items())
 
 
 @pytest.mark.django_db
@@ -61,7 +64,10 @@ def test_messages_to_the_network_are_sorted_and_go_where_their_reason_says(clien
     message = Message.objects.get()
     assert message.reason.code == "gdpr"
     assert [m.to for m in mail.outbox] == [["admin@example.org"]]
-    assert "answer it by" in mail.outbox[0].body
+    # In the site's language (French), with its deadline: 30 days after it came.
+    with translation.override("fr"):
+        deadline = date_format(message.received_at.date() + timedelta(days=30), "DATE_FORMAT")
+    assert f"répondez-y au plus tard le {deadline}" in mail.outbox[0].body
     # The administrators see it with its deadline; the moderators do not see it.
     client.force_login(staff["admin"])
     page = client.get(f"/en/network/inbox/{message.pk}/").content.decode()
@@ -140,7 +146,7 @@ def test_writing_to_an_organisation_hides_its_address_both_ways(client, staff):
     link = re.search(r"https?://\S+/reply/\S+/", relayed.body)[0]
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     mail.outbox.clear()
-    answered = Client().post(path, {"body": "Oui, chaque mois. Écrivez-nous."})
+    answered = client.post(path, {"body": "Oui, chaque mois. Écrivez-nous."})
     assert "Your answer is sent to Ada" in answered.content.decode()
     [answer] = mail.outbox
     assert answer.to == ["ada@example.net"] and "Oui, chaque mois." in answer.body
@@ -151,7 +157,12 @@ def test_writing_to_an_organisation_hides_its_address_both_ways(client, staff):
     rep = UserFactory(username="rep", email="rep@example.org")
     Representation.objects.create(user=rep, organisation=org, status="granted")
     mail.outbox.clear()
-    send(client, f"/en/network/write/{org.pk}/", subject="Encore", body="Une autre question.")
+    send(
+        client,
+        f"/en/network/write/{org.pk}/",
+        subject="Encore",
+        body="Bonjour, avez-vous aussi des ateliers pour les bénévoles de notre association ?",
+    )
     assert [m.to for m in mail.outbox] == [["rep@example.org"]]
     message = Message.objects.latest("id")
     client.force_login(rep)
@@ -203,7 +214,7 @@ def test_what_a_stranger_may_send(client, staff):
 def test_a_message_to_an_organisation_nobody_receives_for_goes_to_the_animators(client, staff):
     org = atlas_actions.do_create_organisation({"name": "Sans Adresse", "country": "FR"})
     page = client.get(f"/en/network/write/{org.pk}/").content.decode()
-    assert "the network&#x27;s animators will pass yours on" in page
+    assert "animators will pass yours on" in page
     send(
         client,
         f"/en/network/write/{org.pk}/",
@@ -212,7 +223,7 @@ def test_a_message_to_an_organisation_nobody_receives_for_goes_to_the_animators(
     )
     assert sorted(address for m in mail.outbox for address in m.to) == [
         "admin@example.org", "mod@example.org"]  # fmt: skip
-    assert "please pass it on" in mail.outbox[0].body
+    assert "merci de le lui transmettre" in mail.outbox[0].body  # the site's language
     client.force_login(staff["moderator"])
     message = Message.objects.get()
     page = client.get(f"/en/network/inbox/{message.pk}/").content.decode()

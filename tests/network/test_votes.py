@@ -16,7 +16,7 @@ from django.core import mail, serializers
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from essaim.atlas import actions as atlas_actions
 from essaim.contributions.models import Representation
@@ -25,9 +25,9 @@ from essaim.network.models import Ballot, Membership, Proposal, Vote
 from tests.factories import UserFactory
 
 
-def member_organisation(name: str, region: str = ""):
+def member_organisation(name: str, region: str = "", language: str = "en"):
     """An organisation of the atlas, member of the network (no fee, no approval), and its
-    representative."""
+    representative, who applied in `language` (the one it is written to)."""
     terms = current_terms()
     terms.approval, terms.fee = False, 0
     terms.save()
@@ -36,7 +36,8 @@ def member_organisation(name: str, region: str = ""):
     )
     rep = UserFactory(username=f"rep-{name.lower()}", email=f"{name.lower()}@reps.example.org")
     Representation.objects.create(user=rep, organisation=org, status="granted")
-    do_apply(rep, org, listed=True)
+    with translation.override(language):
+        do_apply(rep, org, listed=True)
     return org, rep
 
 
