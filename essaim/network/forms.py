@@ -133,6 +133,10 @@ class VoteForm(forms.ModelForm):
             self.add_error("closes_at", _("It closes after it opens, and after now."))
         if data.get("secret"):
             data["results"] = Vote.Results.AFTER
+            if data.get("weighted"):
+                # A ballot's weight would tell whose it is.
+                self.add_error("weighted", _("A secret ballot is not weighted: a ballot's "
+                                             "weight would tell whose it is."))  # fmt: skip
         return data
 
 

@@ -42,7 +42,7 @@ def majority_needed(majority: str, expressed: int) -> int:
 @dataclass
 class Line:
     code: str
-    label: str
+    label: str  # lazy for yes and no: written in the reader's language
     weight: int
     share: Decimal | None  # of the expressed ballots; None for abstentions
 
@@ -58,6 +58,7 @@ class Tally:
     needed: int
     lines: list[Line]
     abstentions: int
+    yes_no: bool
 
     @property
     def participation(self) -> Decimal:
@@ -83,7 +84,10 @@ class Tally:
 
     @property
     def adopted(self) -> bool:
-        """A yes/no vote: the proposal is adopted; a choice: the leading option is chosen."""
+        """A yes/no vote: "yes" has the majority; a choice: the leading option has it."""
+        leading = self.leading
+        if leading is None or (self.yes_no and leading.code != "yes"):
+            return False
         return self.quorum_met and self.majority_reached
 
 
@@ -92,7 +96,7 @@ def tally(vote: Vote) -> Tally:
                for row in vote.ballots.values("choice").annotate(weight=Sum("weight"),
                                                                  n=Count("id"))}  # fmt: skip
     voters = vote.voters.aggregate(n=Count("id"), weight=Sum("weight"))
-    lines = [Line(code, str(label), counted.get(code, (0, 0))[0], None)
+    lines = [Line(code, label, counted.get(code, (0, 0))[0], None)
              for code, label in vote.choices() if code != "abstain"]  # fmt: skip
     if vote.kind == Vote.Kind.YES_NO:
         lines = [line for line in lines if line.code == "yes"] + [
@@ -108,6 +112,7 @@ def tally(vote: Vote) -> Tally:
         required=quorum_needed(vote.quorum, electorate),
         expressed=expressed, needed=majority_needed(vote.majority, expressed),
         lines=lines, abstentions=counted.get("abstain", (0, 0))[0],
+        yes_no=vote.kind == Vote.Kind.YES_NO,
     )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ urlpatterns += [
     path("votes/<id:pk>/", vote_views.vote, name="network-vote"),
     path("votes/<id:pk>/edit/", vote_views.edit_vote, name="network-vote-edit"),
     path("votes/<id:pk>/cast/", vote_views.cast, name="network-vote-cast"),
+    path("votes/<id:pk>/receipt/", vote_views.check_receipt, name="network-vote-receipt"),
     path("votes/<id:pk>/proxy/", vote_views.proxy, name="network-vote-proxy"),
     path("votes/<id:pk>/open/", vote_views.open_now, name="network-vote-open"),
     path("votes/<id:pk>/minutes/", vote_views.minutes, name="network-vote-minutes"),

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from essaim.core.charts import bar_chart
@@ -55,7 +56,8 @@ def _results(vote: Vote) -> dict:
     return {"result": result, "chart": bar_chart(rows)}
 
 
-def _vote_page(request, vote: Vote, status: int = 200, error: str = "", typed: dict | None = None):
+def _vote_page(request, vote: Vote, status: int = 200, error: str = "", typed: dict | None = None,
+               receipt: str = ""):  # fmt: skip
     user, now = request.user, timezone.now()
     state = state_of(vote, now)
     mine = vote_actions.active_memberships(user)
@@ -80,7 +82,7 @@ def _vote_page(request, vote: Vote, status: int = 200, error: str = "", typed: d
         context["electorate"] = vote.voters.count()
     if results_shown(vote, now):
         context.update(_results(vote))
-    receipt = request.GET.get("receipt", "").strip()[:40]
+    receipt = receipt.strip()[:40]
     if receipt:
         context["receipt"] = receipt
         context["checked"] = vote_actions.check_receipt(vote, receipt)
@@ -92,16 +94,21 @@ def vote(request, pk: int) -> HttpResponseBase:
     return _vote_page(request, _vote(request, pk))
 
 
+def _limited(request, increment: bool) -> bool:
+    return is_ratelimited(request, group="network-cast", key="user", rate=BALLOTS_PER_HOUR,
+                          method="POST", increment=increment)  # fmt: skip
+
+
 @require_POST
 @login_required
-@ratelimit(key="user", rate=BALLOTS_PER_HOUR, method="POST", block=False)
 def cast(request, pk: int) -> HttpResponseBase:
     """A ballot cast: its receipt is shown on this answer only (never kept in the session,
-    which would tie it to the person)."""
+    which would tie it to the person). For a secret ballot only refused codes count towards
+    the limit: a counter written when a ballot is cast would say who voted when."""
     vote = _vote(request, pk)
     typed = {"choice": request.POST.get("choice", ""), "code": request.POST.get("code", "")[:40],
              "voter": request.POST.get("voter", "")}  # fmt: skip
-    if getattr(request, "limited", False):
+    if _limited(request, increment=not vote.secret):
         return _vote_page(request, vote, 429, _("Too many attempts: try in an hour."), typed)
     voter = None
     if not vote.secret:
@@ -111,11 +118,20 @@ def cast(request, pk: int) -> HttpResponseBase:
         receipt = vote_actions.do_cast(request.user, vote, typed["choice"], voter=voter,
                                        code=typed["code"])  # fmt: skip
     except NotAllowed as refused:
+        if vote.secret:
+            _limited(request, increment=True)
         return _vote_page(request, vote, 409, refused.reason, typed)
     return render(request, "network/receipt.html", {
         "vote": vote, "receipt": receipt, "voter": voter,
         "choice": dict(vote.choices())[typed["choice"]],
     })  # fmt: skip
+
+
+@require_POST
+@login_required
+def check_receipt(request, pk: int) -> HttpResponseBase:
+    """Sent, not put in the address: a receipt kept out of logs and the browser's history."""
+    return _vote_page(request, _vote(request, pk), receipt=request.POST.get("receipt", ""))
 
 
 @require_POST

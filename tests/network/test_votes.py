@@ -121,14 +121,15 @@ def test_a_public_vote_with_proxies_from_its_rules_to_its_minutes(client, modera
     refused = client.post(proxy, {"giver": dan.pk, "holder": bea.pk}, follow=True)
     assert "Bea already holds 1 proxies, the most this vote allows" in refused.content.decode()
     assert [(p.giver.name, p.holder.name) for p in vote.proxies.all()] == [("Ada", "Bea")]
-    # The vote opens at its time: the five members are frozen, told (Ada through Bea).
+    # The vote opens at its time: the five members are frozen and told (Ada, and Bea for her).
     mail.outbox.clear()
     run_votes(commit, days=1)
     vote.refresh_from_db()
     assert vote.voters.count() == 5
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
-        ["bea@reps.example.org"] * 2 + [f"{n}@reps.example.org" for n in ("cy", "dan", "eve")]
-    )
+        ["bea@reps.example.org"] * 2 + [f"{n}@reps.example.org" for n in ("ada", "cy", "dan",
+                                                                           "eve")]
+    )  # fmt: skip
     # A member who joins now is not on the frozen list.
     _org, late = member_organisation("Fay")
     assert cast(client, late, vote, "yes").status_code == 409
@@ -148,10 +149,10 @@ def test_a_public_vote_with_proxies_from_its_rules_to_its_minutes(client, modera
     receipt_of(cast(client, reps["Dan"], vote, "abstain", voter="Dan"))
     receipt_of(cast(client, reps["Eve"], vote, "no", voter="Eve"))
     # Results wait for the close; a receipt is checked on the page, a forged one is not found.
-    page = client.get(f"/en/network/votes/{vote.pk}/", {"receipt": receipt.lower()})
+    page = client.post(f"/en/network/votes/{vote.pk}/receipt/", {"receipt": receipt.lower()})
     assert "Took part" not in page.content.decode()
     assert "This ballot is counted: Yes." in page.content.decode()
-    forged = client.get(f"/en/network/votes/{vote.pk}/", {"receipt": "AAAA-BBBB-CCCC"})
+    forged = client.post(f"/en/network/votes/{vote.pk}/receipt/", {"receipt": "AAAA-BBBB-CCCC"})
     assert "No ballot of this vote has this receipt." in forged.content.decode()
     # After closing a late ballot is refused, and the results are announced.
     mail.outbox.clear()
@@ -160,7 +161,7 @@ def test_a_public_vote_with_proxies_from_its_rules_to_its_minutes(client, modera
     assert late_ballot.status_code == 409 and "the ballot was not counted" in \
         late_ballot.content.decode()  # fmt: skip
     run_votes(commit, days=8)
-    assert len(mail.outbox) == 5 and "The results" in mail.outbox[0].subject
+    assert len(mail.outbox) == 6 and "The results" in mail.outbox[0].subject
     # 4 of 5 took part (abstention included): 60 % of 5 is 3, met. 2 yes of 3 expressed:
     # two thirds of 3 is 2, reached.
     page = client.get(f"/en/network/votes/{vote.pk}/").content.decode()
@@ -183,6 +184,7 @@ def test_a_public_vote_with_proxies_from_its_rules_to_its_minutes(client, modera
         ("2/3", "50", "yyyynna", "Adopted"),  # two thirds of 6: 4
         ("4/5", "50", "yyyynna", "Not adopted"),  # four fifths of 6: 5
         ("simple", "50", "yyynnna", "Not adopted"),  # 3 of 6 is not more than half
+        ("simple", "50", "yynnnna", "Not adopted"),  # "no" has the majority
         # 60 % of 7 is 4.2, rounded up 5: 4 ballots, abstentions included, fall short.
         ("simple", "60", "yyya", "Not valid: the quorum was not met"),
         ("simple", "60", "yyyaa", "Adopted"),
@@ -240,7 +242,8 @@ def test_a_secret_ballot_is_counted_and_cannot_be_tied_to_its_voter(client, mode
     assert "Took part" not in client.get(f"/en/network/votes/{vote.pk}/").content.decode()
     before = set(Ballot.objects.values_list("id", flat=True))
     run_votes(commit, days=8)
-    page = client.get(f"/en/network/votes/{vote.pk}/", {"receipt": receipts[1]}).content.decode()
+    page = client.post(f"/en/network/votes/{vote.pk}/receipt/",
+                       {"receipt": receipts[1]}).content.decode()  # fmt: skip
     assert "Took part: 3 of 3" in page and "This ballot is counted: No." in page
     # The box was shaken: its rows were written again.
     assert before.isdisjoint(Ballot.objects.values_list("id", flat=True))
@@ -325,6 +328,22 @@ def test_votes_are_for_members_and_set_up_by_the_board(client, moderator):
     assert bad.status_code == 400
     assert "Write 2 to 10 options" in bad.content.decode()
     assert bad.context["form"]["question"].value() == "Where?"
+    weighted = client.post("/en/network/votes/new/", {
+        "question": "Secret?", "kind": "yes-no", "secret": "on", "weighted": "on",
+        "quorum": "0", "majority": "simple", "results": "after", "proxy_cap": "1",
+    })  # fmt: skip
+    assert "A secret ballot is not weighted" in weighted.content.decode()
+    assert not Vote.objects.exists()
+    # An applicant the board has not approved does not read the votes.
+    terms = current_terms()
+    terms.approval = True
+    terms.save()
+    org = atlas_actions.do_create_organisation({"name": "Applicant", "country": "FR"})
+    applicant = UserFactory(username="applicant")
+    Representation.objects.create(user=applicant, organisation=org, status="granted")
+    do_apply(applicant, org, listed=False)
+    client.force_login(applicant)
+    assert client.get("/en/network/votes/").status_code == 403
 
 
 @pytest.mark.django_db
@@ -358,3 +377,26 @@ def test_a_proposal_supported_past_the_threshold_goes_to_a_vote(client, moderato
     proposal.refresh_from_db()
     assert proposal.state == "vote" and proposal.vote.question == "A digital mediator in Arras"
     assert [m.to for m in mail.outbox] == [[moderator.email]]
+
+
+@pytest.mark.django_db
+def test_proxies_beyond_a_cap_lowered_before_opening_are_not_applied(client, moderator):
+    reps = members("Ada Bea")
+    vote = prepare(client, moderator, proxy_cap="1")
+    ada, bea = (Membership.objects.get(organisation__name=n) for n in ("Ada", "Bea"))
+    client.force_login(reps["Ada"])
+    client.post(f"/en/network/votes/{vote.pk}/proxy/", {"giver": ada.pk, "holder": bea.pk})
+    assert vote.proxies.count() == 1
+    client.force_login(moderator)
+    page = client.get(f"/en/network/votes/{vote.pk}/edit/")
+    fields = {name: value for name, value in page.context["form"].initial.items()
+              if value is not None and not isinstance(value, bool)}  # fmt: skip
+    minute = "%Y-%m-%dT%H:%M"
+    fields.update({"options": "", "proxy_cap": "0",
+                   "opens_at": timezone.localtime(vote.opens_at).strftime(minute),
+                   "closes_at": timezone.localtime(vote.closes_at).strftime(minute)})  # fmt: skip
+    assert client.post(f"/en/network/votes/{vote.pk}/edit/", fields).status_code == 302
+    open_now(client, moderator, vote)
+    assert not vote.voters.exclude(proxy_holder=None).exists()
+    # Ada casts her own ballot.
+    receipt_of(cast(client, reps["Ada"], vote, "yes", voter="Ada"))

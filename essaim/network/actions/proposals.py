@@ -82,6 +82,7 @@ def do_withdraw(user, proposal: Proposal) -> None:
     if not is_member_itself(user, proposal.author):
         raise NotAllowed(_("Only the member who put it forward withdraws it."))
     with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.state != Proposal.State.OPEN:
             raise NotAllowed(_("This proposal has gone to a vote: it stays."))
         proposal.state = Proposal.State.WITHDRAWN

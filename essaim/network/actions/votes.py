@@ -28,6 +28,9 @@ from ..models import ACTIVE, Ballot, Credential, Membership, Proxy, Vote, Voter
 from ..tally import state_of, tally
 from . import addresses_of, current_members, current_terms, is_member_itself
 
+# What the board sets before a vote opens.
+RULES = ["question", "explanation", "kind", "options", "secret", "results", "opens_at",
+         "closes_at", "quorum", "majority", "proxy_cap", "weighted", "created_by"]  # fmt: skip
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed again
 CODE_LENGTH = 16
 RECEIPT_LENGTH = 12
@@ -61,20 +64,25 @@ def active_memberships(user) -> list[Membership]:
 
 
 def check_see_votes(user) -> None:
-    """The board, and the people who act for a member (a former one reads its past votes)."""
-    if not (allows(check_moderator, user) or memberships_of(user).exists()):
+    """The board, and the people who act for a member once approved (a former member reads
+    its past votes; an applicant does not)."""
+    if not (allows(check_moderator, user)
+            or memberships_of(user).filter(approved_on__isnull=False).exists()):  # fmt: skip
         raise NotAllowed(_("Votes are for the network's members."))
 
 
 def do_save_vote(user, vote: Vote) -> Vote:
     """The board writes or changes a vote, until it opens."""
     check_moderator(user)
-    if vote.pk and Vote.objects.filter(pk=vote.pk, opened_at__isnull=False).exists():
-        raise NotAllowed(_("This vote has opened: its rules no longer change."))
     with transaction.atomic():
-        if vote.created_by_id is None:
+        if vote.pk:
+            locked = Vote.objects.select_for_update().get(pk=vote.pk)
+            if locked.opened_at is not None:
+                raise NotAllowed(_("This vote has opened: its rules no longer change."))
+            vote.save(update_fields=RULES)  # never what opening and closing write
+        else:
             vote.created_by = user
-        vote.save()
+            vote.save()
         audit("vote.saved", vote, actor=user)
     return vote
 
@@ -150,9 +158,16 @@ def do_open_vote(vote: Vote, user=None, now: datetime | None = None) -> bool:
             for m in members
         )  # fmt: skip
         by_member = {voter.membership_id: voter for voter in voters}
-        for proxy in vote.proxies.all():
-            if proxy.giver_id in by_member and proxy.holder_id in by_member:
+        held: dict[int, int] = {}
+        # The earliest proxies within the cap (the board may have lowered it since).
+        for proxy in vote.proxies.order_by("given_at", "id"):
+            if (
+                proxy.giver_id in by_member
+                and proxy.holder_id in by_member
+                and held.get(proxy.holder_id, 0) < vote.proxy_cap
+            ):
                 by_member[proxy.giver_id].proxy_holder = by_member[proxy.holder_id]
+                held[proxy.holder_id] = held.get(proxy.holder_id, 0) + 1
         Voter.objects.bulk_update(voters, ["proxy_holder"])
         vote.opened_at = now
         vote.save(update_fields=["opens_at", "opened_at"])
@@ -167,11 +182,15 @@ def do_open_vote(vote: Vote, user=None, now: datetime | None = None) -> bool:
 
 
 def _tell_voter(vote: Vote, voter: Voter, members: dict, template: str, **context) -> None:
-    """A voter hears through its proxy's holder if it gave one, else itself."""
+    """A voter hears itself, and through its proxy's holder if it gave one (either may cast:
+    the first ballot counts, and the giver votes itself if its holder can no longer)."""
     member = members[voter.membership_id]
-    holder = members[voter.proxy_holder.membership_id] if voter.proxy_holder else member
-    mail_after_commit(template, holder.language, addresses_of(holder), vote=vote,
-                      voter=voter.name, by_proxy=holder is not member, **context)  # fmt: skip
+    mail_after_commit(template, member.language, addresses_of(member), vote=vote,
+                      voter=voter.name, by_proxy=False, **context)  # fmt: skip
+    if voter.proxy_holder is not None and voter.proxy_holder.membership_id in members:
+        holder = members[voter.proxy_holder.membership_id]
+        mail_after_commit(template, holder.language, addresses_of(holder), vote=vote,
+                          voter=voter.name, by_proxy=True, **context)  # fmt: skip
 
 
 def _issue_codes(vote: Vote, voters: list[Voter], members: dict) -> None:
@@ -186,16 +205,23 @@ def _issue_codes(vote: Vote, voters: list[Voter], members: dict) -> None:
 
 def ballots_for(user, vote: Vote) -> list[Voter]:
     """The frozen voters a person may cast for now: the members they act for that are still
-    members and gave no proxy, and those whose proxy these members hold."""
+    members — unless they gave a proxy to a member that still is — and those whose proxy
+    these members hold."""
     mine = {m.pk for m in active_memberships(user)}
     if not mine:
         return []
-    voters = vote.voters.select_related("proxy_holder").filter(
-        Q(membership__in=mine, proxy_holder=None) | Q(proxy_holder__membership__in=mine)
-    )
-    if vote.secret:
-        return list(voters)
-    return [voter for voter in voters if voter.membership_id in mine or _still_member(voter)]
+    voters = list(vote.voters.select_related("proxy_holder").filter(
+        Q(membership__in=mine) | Q(proxy_holder__membership__in=mine)
+    ))  # fmt: skip
+    found = []
+    for voter in voters:
+        if voter.membership_id in mine:
+            holder = voter.proxy_holder
+            if holder is None or vote.secret or not _still_member(holder):
+                found.append(voter)
+        elif vote.secret or _still_member(voter):
+            found.append(voter)
+    return found
 
 
 def _still_member(voter: Voter) -> bool:
@@ -235,6 +261,7 @@ def _cast_secret(user, vote: Vote, choice: str, code: str, receipt: str) -> None
         raise NotAllowed(_("You no longer act for a member who votes here."))
     key = digest(code)
     with transaction.atomic():
+        _check_open(Vote.objects.select_for_update().get(pk=vote.pk), timezone.now())
         taken = Credential.objects.filter(vote=vote, digest=key, used=False).update(used=True)
         if not taken:
             if Credential.objects.filter(vote=vote, digest=key).exists():
@@ -255,6 +282,7 @@ def _cast_public(user, vote: Vote, choice: str, voter: Voter | None, receipt: st
         raise NotAllowed(_("You do not act for %(name)s in this vote.") % {"name": voter.name})
     try:
         with transaction.atomic():
+            _check_open(Vote.objects.select_for_update().get(pk=vote.pk), timezone.now())
             Ballot.objects.create(vote=vote, voter=voter, choice=choice, weight=voter.weight,
                                   receipt=digest(receipt), cast_by=user, cast_at=now)  # fmt: skip
             audit("vote.cast", vote, actor=user, detail={"voter": voter.pk})
