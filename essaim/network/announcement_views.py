@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaks_filter
 from django.urls import reverse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
@@ -114,7 +115,7 @@ class AnnouncementFeed(Feed):
         return item.text(_language())["subject"]
 
     def item_description(self, item: Announcement) -> str:
-        return item.text(_language())["body"]
+        return linebreaks_filter(item.text(_language())["body"], autoescape=True)
 
     def item_pubdate(self, item: Announcement) -> datetime | None:
         return item.sent_at

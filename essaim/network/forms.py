@@ -177,7 +177,7 @@ class ProposalForm(forms.Form):
             self.initial["author"] = authors[0].pk
 
 
-class AnnouncementForm(forms.Form):
+class AnnouncementForm(CheckedText, forms.Form):
     """Its audience, and its subject and text in each language it is written in (one to four)."""
 
     audience = forms.ChoiceField(label=_("To"), choices=Announcement.Audience.choices,
@@ -199,6 +199,7 @@ class AnnouncementForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 8}),
             )  # fmt: skip
             self.languages.append((code, name, self[f"subject_{code}"], self[f"body_{code}"]))
+        self.check_text_of(field for name, field in self.fields.items() if name != "audience")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -219,7 +220,7 @@ class AnnouncementForm(forms.Form):
         return data
 
 
-LINKS = re.compile(r"https?://|www\.", re.IGNORECASE)
+LINKS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 MOST_LINKS = 5
 
 

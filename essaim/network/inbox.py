@@ -89,8 +89,10 @@ class Sorter:
         version = (state["n"], state["last"])
         if version == self._version:
             return
-        own = [{"text": text, "reason": code} for text, code in
-               Example.objects.values_list("text", "reason__code")]  # fmt: skip
+        # A sorted message's words are shown to nobody else: only that one was sorted.
+        rows = Example.objects.values_list("text", "reason__code", "message")
+        own = [{"text": text, "reason": code, "private": message is not None}
+               for text, code, message in rows]  # fmt: skip
         examples = [*self.shipped, *own]
         self._own = self._shipped.encode([e["text"] for e in own]) if own else self._own[:0]
         self._centroids = Centroids(
@@ -107,7 +109,7 @@ class Sorter:
             centroids, examples, own = self._centroids, self._examples, self._own
         found = []
         for vote in centroids.vote_many(texts, why=WHY):
-            why = [{"text": examples[i]["text"], "reason": examples[i]["reason"], "similarity": s}
+            why = [{"text": shown(examples[i]), "reason": examples[i]["reason"], "similarity": s}
                    for i, s in zip(vote.nearest, vote.similarities, strict=True)]  # fmt: skip
             found.append(Sorting(vote.label, vote.confidence, why))
         if len(own):
@@ -122,12 +124,17 @@ class Sorter:
             if row[closest] >= SAME:
                 example = own_examples[closest]
                 found[n] = Sorting(example["reason"], round(float(row[closest]), 2), [
-                    {"text": example["text"], "reason": example["reason"],
+                    {"text": shown(example), "reason": example["reason"],
                      "similarity": round(float(row[closest]), 2)}])  # fmt: skip
         return found
 
     def sort(self, text: str) -> Sorting:
         return self.sort_many([text])[0]
+
+
+def shown(example: dict) -> str:
+    """An example's words, or none for a message a person sorted (it stays theirs)."""
+    return "" if example.get("private") else example["text"]
 
 
 _sorter: Sorter | None = None

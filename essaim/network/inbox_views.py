@@ -96,8 +96,8 @@ def _message(request, pk: int) -> Message:
 
 def _message_page(request, message: Message, reply: ReplyForm | None = None, status: int = 200):
     templates = ReplyTemplate.objects.all()
-    chosen = templates.filter(pk=request.GET.get("template", "")).first() if request.GET.get(
-        "template", "").isdigit() else None  # fmt: skip
+    wanted = request.GET.get("template", "")
+    chosen = templates.filter(pk=wanted).first() if wanted.isascii() and wanted.isdigit() else None
     if reply is None:
         reply = ReplyForm(initial={"body": chosen.body if chosen else ""})
     reasons = {r.code: r.label for r in Reason.objects.all()}
@@ -107,6 +107,7 @@ def _message_page(request, message: Message, reply: ReplyForm | None = None, sta
         "why": [{**w, "label": reasons.get(w["reason"], w["reason"])} for w in message.why],
         "unsure": message.confidence < UNSURE and message.sorted_by_id is None,
         "replies": message.replies.select_related("by"),
+        "is_staff": allows(check_moderator, request.user),
     }, status=status)  # fmt: skip
 
 
@@ -145,6 +146,7 @@ def resort(request, pk: int) -> HttpResponseBase:
     return redirect(item)
 
 
+@ratelimit(key="ip", rate=MESSAGES_PER_HOUR, method="POST", block=True)
 def reply_by_link(request, token: str) -> HttpResponseBase:
     """The organisation with no account on Essaim answers from the link it was mailed."""
     item = actions.message_of_token(token)

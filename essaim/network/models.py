@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from essaim.atlas.models import Family, LegalForm, Organisation, Taxonomy
@@ -477,7 +478,7 @@ class Unsubscription(models.Model):
     """An address that no longer receives announcements, and the one it left from."""
 
     address = models.EmailField(unique=True)  # lower case
-    on = models.DateTimeField(auto_now_add=True)
+    on = models.DateTimeField(default=timezone.now)
     announcement = models.ForeignKey(Announcement, on_delete=models.SET_NULL, null=True,
                                      related_name="unsubscriptions")  # fmt: skip
 

@@ -5,6 +5,7 @@ import json
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.decorators import login_required
+from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 
@@ -12,7 +13,7 @@ from essaim.accounts.models import User
 from essaim.atlas.models import Change
 from essaim.commons.models import Event, Opportunity, Registration, Resource
 from essaim.core.models import AuditEntry
-from essaim.network.models import Membership
+from essaim.network.models import Membership, Message
 from essaim.observatory.models import EventFeedback
 
 
@@ -112,6 +113,20 @@ def personal_data(user: User) -> dict:
             for t in user.api_tokens.all()
         ],
         "membership": _membership(user),
+        # Messages written from the contact forms with one of the account's addresses.
+        "messages_sent": [
+            {
+                "to": m.organisation.name if m.organisation else "network",
+                "subject": m.subject,
+                "body": m.body,
+                "received_at": m.received_at.isoformat(),
+                "answers": [r.body for r in m.replies.all()],
+            }
+            for m in Message.objects.annotate(address=Lower("sender_email"))
+            .filter(address__in=addresses)
+            .select_related("organisation")
+            .prefetch_related("replies")
+        ],  # fmt: skip
         "event_feedback": [
             {"event": f.event_id, "text": f.text, "created_at": f.created_at.isoformat()}
             for f in EventFeedback.objects.filter(user=user)

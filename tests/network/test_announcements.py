@@ -94,6 +94,14 @@ def test_the_newsletter_goes_to_those_who_consented_only(client, moderator, comm
     Client().post("/" + link.split("://", 1)[-1].split("/", 1)[1])
     yes.refresh_from_db()
     assert yes.newsletter_consented_at is None
+    # Asking for it again brings the newsletter back.
+    client.force_login(yes)
+    client.post("/en/accounts/profile/", {"form": "consent", "newsletter": "on"})
+    mail.outbox.clear()
+    again = write(client, moderator, audience="newsletter", es=("Otra", "Hola de nuevo."))
+    client.post(f"/en/network/announcements/{again.pk}/send/")
+    send_queued(commit)
+    assert [m.subject for m in mail.outbox] == ["Otra"]
 
 
 @pytest.mark.django_db

@@ -119,7 +119,15 @@ def test_a_person_sorts_a_message_again_and_the_next_ones_follow(client, staff):
     send(client, subject="La salle", body=text.replace("prochain", "suivant"))
     second = Message.objects.latest("id")
     assert second.reason.code == wanted
-    assert second.why[0]["text"] == text_of("La salle", text)
+    # Why: a message a moderator sorted — its words are not shown to others.
+    assert second.why == [{"text": "", "reason": wanted, "similarity": second.why[0]["similarity"]}]
+    # Sorted again, differently: learnt again.
+    client.force_login(staff["moderator"])
+    other = "event" if wanted != "event" else "other"
+    client.post(f"/en/network/inbox/{first.pk}/sort/", {"reason": reasons[other]})
+    client.logout()
+    send(client, subject="La salle", body=text.replace("prochain", "d'après"))
+    assert Message.objects.latest("id").reason.code == other
     # The example goes with its message.
     first.delete()
     assert not Example.objects.exists()
@@ -187,6 +195,7 @@ def test_templates_answer_routine_requests(client, staff):
     client.post(f"/en/network/inbox/{message.pk}/answer/",
                 {"body": page.context["reply"]["body"].value()})  # fmt: skip
     assert mail.outbox[0].subject == "Re: Adhésion"
+    assert client.get(f"/en/network/inbox/{message.pk}/", {"template": "²"}).status_code == 200
     message.refresh_from_db()
     assert message.state == "answered"
 
@@ -197,8 +206,11 @@ def test_what_a_stranger_may_send(client, staff):
     assert huge.status_code == 400
     assert "at most 10000 characters" in huge.content.decode()
     assert huge.context["form"]["sender_name"].value() == "Bea"
-    links = send(client, body=" ".join(f"https://spam{n}.example.com" for n in range(8)))
+    links = send(client, body=" ".join(f"https://www.spam{n}.example.com" for n in range(6)))
     assert links.status_code == 400 and "At most 5 links" in links.content.decode()
+    five = " ".join(f"https://www.site{n}.example.org" for n in range(5))
+    assert send(client, body=f"Nos partenaires : {five}").status_code == 200
+    Message.objects.all().delete()
     robot = send(client, nickname="bot")
     assert robot.status_code == 400
     assert not Message.objects.exists()
@@ -228,3 +240,13 @@ def test_a_message_to_an_organisation_nobody_receives_for_goes_to_the_animators(
     message = Message.objects.get()
     page = client.get(f"/en/network/inbox/{message.pk}/").content.decode()
     assert "pass this one on" in page and "ada@example.net" in page
+
+
+@pytest.mark.django_db
+def test_a_members_messages_are_in_their_data_download(client, staff):
+    member = UserFactory(username="writer", email="Writer@Example.org")
+    send(client, sender_email="writer@example.org", subject="Mes données",
+         body="Pouvez-vous me dire quelles données vous gardez sur moi ?")  # fmt: skip
+    client.force_login(member)
+    data = client.get("/en/accounts/profile/data.json").json()
+    assert [m["subject"] for m in data["messages_sent"]] == ["Mes données"]

@@ -9,6 +9,7 @@ from django.core import signing
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -98,10 +99,13 @@ def do_unsubscribe(address: str, announcement_pk: int | None) -> bool:
     """The address leaves every announcement (and the newsletter); False: it had already."""
     address = address.lower()
     with transaction.atomic():
-        _entry, created = Unsubscription.objects.get_or_create(
+        entry, created = Unsubscription.objects.get_or_create(
             address=address,
             defaults={"announcement": Announcement.objects.filter(pk=announcement_pk).first()},
         )  # fmt: skip
+        if not created:  # left again, after asking for the newsletter again perhaps
+            entry.on = timezone.now()
+            entry.save(update_fields=["on"])
         readers = User.objects.filter(email__iexact=address)
         for user in readers.exclude(newsletter_consented_at=None):
             do_set_newsletter_consent(user, False)
@@ -130,42 +134,55 @@ def _message(delivery: Delivery, connection_) -> EmailMessage:
 
 def do_send_queued(limit: int | None = None) -> tuple[int, int]:
     """Send up to `limit` queued announcements (the setting's rate by default), skipping the
-    unsubscribed; returns (delivered, failed). Two runs at once never take the same rows
-    where the database can lock them apart (PostgreSQL)."""
+    unsubscribed; returns (delivered, failed). The batch is claimed (its rows taken off the
+    queue) in a short transaction, then sent outside it: a run that stops half-way never
+    sends a message twice, and the site's writes never wait for the mail server."""
     limit = limit or settings.ESSAIM["ANNOUNCEMENTS_PER_RUN"]
-    delivered = failed = 0
     with transaction.atomic():
         rows = Delivery.objects.select_related("announcement").order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True, of=("self",))
         batch = list(rows[:limit])
-        gone = set(Unsubscription.objects.filter(
-            address__in=[d.address for d in batch]).values_list("address", flat=True))  # fmt: skip
-        outcome: dict[int, dict[str, int]] = {}
-        mail = get_connection()
-        mail.open()
-        try:
-            for delivery in batch:
-                counts = outcome.setdefault(
-                    delivery.announcement_id, {"delivered": 0, "failed": 0, "skipped": 0}
-                )
-                if delivery.address in gone:
-                    counts["skipped"] += 1
-                    continue
-                try:
-                    _message(delivery, mail).send()
-                    counts["delivered"] += 1
-                    delivered += 1
-                except OSError:
-                    logger.exception("Announcement %s not sent", delivery.announcement_id)
-                    counts["failed"] += 1
-                    failed += 1
-        finally:
-            mail.close()
         Delivery.objects.filter(pk__in=[d.pk for d in batch]).delete()
+    gone = unsubscribed([d.address for d in batch])
+    outcome: dict[int, dict[str, int]] = {}
+    delivered = failed = 0
+    mail = get_connection()
+    try:
+        mail.open()
+        for delivery in batch:
+            counts = outcome.setdefault(
+                delivery.announcement_id, {"delivered": 0, "failed": 0, "skipped": 0}
+            )
+            if delivery.address in gone:
+                counts["skipped"] += 1
+                continue
+            try:
+                _message(delivery, mail).send()
+            except Exception:  # one bad address or answer never stops the others
+                logger.exception("Announcement %s not sent", delivery.announcement_id)
+                counts["failed"] += 1
+                failed += 1
+            else:
+                counts["delivered"] += 1
+                delivered += 1
+    finally:
+        mail.close()
+    with transaction.atomic():
         for pk, counts in outcome.items():
             Announcement.objects.filter(pk=pk).update(**{k: F(k) + v for k, v in counts.items()})
         Announcement.objects.filter(state=Announcement.State.SENDING).exclude(
             deliveries__isnull=False
         ).update(state=Announcement.State.SENT, finished_at=timezone.now())  # fmt: skip
     return delivered, failed
+
+
+def unsubscribed(addresses: list[str]) -> set[str]:
+    """The addresses that left, unless their owner asked for the newsletter again since."""
+    left = dict(Unsubscription.objects.filter(address__in=addresses).values_list("address", "on"))
+    back = {
+        user.email.lower() for user in User.objects.annotate(address=Lower("email")).filter(
+            address__in=list(left), newsletter_consented_at__isnull=False)
+        if user.newsletter_consented_at > left.get(user.email.lower(), user.newsletter_consented_at)
+    }  # fmt: skip
+    return set(left) - back
