@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from django.db.models import Count, Max
 
-from essaim.search.nearest import Centroids, hold_out
+from essaim.search.nearest import Centroids, hold_out, once_a_process
 
 from .models import Example, Reason
 
@@ -137,18 +137,8 @@ def shown(example: dict) -> str:
     return "" if example.get("private") else example["text"]
 
 
-_sorter: Sorter | None = None
-_lock = threading.Lock()
-
-
-def sorter() -> Sorter:
-    """This process's sorter, built on first use from the examples it learns from."""
-    global _sorter
-    if _sorter is None:
-        with _lock:
-            if _sorter is None:
-                _sorter = Sorter(learnt_and_held_out()[0])
-    return _sorter
+# This process's sorter, built on first use from the examples it learns from.
+sorter = once_a_process(lambda: Sorter(learnt_and_held_out()[0]))
 
 
 def reasons_by_code() -> dict[str, Reason]:

@@ -8,14 +8,13 @@ out: the reader never learns from it, and `make bench` measures it there against
 of words. Nothing is downloaded: the vectors' model is inside its package."""
 
 import json
-import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from django.utils import translation
 
-from essaim.search.nearest import NearestExamples, Vote, hold_out
+from essaim.search.nearest import NearestExamples, Vote, hold_out, once_a_process
 
 LABELLED = Path(__file__).resolve().parent / "data" / "sentiment_labelled.json"
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -87,15 +86,5 @@ class Reader:
         return Reading(vote.label, vote.confidence, chosen, reasons)
 
 
-_reader: Reader | None = None
-_lock = threading.Lock()
-
-
-def reader() -> Reader:
-    """This process's reader, built on first use from the examples it learns from."""
-    global _reader
-    if _reader is None:
-        with _lock:
-            if _reader is None:
-                _reader = Reader(split(labelled()["sentences"])[0])
-    return _reader
+# This process's reader, built on first use from the examples it learns from.
+reader = once_a_process(lambda: Reader(split(labelled()["sentences"])[0]))

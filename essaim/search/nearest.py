@@ -3,14 +3,34 @@ vector is compared with those of the examples, and its nearest ones vote for the
 each by its similarity raised to a power (the closest weigh most). Used by the observatory
 to read what people say and by the network's inbox to sort its messages."""
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from .embeddings import load_embedder
 
+T = TypeVar("T")
 NEIGHBOURS = 11
 POWER = 4
+
+
+def once_a_process(build: Callable[[], T]) -> Callable[[], T]:
+    """What `build()` makes, built on first use and kept for the process (one build even when
+    two requests come first at once: it takes seconds of CPU)."""
+    made: list[T] = []
+    lock = threading.Lock()
+
+    def get() -> T:
+        if not made:
+            with lock:
+                if not made:
+                    made.append(build())
+        return made[0]
+
+    return get
 
 
 def hold_out(items: list[dict], every: int = 5) -> tuple[list[dict], list[dict]]:

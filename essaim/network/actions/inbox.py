@@ -168,11 +168,7 @@ def do_close(user, message: Message) -> None:
 
 
 def do_save_reason(user, reason: Reason) -> Reason:
-    check_moderator(user)
-    with transaction.atomic():
-        reason.save()
-        audit("reason.saved", reason, actor=user)
-    return reason
+    return _save(user, reason, "reason.saved")
 
 
 def do_add_example(user, reason: Reason, text: str) -> Example:
@@ -184,11 +180,16 @@ def do_add_example(user, reason: Reason, text: str) -> Example:
 
 
 def do_save_template(user, template: ReplyTemplate) -> ReplyTemplate:
+    return _save(user, template, "reply-template.saved")
+
+
+def _save(user, item: Reason | ReplyTemplate, action: str) -> Reason | ReplyTemplate:
+    """What the moderators write for the inbox: its reasons and answer templates."""
     check_moderator(user)
     with transaction.atomic():
-        template.save()
-        audit("reply-template.saved", template, actor=user)
-    return template
+        item.save()
+        audit(action, item, actor=user)
+    return item
 
 
 def overdue(user) -> list[Message]:
