@@ -47,6 +47,19 @@ def atlas(live_server, demo):
     return live_server.url
 
 
+def signed_in_page(browser, atlas, user, java_script=True):
+    """A browser page signed in as `user` (its session made by Django's test client)."""
+    from django.test import Client
+
+    signed_in = Client()
+    signed_in.force_login(user)
+    page = open_page(browser, java_script=java_script)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": atlas}]
+    )
+    return page
+
+
 def open_page(browser, java_script=True):
     context = browser.new_context(java_script_enabled=java_script, locale="fr-FR")
     page = context.new_page()
@@ -229,12 +242,7 @@ def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, setti
     suggestion = Suggestion.objects.get()
     moderator = User.objects.create_user("mod", "mod@example.org", "pw", is_moderator=True)
     org.representations.create(user=moderator, status="pending")
-    signed_in = Client()
-    signed_in.force_login(moderator)
-    page = open_page(browser)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": atlas}]
-    )
+    page = signed_in_page(browser, atlas, moderator)
     base = f"/fr/atlas/{org.pk}/{org.slug}/"
     from essaim.commons.models import Resource
 
@@ -245,7 +253,9 @@ def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, setti
     Client().post(f"/fr/events/{event.pk}/{event.slug}/register/", {
         "name": "Ada", "email": "ada@example.org", "organisation_name": "Coop Alpha",
         "seat_locality": "Lille", "seat_country": "FR", "first_participation": "on"})  # fmt: skip
-    signed_in.post("/fr/opportunities/saved/", {"kind": "job"})
+    saver = Client()
+    saver.force_login(moderator)
+    saver.post("/fr/opportunities/saved/", {"kind": "job"})
     # A possible duplicate, an entry gone from its source, and a confirmation link.
     from essaim.atlas import actions
     from essaim.atlas.confirmations import confirmation_path
@@ -654,17 +664,11 @@ def test_a_volunteer_offers_help_from_the_home_page_with_the_keyboard_alone(
 ):
     """No JavaScript, no mouse, signed in: from the home page to a published profile, the
     needs that fit it, and a request sent to an organisation, whose address stays hidden."""
-    from django.test import Client
 
     from tests.factories import UserFactory
 
     volunteer = UserFactory(username="walker")
-    signed_in = Client()
-    signed_in.force_login(volunteer)
-    page = open_page(browser, java_script=False)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": atlas}]
-    )
+    page = signed_in_page(browser, atlas, volunteer, java_script=False)
     page.set_viewport_size({"width": width, "height": 800})
     page.goto(f"{atlas}/{language}/")
     _tab_to(page, f"e.getAttribute('href') === '/{language}/help/'")
@@ -772,7 +776,6 @@ def test_a_representative_applies_to_join_the_network_with_the_keyboard_alone(
 ):
     """No JavaScript, no mouse, signed in as an organisation's representative: from the home
     page to the network, its terms, and an application recorded as pending."""
-    from django.test import Client
 
     from essaim.atlas.models import Organisation
     from essaim.contributions.models import Representation
@@ -782,12 +785,7 @@ def test_a_representative_applies_to_join_the_network_with_the_keyboard_alone(
     org = Organisation.objects.get(name="Emmaüs Connect")
     rep = UserFactory(username="joiner")
     Representation.objects.create(user=rep, organisation=org, status="granted")
-    signed_in = Client()
-    signed_in.force_login(rep)
-    page = open_page(browser, java_script=False)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": atlas}]
-    )
+    page = signed_in_page(browser, atlas, rep, java_script=False)
     page.set_viewport_size({"width": width, "height": 800})
     page.goto(f"{atlas}/{language}/")
     _tab_to(page, f"e.getAttribute('href') === '/{language}/network/'")
@@ -815,7 +813,6 @@ def test_a_representative_casts_the_members_ballot_with_the_keyboard_alone(
 ):
     """No JavaScript, no mouse, signed in as a member organisation's representative: from the
     home page to the open vote, a ballot cast and its receipt shown."""
-    from django.test import Client
 
     from essaim.contributions.models import Representation
     from essaim.network.actions import current_members
@@ -830,12 +827,7 @@ def test_a_representative_casts_the_members_ballot_with_the_keyboard_alone(
     vote = do_save_vote(board, Vote(question="Budget 2027?",
                                     closes_at=timezone.now() + timedelta(days=3)))  # fmt: skip
     do_open_vote(vote, user=board)
-    signed_in = Client()
-    signed_in.force_login(rep)
-    page = open_page(browser, java_script=False)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": atlas}]
-    )
+    page = signed_in_page(browser, atlas, rep, java_script=False)
     page.set_viewport_size({"width": width, "height": 800})
     page.goto(f"{atlas}/{language}/")
     for href in (f"/{language}/network/", f"/{language}/network/votes/",

@@ -5,6 +5,7 @@ examples and templates the network writes."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -68,10 +69,12 @@ def inbox(request) -> HttpResponseBase:
     wanted = request.GET.get("reason", "")
     spam = request.GET.get("spam") == "1"
     state = request.GET.get("state", "new")
-    counts = {}
-    for message in shown.filter(state=Message.State.NEW):
-        key = "spam" if message.hidden else (message.reason.code if message.reason else "")
-        counts[key] = counts.get(key, 0) + 1
+    counts: dict[str, int] = {}
+    waiting = shown.filter(state=Message.State.NEW).values("reason__code", "reason__route")
+    for row in waiting.annotate(n=Count("id")):
+        hidden = row["reason__route"] == Reason.Route.HIDDEN
+        key = "spam" if hidden else row["reason__code"] or ""
+        counts[key] = counts.get(key, 0) + row["n"]
     shown = shown.filter(reason__route=Reason.Route.HIDDEN) if spam else shown.exclude(
         reason__route=Reason.Route.HIDDEN)  # fmt: skip
     if wanted:

@@ -59,16 +59,16 @@ def do_send_announcement(user, announcement: Announcement) -> int:
         announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
         if announcement.state != Announcement.State.DRAFT:
             raise NotAllowed(_("This announcement has been sent already."))
-        batch, queued = [], 0
+        batch = []
         for address, language in _recipients(announcement):
             if not address:
                 continue
             batch.append(Delivery(announcement=announcement, address=address.lower(),
                                   language=announcement.text(language)["language"]))  # fmt: skip
             if len(batch) == BATCH:
-                queued += _queue(batch)
+                _queue(batch)
                 batch = []
-        queued += _queue(batch)
+        _queue(batch)
         announcement.state = Announcement.State.SENDING
         announcement.sent_at = timezone.now()
         announcement.recipients = announcement.deliveries.count()
@@ -78,9 +78,8 @@ def do_send_announcement(user, announcement: Announcement) -> int:
     return announcement.recipients
 
 
-def _queue(batch: list[Delivery]) -> int:
+def _queue(batch: list[Delivery]) -> None:
     Delivery.objects.bulk_create(batch, ignore_conflicts=True)  # an address once
-    return len(batch)
 
 
 def unsubscribe_token(address: str, announcement: Announcement) -> str:

@@ -213,21 +213,29 @@ def ballots_for(user, vote: Vote) -> list[Voter]:
     voters = list(vote.voters.select_related("proxy_holder").filter(
         Q(membership__in=mine) | Q(proxy_holder__membership__in=mine)
     ))  # fmt: skip
+    # The others' memberships, read once: is a holder, or a giver, still a member?
+    others = {v.proxy_holder.membership_id for v in voters if v.proxy_holder} | {
+        v.membership_id for v in voters} - mine  # fmt: skip
+    still = {m.pk for m in active_among(others)} | mine
     found = []
     for voter in voters:
         if voter.membership_id in mine:
             holder = voter.proxy_holder
-            if holder is None or vote.secret or not _still_member(holder):
+            if holder is None or vote.secret or holder.membership_id not in still:
                 found.append(voter)
-        elif vote.secret or _still_member(voter):
+        elif vote.secret or voter.membership_id in still:
             found.append(voter)
     return found
 
 
+def active_among(pks) -> list[Membership]:
+    terms, today = current_terms(), timezone.localdate()
+    return [m for m in Membership.objects.filter(pk__in=pks)
+            if m.status_on(today, terms) in ACTIVE]  # fmt: skip
+
+
 def _still_member(voter: Voter) -> bool:
-    membership = Membership.objects.filter(pk=voter.membership_id).first()
-    return bool(membership) and membership.status_on(timezone.localdate(),
-                                                     current_terms()) in ACTIVE  # fmt: skip
+    return bool(active_among([voter.membership_id]))
 
 
 def _check_open(vote: Vote, now: datetime) -> None:
