@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_countries",
     "ninja",
     "essaim.core",
@@ -81,6 +82,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "essaim.urls"
 WSGI_APPLICATION = "essaim.wsgi.application"
 
+# Widgets' templates are found where every other template is (essaim/templates).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

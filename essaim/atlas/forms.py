@@ -2,10 +2,14 @@
 contributions), and the fields of places and identifiers every domain's forms use."""
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from essaim.core.fields import folded
+
 from .gazetteer import find_locality, resolve_country
+from .hours import DAY_CHOICES, hours_from_rows, opening_hours_error, rows_from_hours
 from .logos import FORMATS, Logo, read_logo, too_large
 
 
@@ -56,14 +60,29 @@ def place_at_locality(form, cleaned: dict) -> None:
         form.add_error(*refused)
 
 
+def countries_named(text: str, limit: int = 8) -> list[str]:
+    """Names, in the visitor's language, of the countries whose name or one of its words
+    begins like `text`."""
+    start = folded(text[:60])
+    if not start:
+        return []
+    found = []
+    for _code, name in countries:
+        words = folded(name)
+        if words.startswith(start) or any(word.startswith(start) for word in words.split()):
+            found.append(name)
+    return found[:limit]
+
+
 class CountryField(forms.CharField):
-    """A country typed by name or code: a plain text box, lighter than a list of 250 and
-    filled in by browsers (autocomplete="country-name")."""
+    """A country typed by name or code: a plain text box, lighter than a list of 250, filled
+    in by browsers (autocomplete="country-name") and completed by suggest.js."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", _("Its name, such as: Belgique, Italia, Spain."))
         super().__init__(max_length=60, **kwargs)
         self.widget.attrs["autocomplete"] = "country-name"
+        self.widget.attrs["data-suggest"] = reverse_lazy("names", args=["countries"])
 
     def prepare_value(self, value) -> object:
         if isinstance(value, str) and countries.alpha2(value):
@@ -90,3 +109,76 @@ class ChoiceField(forms.ChoiceField):
 class MultipleChoiceField(forms.MultipleChoiceField):
     def valid_value(self, value) -> bool:
         return True
+
+
+HOURS_ROWS = 2  # mornings and afternoons; more in the syntax itself
+
+
+class HoursWidget(forms.MultiWidget):
+    """Rows of days, opening and closing times, and a box for the OSM syntax itself."""
+
+    template_name = "atlas/widgets/hours.html"
+
+    def __init__(self):
+        row = [
+            forms.Select(choices=[("", _("Days…")), *DAY_CHOICES]),
+            forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        ]
+        super().__init__([*row * HOURS_ROWS, forms.TextInput(attrs={"maxlength": 255})])
+
+    def decompress(self, value) -> list:
+        rows = rows_from_hours(value or "")
+        if rows is None or len(rows) > HOURS_ROWS:
+            return [None] * 3 * HOURS_ROWS + [value]  # told in the syntax itself
+        cells = [cell for row in rows for cell in row]
+        return cells + [None] * (3 * HOURS_ROWS - len(cells)) + [""]
+
+    def get_context(self, name, value, attrs) -> dict:
+        context = super().get_context(name, value, attrs)
+        cells = context["widget"]["subwidgets"]
+        context["rows"] = [cells[start : start + 3] for start in range(0, 3 * HOURS_ROWS, 3)]
+        context["raw"] = cells[-1]
+        return context
+
+
+class HoursField(forms.MultiValueField):
+    """Opening hours entered as days and times, given as OSM syntax ("Mo-Fr 09:00-17:00");
+    the syntax typed in its own box is taken as it is."""
+
+    widget = HoursWidget
+
+    def __init__(self, **kwargs):
+        row = [forms.ChoiceField(choices=DAY_CHOICES), forms.TimeField(), forms.TimeField()]
+        raw = forms.CharField(max_length=255)
+        kwargs.setdefault(
+            "help_text", _("A second row for a second time of day, such as the afternoon.")
+        )
+        super().__init__([*row * HOURS_ROWS, raw], require_all_fields=False, required=False,
+                         **kwargs)  # fmt: skip
+        for sub in self.fields:
+            sub.required = False
+
+    def compress(self, values: list) -> str:
+        if not values:
+            return ""
+        if raw := " ".join((values[-1] or "").split()):
+            return raw
+        rows = []
+        for start in range(0, 3 * HOURS_ROWS, 3):
+            days, opens, closes = values[start : start + 3]
+            if not (days or opens or closes):
+                continue
+            if not (days and opens and closes):
+                raise forms.ValidationError(_("Give the days, the opening and the closing time "
+                                              "of each row you fill in."))  # fmt: skip
+            if closes <= opens:
+                times = {"opens": f"{opens:%H:%M}", "closes": f"{closes:%H:%M}"}
+                raise forms.ValidationError(
+                    _("A row closes before it opens: %(opens)s to %(closes)s.") % times
+                )
+            rows.append((days, opens, closes))
+        text = hours_from_rows(rows)
+        if reason := opening_hours_error(text):
+            raise forms.ValidationError(reason)
+        return text

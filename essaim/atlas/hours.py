@@ -6,6 +6,7 @@ says ("closes at 17:00") reads as the hours were written.
 """
 
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -230,3 +231,49 @@ def _now(parsed, now: datetime) -> tuple[str, str, str, str]:
         opening = next((begin for begin, _end, later, _c in ahead if later == OPEN), None)
         return "closed", _("Closed"), _when("opens", opening, now) if opening else "", comment
     return "unknown", _("Not known whether it is open now"), "", comment
+
+
+# Hours entered as days and times, as the forms ask for them ------------------------------------
+
+# The days a row of the form covers, by their OSM spelling, in the order the list shows them.
+DAY_CHOICES = (
+    ("Mo-Fr", pgettext_lazy("days", "Monday to Friday")),
+    ("Mo-Sa", pgettext_lazy("days", "Monday to Saturday")),
+    ("Mo-Su", pgettext_lazy("days", "Every day")),
+    ("Sa,Su", pgettext_lazy("days", "Saturday and Sunday")),
+    ("Mo", pgettext_lazy("days", "Monday")),
+    ("Tu", pgettext_lazy("days", "Tuesday")),
+    ("We", pgettext_lazy("days", "Wednesday")),
+    ("Th", pgettext_lazy("days", "Thursday")),
+    ("Fr", pgettext_lazy("days", "Friday")),
+    ("Sa", pgettext_lazy("days", "Saturday")),
+    ("Su", pgettext_lazy("days", "Sunday")),
+)
+_DAYS = {code for code, _label in DAY_CHOICES}
+_ROW = re.compile(r"^(\S+) (\d\d:\d\d-\d\d:\d\d(?:,\d\d:\d\d-\d\d:\d\d)*)$")
+
+
+def hours_from_rows(rows: list[tuple[str, time, time]]) -> str:
+    """OSM opening hours from (days, opens, closes) rows: rows of the same days join into one
+    rule ("Mo-Fr 09:00-12:00,14:00-17:00; Sa 10:00-12:00"), in the order first given."""
+    spans: dict[str, list[str]] = {}
+    for days, opens, closes in rows:
+        spans.setdefault(days, []).append(f"{opens:%H:%M}-{closes:%H:%M}")
+    return "; ".join(f"{days} {','.join(times)}" for days, times in spans.items())
+
+
+def rows_from_hours(text: str) -> list[tuple[str, time, time]] | None:
+    """The rows `hours_from_rows` would turn into `text`, or None when the hours say more than
+    days and times can (holidays, weeks, comments…)."""
+    rows = []
+    for rule in filter(None, (part.strip() for part in text.split(";"))):
+        match = _ROW.match(rule)
+        if not match or match[1] not in _DAYS:
+            return None
+        for span in match[2].split(","):
+            try:
+                opens, closes = (time.fromisoformat(clock) for clock in span.split("-"))
+            except ValueError:  # 24:00, which a time of day cannot hold
+                return None
+            rows.append((match[1], opens, closes))
+    return rows

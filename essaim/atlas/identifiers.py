@@ -25,6 +25,26 @@ EXAMPLES = {
     "vat": "FR40303265045",
 }
 
+# The countries whose organisations have each scheme, and are asked for it first (VAT: the
+# EU's and its neighbours'; the EUID, which few know, and "other" come when asked for).
+EU = {"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+      "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"}  # fmt: skip
+SCHEME_COUNTRIES = {
+    "siret": {"FR"},
+    "siren": {"FR"},
+    "rna": {"FR"},
+    "neq": {"CA"},
+    "vat": EU | {"GB", "CH", "NO", "IS", "LI"},
+}
+
+
+def schemes_of_country(country: str) -> list[str]:
+    """The schemes an organisation of `country` has (VAT alone when the country is not known):
+    the ones a form asks for first."""
+    if not country:
+        return ["vat"]
+    return [scheme for scheme, found in SCHEME_COUNTRIES.items() if country in found]
+
 
 def luhn_valid(digits: str) -> bool:
     total = 0

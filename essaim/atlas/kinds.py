@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_countries import countries
 
-from essaim.core.fields import ISO_639_1, LanguagesField, form_field
+from essaim.core.fields import ISO_639_1, NO_CHOICE, LanguagesField, form_field
 
-from .forms import ChoiceField, CountryField, MultipleChoiceField
+from .forms import ChoiceField, CountryField, HoursField, MultipleChoiceField
 from .gazetteer import resolve_country
+from .hours import opening_hours_error
 from .identifiers import identifier_error, normalise
 from .models import (
     CONTENT_LANGUAGES,
@@ -154,7 +155,7 @@ class Translated(Text):
     def form_field(self, vocabulary: Vocabulary) -> forms.Field:
         field = super().form_field(vocabulary)
         if self.kind == "description":
-            field.widget = forms.Textarea(attrs={"rows": 5, **field.widget.attrs})
+            field.widget = forms.Textarea(attrs={**field.widget.attrs, "rows": 4})
         return field
 
     def put_in_record(self, record: dict, value, vocabulary: Vocabulary) -> None:
@@ -182,6 +183,16 @@ class Spaced(Text):
         return value
 
 
+class OpeningHours(Spaced):
+    """Hours in OSM syntax, entered in forms as days and times."""
+
+    def __init__(self, name: str, **options):
+        super().__init__(name, opening_hours_error, **options)
+
+    def form_field(self, vocabulary: Vocabulary) -> forms.Field:
+        return HoursField(label=capfirst(self.model_field.verbose_name))
+
+
 class Choice(Fact):
     """One of the model field's choices; in the record, null when not given."""
 
@@ -204,7 +215,7 @@ class Choice(Fact):
             label=capfirst(self.model_field.verbose_name),
             help_text=self.model_field.help_text,
             required=self.required,
-            choices=[("", "---------")] * (not self.required) + list(self.model_field.choices),
+            choices=[("", NO_CHOICE)] * (not self.required) + list(self.model_field.choices),
         )
 
 
@@ -412,7 +423,7 @@ class Term(Fact):
             label=capfirst(self.model_field.verbose_name),
             help_text=self.model_field.help_text,
             required=self.required,
-            choices=[("", "---------"), *vocabulary.choices(self.model)],
+            choices=[("", NO_CHOICE), *vocabulary.choices(self.model)],
         )
 
     @property

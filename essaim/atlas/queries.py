@@ -18,7 +18,7 @@ from essaim.core.dates import parse_moment
 from essaim.core.text import control_character_error
 from essaim.search.index import SearchQuery, get_index
 
-from .models import Territory
+from .models import Organisation, Territory
 from .places import (
     DEFAULT_RADIUS_KM,
     MAX_RADIUS_KM,
@@ -364,3 +364,17 @@ def place_in_words(
     changed = params.copy()
     changed["q"], changed["where"] = words, place
     return changed, text
+
+
+NAME_LOOKUP_LIMIT = 100  # characters of a typed name looked up: longer says nothing more
+
+
+def organisations_named(text: str, limit: int = 8) -> list[str]:
+    """The names of the published organisations closest to `text` (as prefixes, with
+    typos: the search's words), best first: what a form proposes for a name typed."""
+    text = " ".join(text[:NAME_LOOKUP_LIMIT].split())
+    if not text or control_character_error(text):
+        return []
+    ids = get_index().search(SearchQuery(text=text, limit=limit * 2, facets=())).ids
+    names = dict(Organisation.objects.published().filter(pk__in=ids).values_list("pk", "name"))
+    return list(dict.fromkeys(names[pk] for pk in ids if pk in names))[:limit]

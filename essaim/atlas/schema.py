@@ -15,7 +15,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from .hours import opening_hours_error
 from .identifiers import phone_error
 from .kinds import (
     Choice,
@@ -26,6 +25,7 @@ from .kinds import (
     Fact,
     Languages,
     OfficialIdentifier,
+    OpeningHours,
     Spaced,
     Standard,
     Stored,
@@ -74,11 +74,8 @@ FACTS = _declare(
     WebAddress("website", group="contact"),
     EmailAddress("email", group="contact"),
     Spaced("phone", phone_error, group="contact"),
-    Spaced(
-        "opening_hours",
-        opening_hours_error,
-        group="contact",
-        description="OpenStreetMap opening_hours syntax.",
+    OpeningHours(
+        "opening_hours", group="contact", description="OpenStreetMap opening_hours syntax."
     ),
     Text("address", group="place"),
     Text("postal_code", group="place", searched=True),

@@ -11,7 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, QueryDict
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +30,7 @@ from django_ratelimit.decorators import ratelimit
 from essaim.commons.models import highlights
 from essaim.contributions.actions import access_organisation_to_edit, check_edit, represents
 from essaim.core.basemap import basemap_context
+from essaim.core.fields import languages_named
 from essaim.core.permissions import allows
 from essaim.exchange.jsonld import organisation_jsonld
 from essaim.exchange.lmn_words import mediation_facts
@@ -33,7 +40,7 @@ from essaim.search.index import MAX_HITS, SearchQuery, get_index
 from . import actions, hours
 from .confirmations import organisation_for_token
 from .facts import facts_of
-from .forms import LogoForm
+from .forms import LogoForm, countries_named
 from .logos import LimitedUpload
 from .models import MergedRecord, Organisation, Sector, Status
 from .places import DEFAULT_RADIUS_KM, RADIUS_CHOICES
@@ -44,6 +51,7 @@ from .queries import (
     SORT_LABELS,
     InvalidQuery,
     is_point,
+    organisations_named,
     parse_search,
     place_in_words,
 )
@@ -397,4 +405,23 @@ def logo_file(request, name: str) -> HttpResponseBase:
     response["Cache-Control"] = (
         "public, max-age=31536000, immutable" if public else "private, no-store"
     )
+    return response
+
+
+# What forms propose as a name is typed (see static/js/suggest.js).
+NAME_LISTS = {
+    "organisations": organisations_named,
+    "countries": countries_named,
+    "languages": languages_named,
+}
+
+
+def names(request, what: str) -> HttpResponseBase:
+    """The names closest to `?q=` of organisations, countries or languages, for a form's
+    autocomplete: {"names": [...]}; in the page's language."""
+    lookup = NAME_LISTS.get(what)
+    if lookup is None:
+        raise Http404
+    response = JsonResponse({"names": lookup(request.GET.get("q", ""))})
+    response["Cache-Control"] = "max-age=300"
     return response

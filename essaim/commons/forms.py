@@ -5,12 +5,14 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.urls import reverse_lazy
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from essaim.atlas.forms import CountryField, place_at_locality
 from essaim.atlas.gazetteer import resolve_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
+from essaim.atlas.queries import organisations_named
 from essaim.core.fields import DateInput, DateTimeInput, Honeypot, LanguagesField, form_field
 from essaim.core.text import CheckedText
 
@@ -35,24 +37,59 @@ class NamesField(forms.CharField):
         return list(dict.fromkeys(" ".join(n.split()) for n in raw.split(";") if n.strip()))
 
 
+class OrganisationsInput(forms.TextInput):
+    """The names typed, with those a visitor picked among the closest matches of a name the
+    atlas does not know (`<name>-pick-N` replaces `<name>-typed-N`)."""
+
+    def __init__(self):
+        super().__init__(attrs={"data-suggest": reverse_lazy("names", args=["organisations"]),
+                                "data-separator": ";", "autocomplete": "off"})  # fmt: skip
+
+    def value_from_datadict(self, data, files, name) -> str:
+        typed = data.get(name, "")
+        picked = {}
+        for key in data:
+            if key.startswith(f"{name}-pick-") and data.get(key):
+                was = data.get(key.replace("-pick-", "-typed-"), "")
+                picked[" ".join(was.split()).lower()] = data[key]
+        if not picked:
+            return typed
+        names = (" ".join(part.split()) for part in typed.split(";"))
+        return "; ".join(picked.get(name.lower(), name) for name in names if name)
+
+
 class OrganisationsField(NamesField):
-    """Organisations of the atlas, by their exact names."""
+    """Organisations of the atlas, by their names: completed as they are typed (forms.js);
+    without JavaScript, a name the atlas does not know proposes the closest ones."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", _("Names as in the atlas, separated by semicolons."))
-        super().__init__(required=False, max_length=2000, **kwargs)
+        kwargs.setdefault("template_name", "commons/widgets/organisations_field.html")
+        super().__init__(required=False, max_length=2000, widget=OrganisationsInput, **kwargs)
+        self.closest: list[tuple[str, list[str]]] = []
 
     def clean(self, value) -> list[Organisation]:
         names = super().clean(value)
-        found = {}
+        found, self.closest = {}, []
         for name in names:
             match = Organisation.objects.published().filter(name__iexact=name).first()
             if match is None:
-                raise forms.ValidationError(
-                    _("“%(name)s” is not in the atlas: suggest it first, or check its name."),
-                    params={"name": name},
-                )
-            found[match.pk] = match
+                self.closest.append((name, organisations_named(name, limit=5)))
+            else:
+                found[match.pk] = match
+        if self.closest:
+            raise forms.ValidationError(
+                [
+                    forms.ValidationError(
+                        _("“%(name)s” is not in the atlas under this name: choose one of the "
+                          "closest below, or suggest it first.") if closest else
+                        _("“%(name)s” is not in the atlas: suggest it first, or check its "
+                          "name."),
+                        params={"name": name},
+                    )
+                    for name, closest in self.closest
+                ]
+            )  # fmt: skip
         return list(found.values())
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.atlas import actions as atlas_actions
-from essaim.atlas.facts import changed_facts, facts_of
+from essaim.atlas.facts import changed_facts, facts_of, field_label
 from essaim.atlas.models import Change, Organisation, Status
 from essaim.core.actions import audit
 from essaim.core.mail import mail_after_commit
@@ -80,6 +80,10 @@ def do_submit_suggestion(
         )
         audit("suggestion.submitted", suggestion, actor=member, detail={
             "organisation": org.pk if org else None, "fields": sorted(proposed)})  # fmt: skip
+        # The receipt, with the link to follow the suggestion until it is decided.
+        mail_after_commit("contributions/email/received", language,
+                          [suggestion.contact_email], suggestion=suggestion,
+                          fields=[field_label(name) for name in proposed])  # fmt: skip
     return suggestion, True
 
 

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.atlas.facts import facts_of
 from essaim.atlas.forms import place_at_locality
+from essaim.atlas.gazetteer import resolve_country
+from essaim.atlas.identifiers import schemes_of_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 from essaim.atlas.schema import EDITABLE
 from essaim.atlas.vocabulary import current_vocabulary
@@ -19,10 +21,22 @@ from .models import Report
 GROUPS = (
     ("text", _("Name and description")),
     ("facts", _("What it is and does")),
-    ("contact", _("Contact")),
     ("place", _("Place")),
+    ("contact", _("Contact")),
     ("identifiers", _("Identifiers")),
 )
+# What each fieldset folds away behind a line to open (<details>): the facts few know or need
+# at once. The texts in other languages and the identifiers of other countries are folded too.
+FOLDED = {
+    "facts": (
+        _("More about it: legal form, families, audiences, languages, size"),
+        ["legal_form", "families", "roles", "audiences", "languages", "territory",
+         "founding_year", "size_band"],
+    ),
+    "place": (_("Region and exact position"), ["region", "latitude", "longitude"]),
+}  # fmt: skip
+# The country a new entry is likely in, by the page's language (English says nothing).
+COUNTRY_OF_LANGUAGE = {"fr": "FR", "it": "IT", "es": "ES"}
 
 
 class OrganisationForm(CheckedText, forms.Form):
@@ -33,6 +47,7 @@ class OrganisationForm(CheckedText, forms.Form):
 
     def __init__(self, *args, instance: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.instance = instance
         facts = facts_of(instance) if instance is not None else None
         self.vocabulary = current_vocabulary()
         for name, fact in EDITABLE.items():
@@ -47,18 +62,63 @@ class OrganisationForm(CheckedText, forms.Form):
             # A visitor writes a new organisation's texts in the language of the page.
             self.initial["original_language"] = translation.get_language()
 
-    def fieldsets(self) -> list[tuple[str, str, list]]:
-        """The fields in groups, each shown as a fieldset: (key, legend, fields)."""
+    def writing_language(self) -> str:
+        """The language whose texts the form asks for first: the entry's own, or the page's."""
+        if self.instance is not None and self.instance.original_language:
+            return self.instance.original_language
+        language = translation.get_language()
+        return language if language in CONTENT_LANGUAGES else CONTENT_LANGUAGES[0]
+
+    def country(self) -> str:
+        """The entry's country as far as the form knows it: typed, stored or likely."""
+        typed = resolve_country(str(self.data.get("country", ""))) if self.is_bound else ""
+        if typed or self.is_bound:
+            return typed
+        if self.instance is not None:
+            return self.instance.country.code or ""
+        return COUNTRY_OF_LANGUAGE.get(translation.get_language() or "", "")
+
+    def _folded(self, key: str, names: list[str]) -> tuple[list[str], str, list[str]]:
+        """(names shown, summary, names folded) of a fieldset."""
+        if key == "text":
+            language = self.writing_language()
+            other = [name for name in names if "_" in name and name.rsplit("_", 1)[1]
+                     in CONTENT_LANGUAGES and not name.endswith(f"_{language}")]  # fmt: skip
+            return [n for n in names if n not in other], _("Add a translation"), other
+        if key == "identifiers":
+            first = {f"identifier_{scheme}" for scheme in schemes_of_country(self.country())}
+            other = [name for name in names if name not in first]
+            return [n for n in names if n in first], _("Other identifier"), other
+        summary, folded = FOLDED.get(key, ("", []))
+        return [n for n in names if n not in folded], summary, [n for n in names if n in folded]
+
+    def fieldsets(self) -> list[dict]:
+        """The fields in groups, each shown as a fieldset: its key, legend, fields, and those
+        folded behind `summary` (open when one of them is filled in or refused)."""
         groups = [
             *((key, legend, [name for name, fact in EDITABLE.items()
                              if fact.group == key]) for key, legend in GROUPS),
             ("about", _("About your suggestion"), ["contributor_email", "comment"]),
         ]  # fmt: skip
-        return [
-            (key, legend, [self[name] for name in names if name in self.fields])
-            for key, legend, names in groups
-            if any(name in self.fields for name in names)
-        ]
+        sets = []
+        for key, legend, names in groups:
+            names = [name for name in names if name in self.fields]
+            if not names:
+                continue
+            shown, summary, folded = self._folded(key, names)
+            folded_fields = [self[name] for name in folded]
+            sets.append({
+                "key": key,
+                "legend": legend,
+                "fields": [self[name] for name in shown],
+                "summary": summary,
+                "folded": folded_fields,
+                "open": any(field.errors for field in folded_fields) or (
+                    key in ("text", "identifiers")
+                    and any(field.value() not in (None, "", []) for field in folded_fields)
+                ),
+            })  # fmt: skip
+        return sets
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -87,7 +147,7 @@ class SuggestionForm(Honeypot, OrganisationForm):
         label=_("Comment for the moderators"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, user=None, **kwargs):

@@ -1,10 +1,13 @@
 """What members and visitors bring to the atlas: suggestions reviewed by moderators."""
 
 from django.conf import settings
+from django.core import signing
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from essaim.atlas.models import Organisation
+
+FOLLOW_SALT = "essaim.suggestion.follow"
 
 
 class Decided(models.Model):
@@ -84,6 +87,20 @@ class Suggestion(Decided):
     @property
     def contact_email(self) -> str:
         return self.author.email if self.author else self.email
+
+    @property
+    def token(self) -> str:
+        """The key to the page that follows this suggestion (sent with its receipt): signed,
+        so that nobody can read another's by changing a number."""
+        return signing.dumps(self.pk, salt=FOLLOW_SALT)
+
+    @classmethod
+    def by_token(cls, token: str) -> "Suggestion | None":
+        try:
+            pk = signing.loads(token, salt=FOLLOW_SALT)
+        except signing.BadSignature:
+            return None
+        return cls.objects.filter(pk=pk).select_related("organisation").first()
 
 
 class Report(Decided):

@@ -48,7 +48,7 @@ def suggest(request, pk: int | None = None, slug: str = "") -> HttpResponseBase:
             form.add_error(None, _("Too many suggestions from your connection: try in an hour."))
         elif form.is_valid():
             try:
-                _suggestion, created = actions.do_submit_suggestion(
+                suggestion, created = actions.do_submit_suggestion(
                     org,
                     form.facts(),
                     author=request.user,
@@ -61,14 +61,29 @@ def suggest(request, pk: int | None = None, slug: str = "") -> HttpResponseBase:
             else:
                 if created:
                     messages.success(
-                        request, _("Thank you: a moderator will review your suggestion.")
-                    )
+                        request,
+                        _("Thank you: a moderator will review your suggestion. Its receipt, "
+                          "with the link to this page, is on its way to your email address."),
+                    )  # fmt: skip
                 else:
                     messages.info(request, _("You had already sent this suggestion."))
-                return redirect(org.get_absolute_url() if org else "atlas-list")
+                return redirect("follow-suggestion", token=suggestion.token)
     else:
         form = SuggestionForm(instance=org, user=request.user)
     return render(request, "contributions/suggest.html", {"form": form, "org": org})
+
+
+def follow_suggestion(request, token: str) -> HttpResponseBase:
+    """Where a suggestion stands, for whoever has its receipt's link."""
+    suggestion = Suggestion.by_token(token)
+    if suggestion is None:
+        raise Http404
+    rows = [
+        {"label": field_label(name), "value": display_value(name, value)}
+        for name, value in suggestion.proposed.items()
+        if value not in (None, "", [])
+    ]
+    return render(request, "contributions/follow.html", {"suggestion": suggestion, "rows": rows})
 
 
 def _moderator(request):

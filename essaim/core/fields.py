@@ -1,9 +1,15 @@
-"""Form fields and forms of every domain: languages typed as codes, web addresses that mean
+"""Form fields and forms of every domain: languages typed by their names, web addresses that mean
 https without it, dates picked in the browser, and the honeypot that public forms share."""
 
+import unicodedata
+from functools import lru_cache
+
 from django import forms
+from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.db import models
+from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .text import CheckedText
@@ -30,32 +36,91 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+def folded(text: str) -> str:
+    """`text` lowercased, without accents: how names typed are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@lru_cache(maxsize=1)
+def _languages_by_name() -> dict[str, str]:
+    """{folded name: code} for every language's code, English and own name, and its name in
+    each of Essaim's languages ("italien", "italiano", "Italian", "it" all give "it")."""
+    names = {}
+    for code in ISO_639_1:
+        info = LANG_INFO[code]
+        if "name" not in info:
+            continue
+        names.update({folded(code): code, folded(info["name"]): code,
+                      folded(info["name_local"]): code})  # fmt: skip
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                names.setdefault(folded(translation.gettext(info["name"])), code)
+    return names
+
+
+def language_code(name: str) -> str | None:
+    return _languages_by_name().get(folded(name))
+
+
+def language_name(code: str) -> str:
+    """The language's name in the visitor's language ("italien" on a French page)."""
+    return (
+        str(translation.get_language_info(code)["name_translated"]) if code in LANG_INFO else code
+    )
+
+
+def languages_named(text: str, limit: int = 8) -> list[str]:
+    """Names, in the visitor's language, of the languages whose names begin like `text`."""
+    start = folded(text[:40])
+    if not start:
+        return []
+    codes = dict.fromkeys(code for name, code in _languages_by_name().items()
+                          if name.startswith(start))  # fmt: skip
+    return sorted(language_name(code) for code in codes)[:limit]
+
+
 class LanguagesField(forms.CharField):
-    """Language codes typed as "fr, it", cleaned into a list without repeats."""
+    """Languages typed by their names (or ISO 639-1 codes), separated by commas, cleaned into
+    a list of codes without repeats."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Languages"))
-        kwargs.setdefault("help_text", _("ISO 639-1 codes separated by commas, such as: fr, it."))
-        super().__init__(required=False, max_length=60, **kwargs)
+        kwargs.setdefault("help_text", _("Their names, separated by commas, such as: French, "
+                                         "Italian."))  # fmt: skip
+        super().__init__(required=False, max_length=200, **kwargs)
+        self.widget.attrs.update(
+            {"data-suggest": reverse_lazy("names", args=["languages"]), "data-separator": ","}
+        )
 
     def prepare_value(self, value) -> object:
-        return ", ".join(value) if isinstance(value, list) else value
+        if isinstance(value, list | tuple):
+            return ", ".join(language_name(code) for code in value)
+        return value
 
     def clean(self, value) -> list[str]:
         raw = super().clean(value)
-        codes = [code.strip().lower() for code in raw.split(",") if code.strip()]
-        unknown = [code for code in codes if code not in ISO_639_1]
+        names = [name.strip() for name in raw.split(",") if name.strip()]
+        unknown = [name for name in names if language_code(name) is None]
         if unknown:
             raise forms.ValidationError(
-                _("Unknown language code: %(codes)s."), params={"codes": ", ".join(unknown)}
+                _("Unknown language: %(names)s."), params={"names": ", ".join(unknown)}
             )
-        return list(dict.fromkeys(codes))
+        return list(dict.fromkeys(language_code(name) for name in names))
+
+
+NO_CHOICE = _("Choose…")  # an optional list's empty choice, instead of Django's "---------"
 
 
 def form_field(model_field, **kwargs) -> forms.Field:
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"  # "example.org" means https://example.org
-    return model_field.formfield(**kwargs)
+    field = model_field.formfield(**kwargs)
+    if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
+        field.empty_label = NO_CHOICE
+    elif isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == "":
+        field.choices = [("", NO_CHOICE), *field.choices[1:]]
+    return field
 
 
 class Honeypot(CheckedText, forms.Form):

@@ -154,7 +154,7 @@ def test_suggestion_errors_keep_what_was_typed(client, demo):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Please correct the" in html
-    assert "Unknown language code: xx." in html
+    assert "Unknown language: xx." in html
     assert "Between -90 and 90." in html, "the rule an import applies too"
     assert "Ensure this value has at most 5000 characters" in html
     assert 'value="Coopérative Zéphyr"' in html

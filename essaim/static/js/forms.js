@@ -1,0 +1,67 @@
+/* Essaim forms, made easier with JavaScript and whole without it:
+   - a text box with data-suggest proposes names as they are typed (organisations of the atlas,
+     countries, languages), from the server's /names/ list, in a datalist the browser shows;
+     with data-separator, only the last of the names typed is completed;
+   - an element with data-shown-when="field=value" is shown only while that field has that
+     value (data-shown-when="field" : while the field is filled in or ticked). */
+(function () {
+  "use strict";
+
+  function suggest(input) {
+    var list = document.createElement("datalist");
+    var timer = null;
+    var asked = "";
+    list.id = input.id + "-names";
+    input.after(list);
+    input.setAttribute("list", list.id);
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var separator = input.dataset.separator;
+        var value = input.value;
+        var head = "";
+        var last = value;
+        if (separator && value.lastIndexOf(separator) >= 0) {
+          head = value.slice(0, value.lastIndexOf(separator) + 1) + " ";
+          last = value.slice(value.lastIndexOf(separator) + 1);
+        }
+        last = last.trim();
+        if (last.length < 2 || last === asked) { return; }
+        asked = last;
+        fetch(input.dataset.suggest + "?q=" + encodeURIComponent(last), {
+          headers: { Accept: "application/json" }
+        }).then(function (response) {
+          return response.ok ? response.json() : { names: [] };
+        }).then(function (answer) {
+          list.replaceChildren.apply(list, answer.names.map(function (name) {
+            var option = document.createElement("option");
+            option.value = head + name;
+            return option;
+          }));
+        }).catch(function () { /* offline: the box still takes a typed name */ });
+      }, 200);
+    });
+  }
+
+  function showWhen(element) {
+    var rule = element.dataset.shownWhen.split("=");
+    var controls = document.querySelectorAll('[name="' + rule[0] + '"]');
+    function update() {
+      var shown = Array.prototype.some.call(controls, function (control) {
+        if (control.type === "checkbox" || control.type === "radio") {
+          return control.checked && (rule.length < 2 || control.value === rule[1]);
+        }
+        return rule.length < 2 ? control.value.trim() !== "" : control.value === rule[1];
+      });
+      element.hidden = !shown;
+    }
+    Array.prototype.forEach.call(controls, function (control) {
+      control.addEventListener("input", update);
+      control.addEventListener("change", update);
+    });
+    update();
+  }
+
+  document.querySelectorAll("input[data-suggest]").forEach(suggest);
+  document.querySelectorAll("[data-shown-when]").forEach(showWhen);
+}());

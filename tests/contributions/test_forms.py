@@ -1,0 +1,190 @@
+"""The contributors' forms as a newcomer meets them: texts in their language first, countries,
+languages and organisations by their names, hours as days and times, a receipt to follow a
+suggestion, and every refusal next to its control with what was typed kept."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from essaim.atlas import actions
+from essaim.atlas.models import Organisation
+from essaim.commons.models import Resource
+from essaim.contributions.models import Suggestion
+
+pytestmark = pytest.mark.django_db
+
+# An Italian cooperative, as its coordinator types it on the Italian page.
+ALVEARE = {
+    "name": "Coop Alveare Digitale",
+    "original_language": "it",
+    "short_description_it": "Riuso di computer e formazione digitale a Bologna.",
+    "services": ["training"],
+    "locality": "Bologna",
+    "country": "Italia",
+    "languages": "italiano, Inglese",
+    "opening_hours_0": "Mo-Fr",
+    "opening_hours_1": "09:00",
+    "opening_hours_2": "12:30",
+    "opening_hours_3": "Mo-Fr",
+    "opening_hours_4": "14:00",
+    "opening_hours_5": "17:00",
+    "identifier_vat": "IT 12345678901",
+    "contributor_email": "coordinamento@alveare.example",
+}
+
+
+def open_at(hours: str) -> Organisation:
+    return actions.do_create_organisation(
+        {"name": f"Open {hours}", "country": "IT", "locality": "Bologna", "opening_hours": hours}
+    )
+
+
+def follow_link(message) -> str:
+    return re.search(r"https?://\S+(/\w\w/atlas/suggestions/\S+/)", message.body)[1]
+
+
+def test_an_italian_cooperative_suggests_its_entry_and_follows_it(client, demo, moderator,
+                                                                  commit):  # fmt: skip
+    page = client.get("/it/atlas/suggest/").content.decode()
+    assert 'name="short_description_it"' in page.split("<details")[0], "Italian texts first"
+    assert page.index('name="identifier_vat"') < page.index("<summary>Other identifier"), (
+        "the VAT number shown"
+    )
+    folded = page[page.index('name="short_description_it"'):]  # fmt: skip
+    assert folded.index("<details") < folded.index('name="identifier_siret"'), (
+        "French identifiers are behind “other identifier”"
+    )
+    assert "---------" not in page
+
+    response = client.post("/it/atlas/suggest/", ALVEARE, follow=True)
+    assert response.status_code == 200
+    suggestion = Suggestion.objects.get()
+    assert suggestion.proposed["opening_hours"] == "Mo-Fr 09:00-12:30,14:00-17:00"
+    assert suggestion.proposed["languages"] == ["it", "en"]
+    assert suggestion.proposed["country"] == "IT"
+    assert suggestion.proposed["identifier_vat"] == "IT12345678901"
+
+    receipt = mail.outbox[-1]
+    assert receipt.to == ["coordinamento@alveare.example"]
+    assert "Coop Alveare Digitale" in receipt.subject
+    link = follow_link(receipt)
+    assert response.redirect_chain[-1][0] == link, "the contributor lands on the receipt page"
+    followed = client.get(link).content.decode()
+    assert "Coop Alveare Digitale" in followed and 'content="noindex"' in followed
+    assert "Mo-Fr 09:00-12:30,14:00-17:00" in followed
+
+    client.force_login(moderator)
+    commit(client.post, f"/en/moderation/suggestions/{suggestion.pk}/", {"decision": "accept"})
+    client.logout()
+    decided = mail.outbox[-1]
+    assert decided.to == ["coordinamento@alveare.example"] and follow_link(decided) == link
+    followed = client.get(link).content.decode()
+    org = Organisation.objects.get(name="Coop Alveare Digitale")
+    assert org.get_absolute_url() in followed
+    assert org.opening_hours == "Mo-Fr 09:00-12:30,14:00-17:00"
+
+
+def test_a_changed_receipt_link_shows_nothing(client, demo):
+    client.post("/it/atlas/suggest/", ALVEARE)
+    link = follow_link(mail.outbox[-1])
+    assert client.get(link[:-3] + "x/").status_code == 404
+    assert client.get("/en/atlas/suggestions/1/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ({"opening_hours_0": "Mo-Fr", "opening_hours_1": "17:00", "opening_hours_2": "09:00"},
+         "A row closes before it opens: 17:00 to 09:00."),
+        ({"opening_hours_0": "Mo-Fr", "opening_hours_1": "09:00"},
+         "Give the days, the opening and the closing time of each row you fill in."),
+        ({"opening_hours_6": "Lu-Ve 9h-17h"}, "opening_hours syntax, which reads like Mo-Fr"),
+    ],
+)  # fmt: skip
+def test_hours_that_say_nothing_clear_are_refused_with_what_was_typed(client, demo, hours,
+                                                                      message):  # fmt: skip
+    data = {key: value for key, value in ALVEARE.items() if not key.startswith("opening_hours")}
+    response = client.post("/en/atlas/suggest/", {**data, **hours})
+    html = response.content.decode()
+    assert response.status_code == 200 and message in html
+    assert 'value="Coop Alveare Digitale"' in html
+    assert not Suggestion.objects.exists()
+
+
+def test_hours_in_the_syntax_itself_are_taken_as_they_are(client, demo):
+    data = {key: value for key, value in ALVEARE.items() if not key.startswith("opening_hours")}
+    client.post("/en/atlas/suggest/", {**data, "opening_hours_6": "Mo-Fr 09:00-17:00; PH off"})
+    assert Suggestion.objects.get().proposed["opening_hours"] == "Mo-Fr 09:00-17:00; PH off"
+
+
+def test_simple_hours_come_back_as_days_and_times_and_others_as_written(client):
+    org = open_at("Mo-Fr 09:00-12:30; Sa 10:00-12:00")
+    page = client.get(f"/en/atlas/{org.pk}/{org.slug}/suggest/").content.decode()
+    selected = re.findall(r'<option value="([^"]+)" selected>', page)
+    assert selected[-2:] == ["Mo-Fr", "Sa"]
+    assert 'value="09:00"' in page and 'value="12:00"' in page
+
+    org = open_at("Mo-Fr 09:00-17:00; PH off")
+    page = client.get(f"/en/atlas/{org.pk}/{org.slug}/suggest/").content.decode()
+    assert 'value="Mo-Fr 09:00-17:00; PH off"' in page
+    assert re.search(r'<details class="more" open>\s*<summary>Other hours', page)
+
+
+@pytest.mark.parametrize(
+    ("what", "typed", "expected"),
+    [
+        ("countries", "ital", "Italy"),
+        ("countries", "belg", "Belgium"),
+        ("languages", "ital", "Italian"),
+        ("organisations", "Emaus", "Emmaüs Connect"),
+        ("organisations", "emmaus conn", "Emmaüs Connect"),
+    ],
+)
+def test_names_are_proposed_as_they_are_typed(client, demo, what, typed, expected):
+    names = client.get(f"/en/names/{what}/", {"q": typed}).json()["names"]
+    assert expected in names
+
+
+def test_names_in_the_visitors_language(client):
+    assert "Italia" in client.get("/it/names/countries/", {"q": "ital"}).json()["names"]
+    assert "Italien" in client.get("/fr/names/languages/", {"q": "ital"}).json()["names"]
+
+
+@pytest.mark.parametrize("typed", ["x" * 1500, "<script>alert(1)</script>", "a\x00b", ""])
+def test_names_of_anything_typed_answer_calmly(client, demo, typed):
+    for what in ("organisations", "countries", "languages"):
+        response = client.get(f"/en/names/{what}/", {"q": typed})
+        assert response.status_code == 200
+        assert isinstance(response.json()["names"], list)
+    assert client.get("/en/names/users/", {"q": "a"}).status_code == 404
+
+
+def test_a_10_kb_name_is_turned_away_before_any_lookup(client):
+    response = client.get("/en/names/organisations/", {"q": "x" * 10_000})
+    assert response.status_code == 414
+
+
+def test_a_name_the_atlas_does_not_know_proposes_the_closest(client, demo, member):
+    client.force_login(member)
+    data = {"kind": "guide", "original_language": "en", "title_en": "Repair cafés",
+            "licence": "CC0-1.0", "organisations": "Emaus Conect"}  # fmt: skip
+    response = client.post("/en/resources/new/", data)
+    html = response.content.decode()
+    assert "“Emaus Conect” is not in the atlas under this name" in html
+    assert 'type="radio" name="organisations-pick-1" value="Emmaüs Connect"' in html
+    assert 'value="Emaus Conect"' in html, "what was typed is kept"
+
+    picked = {**data, "organisations-typed-1": "Emaus Conect",
+              "organisations-pick-1": "Emmaüs Connect"}  # fmt: skip
+    response = client.post("/en/resources/new/", picked)
+    assert response.status_code == 302
+    resource = Resource.objects.get(title_en="Repair cafés")
+    assert [org.name for org in resource.organisations.all()] == ["Emmaüs Connect"]
+
+
+def test_languages_by_name_or_code_and_unknown_ones_named(client, demo):
+    data = {**ALVEARE, "languages": "français, es, Klingon"}
+    html = client.post("/en/atlas/suggest/", data).content.decode()
+    assert "Unknown language: Klingon." in html
+    assert not Suggestion.objects.exists()
