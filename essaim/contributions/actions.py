@@ -102,10 +102,16 @@ def conflicts(suggestion: Suggestion, current: dict | None = None) -> set[str]:
 
 
 def do_accept_suggestion(
-    suggestion: Suggestion, fields: list[str], moderator, overwrite: bool = False
+    suggestion: Suggestion,
+    fields: list[str],
+    moderator,
+    overwrite: bool = False,
+    corrections: dict | None = None,
 ) -> Organisation:
     """Publish the chosen fields of a pending suggestion (all of a new organisation's). A
-    field changed on the entry since the suggestion is only taken with `overwrite`."""
+    field changed on the entry since the suggestion is only taken with `overwrite`. The
+    moderator's `corrections` of chosen values follow as their own change, on top of the
+    suggestion's: the history shows what was suggested and what the moderator changed."""
     chosen = {name: suggestion.proposed[name] for name in fields if name in suggestion.proposed}
     with transaction.atomic():
         suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
@@ -120,6 +126,11 @@ def do_accept_suggestion(
             author=suggestion.author,
             suggestion=suggestion,
         )
+        published = suggestion.proposed if suggestion.is_new else chosen
+        corrected = {name: value for name, value in (corrections or {}).items()
+                     if name in published}  # fmt: skip
+        if corrected:
+            org = atlas_actions.do_apply_facts(org, corrected, author=moderator)
         complete = suggestion.is_new or chosen.keys() == suggestion.proposed.keys()
         suggestion.organisation = org
         suggestion.status = Suggestion.Status.ACCEPTED if complete else Suggestion.Status.PARTIAL

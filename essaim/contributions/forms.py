@@ -15,7 +15,7 @@ from essaim.atlas.vocabulary import current_vocabulary
 from essaim.core.fields import Honeypot
 from essaim.core.text import CheckedText
 
-from .models import Report
+from .models import Report, Suggestion
 
 # The fieldsets of the form, in order: each fact names its own (atlas/schema.py).
 GROUPS = (
@@ -133,6 +133,37 @@ class OrganisationForm(CheckedText, forms.Form):
 
     def facts(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in EDITABLE}
+
+
+class ReviewForm(CheckedText, forms.Form):
+    """Each suggested value as the moderator may correct it before publishing, checked by the
+    fact's own rule. `corrections()` gives those the moderator changed."""
+
+    def __init__(self, *args, suggestion: Suggestion, **kwargs):
+        super().__init__(*args, prefix="edit", **kwargs)
+        self.suggestion = suggestion
+        self.vocabulary = current_vocabulary()
+        for name, value in suggestion.proposed.items():
+            if name in EDITABLE:
+                field = self.fields[name] = EDITABLE[name].form_field(self.vocabulary)
+                field.label = _("%(field)s, to publish") % {"field": field.label}
+                self.initial[name] = value
+        self.check_text_of(self.fields.values())
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in self.fields:
+            if name in cleaned:
+                try:
+                    cleaned[name] = EDITABLE[name].check(cleaned[name], self.vocabulary)
+                except ValidationError as refused:
+                    self.add_error(name, refused)
+        return cleaned
+
+    def corrections(self) -> dict:
+        proposed = self.suggestion.proposed
+        return {name: value for name, value in self.cleaned_data.items()
+                if name in self.fields and value != proposed.get(name)}  # fmt: skip
 
 
 class SuggestionForm(Honeypot, OrganisationForm):

@@ -1,6 +1,8 @@
 """Pages to suggest organisations and corrections, the moderation queue, and each entry's
 public history with its reverts."""
 
+from collections import Counter
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +11,8 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,7 +31,7 @@ from essaim.commons.models import pending_contributions
 from essaim.core.permissions import check_moderator
 
 from . import actions
-from .forms import OrganisationForm, ReportForm, SuggestionForm
+from .forms import OrganisationForm, ReportForm, ReviewForm, SuggestionForm
 from .models import DuplicateCandidate, Report, Representation, Suggestion
 
 SUGGESTIONS_PER_HOUR = "20/h"
@@ -46,7 +49,7 @@ def suggest(request, pk: int | None = None, slug: str = "") -> HttpResponseBase:
         form = SuggestionForm(request.POST, instance=org, user=request.user)
         if getattr(request, "limited", False):
             form.add_error(None, _("Too many suggestions from your connection: try in an hour."))
-        elif form.is_valid():
+        elif not form.is_bound or form.is_valid():
             try:
                 suggestion, created = actions.do_submit_suggestion(
                     org,
@@ -116,14 +119,16 @@ def moderation_queue(request) -> HttpResponseBase:
     missing = Organisation.objects.filter(missing_from_source_since__isnull=False).order_by(
         "missing_from_source_since", "pk"
     )
+    commons = pending_contributions()
     return render(
         request,
         "contributions/queue.html",
         {
+            "dashboard": _dashboard(pending, commons),
             "page": page,
             "reported": [(org, reasons.get(org.pk, [])) for org in reported],
             "claims": claims,
-            "commons": pending_contributions(),
+            "commons": commons,
             "missing_count": missing.count(),
             "duplicates_count": DuplicateCandidate.objects.filter(
                 status=DuplicateCandidate.Status.OPEN
@@ -131,6 +136,33 @@ def moderation_queue(request) -> HttpResponseBase:
             "missing": missing[:100],
         },
     )
+
+
+def _dashboard(pending, commons: list) -> dict:
+    """What waits for the moderators, counted: each line a figure, what it counts, where."""
+    counts = pending.aggregate(
+        new=Count("id", filter=Q(is_new=True)), corrections=Count("id", filter=Q(is_new=False))
+    )
+    oldest = min([*(s.created_at for s in pending[:1]), *(i.created_at for i in commons[:1])],
+                 default=None)  # fmt: skip
+    kinds = Counter(type(item).__name__ for item in commons)
+    lines = [
+        (counts["new"], _("new organisations"), "#suggestions"),
+        (counts["corrections"], _("corrections"), "#suggestions"),
+        (kinds["Resource"], _("resources"), "#commons"),
+        (kinds["Event"], _("events"), "#commons"),
+        (kinds["Opportunity"], _("opportunities"), "#commons"),
+        (Report.objects.filter(status=Report.Status.OPEN).count(), _("open reports"),
+         "#reported"),
+        (DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN).count(),
+         _("possible duplicates"), reverse("duplicates")),
+        (Organisation.objects.filter(missing_from_source_since__isnull=False).count(),
+         _("entries missing from their source"), "#missing"),
+        (Representation.objects.filter(status=Representation.Status.PENDING).count(),
+         _("requests to represent"), "#claims"),
+    ]  # fmt: skip
+    days = (timezone.now() - oldest).days if oldest else None
+    return {"lines": [{"count": c, "what": w, "url": u} for c, w, u in lines], "oldest": days}
 
 
 def _diff_rows(suggestion: Suggestion) -> list[dict]:
@@ -160,7 +192,12 @@ def review_suggestion(request, pk: int) -> HttpResponseBase:
     moderator = _moderator(request)
     suggestion = get_object_or_404(Suggestion, pk=pk)
     error = ""
-    if request.method == "POST" and suggestion.status == Suggestion.Status.PENDING:
+    pending = suggestion.status == Suggestion.Status.PENDING
+    # The corrections come from the review page's own form (a decision sent without it, as by
+    # a script, publishes the suggested values as they are).
+    shown = request.method == "POST" and request.POST.get("edit-shown")
+    form = ReviewForm(request.POST if shown else None, suggestion=suggestion)
+    if request.method == "POST" and pending:
         if request.POST.get("decision") == "reject":
             reason = request.POST.get("reason", "").strip()[:2000]
             actions.do_reject_suggestion(suggestion, reason, moderator)
@@ -169,10 +206,14 @@ def review_suggestion(request, pk: int) -> HttpResponseBase:
         fields = request.POST.getlist("fields")
         if not fields and not suggestion.is_new:
             error = _("Choose at least one field to publish, or reject the suggestion.")
-        else:
+        elif not form.is_bound or form.is_valid():
             try:
                 org = actions.do_accept_suggestion(
-                    suggestion, fields, moderator, overwrite=bool(request.POST.get("overwrite"))
+                    suggestion,
+                    fields,
+                    moderator,
+                    overwrite=bool(request.POST.get("overwrite")),
+                    corrections=form.corrections() if form.is_bound else {},
                 )
             except actions.Conflict:
                 error = _(
@@ -186,10 +227,13 @@ def review_suggestion(request, pk: int) -> HttpResponseBase:
             else:
                 messages.success(request, _("Published."))
                 return redirect(org.get_absolute_url())
+    rows = _diff_rows(suggestion)
+    for row in rows:
+        row["field"] = form[row["name"]] if row["name"] in form.fields else None
     return render(
         request,
         "contributions/review.html",
-        {"suggestion": suggestion, "rows": _diff_rows(suggestion), "error": error},
+        {"suggestion": suggestion, "rows": rows, "error": error, "form": form},
     )
 
 
@@ -274,7 +318,7 @@ def report(request, pk: int, slug: str = "") -> HttpResponseBase:
         form = ReportForm(request.POST, user=request.user)
         if getattr(request, "limited", False):
             form.add_error(None, _("Too many reports from your connection: try in an hour."))
-        elif form.is_valid():
+        elif not form.is_bound or form.is_valid():
             _report, created = actions.do_report(
                 org,
                 form.cleaned_data["reason"],

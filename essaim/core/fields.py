@@ -116,8 +116,9 @@ def form_field(model_field, **kwargs) -> forms.Field:
     if isinstance(model_field, models.URLField):
         kwargs["assume_scheme"] = "https"  # "example.org" means https://example.org
     field = model_field.formfield(**kwargs)
-    if isinstance(field, forms.ModelChoiceField) and field.empty_label is not None:
-        field.empty_label = NO_CHOICE
+    if isinstance(field, forms.ModelChoiceField):  # its choices are read when shown
+        if field.empty_label is not None:
+            field.empty_label = NO_CHOICE
     elif isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == "":
         field.choices = [("", NO_CHOICE), *field.choices[1:]]
     return field

@@ -88,6 +88,27 @@ class Cleaner:
         return facts, provenance, errors
 
 
+# What a bad value costs only itself (the record is kept without it): every fact but the
+# required ones, what a record says of itself, and its geometry.
+COORDINATES = ("latitude", "longitude", "geometry")
+
+
+def costs_only_itself(name: str) -> bool:
+    fact = FACTS.get(name) or PROVENANCE.get(name)
+    return (fact is not None and not fact.required) or name == "geometry"
+
+
+def set_aside(facts: dict, refused: list[tuple[str, str]]) -> None:
+    """Leave the refused optional values out of `facts`: refused coordinates take the other
+    one with them, and the record is placed at its locality instead."""
+    for name, _reason in refused:
+        facts.pop(name, None)
+    if any(name in COORDINATES for name, _reason in refused):
+        facts.pop("latitude", None)
+        facts.pop("longitude", None)
+        check_place(facts)
+
+
 class SourceDate(Fact):
     """When the record was last updated at its source."""
 

@@ -34,7 +34,9 @@ from .cleaning import (
     IDENTIFIER_COLUMNS,
     TEXTS,
     Cleaner,
+    costs_only_itself,
     record_json,
+    set_aside,
 )
 from .models import Source
 from .reading import (
@@ -70,6 +72,17 @@ class Rejection:
 
 
 @dataclass
+class Warning_:
+    """A value left out of a record that was kept: its line, id, field, value and reason."""
+
+    line: int
+    source_id: str
+    field: str
+    value: str
+    reason: str
+
+
+@dataclass
 class Tally:
     """What an import or a pull did to the atlas, counted as `do_import_batch` reports it."""
 
@@ -94,6 +107,9 @@ class Report(Tally):
     rejected: int = 0
     rejects: "tempfile.TemporaryFile | None" = field(default=None, repr=False)
     warnings: list[str] = field(default_factory=list)
+    # The first values left out of kept records, to show, and how many records had one.
+    set_aside: list[Warning_] = field(default_factory=list)
+    warned: int = 0
     dry_run: bool = False
     # Id at the source -> line, for every record that had one (valid or not).
     seen: dict[str, int] = field(default_factory=dict, repr=False)
@@ -117,6 +133,14 @@ class Report(Tally):
         self._writer.writerow([rejection.line, short(rejection.source_id, MAX_ID_SHOWN),
                                rejection.field, rejection.reason, record])  # fmt: skip
 
+    def warn(self, line: int, source_id: str, refused: list[tuple[str, str]],
+             fields: dict) -> None:  # fmt: skip
+        self.warned += 1
+        for name, reason in refused:
+            if len(self.set_aside) < SHOWN_REJECTIONS:
+                value = short(fields.get(name.replace("geometry", "__geometry__"), ""))
+                self.set_aside.append(Warning_(line, short(source_id), name, value, reason))
+
     def counts(self) -> dict[str, int]:
         return {
             "created": self.created,
@@ -124,6 +148,7 @@ class Report(Tally):
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "missing": self.missing,
+            "warned": self.warned,
         }
 
 
@@ -367,10 +392,18 @@ def records_to_facts(
         seen[source_id] = line
         facts, provenance, errors = cleaner.clean(fields)
         errors = format_errors + errors
-        if errors:
-            for name, reason in errors:
+        # Only a required value or an unreadable record rejects it; a bad optional value is
+        # left out, and the report says which, with its line and reason.
+        blocking = [error for error in errors if not costs_only_itself(error[0])]
+        if blocking:
+            for name, reason in blocking:
                 reject(name, reason)
             continue
+        if errors:
+            set_aside(facts, errors)
+            for name, _reason in errors:
+                provenance.pop(name, None)
+            report.warn(line, source_id, errors, fields)
         yield source_id, facts, provenance
 
 

@@ -38,6 +38,20 @@ def test_sign_up_verifies_the_email_before_signing_in(client):
     assert int(client.session["_auth_user_id"]) == User.objects.get(email="new@example.org").pk
 
 
+def test_confirming_the_address_signs_in_and_brings_back_where_one_was(client):
+    client.post(
+        "/it/accounts/signup/?next=/it/resources/new/",
+        {"email": "nuova@example.org", "password1": "una-frase-lunga", "password2":
+         "una-frase-lunga", "next": "/it/resources/new/"},
+    )  # fmt: skip
+    assert "_auth_user_id" not in client.session
+    link = re.search(r"http://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    response = client.post("/" + link.split("/", 3)[3])
+    assert response.status_code == 302 and response["Location"] == "/it/resources/new/"
+    assert int(client.session["_auth_user_id"]) == User.objects.get(email="nuova@example.org").pk
+    assert client.get("/it/resources/new/").status_code == 200
+
+
 def test_password_reset_is_sent_in_the_visitors_language(client):
     User.objects.create_user("ana", "ana@example.org", "pw-for-tests-only")
     client.post("/es/accounts/password/reset/", {"email": "ana@example.org"})

@@ -122,7 +122,7 @@ def test_hours_late_at_night_and_notes(client, place, at):
 def test_hours_far_ahead_and_around_the_clock(client, place, at):
     org = place(opening_hours="Sep-Jun Mo-Fr 09:00-17:00; Jul-Aug off")
     at(2025, 7, 15, 12, 0)
-    assert "Closed · opens on September 1 at 09:00" in visible(client, org, "en")
+    assert "Closed · opens on 1 September at 09:00" in visible(client, org, "en")
     always = place(name="Toujours ouvert", opening_hours="24/7")
     text = visible(client, always, "en")
     assert "Open now · open day and night, every day" in text

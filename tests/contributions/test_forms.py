@@ -188,3 +188,79 @@ def test_languages_by_name_or_code_and_unknown_ones_named(client, demo):
     html = client.post("/en/atlas/suggest/", data).content.decode()
     assert "Unknown language: Klingon." in html
     assert not Suggestion.objects.exists()
+
+
+# Moderation ----------------------------------------------------------------------------------
+
+
+def as_shown(page_form) -> dict:
+    """What the review page's form sends back untouched, as a browser would."""
+    data = {"edit-shown": "1"}
+    for name, field in page_form.fields.items():
+        value = field.prepare_value(page_form.initial.get(name))
+        if isinstance(value, list) and field.widget.__class__.__name__ == "HoursWidget":
+            continue
+        data[f"edit-{name}"] = value if value is not None else ""
+    return data
+
+
+def test_a_moderator_corrects_a_value_before_publishing(client, demo, moderator, commit):
+    client.post("/it/atlas/suggest/", ALVEARE)
+    suggestion = Suggestion.objects.get()
+    client.force_login(moderator)
+    response = client.get(f"/en/moderation/suggestions/{suggestion.pk}/")
+    page = response.content.decode()
+    assert 'name="edit-name" value="Coop Alveare Digitale"' in page
+    assert "Tick the fields" not in page, "a new entry has nothing to tick"
+
+    data = {**as_shown(response.context["form"]), "decision": "accept",
+            "edit-name": "Coop Alveare Digitale APS",
+            "edit-opening_hours_0": "Mo-Fr", "edit-opening_hours_1": "09:00",
+            "edit-opening_hours_2": "13:00"}  # fmt: skip
+    response = commit(client.post, f"/en/moderation/suggestions/{suggestion.pk}/", data)
+    assert response.status_code == 302
+    org = Organisation.objects.get(name="Coop Alveare Digitale APS")
+    assert org.opening_hours == "Mo-Fr 09:00-13:00"
+    assert org.short_description_it == ALVEARE["short_description_it"], "the rest as suggested"
+    history = client.get(f"/en/atlas/{org.pk}/{org.slug}/history/").content.decode()
+    assert history.index("a moderator") < history.index("a visitor, through a suggestion"), (
+        "the moderator's change comes on top of the suggestion"
+    )
+    assert "Coop Alveare Digitale APS" in history and "Mo-Fr 09:00-13:00" in history
+
+
+def test_a_refused_correction_publishes_nothing_and_keeps_it(client, demo, moderator):
+    client.post("/it/atlas/suggest/", ALVEARE)
+    suggestion = Suggestion.objects.get()
+    client.force_login(moderator)
+    form = client.get(f"/en/moderation/suggestions/{suggestion.pk}/").context["form"]
+    data = {**as_shown(form), "decision": "accept", "edit-identifier_vat": "12"}
+    html = client.post(f"/en/moderation/suggestions/{suggestion.pk}/", data).content.decode()
+    assert "Not a valid VAT" in html and 'name="edit-identifier_vat" value="12"' in html
+    assert Suggestion.objects.get().status == Suggestion.Status.PENDING
+    assert not Organisation.objects.filter(name="Coop Alveare Digitale").exists()
+
+
+def test_the_moderators_dashboard_counts_what_waits(client, demo, moderator):
+    client.post("/it/atlas/suggest/", ALVEARE)
+    client.post("/it/atlas/suggest/", {**ALVEARE, "name": "Seconda coop"})
+    org = Organisation.objects.get(name="Emmaüs Connect")
+    client.post(f"/en/atlas/{org.pk}/{org.slug}/report/", {"reason": "gone"})
+    client.force_login(moderator)
+    page = client.get("/en/moderation/").content.decode()
+    counts = {
+        what.strip(): int(count)
+        for count, what in re.findall(r"<strong>(\d+)</strong>([^<]+)</a>", page)
+    }
+    assert counts["new organisations"] == 2 and counts["corrections"] == 0
+    assert counts["open reports"] == 1
+    assert "The oldest contribution has waited 0 days." in page
+
+
+def test_dates_in_english_are_british(client, demo, moderator):
+    client.post("/it/atlas/suggest/", ALVEARE)
+    suggestion = Suggestion.objects.get()
+    client.force_login(moderator)
+    page = client.get("/en/moderation/").content.decode()
+    day = suggestion.created_at.astimezone().strftime("%d/%m/%Y")
+    assert day in page

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from essaim.exchange.imports import (
@@ -112,6 +113,21 @@ class Command(BaseCommand):
             self.stderr.write(warning)
         self.stdout.write(summary(report))
         self.stdout.write(_("In %(seconds).1f s.") % {"seconds": time.monotonic() - started})
+        if report.warned:
+            self.stderr.write(
+                ngettext(
+                    "%(count)d record kept without a value it gave, which was refused:",
+                    "%(count)d records kept without a value they gave, which was refused:",
+                    report.warned,
+                )
+                % {"count": report.warned}
+            )
+            for warning in report.set_aside[:10]:
+                self.stderr.write(
+                    _("Line %(line)d (id %(id)s), %(field)s = %(value)s: %(reason)s")
+                    % {"line": warning.line, "id": warning.source_id, "field": warning.field,
+                       "value": warning.value, "reason": warning.reason}
+                )  # fmt: skip
         if report.rejected:
             rejects = Path(options["rejects"] or f"{path}.rejects.csv")
             write_rejects(report, rejects)
