@@ -1,8 +1,9 @@
 """Finding entries that may be the same organisation, across sources.
 
 Two entries are candidates when they share an official identifier (SIRET, RNA, NEQ, VAT…), an
-email address, a phone number or a website's domain, or when their names are alike and they
-stand within a kilometre of each other. Values shared by many entries (a network's switchboard,
+email address, a phone number or a website's domain (at other localities or pages of the site:
+"possibly a branch"), or when their names are alike and they stand within a kilometre of each
+other. Values shared by many entries (a network's switchboard,
 a shared hosting platform's domain) say nothing about identity and are left aside. Nothing is
 merged here: candidates go to the moderators.
 """
@@ -76,17 +77,27 @@ def _cell(latitude: float, longitude: float) -> tuple[int, int]:
     return math.floor(latitude * 100), math.floor(longitude * 50)
 
 
-def find_candidates() -> dict[tuple[int, int], set[str]]:
-    """{(smaller id, larger id): reasons} over every entry that is not archived."""
+def site_part(website: str) -> str:
+    """The path of a website's address past its domain ("/lille" of example.org/lille/)."""
+    return (urlsplit(website or "").path or "").strip("/").lower()
+
+
+def find_candidates(among: set[int] | None = None) -> dict[tuple[int, int], set[str]]:
+    """{(smaller id, larger id): reasons} over every entry that is not archived; with `among`,
+    only the pairs one of these entries is in (what an import created or changed). Two
+    entries of one website's domain at different localities, or at different pages of the
+    site, are "branch": perhaps a local branch of the same network, not the same entry."""
     groups: dict[tuple, list[int]] = defaultdict(list)
     places: dict[tuple[int, int], list[tuple[int, str, float, float]]] = defaultdict(list)
-    for pk, name, email, phone, website, latitude, longitude in _entries():
+    where: dict[int, tuple[str, str]] = {}
+    for pk, name, email, phone, website, latitude, longitude, locality in _entries():
         if email:
             groups[("email", email.strip().lower())].append(pk)
         if key := phone_key(phone):
             groups[("phone", key)].append(pk)
         if key := domain_key(website):
             groups[("website", key)].append(pk)
+            where[pk] = (" ".join(fold(locality or "")), site_part(website))
         if latitude is not None and longitude is not None:
             places[_cell(latitude, longitude)].append((pk, name_key(name), latitude, longitude))
     kept = Organisation.objects.exclude(status=Status.ARCHIVED)
@@ -101,7 +112,19 @@ def find_candidates() -> dict[tuple[int, int], set[str]]:
                 found[(first, second)].add(reason)
     for pair in _nearby_alike(places):
         found[pair].add("name-nearby")
+    for (first, second), reasons in found.items():
+        if "website" in reasons and _apart(where[first], where[second]):
+            reasons.discard("website")
+            reasons.add("branch")
+    if among is not None:
+        return {pair: reasons for pair, reasons in found.items() if among.intersection(pair)}
     return found
+
+
+def _apart(first: tuple[str, str], second: tuple[str, str]) -> bool:
+    """Whether two entries of one domain stand apart: other localities, or other pages."""
+    (locality, path), (other_locality, other_path) = first, second
+    return bool(locality and other_locality and locality != other_locality) or path != other_path
 
 
 def _entries() -> Iterator[tuple]:
@@ -109,7 +132,7 @@ def _entries() -> Iterator[tuple]:
     last = 0
     while chunk := list(
         rows.filter(pk__gt=last).values_list(
-            "pk", "name", "email", "phone", "website", "latitude", "longitude"
+            "pk", "name", "email", "phone", "website", "latitude", "longitude", "locality"
         )[:CHUNK]
     ):
         last = chunk[-1][0]

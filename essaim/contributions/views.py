@@ -21,6 +21,7 @@ from django_ratelimit.decorators import ratelimit
 from essaim.atlas import actions as atlas_actions
 from essaim.atlas.facts import (
     FRESHNESS_FIELDS,
+    PLACE_FIELDS,
     display_value,
     editable_fields,
     facts_of,
@@ -468,6 +469,9 @@ REASONS = {
     "email": gettext_lazy("the same email address"),
     "phone": gettext_lazy("the same phone number"),
     "website": gettext_lazy("the same website"),
+    "branch": gettext_lazy(
+        "possibly a branch: the same website, at another locality or page of the site"
+    ),
     "name-nearby": gettext_lazy("a similar name, less than 1 km apart"),
 }
 
@@ -491,9 +495,15 @@ def duplicates(request) -> HttpResponseBase:
     open_pairs = DuplicateCandidate.objects.filter(
         status=DuplicateCandidate.Status.OPEN
     ).select_related("first", "second")
+    # ?source=: the pairs an import of that source brought (its report links here).
+    source = request.GET.get("source", "")[:100]
+    if source:
+        open_pairs = open_pairs.filter(Q(first__source=source) | Q(second__source=source))
     page = Paginator(open_pairs, 50).get_page(request.GET.get("page"))
     rows = [(pair, reason_labels(pair.reasons)) for pair in page]
-    return render(request, "contributions/duplicates.html", {"page": page, "rows": rows})
+    return render(
+        request, "contributions/duplicates.html", {"page": page, "rows": rows, "source": source}
+    )
 
 
 @login_required
@@ -505,7 +515,10 @@ def review_duplicate(request, pk: int) -> HttpResponseBase:
         status=DuplicateCandidate.Status.OPEN,
     )
     first, second = facts_of(pair.first), facts_of(pair.second)
-    names = [name for name in [*editable_fields(), "status"] if first.get(name) or second.get(name)]
+    # An address is taken whole (street, postcode, locality, region, country, coordinates):
+    # never the street of one with the postcode of the other.
+    names = [name for name in [*editable_fields(), "status"]
+             if name not in PLACE_FIELDS and (first.get(name) or second.get(name))]  # fmt: skip
     if request.method == "POST":
         if request.POST.get("decision") == "distinct":
             actions.do_mark_distinct(pair, moderator)
@@ -519,6 +532,8 @@ def review_duplicate(request, pk: int) -> HttpResponseBase:
             for name in names
             if name != "status" and request.POST.get(f"take_{name}") == other_side
         }
+        if request.POST.get("take_place") == other_side:
+            facts.update({name: other.get(name) for name in PLACE_FIELDS})
         actions.do_merge_duplicates(pair, keep, facts, moderator)
         messages.success(request, _("Merged into %(name)s.") % {"name": keep.name})
         return redirect(keep.get_absolute_url())
@@ -534,8 +549,26 @@ def review_duplicate(request, pk: int) -> HttpResponseBase:
         }
         for name in names
     ]
+    first_place, second_place = place_in_words(first), place_in_words(second)
+    place = {
+        "first": first_place,
+        "second": second_place,
+        "same": all(first.get(name) == second.get(name) for name in PLACE_FIELDS),
+        "take_second": not first_place and bool(second_place),
+    }
     return render(
         request,
         "contributions/duplicate.html",
-        {"pair": pair, "rows": rows, "reasons": reason_labels(pair.reasons)},
+        {"pair": pair, "rows": rows, "place": place, "reasons": reason_labels(pair.reasons)},
     )
+
+
+def place_in_words(facts: dict) -> str:
+    """An entry's whole address on one line, its coordinates after it."""
+    town = " ".join(str(facts.get(name) or "") for name in ("postal_code", "locality")).strip()
+    country = display_value("country", facts.get("country")) if facts.get("country") else ""
+    parts = [facts.get("address"), town, facts.get("region"), country]
+    line = ", ".join(str(part) for part in parts if part)
+    if facts.get("latitude") is not None and facts.get("longitude") is not None:
+        line += f" ({facts['latitude']:.5f}, {facts['longitude']:.5f})"
+    return line

@@ -4,6 +4,7 @@ import codecs
 import json
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -154,6 +155,11 @@ class SourceAdmin(admin.ModelAdmin):
             "report": report,
             "rejections": report.rejections if report else [],
             "rejects_url": rejects_url,
+            "duplicates_url": (
+                f"{reverse('duplicates')}?{urlencode({'source': report.source})}"
+                if report and report.applied and report.duplicates
+                else ""
+            ),
             "error": error,
             "opts": self.model._meta,
         }

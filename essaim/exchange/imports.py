@@ -22,9 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.atlas import actions
+from essaim.atlas.duplicates import find_candidates
 from essaim.atlas.kinds import short
 from essaim.atlas.models import Organisation
 from essaim.atlas.schema import FACTS
+from essaim.contributions.actions import do_record_duplicate_candidates
 from essaim.core.spreadsheets import SafeWriter
 from essaim.core.text import control_character_error
 
@@ -110,6 +112,8 @@ class Report(Tally):
     # The first values left out of kept records, to show, and how many records had one.
     set_aside: list[Warning_] = field(default_factory=list)
     warned: int = 0
+    # Pairs of possible duplicates the import's entries are newly in (see atlas/duplicates.py).
+    duplicates: int = 0
     dry_run: bool = False
     # Id at the source -> line, for every record that had one (valid or not).
     seen: dict[str, int] = field(default_factory=dict, repr=False)
@@ -442,6 +446,11 @@ def run_import(
                 report.add(actions.do_import_batch(source_name, batch, now))
             if report.rejected and not partial:
                 raise _Rollback
+            # What the import created or changed, looked at for duplicates at once.
+            if (report.created or report.updated) and not dry_run:
+                touched = set(Organisation.objects.filter(updated_at__gte=now)
+                              .values_list("pk", flat=True))  # fmt: skip
+                report.duplicates = do_record_duplicate_candidates(find_candidates(touched))
             if flag_missing:
                 report.missing = actions.do_flag_missing_from_source(source_name, report.seen, now)
             exchange_actions.do_record_import(

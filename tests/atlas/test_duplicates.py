@@ -139,3 +139,78 @@ def test_members_do_not_see_duplicates(client, sources, member):
     )
     pair.refresh_from_db()
     assert pair.status == "open"
+
+
+def test_entries_of_one_website_elsewhere_are_possibly_branches(demo, commit):
+    Organisation.objects.all().delete()
+    entry(commit, "reseau", "n", name="Réseau Numérique", locality="Paris",
+          website="https://reseau.example.org/")  # fmt: skip
+    entry(commit, "cartographie", "l", name="Réseau Numérique Lille", locality="Lille",
+          website="https://reseau.example.org/lille/")  # fmt: skip
+    entry(commit, "cartographie", "p", name="RN", locality="Paris",
+          website="https://www.reseau.example.org")  # fmt: skip
+    find()
+    assert pairs() == {
+        frozenset(("Réseau Numérique", "Réseau Numérique Lille")): ["branch"],
+        frozenset(("RN", "Réseau Numérique Lille")): ["branch"],
+        frozenset(("Réseau Numérique", "RN")): ["website"],
+    }
+
+
+def test_a_branch_is_told_apart_on_the_moderators_screen(client, demo, commit, moderator):
+    Organisation.objects.all().delete()
+    entry(commit, "reseau", "n", name="Réseau Numérique", locality="Paris",
+          website="https://reseau.example.org/")  # fmt: skip
+    entry(commit, "cartographie", "l", name="Réseau Numérique Lille", locality="Lille",
+          website="https://reseau.example.org/lille/")  # fmt: skip
+    find()
+    client.force_login(moderator)
+    page = client.get("/en/moderation/duplicates/").content.decode()
+    assert "possibly a branch: the same website, at another locality" in page
+
+
+def test_a_merge_takes_an_address_whole(client, demo, commit, moderator):
+    Organisation.objects.all().delete()
+    paris = entry(commit, "reseau", "1", name="Atelier Numérique", address="5 rue de Paris",
+                  postal_code="75011", locality="Paris", latitude=48.8566, longitude=2.3522,
+                  email="atelier@example.org")  # fmt: skip
+    lille = entry(commit, "carto", "2", name="Atelier numérique", address="3 rue de Lille",
+                  postal_code="59000", locality="Lille", latitude=50.6292, longitude=3.0573,
+                  email="atelier@example.org", phone="03 20 00 00 00")  # fmt: skip
+    find()
+    pair = DuplicateCandidate.objects.get()
+    client.force_login(moderator)
+    page = client.get(f"/en/moderation/duplicates/{pair.pk}/").content.decode()
+    assert "5 rue de Paris, 75011 Paris" in page and "3 rue de Lille, 59000 Lille" in page
+    assert 'name="take_postal_code"' not in page and 'name="take_latitude"' not in page
+
+    commit(client.post, f"/en/moderation/duplicates/{pair.pk}/", {
+        "decision": "merge", "keep": "first", "take_place": "second", "take_phone": "second",
+        # What an older page, or a hand-made request, might still send: never half an address.
+        "take_postal_code": "first", "take_latitude": "first",
+    })  # fmt: skip
+    paris.refresh_from_db()
+    place = (paris.address, paris.postal_code, paris.locality, paris.latitude, paris.longitude)
+    assert place == ("3 rue de Lille", "59000", "Lille", 50.6292, 3.0573)
+    assert paris.phone == "03 20 00 00 00" and paris.name == "Atelier Numérique"
+    assert not Organisation.objects.filter(pk=lille.pk).exists()
+
+
+def test_an_import_looks_for_duplicates_of_what_it_brought(client, demo, commit, tmp_path,
+                                                          moderator):  # fmt: skip
+    Organisation.objects.all().delete()
+    entry(commit, "reseau", "1", name="Coopérative Alpha", identifier_siret="55210055400013")
+    entry(commit, "reseau", "2", name="Point Info", email="contact@point.example.org")
+    entry(commit, "reseau", "3", name="PIJ Brest", email="contact@point.example.org")
+    header = ["id", "name", "country", "identifier_siret"]
+    path = write_csv(tmp_path / "autre.csv", [["a", "Alpha SCIC", "FR", "55210055400013"]],
+                     header=header)  # fmt: skip
+    out, _err = run_import(path, commit, source="autre-reseau")
+    assert "1 new pair of possible duplicates to review:" in out
+    assert "/moderation/duplicates/?source=autre-reseau" in out
+    assert pairs() == {frozenset(("Coopérative Alpha", "Alpha SCIC")): ["identifier:siret"]}, (
+        "only the pairs of what the import brought"
+    )
+    client.force_login(moderator)
+    page = client.get("/en/moderation/duplicates/", {"source": "autre-reseau"}).content.decode()
+    assert "Alpha SCIC" in page

@@ -1,8 +1,11 @@
 import json
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from tqdm import tqdm
@@ -15,6 +18,11 @@ from essaim.exchange.imports import (
     run_import,
     write_rejects,
 )
+
+
+def duplicates_url(source: str) -> str:
+    public = settings.ESSAIM["PUBLIC_URL"].rstrip("/")
+    return f"{public}{reverse('duplicates')}?{urlencode({'source': source})}"
 
 
 def summary(report: Report) -> str:
@@ -113,6 +121,15 @@ class Command(BaseCommand):
             self.stderr.write(warning)
         self.stdout.write(summary(report))
         self.stdout.write(_("In %(seconds).1f s.") % {"seconds": time.monotonic() - started})
+        if report.applied and report.duplicates:
+            self.stdout.write(
+                ngettext(
+                    "%(count)d new pair of possible duplicates to review: %(url)s",
+                    "%(count)d new pairs of possible duplicates to review: %(url)s",
+                    report.duplicates,
+                )
+                % {"count": report.duplicates, "url": duplicates_url(source)}
+            )
         if report.warned:
             self.stderr.write(
                 ngettext(
