@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import FileResponse, Http404
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -19,8 +20,22 @@ from django.utils.translation import gettext_lazy as _
 from essaim.core.permissions import NotAllowed
 
 from . import actions
+from .columns import MATCHED_FORMATS, sample_file
 from .imports import IMPORT_FORMATS, ImportError_, Mapping, run_import, write_rejects
 from .models import Source
+from .reading import UnreadableFile
+from .uploads import MatchingScreen, Upload, keep_upload
+
+
+def kept_rejects(report, source: str) -> str | None:
+    """Where to download the rejected records of an import (None: none was rejected)."""
+    if not report.rejected:
+        return None
+    rejects_dir().mkdir(parents=True, exist_ok=True)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    name = f"{source}-{stamp}.rejects.csv"
+    write_rejects(report, rejects_dir() / name)
+    return reverse("admin:exchange_import_rejects", args=[name])
 
 
 def rejects_dir() -> Path:
@@ -42,12 +57,20 @@ class ImportForm(forms.Form):
         max_length=100,
         help_text=_("Its name, kept as each organisation's provenance; the same name updates."),
     )
-    mapping = forms.CharField(
-        label=_("Mapping (JSON)"),
+    match_columns = forms.BooleanField(
+        label=_("Match its columns to Essaim's fields on the next screen"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Leave empty to use the source's saved mapping. See docs/imports.md."),
-    )
+        initial=True,
+        help_text=_("For CSV, JSON and GeoJSON files: see each column's first values, choose "
+                    "the field it fills, and preview the first records before importing."),
+    )  # fmt: skip
+    mapping = forms.CharField(
+        label=_("Mapping (JSON), for those who write it"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Leave empty to use the source's saved mapping, or to match the columns "
+                    "on the next screen."),
+    )  # fmt: skip
     encoding = forms.CharField(label=_("Encoding"), required=False, initial="", max_length=30)
     dry_run = forms.BooleanField(label=_("Dry run: write nothing"), required=False, initial=True)
     partial = forms.BooleanField(label=_("Keep the valid records when some fail"), required=False)
@@ -110,6 +133,11 @@ class SourceAdmin(admin.ModelAdmin):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="exchange_import"),
             path(
+                "import/<slug:token>/columns/",
+                self.admin_site.admin_view(self.columns_view),
+                name="exchange_import_columns",
+            ),
+            path(
                 "import/rejects/<str:name>",
                 self.admin_site.admin_view(self.rejects_view),
                 name="exchange_import_rejects",
@@ -126,10 +154,13 @@ class SourceAdmin(admin.ModelAdmin):
     def import_view(self, request) -> HttpResponseBase:
         """Upload a file and import it: the same import as `essaim import`, with its report."""
         self._check_may_import(request)
-        report, rejects_url, error = None, None, None
+        report, rejects_url, error, data = None, None, None, {}
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            if data["match_columns"] and data["format"] in MATCHED_FORMATS:
+                token = keep_upload(data)
+                return redirect("admin:exchange_import_columns", token=token)
             with tempfile.TemporaryFile() as raw:
                 for chunk in data["file"].chunks():
                     raw.write(chunk)
@@ -142,12 +173,7 @@ class SourceAdmin(admin.ModelAdmin):
                     )  # fmt: skip
                 except ImportError_ as failure:
                     error = failure.message
-            if report and report.rejected:
-                rejects_dir().mkdir(parents=True, exist_ok=True)
-                stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-                name = f"{data['source']}-{stamp}.rejects.csv"
-                write_rejects(report, rejects_dir() / name)
-                rejects_url = reverse("admin:exchange_import_rejects", args=[name])
+            rejects_url = kept_rejects(report, data["source"]) if report else None
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import a file"),
@@ -164,6 +190,58 @@ class SourceAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/exchange/import.html", context)
+
+    def columns_view(self, request, token: str) -> HttpResponseBase:
+        """Match an uploaded file's columns (and a taxonomy column's values) to Essaim's, see
+        the first records as they would be stored, then import with that mapping, saved for
+        the source."""
+        self._check_may_import(request)
+        upload = Upload.find(token)
+        if upload is None:
+            raise Http404
+        options = upload.options
+        source = Source.objects.filter(name=options["source"]).first()
+        saved = Mapping.from_json(source.mapping) if source and source.mapping else Mapping()
+        try:
+            with upload.open() as raw:
+                sample = sample_file(raw, options["format"], options["encoding"])
+        except (ImportError_, UnreadableFile) as failure:
+            return self._columns_page(request, upload, error=failure.message)
+        screen = MatchingScreen(sample, saved, request.POST if request.method == "POST" else None)
+        report = rejects_url = None
+        if screen.ready and request.POST.get("action") == "import":
+            mapping = screen.mapping()
+            dry_run = bool(request.POST.get("dry_run"))
+            with upload.open() as raw:
+                try:
+                    report = run_import(
+                        raw, options["format"], options["source"], mapping=mapping,
+                        partial=options["partial"], dry_run=dry_run,
+                        encoding=options["encoding"], flag_missing=not options["subset"],
+                    )  # fmt: skip
+                except ImportError_ as failure:
+                    return self._columns_page(request, upload, screen, error=failure.message)
+            rejects_url = kept_rejects(report, options["source"])
+            if report.applied:
+                upload.delete()
+        return self._columns_page(request, upload, screen, report=report,
+                                  rejects_url=rejects_url)  # fmt: skip
+
+    def _columns_page(self, request, upload, screen=None, **context) -> HttpResponseBase:
+        report = context.get("report")
+        return TemplateResponse(request, "admin/exchange/columns.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Match the file's columns"),
+            "upload": upload,
+            "screen": screen,
+            "opts": self.model._meta,
+            "rejections": report.rejections if report else [],
+            "duplicates_url": (
+                f"{reverse('duplicates')}?{urlencode({'source': report.source})}"
+                if report and report.applied and report.duplicates else ""
+            ),
+            **context,
+        })  # fmt: skip
 
     def rejects_view(self, request, name: str) -> HttpResponseBase:
         self._check_may_import(request)

@@ -187,7 +187,8 @@ class Mapping:
     def rename(self, record: dict) -> dict:
         if not self.columns:
             return record
-        return {self.columns.get(key, key): value for key, value in record.items()}
+        renamed = ((self.columns.get(key, key), value) for key, value in record.items())
+        return {name: value for name, value in renamed if name != ""}  # "": left out
 
     def translate(self, fields: dict) -> dict:
         for name, default in self.defaults.items():
@@ -325,6 +326,7 @@ def _check_header(header: Header, mapping: Mapping, fmt: ImportFormat, report: R
         _("Column %(column)s is not read (no Essaim field of that name).") % {"column": column}
         for column in header.columns
         if mapping.columns.get(column, column) not in fmt.known_columns
+        and mapping.columns.get(column) != ""  # left out on purpose
     ]
 
 
