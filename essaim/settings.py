@@ -83,7 +83,7 @@ ROOT_URLCONF = "essaim.urls"
 WSGI_APPLICATION = "essaim.wsgi.application"
 
 # Widgets' templates are found where every other template is (essaim/templates).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "essaim.core.fields.FormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

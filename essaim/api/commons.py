@@ -110,6 +110,12 @@ class EventRecord(Schema):
     travel_allowance: TravelAllowance | None
 
 
+class Salary(Schema):
+    min_eur: Decimal | None
+    max_eur: Decimal | None
+    per: str = Field(description="year, month or hour")
+
+
 class OpportunityRecord(Schema):
     id: int
     url: str
@@ -123,6 +129,15 @@ class OpportunityRecord(Schema):
     remote: bool
     duration: str
     deadline: date | None
+    contract: str = Field(
+        description="A job's or internship's: permanent, fixed-term, apprenticeship, internship, "
+        "civic-service, freelance; empty when not said"
+    )
+    working_time: str = Field(description="full-time, part-time, or empty")
+    hours_per_week: Decimal | None
+    salary: Salary | None = Field(description="Gross, in euros; null when not said.")
+    starts_on: date | None
+    how_to_apply: str
     funder: str
     amount_min_eur: Decimal | None
     amount_max_eur: Decimal | None
@@ -258,6 +273,20 @@ def opportunity_record(opportunity: Opportunity) -> dict:
         "remote": opportunity.remote,
         "duration": opportunity.duration,
         "deadline": opportunity.deadline,
+        "contract": opportunity.contract,
+        "working_time": opportunity.working_time,
+        "hours_per_week": opportunity.hours_per_week,
+        "salary": (
+            {
+                "min_eur": opportunity.salary_min,
+                "max_eur": opportunity.salary_max,
+                "per": opportunity.salary_period,
+            }
+            if opportunity.salary_min is not None or opportunity.salary_max is not None
+            else None
+        ),  # fmt: skip
+        "starts_on": opportunity.starts_on,
+        "how_to_apply": opportunity.how_to_apply,
         "funder": opportunity.funder,
         "amount_min_eur": opportunity.amount_min,
         "amount_max_eur": opportunity.amount_max,

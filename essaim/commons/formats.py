@@ -27,6 +27,8 @@ SCHEMA_TYPES = {
     Resource.Kind.ALTERNATIVE: "SoftwareApplication",
 }
 EMPLOYMENT_TYPES = {
+    Opportunity.WorkingTime.FULL_TIME: "FULL_TIME",
+    Opportunity.WorkingTime.PART_TIME: "PART_TIME",
     Opportunity.Kind.JOB: "FULL_TIME",
     Opportunity.Kind.INTERNSHIP: "INTERN",
     Opportunity.Kind.VOLUNTEERING: "VOLUNTEER",
@@ -170,7 +172,24 @@ def opportunity_jsonld(opportunity: Opportunity, request) -> dict:
         return node
     node["@type"] = "JobPosting"
     node["title"] = opportunity.title.text
-    node["employmentType"] = EMPLOYMENT_TYPES[opportunity.kind]
+    node["employmentType"] = EMPLOYMENT_TYPES.get(
+        opportunity.working_time if opportunity.kind == Opportunity.Kind.JOB else "",
+        EMPLOYMENT_TYPES[opportunity.kind],
+    )
+    if opportunity.contract == Opportunity.Contract.FREELANCE:
+        node["employmentType"] = "CONTRACTOR"
+    if opportunity.starts_on:
+        node["jobStartDate"] = opportunity.starts_on.isoformat()
+    if opportunity.salary_min is not None or opportunity.salary_max is not None:
+        value = {"@type": "QuantitativeValue", "unitText": opportunity.salary_period.upper()}
+        if opportunity.salary_min is not None:
+            value["minValue"] = opportunity.salary_min
+        if opportunity.salary_max is not None:
+            value["maxValue"] = opportunity.salary_max
+        node["baseSalary"] = {"@type": "MonetaryAmount", "currency": "EUR", "value": value}
+    if opportunity.how_to_apply:
+        node["applicationContact"] = {"@type": "ContactPoint",
+                                      "description": opportunity.how_to_apply}  # fmt: skip
     if organisations:
         node["hiringOrganization"] = organisations[0]
     if opportunity.deadline:

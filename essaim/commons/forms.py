@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from essaim.atlas.forms import CountryField, place_at_locality
 from essaim.atlas.gazetteer import resolve_country
@@ -249,6 +250,41 @@ def _in_zone(value, zone: str):
 EVENT_TIMES = ["starts_at", "ends_at", "registration_opens_at", "registration_closes_at"]
 
 
+# The country of each time zone offered, to name it in the visitor's words.
+ZONE_COUNTRIES = {
+    "Europe/Paris": "FR", "Europe/Brussels": "BE", "Europe/Madrid": "ES", "Europe/Rome": "IT",
+    "Europe/Lisbon": "PT", "Europe/London": "GB", "Europe/Dublin": "IE", "Europe/Berlin": "DE",
+    "Europe/Amsterdam": "NL", "Europe/Luxembourg": "LU", "Europe/Vienna": "AT",
+    "Europe/Zurich": "CH", "Europe/Prague": "CZ", "Europe/Warsaw": "PL", "Europe/Budapest": "HU",
+    "Europe/Bucharest": "RO", "Europe/Sofia": "BG", "Europe/Athens": "GR",
+    "Europe/Helsinki": "FI", "Europe/Stockholm": "SE", "Europe/Copenhagen": "DK",
+    "Europe/Oslo": "NO", "Europe/Tallinn": "EE", "Europe/Riga": "LV", "Europe/Vilnius": "LT",
+    "Europe/Ljubljana": "SI", "Europe/Zagreb": "HR", "Europe/Bratislava": "SK",
+    "Europe/Malta": "MT", "Asia/Nicosia": "CY", "America/Montreal": "CA", "America/Toronto": "CA",
+}  # fmt: skip
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    """Each time zone offered as "Italy — UTC+01:00" (with its city where a country has
+    several), in the visitor's language, sorted by name."""
+    now = timezone.now()
+    several = {code for code in ZONE_COUNTRIES.values()
+               if list(ZONE_COUNTRIES.values()).count(code) > 1}  # fmt: skip
+    choices = []
+    for zone, _label in Event._meta.get_field("time_zone").choices:
+        offset = now.astimezone(ZoneInfo(zone)).strftime("%z")
+        utc = f"UTC{offset[:3]}:{offset[3:]}"
+        code = ZONE_COUNTRIES.get(zone)
+        if code is None:
+            choices.append((zone, _("Universal time (UTC)")))
+            continue
+        name = str(countries.name(code))
+        if code in several:
+            name += f" ({zone.split('/')[-1].replace('_', ' ')})"
+        choices.append((zone, f"{name} — {utc}"))
+    return sorted(choices, key=lambda choice: choice[1])
+
+
 class EventForm(ContributionForm):
     country = CountryField(label=_("Country"), required=False)
     groups = [
@@ -281,7 +317,23 @@ class EventForm(ContributionForm):
         for name in EVENT_TIMES:
             if value := getattr(self.instance, name):
                 self.initial[name] = timezone.localtime(value, zone).replace(tzinfo=None)
+        self.fields["time_zone"].choices = zone_choices()
         self.fields["time_zone"].help_text = _("Dates and times are in this time zone.")
+        # The allowance's rules say something only with an amount.
+        self.fields["allowance_min_distance_km"].required = False
+        shown_when = {
+            "allowance_min_distance_km": "allowance_amount",
+            "allowance_first_time_only": "allowance_amount",
+            "capacity": "takes_registrations",
+            "registration_opens_at": "takes_registrations",
+            "registration_closes_at": "takes_registrations",
+            "online_url": "mode!=on-site",
+            "venue": "mode!=online",
+            "address": "mode!=online",
+            "postal_code": "mode!=online",
+        }
+        for name, rule in shown_when.items():
+            self.fields[name].shown_when = rule
         self.fields["latitude"].help_text = _(
             "Leave the coordinates empty to place the venue at its locality."
         )
@@ -302,6 +354,12 @@ class EventForm(ContributionForm):
             self.add_error("locality", _("Give the venue's locality and country."))
         if mode != Event.Mode.ON_SITE and not cleaned.get("online_url"):
             self.add_error("online_url", _("Give the link to follow the event online."))
+        if cleaned.get("allowance_min_distance_km") is None:
+            if cleaned.get("allowance_amount") is not None:
+                self.add_error("allowance_min_distance_km",
+                               _("Say from how far away the allowance is paid."))  # fmt: skip
+            else:  # no allowance: its rule keeps what it said
+                cleaned["allowance_min_distance_km"] = self.instance.allowance_min_distance_km
         place_at_locality(self, cleaned)
         capacity = cleaned.get("capacity")
         if capacity is not None and self.instance.pk:
@@ -315,6 +373,10 @@ class EventForm(ContributionForm):
         return cleaned
 
 
+JOB_FIELDS = ["contract", "working_time", "hours_per_week", "salary_min", "salary_max",
+              "salary_period", "starts_on", "how_to_apply"]  # fmt: skip
+
+
 class OpportunityForm(ContributionForm):
     eligible_countries = CountriesField(label=_("Eligible countries"))
     country = CountryField(label=_("Country"), required=False)
@@ -324,6 +386,7 @@ class OpportunityForm(ContributionForm):
         ("text", TEXTS, per_language("title", "description")),
         ("facts", _("Where and until when"),
          ["organisations", "url", "locality", "country", "remote", "duration", "deadline"]),
+        ("job", _("For a job or an internship"), JOB_FIELDS),
         ("about", _("Themes"), ["themes", "competences", "languages"]),
         ("funding", _("For a funding call"),
          ["funder", "amount_min", "amount_max", "eligible_countries", "eligible_legal_forms"]),
@@ -333,13 +396,16 @@ class OpportunityForm(ContributionForm):
         model = Opportunity
         fields = [
             "kind", "original_language", *per_language("title", "description"), "url",
-            "locality", "country", "remote", "duration", "deadline", "themes", "competences",
-            "funder",
+            "locality", "country", "remote", "duration", "deadline", "contract", "working_time",
+            "hours_per_week", "salary_min", "salary_max", "salary_period", "starts_on",
+            "how_to_apply", "themes", "competences", "funder",
             "amount_min", "amount_max", "eligible_legal_forms",
         ]  # fmt: skip
         widgets = {
             **ContributionForm.Meta.widgets,
             "deadline": DateInput(),
+            "starts_on": DateInput(),
+            "how_to_apply": forms.Textarea(attrs={"rows": 3}),
             "eligible_legal_forms": forms.CheckboxSelectMultiple,
         }
 
@@ -347,6 +413,12 @@ class OpportunityForm(ContributionForm):
         super().__init__(*args, **kwargs)
         self.fields["eligible_legal_forms"].to_field_name = "code"
         self.fields.pop("languages")
+        for name in JOB_FIELDS:
+            self.fields[name].shown_when = "kind=job|internship"
+        self.fields["salary_period"].required = False  # a year, unless said otherwise
+        for name in ("funder", "amount_min", "amount_max", "eligible_countries",
+                     "eligible_legal_forms"):  # fmt: skip
+            self.fields[name].shown_when = "kind=funding"
         if self.instance.pk:
             self.initial["eligible_countries"] = list(self.instance.eligible_countries)
 
@@ -355,9 +427,11 @@ class OpportunityForm(ContributionForm):
         deadline = cleaned.get("deadline")
         if deadline and deadline < timezone.localdate() and deadline != self.instance.deadline:
             self.add_error("deadline", _("This deadline has already passed."))
-        low, high = cleaned.get("amount_min"), cleaned.get("amount_max")
-        if low is not None and high is not None and high < low:
-            self.add_error("amount_max", _("The maximum cannot be below the minimum."))
+        cleaned["salary_period"] = cleaned.get("salary_period") or Opportunity.SalaryPeriod.YEAR
+        for low_name, high_name in (("amount_min", "amount_max"), ("salary_min", "salary_max")):
+            low, high = cleaned.get(low_name), cleaned.get(high_name)
+            if low is not None and high is not None and high < low:
+                self.add_error(high_name, _("The maximum cannot be below the minimum."))
         return cleaned
 
     def save(self, commit: bool = True) -> models.Model:

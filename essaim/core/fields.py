@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.db import models
+from django.forms.renderers import TemplatesSetting
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -137,3 +138,9 @@ class Honeypot(CheckedText, forms.Form):
         if self.cleaned_data["nickname"]:
             raise forms.ValidationError(_("This field must stay empty."))
         return ""
+
+
+class FormRenderer(TemplatesSetting):
+    """Django's renderer, with a checkbox before its label (and both on one line)."""
+
+    field_template_name = "core/field.html"

@@ -24,6 +24,9 @@ MAX_RECORD = 100_000
 TEXTS = ("short_description", "description")
 IDENTIFIER_COLUMNS = {scheme: name for name, scheme in IDENTIFIER_FIELDS.items()}
 ISO_ID = "id"
+# A record without texts is taken as written in its country's language, when Essaim has it.
+LANGUAGE_OF_COUNTRY = {"FR": "fr", "BE": "fr", "LU": "fr", "MC": "fr", "IT": "it", "SM": "it",
+                       "ES": "es", "AD": "es", "GB": "en", "IE": "en", "MT": "en"}  # fmt: skip
 
 
 class Cleaner:
@@ -83,7 +86,7 @@ class Cleaner:
                     for text in TEXTS
                     if facts.get(f"{text}_{code}")
                 ),
-                "fr",
+                LANGUAGE_OF_COUNTRY.get(str(facts.get("country") or ""), "fr"),
             )
         return facts, provenance, errors
 

@@ -748,3 +748,53 @@ def test_the_commons_through_the_api(client, demo):
     open_titles = [o["title"]["en"] for o in client.get("/api/v1/opportunities").json()["results"]]
     assert "Closed" not in open_titles and "Data volunteering for non-profits" in open_titles
     assert client.get("/api/v1/resources", {"page": 5}).status_code == 400
+
+
+def test_a_job_says_its_contract_hours_salary_start_and_how_to_apply(client, demo, moderator):
+    client.force_login(moderator)
+    response = client.post("/en/opportunities/new/", {
+        "kind": "job", "original_language": "en", "title_en": "Digital facilitator",
+        "description_en": "Help people online.", "organisations": "Emmaüs Connect",
+        "locality": "Lille", "country": "France", "contract": "fixed-term",
+        "working_time": "part-time", "hours_per_week": "28", "salary_min": "24000",
+        "salary_max": "27000", "salary_period": "year", "starts_on": "2031-03-01",
+        "how_to_apply": "Send a letter to jobs@example.org; interviews in February.",
+        "deadline": "2031-02-01",
+    })  # fmt: skip
+    assert response.status_code == 302
+    job = Opportunity.objects.get(title_en="Digital facilitator")
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Fixed-term contract" in page and "Part time, 28 hours a week" in page
+    assert "€24,000 to €27,000 a year" in page and "1 Mar 2031" in page
+    assert "interviews in February" in page
+    node = jsonld_of(page)
+    assert node["employmentType"] == "PART_TIME" and node["jobStartDate"] == "2031-03-01"
+    assert node["baseSalary"]["value"]["minValue"] == "24000.00"
+    assert node["baseSalary"]["value"]["unitText"] == "YEAR"
+    record = client.get(f"/api/v1/opportunities/{job.pk}").json()
+    assert record["contract"] == "fixed-term" and record["hours_per_week"] == "28.0"
+    assert record["salary"] == {"min_eur": "24000.00", "max_eur": "27000.00", "per": "year"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"salary_min": "30000", "salary_max": "20000"}, "salary_max", "cannot be below"),
+        ({"hours_per_week": "90"}, "hours_per_week", "less than or equal to 60"),
+    ],
+)
+def test_a_job_offer_with_errors_keeps_what_was_typed(client, member, changes, field, message):
+    client.force_login(member)
+    data = {"kind": "job", "original_language": "en", "title_en": "Coordinator", **changes}
+    html = client.post("/en/opportunities/new/", data).content.decode()
+    assert message in html and 'value="Coordinator"' in html
+    assert not Opportunity.objects.filter(title_en="Coordinator").exists()
+
+
+def test_an_event_without_allowance_needs_no_allowance_rule(client, demo, member):
+    client.force_login(member)
+    page = client.get("/en/events/new/").content.decode()
+    assert 'data-shown-when="allowance_amount"' in page
+    assert "Italy — UTC+0" in page and ">Europe/Rome<" not in page
+    checkbox = page.index('name="all_day"')
+    assert page.index("All day", checkbox) - checkbox < 200, "the box, then its words"

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,23 @@ class Opportunity(Contributed):
         VOLUNTEERING = "volunteering", _("Volunteering mission")
         FUNDING = "funding", _("Funding call")
 
+    class Contract(models.TextChoices):
+        PERMANENT = "permanent", _("Permanent contract")
+        FIXED_TERM = "fixed-term", _("Fixed-term contract")
+        APPRENTICESHIP = "apprenticeship", _("Apprenticeship")
+        INTERNSHIP = "internship", _("Internship agreement")
+        CIVIC_SERVICE = "civic-service", _("Civic service")
+        FREELANCE = "freelance", _("Freelance")
+
+    class WorkingTime(models.TextChoices):
+        FULL_TIME = "full-time", _("Full time")
+        PART_TIME = "part-time", _("Part time")
+
+    class SalaryPeriod(models.TextChoices):
+        YEAR = "year", _("a year")
+        MONTH = "month", _("a month")
+        HOUR = "hour", _("an hour")
+
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, db_index=True)
     title_fr = in_language(models.CharField, _("title"), "fr", max_length=200)
     title_en = in_language(models.CharField, _("title"), "en", max_length=200)
@@ -42,6 +59,31 @@ class Opportunity(Contributed):
     remote = models.BooleanField(_("remote work possible"), default=False)
     duration = models.CharField(_("duration"), max_length=120, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True, db_index=True)
+    # For a job or an internship.
+    contract = models.CharField(_("contract"), max_length=16, choices=Contract.choices, blank=True)
+    working_time = models.CharField(
+        _("working time"), max_length=10, choices=WorkingTime.choices, blank=True
+    )
+    hours_per_week = models.DecimalField(
+        _("hours a week"), max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(1)), MaxValueValidator(Decimal(60))],
+    )  # fmt: skip
+    salary_min = models.DecimalField(
+        _("gross salary from (EUR)"), max_digits=9, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )  # fmt: skip
+    salary_max = models.DecimalField(
+        _("gross salary up to (EUR)"), max_digits=9, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )  # fmt: skip
+    salary_period = models.CharField(
+        _("salary per"), max_length=5, choices=SalaryPeriod.choices, default=SalaryPeriod.YEAR
+    )
+    starts_on = models.DateField(_("start date"), null=True, blank=True)
+    how_to_apply = models.TextField(
+        _("how to apply"), max_length=2000, blank=True,
+        help_text=_("What to send, to whom, and what happens next."),
+    )  # fmt: skip
     funder = models.CharField(_("funder"), max_length=200, blank=True)
     amount_min = models.DecimalField(
         _("minimum amount (EUR)"), max_digits=12, decimal_places=2, null=True, blank=True,

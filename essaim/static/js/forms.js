@@ -3,7 +3,8 @@
      countries, languages), from the server's /names/ list, in a datalist the browser shows;
      with data-separator, only the last of the names typed is completed;
    - an element with data-shown-when="field=value" is shown only while that field has that
-     value (data-shown-when="field" : while the field is filled in or ticked). */
+     value ("field=a|b": one of them; "field!=value": any other; "field": while it is filled
+     in or ticked). Without JavaScript, everything is shown. */
 (function () {
   "use strict";
 
@@ -44,14 +45,19 @@
   }
 
   function showWhen(element) {
-    var rule = element.dataset.shownWhen.split("=");
-    var controls = document.querySelectorAll('[name="' + rule[0] + '"]');
+    var match = /^([\w-]+)(?:(!?=)(.*))?$/.exec(element.dataset.shownWhen);
+    var controls = document.querySelectorAll('[name="' + match[1] + '"]');
+    var values = match[3] === undefined ? null : match[3].split("|");
+    function holds(value) {
+      if (values === null) { return value.trim() !== ""; }
+      return (values.indexOf(value) >= 0) === (match[2] === "=");
+    }
     function update() {
       var shown = Array.prototype.some.call(controls, function (control) {
         if (control.type === "checkbox" || control.type === "radio") {
-          return control.checked && (rule.length < 2 || control.value === rule[1]);
+          return control.checked && (values === null || holds(control.value));
         }
-        return rule.length < 2 ? control.value.trim() !== "" : control.value === rule[1];
+        return holds(control.value);
       });
       element.hidden = !shown;
     }
