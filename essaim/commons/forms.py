@@ -14,7 +14,14 @@ from essaim.atlas.forms import CountryField, place_at_locality
 from essaim.atlas.gazetteer import resolve_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 from essaim.atlas.queries import organisations_named
-from essaim.core.fields import DateInput, DateTimeInput, Honeypot, LanguagesField, form_field
+from essaim.core.fields import (
+    DateInput,
+    DateTimeInput,
+    Honeypot,
+    LanguagesField,
+    WrittenInOneLanguage,
+    form_field,
+)
 from essaim.core.text import CheckedText
 
 from .actions import confirmed_count, set_replaced_tools
@@ -115,7 +122,7 @@ class CountriesField(NamesField):
         return list(dict.fromkeys(codes))
 
 
-class ContributionForm(CheckedText, forms.ModelForm):
+class ContributionForm(WrittenInOneLanguage, CheckedText, forms.ModelForm):
     """What the three kinds of contribution share: texts per language, organisations, themes.
     Subclasses list their fields in `groups`: (key, legend, field names)."""
 
@@ -149,17 +156,25 @@ class ContributionForm(CheckedText, forms.ModelForm):
             self.fields["competences"].to_field_name = "key"
             self.fields["competences"].label_from_instance = lambda competence: competence.label
 
-    def fieldsets(self) -> list[tuple[str, str, list]]:
-        return [
-            (key, legend, [self[name] for name in names if name in self.fields])
-            for key, legend, names in self.groups
-        ]
+    def fieldsets(self) -> list[tuple[str, str, list, list, bool]]:
+        """(key, legend, fields, fields folded behind "Add a translation", whether these are
+        shown open: one is filled in or refused) of each group."""
+        sets = []
+        for key, legend, names in self.groups:
+            names = [name for name in names if name in self.fields]
+            other = [self[name] for name in self.in_other_languages(names)]
+            opened = any(field.errors or field.value() for field in other)
+            shown = [self[name] for name in names if name not in self.in_other_languages(names)]
+            sets.append((key, legend, shown, other, opened))
+        return sets
 
     def clean(self) -> dict:
         cleaned = super().clean()
         title_fields = [f"title_{code}" for code in CONTENT_LANGUAGES]
         if not any(cleaned.get(name) for name in title_fields):
-            self.add_error(title_fields[0], _("Give a title in at least one language."))
+            self.add_error(
+                f"title_{self.writing_language()}", _("Give a title in at least one language.")
+            )
         return cleaned
 
     def _save_m2m(self):

@@ -12,7 +12,7 @@ from essaim.atlas.identifiers import schemes_of_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 from essaim.atlas.schema import EDITABLE
 from essaim.atlas.vocabulary import current_vocabulary
-from essaim.core.fields import Honeypot
+from essaim.core.fields import Honeypot, WrittenInOneLanguage
 from essaim.core.text import CheckedText
 
 from .models import Report, Suggestion
@@ -39,7 +39,7 @@ FOLDED = {
 COUNTRY_OF_LANGUAGE = {"fr": "FR", "it": "IT", "es": "ES"}
 
 
-class OrganisationForm(CheckedText, forms.Form):
+class OrganisationForm(WrittenInOneLanguage, CheckedText, forms.Form):
     """The facts of an organisation, one field per fact of atlas/schema.py, checked by the
     facts' own rules (those an import applies). `facts()` gives them in that shape."""
 
@@ -62,13 +62,6 @@ class OrganisationForm(CheckedText, forms.Form):
             # A visitor writes a new organisation's texts in the language of the page.
             self.initial["original_language"] = translation.get_language()
 
-    def writing_language(self) -> str:
-        """The language whose texts the form asks for first: the entry's own, or the page's."""
-        if self.instance is not None and self.instance.original_language:
-            return self.instance.original_language
-        language = translation.get_language()
-        return language if language in CONTENT_LANGUAGES else CONTENT_LANGUAGES[0]
-
     def country(self) -> str:
         """The entry's country as far as the form knows it: typed, stored or likely."""
         typed = resolve_country(str(self.data.get("country", ""))) if self.is_bound else ""
@@ -81,9 +74,7 @@ class OrganisationForm(CheckedText, forms.Form):
     def _folded(self, key: str, names: list[str]) -> tuple[list[str], str, list[str]]:
         """(names shown, summary, names folded) of a fieldset."""
         if key == "text":
-            language = self.writing_language()
-            other = [name for name in names if "_" in name and name.rsplit("_", 1)[1]
-                     in CONTENT_LANGUAGES and not name.endswith(f"_{language}")]  # fmt: skip
+            other = self.in_other_languages(names)
             return [n for n in names if n not in other], _("Add a translation"), other
         if key == "identifiers":
             first = {f"identifier_{scheme}" for scheme in schemes_of_country(self.country())}

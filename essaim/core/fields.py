@@ -144,3 +144,22 @@ class FormRenderer(TemplatesSetting):
     """Django's renderer, with a checkbox before its label (and both on one line)."""
 
     field_template_name = "core/field.html"
+
+
+class WrittenInOneLanguage:
+    """A form whose texts are asked in the writer's language first (the entry's own when it
+    has one, else the page's), those of the other languages folded behind "Add a
+    translation"."""
+
+    def writing_language(self) -> str:
+        codes = [code for code, _name in settings.LANGUAGES]
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.pk and instance.original_language in codes:
+            return instance.original_language
+        language = translation.get_language()
+        return language if language in codes else codes[0]
+
+    def in_other_languages(self, names: list[str]) -> list[str]:
+        """Those of `names` that are texts in another language than the writer's."""
+        codes = {code for code, _name in settings.LANGUAGES} - {self.writing_language()}
+        return [name for name in names if "_" in name and name.rsplit("_", 1)[1] in codes]

@@ -356,7 +356,7 @@ def test_a_member_announces_an_event_and_a_moderator_publishes_it(client, member
         ({"ends_at": "2030-05-04T09:00"}, "ends_at", "The end must come after the start."),
         ({"mode": "online"}, "online_url", "Give the link to follow the event online."),
         ({"locality": ""}, "locality", "Give the venue's locality and country."),
-        ({"title_en": ""}, "title_fr", "Give a title in at least one language."),
+        ({"title_en": ""}, "title_en", "Give a title in at least one language."),
     ],
 )
 def test_an_event_form_with_errors_keeps_what_was_typed(client, member, changes, field, message):
