@@ -351,6 +351,7 @@ def test_member_and_moderator_pages_have_no_axe_violations(browser, atlas, setti
         "/fr/opportunities/saved/",
         "/fr/moderation/",
         f"/fr/moderation/suggestions/{suggestion.pk}/",
+        f"/fr/atlas/suggestions/{suggestion.token}/",
         base + "history/",
         base + "edit/",
         base + "report/",
@@ -875,4 +876,110 @@ def test_a_visitor_writes_to_the_network_with_the_keyboard_alone(browser, atlas,
     assert message.subject == "Our address" and message.reason is not None
     assert page.locator("h1").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.context.close()
+
+
+# Contributors' screens ----------------------------------------------------------------------
+
+
+def test_a_cooperative_suggests_its_entry_on_a_phone_in_italian_with_the_keyboard_alone(
+    browser, atlas
+):
+    """No JavaScript, no mouse, a 360 px screen: from the home page to the receipt, the form
+    under half the height of the one it replaced (6,414 px here)."""
+    from django.core import mail
+
+    from essaim.contributions.models import Suggestion
+
+    page = open_page(browser, java_script=False)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{atlas}/it/")
+    _tab_to(page, "e.getAttribute('href') === '/it/atlas/suggest/'", presses=200)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    height = page.evaluate("document.querySelector('form.contribution').offsetHeight")
+    assert height < 6414 / 2, f"the form is {height} px tall"
+    texts = (("name", "Coop Alveare Digitale"),
+             ("short_description_it", "Riuso di computer e corsi a Bologna."))  # fmt: skip
+    for name, text in texts:
+        _tab_to(page, f"e.name === '{name}'")
+        page.keyboard.type(text)
+    _tab_to(page, "e.name === 'services' && e.value === 'training'")
+    page.keyboard.press("Space")
+    for name, text in (("locality", "Bologna"), ("country", "Italia")):
+        _tab_to(page, f"e.name === '{name}'")
+        page.keyboard.type(text)
+    _tab_to(page, "e.name === 'opening_hours_0'")
+    # A list and a time box are the browser's own widgets (a pop-up, parts in its locale's
+    # order): set as a whole.
+    page.select_option("[name=opening_hours_0]", "Mo-Fr")
+    page.fill("[name=opening_hours_1]", "09:00")
+    page.fill("[name=opening_hours_2]", "17:30")
+    _tab_to(page, "e.name === 'contributor_email'")
+    page.keyboard.type("coordinamento@alveare.example")
+    _tab_to(page, "e.tagName === 'BUTTON' && e.closest('form.contribution') !== null")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    suggestion = Suggestion.objects.get(proposed__name="Coop Alveare Digitale")
+    assert suggestion.proposed["opening_hours"] == "Mo-Fr 09:00-17:30"
+    assert suggestion.proposed["services"] == ["training"]
+    assert "/it/atlas/suggestions/" in page.url and "Coop Alveare Digitale" in page.content()
+    assert mail.outbox[-1].to == ["coordinamento@alveare.example"]
+    assert page.url.split("/it/", 1)[1] in mail.outbox[-1].body, "the receipt links to its page"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.context.close()
+
+
+def test_organisations_are_proposed_as_their_name_is_typed(browser, atlas):
+    from essaim.accounts.models import User
+
+    member = User.objects.create_user("ada", "ada@example.org", "pw-for-tests-only")
+    page = signed_in_page(browser, atlas, member)
+    page.goto(f"{atlas}/it/resources/new/")
+    page.click("#id_organisations")
+    page.keyboard.type("Emaus")
+    wait_until(page, "document.querySelectorAll('#id_organisations-names option').length > 0")
+    options = page.eval_on_selector_all(
+        "#id_organisations-names option", "options => options.map(o => o.value)"
+    )
+    assert "Emmaüs Connect" in options
+    page.fill("#id_organisations", "Emmaüs Connect; Tele")
+    page.keyboard.type("c")  # the second name completed, the first kept
+    wait_until(page, "[...document.querySelectorAll('#id_organisations-names option')]"
+                     ".some(o => o.value === 'Emmaüs Connect; Télécoop')")  # fmt: skip
+    assert_same_origin(page, atlas)
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_moderator_corrects_a_value_then_publishes_with_the_keyboard(browser, atlas, width):
+    from django.test import Client
+
+    from essaim.accounts.models import User
+    from essaim.atlas.models import Organisation
+    from essaim.contributions.models import Suggestion
+
+    Client().post("/it/atlas/suggest/", {
+        "name": "Coop Alveare Digitale", "original_language": "it", "country": "Italia",
+        "locality": "Bologna", "website": "alveare.example", "contributor_email": "c@example.org",
+    })  # fmt: skip
+    suggestion = Suggestion.objects.get()
+    moderator = User.objects.create_user("mod", "mod@example.org", "pw", is_moderator=True)
+    page = signed_in_page(browser, atlas, moderator, java_script=False)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{atlas}/it/moderation/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    _tab_to(page, f"e.getAttribute('href') === '/it/moderation/suggestions/{suggestion.pk}/'",
+            presses=200)  # fmt: skip
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    _tab_to(page, "e.name === 'edit-name'")
+    page.keyboard.press("End")
+    page.keyboard.type(" APS")
+    _tab_to(page, "e.tagName === 'BUTTON' && e.value === 'accept'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    org = Organisation.objects.get(name="Coop Alveare Digitale APS")
+    assert page.url.endswith(org.get_absolute_url().split("/", 2)[2])
     page.context.close()

@@ -1,6 +1,9 @@
 """Every way the sources of the atlas change: the instances followed, where their feeds were
 read up to, and what their last run said. Imports and pulls decide; these write."""
 
+import json
+import secrets
+import time
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -9,6 +12,10 @@ from django.utils import timezone
 from essaim.core.actions import audit, do_delete_audited, do_save_audited
 
 from .models import Source
+from .uploads import Upload, uploads_dir
+
+KEPT_FOR = 24 * 3600  # seconds an upload waits for its matching before it is deleted
+UPLOAD_OPTIONS = ("format", "source", "encoding", "partial", "subset")
 
 
 def do_follow_source(name: str, url: str) -> Source:
@@ -64,3 +71,27 @@ def do_read_feeds_again(sources: Iterable[Source]) -> None:
         Source.objects.filter(pk__in=ids).update(feed_position=0)
         for pk in ids:
             audit("source.feed_restarted", pk)
+
+
+def do_keep_upload(data: dict) -> str:
+    """Keep a file uploaded in the admin, and its import options, while its columns are
+    matched; returns its token. Uploads older than a day, never imported, go."""
+    folder = uploads_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.stat().st_mtime < time.time() - KEPT_FOR:
+            old.unlink(missing_ok=True)
+    token = secrets.token_hex(16)
+    with (folder / f"{token}.data").open("wb") as target:
+        for chunk in data["file"].chunks():
+            target.write(chunk)
+    options = {name: data[name] for name in UPLOAD_OPTIONS}
+    options["subset"] = bool(options["subset"])
+    (folder / f"{token}.json").write_text(json.dumps(options), encoding="utf-8")
+    return token
+
+
+def do_forget_upload(upload: Upload) -> None:
+    """An upload imported: its file goes."""
+    upload.path.unlink(missing_ok=True)
+    upload.options_path.unlink(missing_ok=True)

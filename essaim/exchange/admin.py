@@ -20,11 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from essaim.core.permissions import NotAllowed
 
 from . import actions
-from .columns import MATCHED_FORMATS, sample_file
+from .columns import MATCHED_FORMATS, MatchingScreen, sample_file
 from .imports import IMPORT_FORMATS, ImportError_, Mapping, run_import, write_rejects
 from .models import Source
 from .reading import UnreadableFile
-from .uploads import MatchingScreen, Upload, keep_upload
+from .uploads import Upload
 
 
 def kept_rejects(report, source: str) -> str | None:
@@ -159,7 +159,7 @@ class SourceAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             if data["match_columns"] and data["format"] in MATCHED_FORMATS:
-                token = keep_upload(data)
+                token = actions.do_keep_upload(data)
                 return redirect("admin:exchange_import_columns", token=token)
             with tempfile.TemporaryFile() as raw:
                 for chunk in data["file"].chunks():
@@ -223,7 +223,7 @@ class SourceAdmin(admin.ModelAdmin):
                     return self._columns_page(request, upload, screen, error=failure.message)
             rejects_url = kept_rejects(report, options["source"])
             if report.applied:
-                upload.delete()
+                actions.do_forget_upload(upload)
         return self._columns_page(request, upload, screen, report=report,
                                   rejects_url=rejects_url)  # fmt: skip
 

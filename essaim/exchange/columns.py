@@ -11,6 +11,7 @@ from typing import BinaryIO
 from django.utils.translation import gettext as _
 
 from essaim.atlas.facts import display_value, field_label
+from essaim.atlas.gazetteer import resolve_country
 from essaim.atlas.kinds import Choice, Term
 from essaim.atlas.schema import FACTS
 from essaim.atlas.vocabulary import current_vocabulary
@@ -155,3 +156,73 @@ def preview(sample: Sample, mapping: Mapping) -> list[dict]:
                        for name, reason in errors],
         })  # fmt: skip
     return shown
+
+
+class MatchingScreen:
+    """Each column with its first values and the field it fills, each value of a column of
+    codes with the code it means, the country of every record, and the preview: as the
+    animator chose them (`data`, the form sent), or as first guessed."""
+
+    def __init__(self, sample: Sample, saved: Mapping, data=None):
+        self.sample, self.saved, self.data = sample, saved, data
+        self.fields = field_choices()
+        known = {name for name, _label in self.fields}
+        self.columns = []
+        for index, column in enumerate(sample.columns):
+            chosen = data.get(f"column-{index}", "") if data is not None else None
+            if chosen is not None and chosen not in known:
+                chosen = ""
+            self.columns.append({
+                "index": index,
+                "name": column,
+                "examples": [str(row[column]) for row in sample.rows[:SHOWN_ROWS]
+                             if row.get(column) not in (None, "")],
+                "field": guess_field(column, saved) if chosen is None else chosen,
+            })  # fmt: skip
+        self.errors = []
+        typed_country = data.get("default-country", "").strip()[:60] if data is not None else None
+        if typed_country is None:
+            self.country = saved.defaults.get("country", "")
+        else:
+            self.country = resolve_country(typed_country) if typed_country else ""
+            if typed_country and not self.country:
+                self.errors.append(_("Unknown country: %(name)s.") % {"name": typed_country})
+        self.typed_country = self.country if typed_country is None else typed_country
+        chosen = {column["name"]: column["field"] for column in self.columns}
+        self.errors += matching_errors(chosen, {"country": self.country})
+        self.coded = self._coded()
+        self.ready = data is not None and not self.errors
+        self.previewed = preview(sample, self.mapping()) if not self.errors else []
+
+    def _coded(self) -> list[dict]:
+        choices = coded_fields()
+        coded = []
+        for column in self.columns:
+            name = column["field"]
+            if name not in choices:
+                continue
+            saved = self.saved.values.get(name, {})
+            codes = {code for code, _label in choices[name]}
+            values = []
+            for number, (value, count) in enumerate(
+                self.sample.values.get(column["name"], {}).most_common(MAX_VALUES)
+            ):
+                key = f"value-{column['index']}-{number}"
+                code = self.data.get(key) if self.data is not None and key in self.data else None
+                if code is None or (code and code not in codes):
+                    code = guess_code(value, choices[name], saved)
+                values.append({"key": key, "value": value, "count": count, "code": code})
+            coded.append({"column": column, "choices": choices[name], "values": values})
+        return coded
+
+    def mapping(self) -> Mapping:
+        """The mapping chosen: saved with the source by the import that uses it."""
+        # A column left out is mapped to "": never read, even if it bears a field's name.
+        columns = {column["name"]: column["field"] for column in self.columns}
+        values = {}
+        for group in self.coded:
+            table = {value["value"]: value["code"] for value in group["values"] if value["code"]}
+            if table:
+                values.setdefault(group["column"]["field"], {}).update(table)
+        defaults = {"country": self.country} if self.country else {}
+        return Mapping(columns=columns, values=values, defaults=defaults)

@@ -361,18 +361,22 @@ def test_every_limit_of_the_model_is_checked_before_the_database(demo, tmp_path)
         writer.writerow(["ok-2", "Long site", "FR", "https://example.org/" + "a" * 300, "", ""])
         writer.writerow(["ok-3", "Long mail", "FR", "", "a" * 250 + "@example.org", ""])
         writer.writerow(["ok-4", "Fine", "FR", "", "", ""])
-    code, _out, _err = run(path, format="csv", partial=True)
+    code, _out, err = run(path, format="csv", partial=True)
     assert code == 0
     found = {row["line"]: row for row in rejects(path)}
+    assert list(found) == ["2"], "a bad id rejects its record; a bad address, only itself"
     assert found["2"]["field"] == "id" and "200" in found["2"]["reason"]
-    assert found["3"]["field"] == "website" and "200" in found["3"]["reason"]
-    assert found["4"]["field"] == "email"
     assert len(found["2"]["id"]) < 1000, "the report does not copy 5 MB"
     json.loads(found["2"]["record"])
+    assert "Line 3 (id ok-2), website = https://example.org/aaa" in err and "200" in err
+    assert "Line 4 (id ok-3), email = aaa" in err
     from essaim.atlas.models import Organisation
 
-    assert list(Organisation.objects.filter(source="stranger").values_list("name", flat=True)) == [
-        "Fine"
+    kept = Organisation.objects.filter(source="stranger").order_by("source_id")
+    assert list(kept.values_list("name", "website", "email")) == [
+        ("Long site", "", ""),
+        ("Long mail", "", ""),
+        ("Fine", "", ""),
     ]
 
 
@@ -427,12 +431,19 @@ def test_the_importer_refuses_what_the_form_refuses(demo, tmp_path):
                 ["5", "Good", "FR", "+33 1 23 45 67 89"],
             ]
         )
-    code, _out, _err = run(path, format="csv", partial=True)
+    code, _out, err = run(path, format="csv", partial=True)
     found = {row["line"]: row["field"] for row in rejects(path)}
-    assert found == {"2": "name", "3": "phone", "4": "phone", "5": "name"}
+    assert found == {"2": "name", "5": "name"}, "a refused name rejects its record"
+    assert "Line 3 (id 2), phone = pas un numéro: Not a phone number" in err
+    assert "Line 4 (id 3), phone = 12: Not a phone number" in err
     from essaim.atlas.models import Organisation
 
-    assert Organisation.objects.get(source="stranger").phone == "+33 1 23 45 67 89"
+    phones = Organisation.objects.filter(source="stranger").order_by("source_id")
+    assert list(phones.values_list("name", "phone")) == [
+        ("Phone words", ""),
+        ("Short phone", ""),
+        ("Good", "+33 1 23 45 67 89"),
+    ]
 
 
 def test_the_form_refuses_what_is_not_a_phone(client, demo):
