@@ -3,7 +3,8 @@
     python -m bench.sobriety        (run by make bench)
 
 Serves the demo atlas with gunicorn on 127.0.0.1, opens every page type (tests/helpers.py
-lists them) in Debian's Chromium with an empty cache, as a first visit, and measures the DOM
+lists them; and the members' and moderators' forms and screens, signed in) in Debian's
+Chromium with an empty cache, as a first visit, and measures the DOM
 nodes, the bytes transferred (compressed, as on the wire) and the requests, then scores them
 with the `ecoindex-compute` package (EcoIndex grades A to G), then has Lighthouse (npm, pinned
 in the Makefile, run on the same Chromium) score accessibility and performance (0–100, mobile,
@@ -38,9 +39,12 @@ def serve(data_dir: Path) -> tuple[subprocess.Popen, int]:
     return start_gunicorn(data_dir)
 
 
-def measure(browser, url: str) -> dict:
-    """DOM nodes, bytes on the wire and requests of a first visit to `url`."""
+def measure(browser, url: str, session_key: str = "") -> dict:
+    """DOM nodes, bytes on the wire and requests of a first visit to `url` (signed in with
+    `session_key`, if given)."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    if session_key:
+        context.add_cookies([{"name": "sessionid", "value": session_key, "url": url}])
     page = context.new_page()
     session = context.new_cdp_session(page)
     session.send("Network.enable")
@@ -61,13 +65,15 @@ def measure(browser, url: str) -> dict:
     }
 
 
-def lighthouse(url: str) -> dict:
+def lighthouse(url: str, session_key: str = "") -> dict:
     """Lighthouse's accessibility and performance scores of `url`, 0 to 100; None where it
     gives none (it refuses to score an error page, such as a search answered with 400)."""
+    signed_in = ([f"--extra-headers={json.dumps({'Cookie': f'sessionid={session_key}'})}"]
+                 if session_key else [])  # fmt: skip
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         subprocess.run(
             [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report.name}",
-             "--only-categories=accessibility,performance",
+             "--only-categories=accessibility,performance", *signed_in,
              "--chrome-flags=--headless=new --no-sandbox --disable-gpu"],
             env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True,
         )  # fmt: skip
@@ -78,6 +84,29 @@ def lighthouse(url: str) -> dict:
         score = categories.get(name, {}).get("score")
         scores[f"lighthouse_{name}"] = None if score is None else round(score * 100)
     return scores
+
+
+def contributors_pages() -> tuple[list[str], str]:
+    """The forms and screens of members and moderators, and a moderator's session to see them
+    (a suggestion waiting, to review)."""
+    from django.test import Client
+
+    from essaim.accounts.models import User
+    from essaim.contributions.actions import do_submit_suggestion
+
+    moderator = User.objects.create_user("bench-moderator", "m@example.org", is_moderator=True)
+    suggestion, _new = do_submit_suggestion(
+        None, {"name": "Coop Alveare", "country": "IT", "locality": "Bologna",
+               "original_language": "it"}, email="c@example.org", language="it",
+    )  # fmt: skip
+    client = Client()
+    client.force_login(moderator)
+    pages = [
+        "/fr/resources/new/", "/fr/events/new/", "/fr/opportunities/new/", "/fr/moderation/",
+        f"/fr/moderation/suggestions/{suggestion.pk}/", "/fr/moderation/duplicates/",
+        f"/fr/atlas/suggestions/{suggestion.token}/",
+    ]  # fmt: skip
+    return pages, client.cookies["sessionid"].value
 
 
 def page_kind(path: str) -> str:
@@ -101,20 +130,24 @@ def main() -> None:
             sys.path.insert(0, str(ROOT))
             from tests.helpers import page_types
 
-            paths = page_types("fr")  # before Playwright's event loop: they query the database
+            # Before Playwright's event loop: they query the database.
+            paths = [(path, "") for path in page_types("fr")]
+            signed_in, session_key = contributors_pages()
+            paths += [(path, session_key) for path in signed_in]
             rows = []
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
                 )
                 measured = [
-                    (path, measure(browser, f"http://127.0.0.1:{port}{path}")) for path in paths
+                    (path, key, measure(browser, f"http://127.0.0.1:{port}{path}", key))
+                    for path, key in paths
                 ]
                 browser.close()
-            for path, figures in measured:
-                figures.update(lighthouse(f"http://127.0.0.1:{port}{path}"))
+            for path, key, figures in measured:
+                figures.update(lighthouse(f"http://127.0.0.1:{port}{path}", key))
             # Scored outside Playwright's event loop (the package's functions are coroutines).
-            for path, figures in measured:
+            for path, _key, figures in measured:
                 score = asyncio.run(
                     compute_ecoindex(
                         nodes=figures["dom_nodes"],
