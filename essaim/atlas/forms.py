@@ -127,9 +127,16 @@ class HoursWidget(forms.MultiWidget):
         ]
         super().__init__([*row * HOURS_ROWS, forms.TextInput(attrs={"maxlength": 255})])
 
+    def value_from_datadict(self, data, files, name) -> list:
+        # Hours sent as one value (the API, a script) are the syntax itself.
+        if name in data and not any(f"{name}_{i}" in data for i in range(3 * HOURS_ROWS + 1)):
+            return [None] * 3 * HOURS_ROWS + [data.get(name)]
+        return super().value_from_datadict(data, files, name)
+
     def decompress(self, value) -> list:
         rows = rows_from_hours(value or "")
-        if rows is None or len(rows) > HOURS_ROWS:
+        # Rows only when they give the very same text back: anything else stays as written.
+        if rows is None or len(rows) > HOURS_ROWS or hours_from_rows(rows) != (value or ""):
             return [None] * 3 * HOURS_ROWS + [value]  # told in the syntax itself
         cells = [cell for row in rows for cell in row]
         return cells + [None] * (3 * HOURS_ROWS - len(cells)) + [""]

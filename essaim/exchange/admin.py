@@ -158,7 +158,7 @@ class SourceAdmin(admin.ModelAdmin):
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            if data["match_columns"] and data["format"] in MATCHED_FORMATS:
+            if data["match_columns"] and not data["mapping"] and data["format"] in MATCHED_FORMATS:
                 token = actions.do_keep_upload(data)
                 return redirect("admin:exchange_import_columns", token=token)
             with tempfile.TemporaryFile() as raw:

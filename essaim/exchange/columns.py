@@ -21,7 +21,7 @@ from .cleaning import Cleaner
 from .imports import Mapping, _feature_properties, _formats, essaim_fields
 
 # The formats whose columns are the network's own (the standards' are known already).
-MATCHED_FORMATS = ("csv", "json", "geojson")
+MATCHED_FORMATS = ("csv", "json")  # GeoJSON: its properties are renamed within features
 SAMPLE_RECORDS = 2000  # read to list each column's values
 SHOWN_ROWS = 3  # values shown beside each column
 PREVIEWED = 5  # records shown as Essaim would store them

@@ -141,6 +141,13 @@ def test_api_suggestion_and_representative_edit(client, demo, member, commit):
     assert response.status_code == 200 and response.json()["phone"] == "+33 5 55 55 55 55"
     found = client.get("/api/v1/organisations", {"q": "make.org"}).json()["results"]
     assert any(item["phone"] == "+33 5 55 55 55 55" for item in found)
+    response = commit(client.patch, edit, {"facts": {"opening_hours": "Mo-Sa 10:00-19:00"}},
+                      content_type="application/json", headers=auth)  # fmt: skip
+    assert response.json()["opening_hours"] == "Mo-Sa 10:00-19:00", "hours as sent, kept"
+    commit(client.patch, edit, {"facts": {"phone": "+33 5 55 55 55 56"}},
+           content_type="application/json", headers=auth)  # fmt: skip
+    org.refresh_from_db()
+    assert org.opening_hours == "Mo-Sa 10:00-19:00", "an edit of another fact leaves them"
     created = client.post("/api/v1/organisations", {"facts": {"name": "Z", "country": "FR"}},
                           content_type="application/json", headers=auth)  # fmt: skip
     assert created.status_code == 403, "members suggest; only moderators create"
