@@ -121,25 +121,27 @@ def moderation_queue(request) -> HttpResponseBase:
         "missing_from_source_since", "pk"
     )
     commons = pending_contributions()
+    missing_count = missing.count()
+    duplicates_count = DuplicateCandidate.objects.filter(
+        status=DuplicateCandidate.Status.OPEN
+    ).count()
     return render(
         request,
         "contributions/queue.html",
         {
-            "dashboard": _dashboard(pending, commons),
+            "dashboard": _dashboard(pending, commons, duplicates_count, missing_count),
             "page": page,
             "reported": [(org, reasons.get(org.pk, [])) for org in reported],
             "claims": claims,
             "commons": commons,
-            "missing_count": missing.count(),
-            "duplicates_count": DuplicateCandidate.objects.filter(
-                status=DuplicateCandidate.Status.OPEN
-            ).count(),
+            "missing_count": missing_count,
+            "duplicates_count": duplicates_count,
             "missing": missing[:100],
         },
     )
 
 
-def _dashboard(pending, commons: list) -> dict:
+def _dashboard(pending, commons: list, duplicates: int, missing: int) -> dict:
     """What waits for the moderators, counted: each line a figure, what it counts, where."""
     counts = pending.aggregate(
         new=Count("id", filter=Q(is_new=True)), corrections=Count("id", filter=Q(is_new=False))
@@ -155,10 +157,8 @@ def _dashboard(pending, commons: list) -> dict:
         (kinds["Opportunity"], _("opportunities"), "#commons"),
         (Report.objects.filter(status=Report.Status.OPEN).count(), _("open reports"),
          "#reported"),
-        (DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN).count(),
-         _("possible duplicates"), reverse("duplicates")),
-        (Organisation.objects.filter(missing_from_source_since__isnull=False).count(),
-         _("entries missing from their source"), "#missing"),
+        (duplicates, _("possible duplicates"), reverse("duplicates")),
+        (missing, _("entries missing from their source"), "#missing"),
         (Representation.objects.filter(status=Representation.Status.PENDING).count(),
          _("requests to represent"), "#claims"),
     ]  # fmt: skip
