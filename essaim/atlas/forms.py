@@ -169,8 +169,7 @@ class HoursField(forms.MultiValueField):
     def compress(self, values: list) -> str:
         if not values:
             return ""
-        if raw := " ".join((values[-1] or "").split()):
-            return raw
+        raw = " ".join((values[-1] or "").split())
         rows = []
         for start in range(0, 3 * HOURS_ROWS, 3):
             days, opens, closes = values[start : start + 3]
@@ -179,13 +178,15 @@ class HoursField(forms.MultiValueField):
             if not (days and opens and closes):
                 raise forms.ValidationError(_("Give the days, the opening and the closing time "
                                               "of each row you fill in."))  # fmt: skip
-            if closes <= opens:
-                times = {"opens": f"{opens:%H:%M}", "closes": f"{closes:%H:%M}"}
-                raise forms.ValidationError(
-                    _("A row closes before it opens: %(opens)s to %(closes)s.") % times
-                )
-            rows.append((days, opens, closes))
+            if closes == opens:
+                raise forms.ValidationError(_("A row opens and closes at the same time: %(time)s.")
+                                            % {"time": f"{opens:%H:%M}"})  # fmt: skip
+            rows.append((days, opens, closes))  # closing earlier: the next day (22:00-02:00)
         text = hours_from_rows(rows)
+        if raw and rows and raw != text:
+            raise forms.ValidationError(_("Give the hours either as rows of days and times or in "
+                                          "OpenStreetMap's syntax, not both."))  # fmt: skip
+        text = raw or text
         if reason := opening_hours_error(text):
             raise forms.ValidationError(reason)
         return text

@@ -249,24 +249,41 @@ DAY_CHOICES = (
     ("Sa", pgettext_lazy("days", "Saturday")),
     ("Su", pgettext_lazy("days", "Sunday")),
 )
-_DAYS = {code for code, _label in DAY_CHOICES}
-_ROW = re.compile(r"^(\S+) (\d\d:\d\d-\d\d:\d\d(?:,\d\d:\d\d-\d\d:\d\d)*)$")
+_WEEK = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+# The days of the week each choice covers, Monday 0.
+_DAYS = {
+    "Mo-Fr": frozenset(range(5)),
+    "Mo-Sa": frozenset(range(6)),
+    "Mo-Su": frozenset(range(7)),
+    "Sa,Su": frozenset({5, 6}),
+    **{day: frozenset({number}) for number, day in enumerate(_WEEK)},
+}
+_SPANS = r"\d\d:\d\d-\d\d:\d\d(?:,\d\d:\d\d-\d\d:\d\d)*"
+_ROW = re.compile(rf"^(\S+) ({_SPANS})$")
+# Between rules: "; " (a later rule replaces the days it names) or ", " (it adds to them).
+_RULES = re.compile(r"; |, (?=[A-Z])")
 
 
 def hours_from_rows(rows: list[tuple[str, time, time]]) -> str:
     """OSM opening hours from (days, opens, closes) rows: rows of the same days join into one
-    rule ("Mo-Fr 09:00-12:00,14:00-17:00; Sa 10:00-12:00"), in the order first given."""
+    rule ("Mo-Fr 09:00-12:00,14:00-17:00; Sa 10:00-12:00"), in the order first given. Rules
+    whose days overlap add to each other (", "): Monday to Friday mornings and Tuesday
+    afternoon keep Tuesday morning. A row that closes before it opens ends the next day."""
     spans: dict[str, list[str]] = {}
     for days, opens, closes in rows:
         spans.setdefault(days, []).append(f"{opens:%H:%M}-{closes:%H:%M}")
-    return "; ".join(f"{days} {','.join(times)}" for days, times in spans.items())
+    covered = [_DAYS[days] for days in spans]
+    disjoint = sum(map(len, covered)) == len(frozenset().union(*covered))
+    return ("; " if disjoint else ", ").join(
+        f"{days} {','.join(times)}" for days, times in spans.items()
+    )
 
 
 def rows_from_hours(text: str) -> list[tuple[str, time, time]] | None:
     """The rows `hours_from_rows` would turn into `text`, or None when the hours say more than
     days and times can (holidays, weeks, comments…)."""
     rows = []
-    for rule in filter(None, (part.strip() for part in text.split(";"))):
+    for rule in filter(None, (part.strip() for part in _RULES.split(text))):
         match = _ROW.match(rule)
         if not match or match[1] not in _DAYS:
             return None

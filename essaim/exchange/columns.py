@@ -18,7 +18,7 @@ from essaim.atlas.vocabulary import current_vocabulary
 from essaim.core.fields import folded
 
 from .cleaning import Cleaner
-from .imports import Mapping, _feature_properties, _formats, essaim_fields
+from .imports import Mapping, _feature_properties, _formats, essaim_fields, is_list_field
 
 # The formats whose columns are the network's own (the standards' are known already).
 MATCHED_FORMATS = ("csv", "json")  # GeoJSON: its properties are renamed within features
@@ -82,8 +82,9 @@ def sample_file(raw: BinaryIO, fmt_name: str, encoding: str | None = None) -> Sa
                 values[key] = Counter()
                 if key not in columns:
                     columns.append(key)
-            if isinstance(value, str | int | float) and str(value).strip():
-                values[key][str(value).strip()] += 1
+            for item in value if isinstance(value, list) else [value]:  # JSON lists too
+                if isinstance(item, str | int | float) and str(item).strip():
+                    values[key][str(item).strip()] += 1
         if len(rows) < PREVIEWED:
             rows.append(record)
     return Sample(columns, rows, values)
@@ -203,10 +204,14 @@ class MatchingScreen:
                 continue
             saved = self.saved.values.get(name, {})
             codes = {code for code, _label in choices[name]}
+            counted = self.sample.values.get(column["name"], Counter())
+            if is_list_field(name):  # "Scuola|Formazione": each value matched on its own
+                counted = Counter()
+                for cell, count in self.sample.values.get(column["name"], Counter()).items():
+                    for item in FACTS[name].parse(cell):
+                        counted[item] += count
             values = []
-            for number, (value, count) in enumerate(
-                self.sample.values.get(column["name"], {}).most_common(MAX_VALUES)
-            ):
+            for number, (value, count) in enumerate(counted.most_common(MAX_VALUES)):
                 key = f"value-{column['index']}-{number}"
                 code = self.data.get(key) if self.data is not None and key in self.data else None
                 if code is None or (code and code not in codes):
@@ -216,13 +221,21 @@ class MatchingScreen:
         return coded
 
     def mapping(self) -> Mapping:
-        """The mapping chosen: saved with the source by the import that uses it."""
+        """The mapping chosen, on top of the one saved with the source (its other defaults,
+        and its codes for values beyond the sample, stay): saved by the import that uses it."""
         # A column left out is mapped to "": never read, even if it bears a field's name.
-        columns = {column["name"]: column["field"] for column in self.columns}
-        values = {}
+        columns = {**self.saved.columns,
+                   **{column["name"]: column["field"] for column in self.columns}}  # fmt: skip
+        values = {name: dict(table) for name, table in self.saved.values.items()}
         for group in self.coded:
-            table = {value["value"]: value["code"] for value in group["values"] if value["code"]}
-            if table:
-                values.setdefault(group["column"]["field"], {}).update(table)
-        defaults = {"country": self.country} if self.country else {}
+            table = values.setdefault(group["column"]["field"], {})
+            for value in group["values"]:
+                if value["code"]:
+                    table[value["value"]] = value["code"]
+                else:  # matched to nothing on purpose: no longer translated
+                    table.pop(value["value"], None)
+        values = {name: table for name, table in values.items() if table}
+        defaults = {**self.saved.defaults, "country": self.country}
+        if not self.country:
+            del defaults["country"]
         return Mapping(columns=columns, values=values, defaults=defaults)

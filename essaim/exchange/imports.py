@@ -196,11 +196,18 @@ class Mapping:
                 fields[name] = default
         for name, table in self.values.items():
             value = fields.get(name)
+            if isinstance(value, str) and is_list_field(name):
+                value = FACTS[name].parse(value)  # "Scuola|Formazione": each word its code
             if isinstance(value, list):
                 fields[name] = [table.get(item, item) for item in value]
             elif isinstance(value, str):
                 fields[name] = table.get(value, value)
         return fields
+
+
+def is_list_field(name: str) -> bool:
+    """Whether a field holds a list of codes, written "a|b" in a file's cell."""
+    return name in FACTS and isinstance(FACTS[name].empty, list)
 
 
 # Essaim's own shape (its CSV, JSON and GeoJSON exports) ----------------------------------------

@@ -94,8 +94,11 @@ def test_a_changed_receipt_link_shows_nothing(client, demo):
 @pytest.mark.parametrize(
     ("hours", "message"),
     [
-        ({"opening_hours_0": "Mo-Fr", "opening_hours_1": "17:00", "opening_hours_2": "09:00"},
-         "A row closes before it opens: 17:00 to 09:00."),
+        ({"opening_hours_0": "Mo-Fr", "opening_hours_1": "09:00", "opening_hours_2": "09:00"},
+         "A row opens and closes at the same time: 09:00."),
+        ({"opening_hours_0": "Mo-Fr", "opening_hours_1": "09:00", "opening_hours_2": "17:00",
+          "opening_hours_6": "Mo-Sa 09:00-17:00"},
+         "Give the hours either as rows of days and times or in OpenStreetMap"),
         ({"opening_hours_0": "Mo-Fr", "opening_hours_1": "09:00"},
          "Give the days, the opening and the closing time of each row you fill in."),
         ({"opening_hours_6": "Lu-Ve 9h-17h"}, "opening_hours syntax, which reads like Mo-Fr"),
@@ -109,6 +112,48 @@ def test_hours_that_say_nothing_clear_are_refused_with_what_was_typed(client, de
     assert response.status_code == 200 and message in html
     assert 'value="Coop Alveare Digitale"' in html
     assert not Suggestion.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "stored", "tuesday"),
+    [
+        # Rows of overlapping days add up: Tuesday keeps its morning.
+        (("Mo-Fr", "09:00", "12:30", "Tu", "14:00", "17:00"),
+         "Mo-Fr 09:00-12:30, Tu 14:00-17:00", "09:00–12:30, 14:00–17:00"),
+        (("Mo-Fr", "09:00", "12:30", "Sa", "10:00", "12:00"),
+         "Mo-Fr 09:00-12:30; Sa 10:00-12:00", "09:00–12:30"),
+        # Closing before opening: past midnight, told on the evening it begins.
+        (("Tu", "22:00", "02:00", "", "", ""), "Tu 22:00-02:00", "22:00–02:00"),
+    ],
+)  # fmt: skip
+def test_rows_of_hours_mean_what_the_table_shows(client, demo, moderator, commit, rows, stored,
+                                                 tuesday):  # fmt: skip
+    data = {key: value for key, value in ALVEARE.items() if not key.startswith("opening_hours")}
+    data.update({f"opening_hours_{index}": value for index, value in enumerate(rows)})
+    client.post("/en/atlas/suggest/", data)
+    suggestion = Suggestion.objects.get()
+    assert suggestion.proposed["opening_hours"] == stored
+    client.force_login(moderator)
+    commit(client.post, f"/en/moderation/suggestions/{suggestion.pk}/", {"decision": "accept"})
+    org = Organisation.objects.get(name=ALVEARE["name"])
+    page = client.get(org.get_absolute_url()).content.decode()
+    row = re.search(r"Tuesday</th>(.*?)</tr>", page, re.S)[1]
+    assert " ".join(re.sub(r"<[^>]+>", " ", row).replace(" ,", ",").split()) == tuesday
+
+    page = client.get(f"/en/atlas/{org.pk}/{org.slug}/suggest/").content.decode()
+    for index, value in enumerate(rows):
+        shown = chosen(page, f"opening_hours_{index}")
+        assert shown == value, f"shown back as typed: row cell {index}"
+
+
+def chosen(page: str, name: str) -> str:
+    """The value a form shows in its control `name` (a list's selected option, or a box's)."""
+    control = re.search(rf'<(select|input)[^>]*name="{name}"[^>]*>(.*?</select>)?', page, re.S)
+    if control[1] == "select":
+        selected = re.search(r'<option value="([^"]*)" selected>', control[2])
+        return selected[1] if selected else ""
+    value = re.search(r'value="([^"]*)"', control[0])
+    return value[1] if value else ""
 
 
 def test_hours_in_the_syntax_itself_are_taken_as_they_are(client, demo):

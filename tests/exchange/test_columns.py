@@ -29,9 +29,9 @@ def animator(client, db):
     return admin
 
 
-def upload(client, **fields) -> str:
+def upload(client, path=NETWORK_FILE, **fields) -> str:
     """Upload the network's file to match its columns; the matching screen's address."""
-    with NETWORK_FILE.open("rb") as file:
+    with path.open("rb") as file:
         data = {"file": file, "format": "csv", "source": "rete-digitale", "match_columns": "on",
                 **fields}  # fmt: skip
         response = client.post("/en/admin/exchange/source/import/", data)
@@ -102,6 +102,40 @@ def test_the_next_import_of_the_source_starts_from_its_saved_matching(client, de
     assert re.search(r'<option value="name" selected>', page)
     assert '<option value="scic" selected>' in page
     assert 'value="IT"' in page
+
+
+def test_the_matching_screen_keeps_what_the_saved_mapping_says_beyond_the_file(
+    client, demo, animator, commit, tmp_path
+):
+    """A value the sample does not show, a default the screen does not ask: the saved mapping's
+    own stay; a list column's values ("Formazione|Mediazione") are matched one by one."""
+    Source.objects.create(name="rete-digitale", mapping={
+        "columns": {"Codice": "id", "Vecchia colonna": "email"},
+        "values": {"legal_form": {"Fondazione": "foundation"}},
+        "defaults": {"country": "IT", "languages": ["it"]},
+    })  # fmt: skip
+    file = tmp_path / "servizi.csv"
+    file.write_text("Codice;Nome;Servizi\nS-1;Officina Servizi;Formazione|Mediazione\n"
+                    "S-2;Bottega Servizi;Formazione\n", encoding="utf-8")  # fmt: skip
+    screen = upload(client, path=file)
+    data = {"column-0": "id", "column-1": "name", "column-2": "services", "default-country": "IT"}
+    page = client.post(screen, {**data, "action": "preview"}).content.decode()
+    keys = value_keys(page)
+    assert set(keys) == {"Formazione", "Mediazione"}, "each service on its own"
+    codes = {keys["Formazione"]: "training", keys["Mediazione"]: "digital-mediation"}
+    commit(client.post, screen, {**data, **codes, "action": "import"})
+
+    officina = Organisation.objects.get(source="rete-digitale", source_id="S-1")
+    assert sorted(officina.services.values_list("code", flat=True)) == [
+        "digital-mediation", "training"]  # fmt: skip
+    assert officina.languages == ["it"], "the saved default the screen does not show"
+    saved = Source.objects.get(name="rete-digitale").mapping
+    assert saved["values"]["legal_form"] == {"Fondazione": "foundation"}
+    assert saved["values"]["services"] == {"Formazione": "training",
+                                           "Mediazione": "digital-mediation"}  # fmt: skip
+    assert saved["columns"]["Vecchia colonna"] == "email" and saved["columns"]["Servizi"] == (
+        "services")  # fmt: skip
+    assert saved["defaults"] == {"country": "IT", "languages": ["it"]}
 
 
 @pytest.mark.parametrize(
