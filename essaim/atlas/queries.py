@@ -375,6 +375,7 @@ def organisations_named(text: str, limit: int = 8) -> list[str]:
     text = " ".join(text[:NAME_LOOKUP_LIMIT].split())
     if not text or control_character_error(text):
         return []
-    ids = get_index().search(SearchQuery(text=text, limit=limit * 2, facets=())).ids
+    query = SearchQuery(text=text, limit=limit * 2, facets=(), words_only=True)
+    ids = get_index().search(query).ids
     names = dict(Organisation.objects.published().filter(pk__in=ids).values_list("pk", "name"))
     return list(dict.fromkeys(names[pk] for pk in ids if pk in names))[:limit]

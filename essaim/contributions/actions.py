@@ -80,11 +80,23 @@ def do_submit_suggestion(
         )
         audit("suggestion.submitted", suggestion, actor=member, detail={
             "organisation": org.pk if org else None, "fields": sorted(proposed)})  # fmt: skip
-        # The receipt, with the link to follow the suggestion until it is decided.
-        mail_after_commit("contributions/email/received", language,
-                          [suggestion.contact_email], suggestion=suggestion,
-                          fields=[field_label(name) for name in proposed])  # fmt: skip
+        # The receipt, with the link to follow the suggestion until it is decided; to an
+        # address nobody verified, only a few a day (a stranger could fill someone else's in).
+        if member or receipts_sent_today(email) <= RECEIPTS_A_DAY:
+            mail_after_commit("contributions/email/received", language,
+                              [suggestion.contact_email], suggestion=suggestion,
+                              fields=[field_label(name) for name in proposed])  # fmt: skip
     return suggestion, True
+
+
+RECEIPTS_A_DAY = 3  # to one address given without an account
+
+
+def receipts_sent_today(email: str) -> int:
+    """Suggestions sent in the last day from an address given without an account."""
+    since = timezone.now() - timedelta(days=1)
+    return Suggestion.objects.filter(author=None, email__iexact=email, created_at__gte=since
+                                     ).count()  # fmt: skip
 
 
 def conflicts(suggestion: Suggestion, current: dict | None = None) -> set[str]:

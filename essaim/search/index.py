@@ -375,6 +375,7 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
     def _is_hybrid(query: SearchQuery) -> bool:
         return (
             query.sort == "relevance"
+            and not query.words_only
             and query.after_id is None
             and bool(fold(query.text))
             and settings.ESSAIM.get("SEMANTIC_SEARCH", True)

@@ -30,13 +30,16 @@ class SearchQuery:
     offset: int = 0
     limit: int = 20
     facets: tuple[str, ...] = ()
+    # Words only: what a form proposes as a name is typed, on every keystroke, needs no
+    # encoder (and a name found by meaning is not the name typed).
+    words_only: bool = False
 
     def cache_key(self) -> tuple:
         filters = tuple(sorted((name, tuple(codes)) for name, codes in self.filters.items()))
         return (
             self.text, filters, self.bbox, self.near, self.radius_km, self.updated_since,
             self.thresholds, self.after_id, self.outside, self.sort, self.offset, self.limit,
-            tuple(self.facets),
+            tuple(self.facets), self.words_only,
         )  # fmt: skip
 
 

@@ -84,6 +84,18 @@ def test_an_italian_cooperative_suggests_its_entry_and_follows_it(client, demo, 
     assert org.opening_hours == "Mo-Fr 09:00-12:30,14:00-17:00"
 
 
+def test_an_address_given_without_an_account_gets_only_a_few_receipts_a_day(client, demo):
+    """Someone typing another person's address cannot flood it through the form."""
+    for number in range(5):
+        client.post("/en/atlas/suggest/", {**ALVEARE, "name": f"Coop Alveare {number}"})
+    assert Suggestion.objects.count() == 5, "every suggestion is kept for the moderators"
+    sent = [message for message in mail.outbox if message.to == [ALVEARE["contributor_email"]]]
+    assert len(sent) == 3
+    client.post("/en/atlas/suggest/", {**ALVEARE, "name": "Coop Alveare 6",
+                                       "contributor_email": "other@alveare.example"})  # fmt: skip
+    assert mail.outbox[-1].to == ["other@alveare.example"], "another address still gets one"
+
+
 def test_a_changed_receipt_link_shows_nothing(client, demo):
     client.post("/it/atlas/suggest/", ALVEARE)
     link = follow_link(mail.outbox[-1])

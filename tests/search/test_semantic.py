@@ -66,6 +66,15 @@ def test_a_result_found_by_meaning_says_so(semantic, client, demo):
     )
 
 
+def test_names_proposed_as_one_types_come_from_the_words_alone(semantic, client, demo):
+    """A form proposes the names that match what is typed, not organisations of a like
+    meaning (and asks the encoder nothing on each keystroke)."""
+    names = client.get("/it/names/organisations/", {"q": "banca cooperativa"}).json()
+    assert "Crédit Coopératif" not in str(names)
+    names = client.get("/it/names/organisations/", {"q": "credit coop"}).json()
+    assert "Crédit Coopératif" in str(names)
+
+
 def test_results_by_meaning_pass_the_filters(semantic, client, demo):
     page = client.get("/it/atlas/", {"q": "banca cooperativa", "country": "BE"}).content.decode()
     assert "Crédit Coopératif</a>" not in page
