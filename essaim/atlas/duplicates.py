@@ -77,9 +77,21 @@ def _cell(latitude: float, longitude: float) -> tuple[int, int]:
     return math.floor(latitude * 100), math.floor(longitude * 50)
 
 
+# Pages that are a site's front page under another name: "/accueil" is "/" of the same site.
+FRONT_PAGES = {"accueil", "home", "homepage", "home-page", "inicio", "pagina-iniziale",
+               "startseite", "default", "index", "welcome", "bienvenue", "benvenuti"}  # fmt: skip
+
+
 def site_part(website: str) -> str:
-    """The path of a website's address past its domain ("/lille" of example.org/lille/)."""
-    return (urlsplit(website or "").path or "").strip("/").lower()
+    """The page of a website past its domain that tells one part of the site from another
+    ("lille" of example.org/fr/lille/): its language prefix and a front page's name left out,
+    so that example.org/, example.org/fr/ and example.org/accueil.html are the same site."""
+    kept = []
+    for segment in (urlsplit(website or "").path or "").lower().split("/"):
+        stem = segment.rsplit(".", 1)[0] if "." in segment else segment
+        if stem and stem not in FRONT_PAGES and not (len(stem) == 2 and stem.isalpha()):
+            kept.append(segment)
+    return "/".join(kept)
 
 
 def find_candidates(among: set[int] | None = None) -> dict[tuple[int, int], set[str]]:

@@ -149,11 +149,17 @@ def test_entries_of_one_website_elsewhere_are_possibly_branches(demo, commit):
           website="https://reseau.example.org/lille/")  # fmt: skip
     entry(commit, "cartographie", "p", name="RN", locality="Paris",
           website="https://www.reseau.example.org")  # fmt: skip
+    # The front page under other names is the same site, not a branch.
+    entry(commit, "annuaire", "a", name="Reseau Numerique", locality="Paris",
+          website="https://reseau.example.org/fr/accueil.html")  # fmt: skip
     find()
     assert pairs() == {
         frozenset(("Réseau Numérique", "Réseau Numérique Lille")): ["branch"],
         frozenset(("RN", "Réseau Numérique Lille")): ["branch"],
+        frozenset(("Reseau Numerique", "Réseau Numérique Lille")): ["branch"],
         frozenset(("Réseau Numérique", "RN")): ["website"],
+        frozenset(("Reseau Numerique", "RN")): ["website"],
+        frozenset(("Réseau Numérique", "Reseau Numerique")): ["website"],
     }
 
 
