@@ -89,6 +89,7 @@ def do_submit_suggestion(
     return suggestion, True
 
 
+PLACE_FIELDS = ("latitude", "longitude", "region")
 RECEIPTS_A_DAY = 3  # to one address given without an account
 
 
@@ -139,8 +140,9 @@ def do_accept_suggestion(
             suggestion=suggestion,
         )
         published = suggestion.proposed if suggestion.is_new else chosen
+        # A corrected locality brings its coordinates even where none were suggested.
         corrected = {name: value for name, value in (corrections or {}).items()
-                     if name in published}  # fmt: skip
+                     if name in published or name in PLACE_FIELDS}  # fmt: skip
         if corrected:
             org = atlas_actions.do_apply_facts(org, corrected, author=moderator)
         complete = suggestion.is_new or chosen.keys() == suggestion.proposed.keys()

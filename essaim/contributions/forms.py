@@ -6,7 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from essaim.atlas.facts import facts_of
-from essaim.atlas.forms import place_at_locality
+from essaim.atlas.forms import check_place, place_at_locality
 from essaim.atlas.gazetteer import resolve_country
 from essaim.atlas.identifiers import schemes_of_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
@@ -134,6 +134,7 @@ class ReviewForm(CheckedText, forms.Form):
         super().__init__(*args, prefix="edit", **kwargs)
         self.suggestion = suggestion
         self.vocabulary = current_vocabulary()
+        self.placed: set[str] = set()  # place fields moved with a corrected locality
         for name, value in suggestion.proposed.items():
             if name in EDITABLE:
                 field = self.fields[name] = EDITABLE[name].form_field(self.vocabulary)
@@ -149,12 +150,44 @@ class ReviewForm(CheckedText, forms.Form):
                     cleaned[name] = EDITABLE[name].check(cleaned[name], self.vocabulary)
                 except ValidationError as refused:
                     self.add_error(name, refused)
+        if not self.errors:
+            self._replace(cleaned)
         return cleaned
 
-    def corrections(self) -> dict:
+    def _replace(self, cleaned: dict) -> None:
+        """A locality or country corrected, its coordinates not: the place moves to the
+        gazetteer's point of the new locality (or to none, if it knows no such place), as the
+        suggestion form would have placed it."""
+        changed = self._changed(cleaned)
+        if not changed & {"locality", "country"} or changed & {"latitude", "longitude"}:
+            return
+        place = {**self.suggestion.proposed, **cleaned, "latitude": None, "longitude": None}
+        if "region" not in changed:
+            place["region"] = ""
+        check_place(place)
+        for name in ("latitude", "longitude", "region"):
+            moved = place.get(name) != self.suggestion.proposed.get(name)
+            if moved and (name != "region" or place.get(name)):
+                cleaned[name] = place.get(name)
+                self.placed.add(name)
+
+    def _changed(self, cleaned: dict) -> set[str]:
         proposed = self.suggestion.proposed
-        return {name: value for name, value in self.cleaned_data.items()
-                if name in self.fields and value != proposed.get(name)}  # fmt: skip
+        return {name for name, value in cleaned.items()
+                if name in self.fields and not same_value(value, proposed.get(name))}  # fmt: skip
+
+    def corrections(self) -> dict:
+        """The values the moderator changed, and the place that follows a corrected locality."""
+        changed = self._changed(self.cleaned_data) | self.placed
+        return {name: self.cleaned_data[name] for name in changed}
+
+
+def same_value(corrected, proposed) -> bool:
+    """Whether a value sent back is the one proposed (a text's line endings aside: browsers
+    send them as \r\n)."""
+    if isinstance(corrected, str) and isinstance(proposed, str):
+        return corrected.replace("\r\n", "\n").strip() == proposed.replace("\r\n", "\n").strip()
+    return corrected == proposed or (corrected in (None, "", []) and proposed in (None, "", []))
 
 
 class SuggestionForm(Honeypot, OrganisationForm):

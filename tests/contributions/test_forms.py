@@ -285,6 +285,36 @@ def test_a_moderator_corrects_a_value_before_publishing(client, demo, moderator,
     assert "Coop Alveare Digitale APS" in history and "Mo-Fr 09:00-13:00" in history
 
 
+def test_a_corrected_locality_moves_the_entry_there(client, demo, moderator, commit):
+    client.post("/it/atlas/suggest/", ALVEARE)
+    suggestion = Suggestion.objects.get()
+    bologna = suggestion.proposed["latitude"], suggestion.proposed["longitude"]
+    assert abs(bologna[0] - 44.49) < 0.1 and abs(bologna[1] - 11.34) < 0.1
+    client.force_login(moderator)
+    form = client.get(f"/en/moderation/suggestions/{suggestion.pk}/").context["form"]
+    data = {**as_shown(form), "decision": "accept", "edit-locality": "Modena"}
+    commit(client.post, f"/en/moderation/suggestions/{suggestion.pk}/", data)
+    org = Organisation.objects.get(name=ALVEARE["name"])
+    assert org.locality == "Modena"
+    assert abs(org.latitude - 44.65) < 0.1 and abs(org.longitude - 10.93) < 0.1, "at Modena"
+
+
+def test_values_sent_back_unchanged_are_no_correction(client, demo, moderator, commit):
+    """Browsers send a text's line breaks as \\r\\n: the same text, not the moderator's."""
+    text = "Riuso di computer.\nFormazione digitale a Bologna."
+    client.post("/it/atlas/suggest/", {**ALVEARE, "short_description_it": text})
+    suggestion = Suggestion.objects.get()
+    client.force_login(moderator)
+    form = client.get(f"/en/moderation/suggestions/{suggestion.pk}/").context["form"]
+    data = {**as_shown(form), "decision": "accept",
+            "edit-short_description_it": text.replace("\n", "\r\n")}  # fmt: skip
+    commit(client.post, f"/en/moderation/suggestions/{suggestion.pk}/", data)
+    org = Organisation.objects.get(name=ALVEARE["name"])
+    history = client.get(f"/en/atlas/{org.pk}/{org.slug}/history/").content.decode()
+    assert "a visitor, through a suggestion" in history
+    assert "a moderator" not in history, "nothing of the moderator's own"
+
+
 def test_a_refused_correction_publishes_nothing_and_keeps_it(client, demo, moderator):
     client.post("/it/atlas/suggest/", ALVEARE)
     suggestion = Suggestion.objects.get()
