@@ -951,6 +951,25 @@ def test_organisations_are_proposed_as_their_name_is_typed(browser, atlas):
     page.context.close()
 
 
+def test_the_identifiers_of_the_country_typed_come_first(browser, atlas):
+    page = open_page(browser)
+    visit(page, f"{atlas}/it/atlas/suggest/")
+    shown = "document.querySelector('#id_identifier_{}').checkVisibility()"
+    assert page.evaluate(shown.format("vat")) and not page.evaluate(shown.format("siret"))
+    page.fill("#id_country", "Francia")
+    page.press("#id_country", "Tab")
+    wait_until(page, shown.format("siret"))
+    assert page.evaluate(shown.format("rna")) and page.evaluate(shown.format("vat"))
+    page.fill("#id_identifier_siret", "362 521 879 00034")
+    page.fill("#id_country", "Canada")  # the NEQ; the number typed stays in sight
+    page.press("#id_country", "Tab")
+    folded = "document.querySelector('#id_identifier_{}').closest('details') !== null"
+    wait_until(page, f"!({folded.format('neq')})")
+    assert page.evaluate(folded.format("siret")) and page.evaluate(shown.format("siret"))
+    assert_same_origin(page, atlas)
+    page.context.close()
+
+
 @pytest.mark.parametrize("width", [360, 1280])
 def test_a_moderator_corrects_a_value_then_publishes_with_the_keyboard(browser, atlas, width):
     from django.test import Client

@@ -41,6 +41,7 @@ from . import actions, hours
 from .confirmations import organisation_for_token
 from .facts import facts_of
 from .forms import LogoForm, countries_named
+from .gazetteer import resolve_country
 from .logos import LimitedUpload
 from .models import MergedRecord, Organisation, Sector, Status
 from .places import DEFAULT_RADIUS_KM, RADIUS_CHOICES
@@ -422,6 +423,10 @@ def names(request, what: str) -> HttpResponseBase:
     lookup = NAME_LISTS.get(what)
     if lookup is None:
         raise Http404
-    response = JsonResponse({"names": lookup(request.GET.get("q", ""))})
+    typed = request.GET.get("q", "")
+    answer = {"names": lookup(typed)}
+    if what == "countries":  # the code of a country named in full, for forms.js
+        answer["code"] = resolve_country(typed[:60]) or ""
+    response = JsonResponse(answer)
     response["Cache-Control"] = "max-age=300"
     return response

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from essaim.atlas.facts import facts_of
 from essaim.atlas.forms import check_place, place_at_locality
 from essaim.atlas.gazetteer import resolve_country
-from essaim.atlas.identifiers import schemes_of_country
+from essaim.atlas.identifiers import SCHEME_COUNTRIES, schemes_of_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 from essaim.atlas.schema import EDITABLE
 from essaim.atlas.vocabulary import current_vocabulary
@@ -53,6 +53,10 @@ class OrganisationForm(WrittenInOneLanguage, CheckedText, forms.Form):
         for name, fact in EDITABLE.items():
             self.fields[name] = fact.form_field(self.vocabulary)
         self.check_text_of(self.fields[name] for name in EDITABLE)
+        # forms.js shows first the identifiers of the country typed, as the server does.
+        for scheme, countries in SCHEME_COUNTRIES.items():
+            widget = self.fields[f"identifier_{scheme}"].widget
+            widget.attrs["data-countries"] = " ".join(sorted(countries))
         self.fields["latitude"].help_text = _(
             "Leave the coordinates empty to place the organisation at its locality."
         )

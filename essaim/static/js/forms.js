@@ -4,7 +4,9 @@
      with data-separator, only the last of the names typed is completed;
    - an element with data-shown-when="field=value" is shown only while that field has that
      value ("field=a|b": one of them; "field!=value": any other; "field": while it is filled
-     in or ticked). Without JavaScript, everything is shown. */
+     in or ticked). Without JavaScript, everything is shown;
+   - identifier boxes with data-countries come first for the country typed (the others behind
+     "Other identifier"), as the server orders them for the country it knows. */
 (function () {
   "use strict";
 
@@ -68,6 +70,35 @@
     update();
   }
 
+  function identifiersFollow(country) {
+    var boxes = document.querySelectorAll("input[data-countries]");
+    if (!boxes.length || !country.dataset.suggest) { return; }
+    var fieldset = boxes[0].closest("fieldset");
+    var folded = fieldset.querySelector("details");
+    var order = Array.prototype.map.call(boxes, function (box) { return box.closest("div"); });
+    function place(code) {
+      order.forEach(function (field) {
+        var box = field.querySelector("input");
+        if (box.dataset.countries.split(" ").indexOf(code) >= 0) {
+          fieldset.insertBefore(field, folded);
+        } else {
+          folded.appendChild(field);
+          if (box.value.trim()) { folded.open = true; }  // a number typed stays in sight
+        }
+      });
+    }
+    country.addEventListener("change", function () {
+      fetch(country.dataset.suggest + "?q=" + encodeURIComponent(country.value.trim()), {
+        headers: { Accept: "application/json" }
+      }).then(function (response) {
+        return response.ok ? response.json() : { code: "" };
+      }).then(function (answer) {
+        if (answer.code) { place(answer.code); }
+      }).catch(function () { /* offline: the boxes stay where they are */ });
+    });
+  }
+
   document.querySelectorAll("input[data-suggest]").forEach(suggest);
+  document.querySelectorAll('input[name="country"][data-suggest]').forEach(identifiersFollow);
   document.querySelectorAll("[data-shown-when]").forEach(showWhen);
 }());
