@@ -1,5 +1,6 @@
 """The forms of the commons: contributing resources, events and opportunities; registering."""
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -279,16 +280,24 @@ ZONE_COUNTRIES = {
 }  # fmt: skip
 
 
+def utc_offset(moment: datetime, zone: str) -> str:
+    offset = moment.astimezone(ZoneInfo(zone)).strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
 def zone_choices() -> list[tuple[str, str]]:
-    """Each time zone offered as "Italy — UTC+01:00" (with its city where a country has
-    several), in the visitor's language, sorted by name."""
-    now = timezone.now()
+    """Each time zone offered as "Italy — UTC+01:00 (UTC+02:00 in summer)" (with its city
+    where a country has several), in the visitor's language, sorted by name: an event's
+    offset is that of its own date, so both are told."""
+    year = timezone.now().year
+    winter, summer = datetime(year, 1, 15, tzinfo=UTC), datetime(year, 7, 15, tzinfo=UTC)
     several = {code for code in ZONE_COUNTRIES.values()
                if list(ZONE_COUNTRIES.values()).count(code) > 1}  # fmt: skip
     choices = []
     for zone, _label in Event._meta.get_field("time_zone").choices:
-        offset = now.astimezone(ZoneInfo(zone)).strftime("%z")
-        utc = f"UTC{offset[:3]}:{offset[3:]}"
+        utc, summer_utc = (utc_offset(moment, zone) for moment in (winter, summer))
+        if summer_utc != utc:
+            utc = _("%(offset)s (%(summer)s in summer)") % {"offset": utc, "summer": summer_utc}
         code = ZONE_COUNTRIES.get(zone)
         if code is None:
             choices.append((zone, _("Universal time (UTC)")))

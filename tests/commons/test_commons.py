@@ -795,6 +795,6 @@ def test_an_event_without_allowance_needs_no_allowance_rule(client, demo, member
     client.force_login(member)
     page = client.get("/en/events/new/").content.decode()
     assert 'data-shown-when="allowance_amount"' in page
-    assert "Italy — UTC+0" in page and ">Europe/Rome<" not in page
+    assert "Italy — UTC+01:00 (UTC+02:00 in summer)" in page and ">Europe/Rome<" not in page
     checkbox = page.index('name="all_day"')
     assert page.index("All day", checkbox) - checkbox < 200, "the box, then its words"
