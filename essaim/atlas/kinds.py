@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_countries import countries
 
-from essaim.core.fields import ISO_639_1, NO_CHOICE, LanguagesField, form_field
+from essaim.core.fields import ISO_639_1, NO_CHOICE, CheckboxList, LanguagesField, form_field
 
 from .forms import ChoiceField, CountryField, HoursField, MultipleChoiceField
 from .gazetteer import resolve_country
@@ -477,7 +477,7 @@ class Terms(Term):
             label=capfirst(self.model_field.verbose_name),
             required=False,
             choices=vocabulary.choices(self.model),
-            widget=forms.CheckboxSelectMultiple,
+            widget=CheckboxList,
         )
 
     @property

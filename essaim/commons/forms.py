@@ -16,6 +16,7 @@ from essaim.atlas.gazetteer import resolve_country
 from essaim.atlas.models import CONTENT_LANGUAGES, Organisation
 from essaim.atlas.queries import organisations_named
 from essaim.core.fields import (
+    CheckboxList,
     DateInput,
     DateTimeInput,
     Honeypot,
@@ -135,8 +136,8 @@ class ContributionForm(WrittenInOneLanguage, CheckedText, forms.ModelForm):
     class Meta:
         formfield_callback = form_field
         widgets = {
-            "themes": forms.CheckboxSelectMultiple,
-            "competences": forms.CheckboxSelectMultiple,
+            "themes": CheckboxList,
+            "competences": CheckboxList,
         }
 
     def __init__(self, *args, instance=None, **kwargs):
@@ -430,7 +431,7 @@ class OpportunityForm(ContributionForm):
             "deadline": DateInput(),
             "starts_on": DateInput(),
             "how_to_apply": forms.Textarea(attrs={"rows": 3}),
-            "eligible_legal_forms": forms.CheckboxSelectMultiple,
+            "eligible_legal_forms": CheckboxList,
         }
 
     def __init__(self, *args, **kwargs):

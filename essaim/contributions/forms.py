@@ -104,6 +104,9 @@ class OrganisationForm(WrittenInOneLanguage, CheckedText, forms.Form):
             folded_fields = [self[name] for name in folded]
             sets.append({
                 "key": key,
+                # Each field in its own box: the postcode beside the locality, and the
+                # identifiers that forms.js moves with the country.
+                "wrapped": key in ("place", "identifiers"),
                 "legend": legend,
                 "fields": [self[name] for name in shown],
                 "summary": summary,

@@ -37,6 +37,13 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class CheckboxList(forms.CheckboxSelectMultiple):
+    """Boxes, each inside its label, in one list: no wrapper per box (long forms carry a few
+    dozen of them, and every element weighs on old devices)."""
+
+    template_name = "core/widgets/checkbox_list.html"
+
+
 def folded(text: str) -> str:
     """`text` lowercased, without accents: how names typed are compared."""
     decomposed = unicodedata.normalize("NFKD", text.strip().lower())
