@@ -116,9 +116,11 @@ def demo(db, demo_template, search_index_dir):
 
 
 @pytest.fixture
-def generated(db, commit):
+def generated(db):
     def make(count: int, seed: int = 7):
-        call_command("generate", count=count, seed=seed, no_progress=True, stdout=io.StringIO())
+        with committed():  # the command's transactions commit, as they do outside the tests
+            call_command("generate", count=count, seed=seed, no_progress=True,
+                         stdout=io.StringIO())  # fmt: skip
 
     return make
 

@@ -11,8 +11,10 @@ from essaim.atlas.schema import FACTS
 from essaim.atlas.vocabulary import FACETS
 
 PACKAGE = Path(__file__).resolve().parent.parent / "essaim"
-# The one exception: organisations loaded by the million, in plain SQL (atlas/bulk.py).
+# The exceptions: organisations loaded by the million, in plain SQL (atlas/bulk.py), and the
+# change feed's horizon, which only PostgreSQL's own functions tell (read, never written).
 BULK_LOADER = "atlas/bulk.py"
+FEED_HORIZON = "core/feed.py"
 ALWAYS_WRITES = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update",
                  "raw", "cursor"}  # fmt: skip
 # A model's or a query's save() and delete() take no positional argument (a file's, an
@@ -23,7 +25,7 @@ WRITES_WITHOUT_ARGUMENTS = {"save", "delete"}
 def may_write(relative: str) -> bool:
     parts = relative.split("/")
     return "migrations" in parts or parts[-1] == "actions.py" or "actions" in parts[:-1] or (
-        relative == BULK_LOADER)  # fmt: skip
+        relative in (BULK_LOADER, FEED_HORIZON))  # fmt: skip
 
 
 def is_query(node: ast.expr, assigned: dict[str, list[ast.expr]]) -> bool:
@@ -182,12 +184,13 @@ def test_no_import_circle_and_no_import_hidden_in_a_function():
     hidden = []
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            # AppConfig.ready() is where Django wants registrations made.
+            registering = path.name == "apps.py" and getattr(node, "name", "") == "ready"
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not registering:
                 hidden += [f"{path.relative_to(PACKAGE)}:{inner.lineno}" for inner in ast.walk(node)
                            if isinstance(inner, ast.ImportFrom) and (inner.level or (
                                inner.module or "").startswith("essaim"))]  # fmt: skip
-    # AppConfig.ready() is where Django wants registrations made.
-    assert [place for place in hidden if not place.endswith(("apps.py:9",))] == []
+    assert hidden == []
 
 
 def test_domains_never_import_page_views_of_others():

@@ -11,8 +11,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
-from essaim.core import generation
-
 from .bulk import insert_batch, insert_rows
 from .facts import (
     FRESHNESS_FIELDS,
@@ -22,7 +20,7 @@ from .facts import (
     facts_of,
     split_facts,
 )
-from .indexing import INDEX_BATCH, index_after_commit
+from .indexing import INDEX_BATCH, index_after_commit, vocabulary_changed
 from .logos import Logo
 from .models import (
     Change,
@@ -70,8 +68,8 @@ def _users_of(term):
 
 
 def _vocabulary_changed() -> None:
-    # Answers remembered with the old labels or codes must be computed again.
-    transaction.on_commit(generation.bump)
+    # Answers remembered with the old labels or codes must be computed again, on every server.
+    vocabulary_changed()
 
 
 def _reindex_users(ids: list[int]) -> None:

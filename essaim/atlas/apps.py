@@ -6,3 +6,8 @@ class AtlasConfig(AppConfig):
     name = "essaim.atlas"
     label = "atlas"
     verbose_name = _("Atlas")
+
+    def ready(self) -> None:
+        from . import indexing  # noqa: PLC0415  (models are loaded only now)
+
+        indexing.register()

@@ -13,7 +13,8 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils import timezone
 
-from essaim.core import generation
+from essaim.core import feed, generation
+from essaim.core.actions import do_record_change
 from essaim.search.index import get_index
 from essaim.search.query import microseconds
 
@@ -179,22 +180,32 @@ def bulk_load(
     records: Iterable[tuple[dict, dict[str, list[int]]]],
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Insert the records batch by batch and index them as they go; returns how many."""
+    """Insert the records batch by batch and index them as they go; returns how many. Each
+    batch writes its range to the change feed, so that other servers index it too; this one
+    indexes from the records themselves, holding the feed meanwhile."""
     index, vocabulary = get_index(), Vocabulary()
     pending: list[dict] = []
+    pending_entries: list[tuple[int, int]] = []
     loaded = 0
-    for batch in batched(records, BATCH):
-        now = timezone.now()
-        ids = insert_batch(batch, now)
-        pending += documents_from_records(ids, batch, vocabulary, now)
-        loaded += len(ids)
-        if len(pending) >= INDEX_EVERY:
+    with feed.applying() as mark_applied:
+        for batch in batched(records, BATCH):
+            now = timezone.now()
+            with transaction.atomic():
+                ids = insert_batch(batch, now)
+                pending_entries.append(
+                    do_record_change(feed.ORGANISATIONS, first=ids[0], last=ids[-1])
+                )
+            pending += documents_from_records(ids, batch, vocabulary, now)
+            loaded += len(ids)
+            if len(pending) >= INDEX_EVERY:
+                index.write(pending, append=True)
+                mark_applied(pending_entries)
+                pending, pending_entries = [], []
+            if on_progress:
+                on_progress(len(ids))
+        if pending:
             index.write(pending, append=True)
-            pending = []
-        if on_progress:
-            on_progress(len(ids))
-    if pending:
-        index.write(pending, append=True)
+            mark_applied(pending_entries)
     generation.bump()
     # Fresh statistics, or the query planner keeps the plans of an empty table.
     with connection.cursor() as cursor:

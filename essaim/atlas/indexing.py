@@ -1,19 +1,17 @@
-"""The atlas in the search index: each organisation's document written after the commit that
-changed it (many changes in one transaction make one write), and the whole index rebuilt from
-the database. The write path (`actions.py`, `bulk.py`) calls these; nothing else writes the
-index.
+"""The atlas in the search index: each organisation's document written by every server once
+the transaction that changed it commits (through the change feed, `core/feed.py`: many
+changes in one transaction make one write), and the whole index rebuilt from the database.
+The write path (`actions.py`, `bulk.py`) calls these; nothing else writes the index.
 """
 
-import threading
 from collections.abc import Iterable, Iterator
 
-from django.db import transaction
-
-from essaim.core import generation
+from essaim.core import feed, generation
+from essaim.core.actions import do_record_change
 from essaim.search.index import get_index
 
 from .documents import documents_for
-from .meaning import embed_after_write
+from .meaning import EMBED_IN_WRITE_PATH, embed_after_write
 from .models import Organisation
 from .vocabulary import Vocabulary
 
@@ -22,9 +20,10 @@ INDEX_COMMIT_EVERY = 50_000
 
 
 def index_organisations(ids: Iterable[int]) -> None:
-    """Write the current state of these organisations to the index (or remove them), read a
-    batch at a time, committed every INDEX_COMMIT_EVERY: memory stays bounded for a million
-    (tantivy's commit of a single huge write held 1.3 GB for a million)."""
+    """Write the current state of these organisations to this server's index (or remove
+    them), read a batch at a time, committed every INDEX_COMMIT_EVERY: memory stays bounded
+    for a million (tantivy's commit of a single huge write held 1.3 GB for a million). The
+    change feed calls it; the write path records its changes in the feed instead."""
     ids = list(ids)
     vocabulary = Vocabulary()
     for first in range(0, len(ids), INDEX_COMMIT_EVERY):
@@ -37,28 +36,20 @@ def index_organisations(ids: Iterable[int]) -> None:
     embed_after_write(ids)
 
 
-_pending = threading.local()
-
-
 def index_after_commit(ids: Iterable[int]) -> None:
-    """Index these organisations once the transaction commits; many changes in one transaction
-    make one index write. A rolled-back transaction drops its callback (and so its ids): a
-    pending set whose callback is no longer waiting is started afresh."""
-    connection = transaction.get_connection()
-    flush = getattr(_pending, "flush", None)
-    waiting = flush is not None and any(item[1] is flush for item in connection.run_on_commit)
-    if not waiting:
-        pending = set()
+    """Record in the change feed, inside the caller's transaction, that these organisations
+    changed; every server indexes them once it commits (this one at once, after the commit).
+    A rolled-back transaction takes its entry with it."""
+    ids = sorted(set(ids))
+    if ids:
+        do_record_change(feed.ORGANISATIONS, ids)
+        feed.follow_after_commit()
 
-        def flush() -> None:
-            _pending.flush = None
-            index_organisations(sorted(pending))
 
-        _pending.ids, _pending.flush = pending, flush
-        pending.update(ids)
-        transaction.on_commit(flush)
-        return
-    _pending.ids.update(ids)
+def vocabulary_changed() -> None:
+    """The taxonomies' labels or codes changed: every server computes its answers again."""
+    do_record_change("vocabulary")
+    feed.follow_after_commit()
 
 
 def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]:
@@ -71,7 +62,24 @@ def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]
 
 
 def rebuild_search_index() -> int:
-    """Rebuild the whole index from the database; returns how many entries it holds."""
-    count = get_index().rebuild(_documents_in_batches())
+    """Rebuild this server's whole index from the database, and follow the feed from there;
+    returns how many entries it holds."""
+    feed.rebuild()
+    return get_index().count()
+
+
+def write_whole_index() -> None:
+    """The index from the database alone (the feed's rebuild step), and the meaning vectors
+    of a small atlas (a large one's are `essaim embed`'s work, which skips what is there)."""
+    get_index().rebuild(_documents_in_batches())
     generation.bump()
-    return count
+    published = Organisation.objects.published().values_list("pk", flat=True)
+    if (few := list(published[: EMBED_IN_WRITE_PATH + 1])) and len(few) <= EMBED_IN_WRITE_PATH:
+        embed_after_write(few)
+
+
+def register() -> None:
+    """The atlas's part of the change feed (called once, when the application starts)."""
+    feed.on_change(feed.ORGANISATIONS, index_organisations)
+    feed.on_change("vocabulary", lambda _ids: generation.bump())
+    feed.on_rebuild(write_whole_index)

@@ -1,9 +1,13 @@
 """The audit trail every domain's actions write to (the atlas keeps its own, richer history
 in `atlas.Change`)."""
 
-from django.db import models, transaction
+import json
+from datetime import timedelta
 
-from .models import AuditEntry
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .models import AuditEntry, FeedEntry
 
 
 def audit(action: str, target: models.Model | int | None = None, *, actor=None,
@@ -38,3 +42,30 @@ def do_delete_audited(item: models.Model, *, actor, detail: dict | None = None) 
     with transaction.atomic():
         audit(f"{kind_of(item)}.deleted", item, actor=actor, detail=detail)
         item.delete()
+
+
+def do_record_change(topic: str, ids=(), *, first: int | None = None,
+                     last: int | None = None) -> tuple[int, int]:  # fmt: skip
+    """Write a change to the feed inside the caller's transaction (see `core/feed.py`): the
+    organisations `ids` (or the range `first`..`last`), or a whole `topic`. Returns the
+    entry's (stamp, id)."""
+    entry = FeedEntry(topic=topic, ids=list(ids), first=first, last=last)
+    if connection.vendor != "postgresql":
+        entry.save()
+        return entry.pk, entry.pk
+    with connection.cursor() as cursor:  # stamped with the writing transaction's id
+        cursor.execute(
+            f"INSERT INTO {FeedEntry._meta.db_table} (topic, ids, first, last, xid, at) "  # noqa: S608
+            "VALUES (%s, %s::jsonb, %s, %s, pg_current_xact_id()::text::bigint, %s) "
+            "RETURNING xid, id",
+            [topic, json.dumps(entry.ids), first, last, entry.at],
+        )
+        return tuple(cursor.fetchone())
+
+
+def do_prune_feed(days: int) -> int:
+    """Delete the feed's entries older than `days` (the newest is always kept: it tells a
+    server whose position is ahead of it that the database went back); returns how many."""
+    newest = FeedEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+    old = FeedEntry.objects.filter(at__lt=timezone.now() - timedelta(days=days))
+    return old.exclude(pk=newest).delete()[0]

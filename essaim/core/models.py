@@ -32,3 +32,28 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_id or ''}".strip()
+
+
+class FeedEntry(models.Model):
+    """A change every server's local copies must apply (its search index, its meaning vectors,
+    what it remembers): written in the transaction that makes the change, so that it exists
+    exactly when the change does. `core/feed.py` reads them in order and applies them."""
+
+    topic = models.CharField(max_length=20)
+    # The organisations changed (or [first, last]: a range, from a bulk load); empty for a
+    # topic that concerns everything (the vocabulary's labels).
+    ids = models.JSONField(default=list, blank=True)
+    first = models.BigIntegerField(null=True, blank=True)
+    last = models.BigIntegerField(null=True, blank=True)
+    # PostgreSQL: the id of the transaction that wrote it, which orders what committed before
+    # a reader's snapshot (ids alone do not: a transaction may commit before an older one).
+    xid = models.BigIntegerField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("change to apply")
+        verbose_name_plural = _("changes to apply")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.pk}"

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from essaim.accounts.models import User
 from essaim.atlas.models import Organisation, Status
 from essaim.contributions.actions import representatives, represents
-from essaim.core.actions import audit
+from essaim.core import feed
+from essaim.core.actions import audit, do_record_change
 from essaim.core.mail import mail_after_commit
 from essaim.core.permissions import LinkRefused, NotAllowed
 
@@ -39,7 +40,7 @@ from .models import (
     Programme,
     Weights,
 )
-from .pool import changed
+from .pool import POOLS
 from .suggestions import needs_for
 
 ANSWER_SALT = "essaim.matching.answer"
@@ -48,6 +49,13 @@ REMIND_AFTER = timedelta(days=3)
 
 
 # Who is on each side -------------------------------------------------------------------------
+
+
+def _pools_changed() -> None:
+    """Needs or profiles changed: every server's matching pools look again, once this
+    transaction commits (the change feed, `core/feed.py`)."""
+    do_record_change(POOLS)
+    feed.follow_after_commit()
 
 
 def check_manage_need(user, organisation: Organisation) -> None:
@@ -123,7 +131,7 @@ def do_post_need(user, organisation: Organisation, data: dict, from_question: st
         need.competences.set(data.get("competences", []))
         need.services.set(data.get("services", []))
         audit("need.posted", need, actor=user, detail={"organisation": organisation.pk})
-        transaction.on_commit(changed)
+        _pools_changed()
     return need
 
 
@@ -135,7 +143,7 @@ def do_edit_need(user, need: Need, data: dict) -> Need:
         need.competences.set(data.get("competences", []))
         need.services.set(data.get("services", []))
         audit("need.edited", need, actor=user)
-        transaction.on_commit(changed)
+        _pools_changed()
     return need
 
 
@@ -149,7 +157,7 @@ def do_close_need(user, need: Need, found: bool) -> None:
             state=Contact.State.WITHDRAWN, answered_at=timezone.now()
         )
         audit(f"need.{need.status}", need, actor=user)
-        transaction.on_commit(changed)
+        _pools_changed()
 
 
 def do_reopen_need(user, need: Need) -> None:
@@ -158,7 +166,7 @@ def do_reopen_need(user, need: Need) -> None:
         need.status = Need.State.OPEN
         need.save(update_fields=["status", "updated_at"])
         audit("need.reopened", need, actor=user)
-        transaction.on_commit(changed)
+        _pools_changed()
 
 
 # Profiles -------------------------------------------------------------------------------------
@@ -183,7 +191,7 @@ def do_save_profile(user, data: dict) -> Profile:
             for pk, level in data.get("competences", {}).items()
         )
         audit("profile.created" if creating else "profile.edited", profile, actor=user)
-        transaction.on_commit(changed)
+        _pools_changed()
     return profile
 
 
@@ -199,7 +207,7 @@ def do_set_profile_visibility(user, profile: Profile, *, published: bool, paused
         profile.save(update_fields=["published_at", "paused", "updated_at"])
         state = "paused" if paused else "published" if published else "unpublished"
         audit(f"profile.{state}", profile, actor=user)
-        transaction.on_commit(changed)
+        _pools_changed()
 
 
 # Contacts -------------------------------------------------------------------------------------
@@ -434,7 +442,7 @@ def do_record_demo(volunteers: list[dict], needs: list[dict], contacts: list[dic
             )
             for side, helped, again in data.get("feedback", []):
                 Feedback.objects.create(contact=contact, side=side, helped=helped, again=again)
-        transaction.on_commit(changed)
+        _pools_changed()
     return len(posted)
 
 
@@ -604,7 +612,7 @@ def do_set_weights(user, values: dict[str, int]) -> None:
     with transaction.atomic():
         Weights.objects.update_or_create(pk=1, defaults={"values": values, "changed_by": user})
         audit("weights.changed", 1, actor=user, detail={"weights": values})
-        transaction.on_commit(changed)
+        _pools_changed()
 
 
 def do_record_demo_programme(name: str, kind: str, entries: list[tuple]) -> Programme:

@@ -367,6 +367,10 @@ def pool_of(model: type) -> Pool:
         return _pools[model]
 
 
-def changed() -> None:
-    """Called after a commit that changed needs or profiles: every process's pools look."""
+POOLS = "matching"  # the change feed's topic of needs and profiles
+
+
+def changed(_ids=()) -> None:
+    """Applied from the change feed after needs or profiles changed: this server's processes'
+    pools look again."""
     generation.bump(CHANGES)

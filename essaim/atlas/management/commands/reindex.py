@@ -4,8 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from essaim.atlas.indexing import rebuild_search_index
-from essaim.atlas.models import Organisation
-from essaim.search.index import get_index
+from essaim.core import feed
 
 
 class Command(BaseCommand):
@@ -15,14 +14,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-needed",
             action="store_true",
-            help="Only when the index does not hold as many organisations as the database.",
+            help="Only apply the changes the index has not applied yet (the change feed); the "
+            "whole index is built when it never was, or when its position cannot be trusted.",
         )
 
     def handle(self, *args, if_needed, **options) -> None:
-        if if_needed and get_index().count() == Organisation.objects.published().count():
-            self.stdout.write(_("The search index is up to date."))
-            return
         started = time.monotonic()
+        if if_needed:
+            applied = feed.follow()
+            self.stdout.write(
+                _("The search index is up to date (%(count)d changes applied in %(seconds).1f s).")
+                % {"count": applied, "seconds": time.monotonic() - started}
+            )
+            return
         count = rebuild_search_index()
         self.stdout.write(
             _("Search index rebuilt: %(count)d organisations in %(seconds).1f s.")
