@@ -9,6 +9,8 @@ PORT ?= 8000
 SCALE ?= 100000
 IMPORT_SCALE ?= 100000
 export ESSAIM_DATA_DIR ?= $(abspath $(DATA))
+# Links in emails, exports and the API point to where this server answers.
+export ESSAIM_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test test-only bench lint install install-test chromium clean messages
 
@@ -32,7 +34,8 @@ $(DATA)/secret_key:
 	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	chmod 600 $@
 
-# Serve the atlas with the demo data through gunicorn (not Django's development server).
+# Serve the atlas with the demo data through gunicorn (not Django's development server), with
+# a worker for the background jobs beside it (both stop with Ctrl-C).
 run: install $(DATA)/secret_key
 	export ESSAIM_SECRET_KEY="$$(cat $(DATA)/secret_key)"; \
 	$(BIN)/essaim migrate --no-input -v 0 && \
@@ -42,10 +45,11 @@ run: install $(DATA)/secret_key
 	$(BIN)/essaim embed --no-progress && \
 	$(BIN)/essaim snapshot -v 0 && \
 	$(BIN)/essaim collectstatic --no-input -v 0 && \
-	echo "Essaim is served on http://$(HOST):$(PORT)/" && \
-	exec $(BIN)/gunicorn essaim.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+	{ $(BIN)/essaim worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; } && \
+	echo "Essaim is served on $(ESSAIM_PUBLIC_URL)/" && \
+	$(BIN)/gunicorn essaim.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1 \
-		--limit-request-line 0
+		--limit-request-line 0 --control-socket $(ESSAIM_DATA_DIR)/gunicorn.ctl
 
 # Debian's Chromium for the browser tests; never a tool's own browser download.
 chromium:

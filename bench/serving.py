@@ -20,7 +20,7 @@ def start_gunicorn(data_dir: Path, **environment: str) -> tuple[subprocess.Popen
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "essaim.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4"],
+         "--workers", "2", "--threads", "4", "--no-control-socket"],
         env={**os.environ, "ESSAIM_DATA_DIR": str(data_dir), **environment},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "essaim.exchange",
     "essaim.api",
     "django_ratelimit",
+    "django_tasks",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
 ]
@@ -118,6 +120,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+# Background jobs (core/jobs.py): a queue in the database, run by `essaim worker`.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("ESSAIM_JOBS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "imports"],
+    }
+}
+
 # Shared by every web worker without another service: rate-limit counters live in the database.
 CACHES = {
     "default": {
@@ -147,6 +157,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_ADAPTER = "essaim.accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 # Confirming the address (in the browser that signed up) signs the member in and brings them
@@ -206,6 +217,8 @@ WHITENOISE_MAX_AGE = 365 * 24 * 3600 if not DEBUG else 0
 # Production hardening; `essaim check --deploy` is clean when ESSAIM_HTTPS=1.
 HTTPS = env_bool("ESSAIM_HTTPS")
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer asks these over plain HTTP, on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
@@ -278,9 +291,18 @@ ESSAIM = {
     "MATCHING_WEIGHTS": json.loads(os.environ.get("ESSAIM_MATCHING_WEIGHTS", "{}")),
 }
 
+# Logs to the standard error, as lines of text or (ESSAIM_LOG_JSON=1) one JSON object a line
+# with a line per request (method, path, status, size, milliseconds) for a log collector.
+LOG_JSON = env_bool("ESSAIM_LOG_JSON")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "essaim.core.middleware.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if LOG_JSON else {})}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ESSAIM_LOG_LEVEL", "WARNING")},
+    "loggers": {"essaim.requests": {"level": "INFO" if LOG_JSON else "WARNING"}},
 }
+if LOG_JSON:
+    MIDDLEWARE.insert(0, "essaim.core.middleware.RequestLogMiddleware")

@@ -8,6 +8,7 @@ from essaim.accounts import views as accounts
 from essaim.api.api import api
 from essaim.atlas import views as atlas
 from essaim.contributions import views as contributions
+from essaim.core import health
 from essaim.core import views as core
 from essaim.exchange import views as exchange
 from essaim.www import account_data
@@ -18,6 +19,8 @@ admin.site.site_header = admin.site.site_title = _("Essaim administration")
 admin.site.index_title = _("The atlas and its taxonomies")
 
 urlpatterns = [
+    path("healthz", health.alive, name="healthz"),
+    path("readyz", health.ready, name="readyz"),
     path("api/v1/", api.urls),
     re_path(
         r"^exports/organisations\.(?P<fmt>csv|json|geojson|jsonld)$", exchange.export, name="export"

@@ -26,3 +26,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 # Search by meaning is turned on by the tests that are about it (tests/search/test_semantic.py):
 # elsewhere the results are those of the words alone, and no model is loaded.
 ESSAIM = {**ESSAIM, "SEMANTIC_SEARCH": False}  # noqa: F405
+# Jobs run at once, in the test's own transaction (the worker's tests use the database queue).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": TASKS["default"]["QUEUES"],  # noqa: F405
+    }
+}

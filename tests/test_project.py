@@ -85,24 +85,52 @@ def test_vendored_files_match_their_recorded_hashes():
             assert actual == digest, f"{package}: {path} changed"
 
 
-def test_deploy_checks_pass_with_production_settings(tmp_path):
+PRODUCTION = {
+    "ESSAIM_SECRET_KEY": "a-long-random-production-key-" + "x9" * 30,
+    "ESSAIM_HTTPS": "1",
+    "ESSAIM_DEBUG": "0",
+    "DJANGO_SETTINGS_MODULE": "essaim.settings",
+    "ESSAIM_ALLOWED_HOSTS": "essaim.example",
+    "ESSAIM_PUBLIC_URL": "https://essaim.example",
+    "ESSAIM_SMTP_HOST": "smtp.essaim.example",
+    "ESSAIM_FROM_EMAIL": "atlas@essaim.example",
+}
+
+
+def deploy_check(tmp_path, **changes) -> subprocess.CompletedProcess:
     env = {
-        **{key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "ESSAIM_SECRET_KEY": "a-long-random-production-key-" + "x9" * 30,
-        "ESSAIM_HTTPS": "1",
-        "ESSAIM_DEBUG": "0",
-        "ESSAIM_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "essaim.settings",
-        "ESSAIM_ALLOWED_HOSTS": "essaim.example",
-    }
-    result = subprocess.run(
+        **{key: value for key, value in os.environ.items()
+           if key != "DJANGO_ALLOW_ASYNC_UNSAFE" and not key.startswith("ESSAIM_")},
+        **PRODUCTION, "ESSAIM_DATA_DIR": str(tmp_path), **changes,
+    }  # fmt: skip
+    env = {key: value for key, value in env.items() if value is not None}
+    return subprocess.run(
         [sys.executable, "-m", "essaim", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+        env=env, capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+
+
+def test_deploy_checks_pass_with_production_settings(tmp_path):
+    result = deploy_check(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"ESSAIM_PUBLIC_URL": None}, "ESSAIM_PUBLIC_URL is 'http://127.0.0.1:8000'"),
+        ({"ESSAIM_PUBLIC_URL": "http://localhost:8102"}, "Set ESSAIM_PUBLIC_URL"),
+        ({"ESSAIM_PUBLIC_URL": "https://other.example"}, "not in ESSAIM_ALLOWED_HOSTS"),
+        ({"ESSAIM_SMTP_HOST": None}, "Set ESSAIM_SMTP_HOST"),
+        ({"ESSAIM_FROM_EMAIL": None}, "Set ESSAIM_FROM_EMAIL"),
+        ({"ESSAIM_SECRET_KEY": None}, "Set ESSAIM_SECRET_KEY"),
+        ({"ESSAIM_SECRET_KEY": "short"}, "SECRET_KEY"),
+    ],
+)  # fmt: skip
+def test_deploy_checks_refuse_what_production_cannot_keep(tmp_path, changes, said):
+    result = deploy_check(tmp_path, **changes)
+    assert result.returncode != 0
+    assert said in result.stdout + result.stderr
 
 
 def test_static_files_collect_as_make_run_serves_them(tmp_path):

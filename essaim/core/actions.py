@@ -4,10 +4,12 @@ in `atlas.Change`)."""
 import json
 from datetime import timedelta
 
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
-from .models import AuditEntry, FeedEntry
+from .models import AuditEntry, FeedEntry, JobProgress, ScheduledRun, WorkerBeat
 
 
 def audit(action: str, target: models.Model | int | None = None, *, actor=None,
@@ -69,3 +71,61 @@ def do_prune_feed(days: int) -> int:
     newest = FeedEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
     old = FeedEntry.objects.filter(at__lt=timezone.now() - timedelta(days=days))
     return old.exclude(pk=newest).delete()[0]
+
+
+# Background jobs (core/jobs.py) ---------------------------------------------------------
+
+
+def do_record_progress(result_id: str, done: int, total: int | None = None,
+                       outcome: dict | None = None) -> None:  # fmt: skip
+    """How far a job has got; `outcome`, what it gives back once done."""
+    values = {"done": done, "updated_at": timezone.now()}
+    if total is not None:
+        values["total"] = total
+    if outcome is not None:
+        values["outcome"] = outcome
+    JobProgress.objects.update_or_create(result_id=result_id, defaults=values)
+
+
+def do_beat(worker_id: str, host: str, pid: int) -> None:
+    WorkerBeat.objects.update_or_create(
+        worker_id=worker_id, defaults={"host": host, "pid": pid, "seen_at": timezone.now()}
+    )
+
+
+def do_forget_worker(worker_id: str) -> None:
+    WorkerBeat.objects.filter(worker_id=worker_id).delete()
+
+
+def do_mark_lost(result_id) -> bool:
+    """A running job whose worker is gone, failed; False when another worker did it first."""
+    return bool(DBTaskResult.objects.filter(pk=result_id, status=TaskResultStatus.RUNNING)
+                .update(status=TaskResultStatus.FAILED, finished_at=timezone.now(),
+                        exception_class_path="essaim.core.jobs.WorkerLost",
+                        traceback="WorkerLost: its worker stopped while it ran"))  # fmt: skip
+
+
+def do_claim_slot(name: str, slot: str) -> bool:
+    """The right to enqueue a scheduled job for a slot: True once, whoever asks after."""
+    try:
+        with transaction.atomic():
+            ScheduledRun.objects.create(name=name, slot=slot)
+    except IntegrityError:
+        return False
+    return True
+
+
+def do_prune_queue(days: int) -> dict[str, int]:
+    """Forget what is older than `days`: finished jobs and their progress, scheduled runs,
+    silent workers, and the change feed's entries; returns how many of each."""
+    before = timezone.now() - timedelta(days=days)
+    finished = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED], finished_at__lt=before
+    )
+    return {
+        "jobs": finished.delete()[0],
+        "progress": JobProgress.objects.filter(updated_at__lt=before).delete()[0],
+        "scheduled runs": ScheduledRun.objects.filter(enqueued_at__lt=before).delete()[0],
+        "workers": WorkerBeat.objects.filter(seen_at__lt=before).delete()[0],
+        "feed entries": do_prune_feed(days),
+    }

@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from . import converters  # noqa: F401  (registers the <id:…> path converter)
+        from . import checks, converters  # noqa: F401  (registers the deploy checks, <id:…>)

@@ -1,5 +1,9 @@
-"""Site-wide HTTP headers: a Content-Security-Policy that keeps every request on our origin."""
+"""Site-wide HTTP headers (a Content-Security-Policy that keeps every request on our origin),
+answers when the database is busy or an address too long, and the requests' log."""
 
+import json
+import logging
+import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -105,3 +109,44 @@ class LongAddressMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message, "parameter": None}, status=414)
             return render(request, "414.html", {"message": message}, status=414)
+
+
+request_log = logging.getLogger("essaim.requests")
+
+
+class RequestLogMiddleware:
+    """One line per request (ESSAIM_LOG_JSON=1: as JSON, for a log collector): its method,
+    its path without the query (which may hold what someone typed), its status, its size and
+    how long it took. No address, no user: nothing personal."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        request_log.info("request", extra={"http": {
+            "method": request.method,
+            "path": request.path[:500],
+            "status": response.status_code,
+            "bytes": len(response.content) if not response.streaming else None,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        }})  # fmt: skip
+        return response
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one JSON object a line: time, level, logger, message, and a
+    request's fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **getattr(record, "http", {}),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)

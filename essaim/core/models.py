@@ -57,3 +57,51 @@ class FeedEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} {self.pk}"
+
+
+class WorkerBeat(models.Model):
+    """A worker process alive (`essaim worker`), seen every few seconds: a job left running
+    by a worker that stopped beating is taken up again."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"
+
+
+class ScheduledRun(models.Model):
+    """One run of a scheduled job for one time slot ("2026-12-06" for a daily one): the
+    unique pair makes it enqueued once, however many workers look."""
+
+    name = models.CharField(max_length=60)
+    slot = models.CharField(max_length=20)
+    enqueued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="one_run_a_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.slot}"
+
+
+class JobProgress(models.Model):
+    """How far a long job has got (an import: records read of the file's total), for the
+    page that follows it."""
+
+    result_id = models.CharField(max_length=64, primary_key=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    # What the job gives back to the page that follows it (an import's report), once done.
+    outcome = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.result_id}: {self.done}/{self.total}"

@@ -15,7 +15,7 @@ from .models import Source
 from .uploads import Upload, uploads_dir
 
 KEPT_FOR = 24 * 3600  # seconds an upload waits for its matching before it is deleted
-UPLOAD_OPTIONS = ("format", "source", "encoding", "partial", "subset")
+UPLOAD_OPTIONS = ("format", "source", "encoding", "partial", "subset", "dry_run")
 
 
 def do_follow_source(name: str, url: str) -> Source:
@@ -85,8 +85,10 @@ def do_keep_upload(data: dict) -> str:
     with (folder / f"{token}.data").open("wb") as target:
         for chunk in data["file"].chunks():
             target.write(chunk)
-    options = {name: data[name] for name in UPLOAD_OPTIONS}
-    options["subset"] = bool(options["subset"])
+    options = {name: data.get(name) for name in UPLOAD_OPTIONS}
+    options["subset"], options["dry_run"] = bool(options["subset"]), bool(options["dry_run"])
+    if data.get("mapping") is not None:  # written by hand: used as it is
+        options["mapping"] = data["mapping"].to_json()
     (folder / f"{token}.json").write_text(json.dumps(options), encoding="utf-8")
     return token
 

@@ -2,44 +2,28 @@
 
 import codecs
 import json
-import tempfile
 from pathlib import Path
-from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.http import FileResponse, Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from essaim.core import jobs
 from essaim.core.permissions import NotAllowed
 
 from . import actions
 from .columns import MATCHED_FORMATS, MatchingScreen, sample_file
-from .imports import IMPORT_FORMATS, ImportError_, Mapping, run_import, write_rejects
+from .imports import IMPORT_FORMATS, ImportError_, Mapping
+from .jobs import import_upload
 from .models import Source
 from .reading import UnreadableFile
+from .rejects import rejects_dir
 from .uploads import Upload
-
-
-def kept_rejects(report, source: str) -> str | None:
-    """Where to download the rejected records of an import (None: none was rejected)."""
-    if not report.rejected:
-        return None
-    rejects_dir().mkdir(parents=True, exist_ok=True)
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{source}-{stamp}.rejects.csv"
-    write_rejects(report, rejects_dir() / name)
-    return reverse("admin:exchange_import_rejects", args=[name])
-
-
-def rejects_dir() -> Path:
-    return Path(settings.DATA_DIR) / "imports"
 
 
 class ImportForm(forms.Form):
@@ -47,8 +31,8 @@ class ImportForm(forms.Form):
         label=_("File"),
         # A web request has about 30 seconds; the command has all the time it needs.
         help_text=_(
-            "Up to some 50,000 records here; import larger files with the essaim import "
-            "command, which shows its progress."
+            "Of any size: a worker imports it in the background, and the next page shows how "
+            "far it has got, then the report."
         ),
     )
     format = forms.ChoiceField(label=_("Format"), choices=[(name, name) for name in IMPORT_FORMATS])
@@ -138,6 +122,11 @@ class SourceAdmin(admin.ModelAdmin):
                 name="exchange_import_columns",
             ),
             path(
+                "import/jobs/<slug:result>/",
+                self.admin_site.admin_view(self.job_view),
+                name="exchange_import_job",
+            ),
+            path(
                 "import/rejects/<str:name>",
                 self.admin_site.admin_view(self.rejects_view),
                 name="exchange_import_rejects",
@@ -152,49 +141,29 @@ class SourceAdmin(admin.ModelAdmin):
                                "import."))  # fmt: skip
 
     def import_view(self, request) -> HttpResponseBase:
-        """Upload a file and import it: the same import as `essaim import`, with its report."""
+        """Upload a file: its columns matched on the next screen, or imported at once by a
+        worker (the same import as `essaim import`), followed on its own page."""
         self._check_may_import(request)
-        report, rejects_url, error, data = None, None, None, {}
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            token = actions.do_keep_upload(data)
             if data["match_columns"] and not data["mapping"] and data["format"] in MATCHED_FORMATS:
-                token = actions.do_keep_upload(data)
                 return redirect("admin:exchange_import_columns", token=token)
-            with tempfile.TemporaryFile() as raw:
-                for chunk in data["file"].chunks():
-                    raw.write(chunk)
-                raw.seek(0)
-                try:
-                    report = run_import(
-                        raw, data["format"], data["source"], mapping=data["mapping"],
-                        partial=data["partial"], dry_run=data["dry_run"],
-                        encoding=data["encoding"], flag_missing=not data["subset"],
-                    )  # fmt: skip
-                except ImportError_ as failure:
-                    error = failure.message
-            rejects_url = kept_rejects(report, data["source"]) if report else None
+            return redirect("admin:exchange_import_job",
+                            result=jobs.enqueue_at_once(import_upload, token))  # fmt: skip
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import a file"),
             "form": form,
-            "report": report,
-            "rejections": report.rejections if report else [],
-            "rejects_url": rejects_url,
-            "duplicates_url": (
-                f"{reverse('duplicates')}?{urlencode({'source': report.source})}"
-                if report and report.applied and report.duplicates
-                else ""
-            ),
-            "error": error,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/exchange/import.html", context)
 
     def columns_view(self, request, token: str) -> HttpResponseBase:
         """Match an uploaded file's columns (and a taxonomy column's values) to Essaim's, see
-        the first records as they would be stored, then import with that mapping, saved for
-        the source."""
+        the first records as they would be stored, then have a worker import it with that
+        mapping, saved for the source."""
         self._check_may_import(request)
         upload = Upload.find(token)
         if upload is None:
@@ -208,38 +177,44 @@ class SourceAdmin(admin.ModelAdmin):
         except (ImportError_, UnreadableFile) as failure:
             return self._columns_page(request, upload, error=failure.message)
         screen = MatchingScreen(sample, saved, request.POST if request.method == "POST" else None)
-        report = rejects_url = None
         if screen.ready and request.POST.get("action") == "import":
-            mapping = screen.mapping()
-            dry_run = bool(request.POST.get("dry_run"))
-            with upload.open() as raw:
-                try:
-                    report = run_import(
-                        raw, options["format"], options["source"], mapping=mapping,
-                        partial=options["partial"], dry_run=dry_run,
-                        encoding=options["encoding"], flag_missing=not options["subset"],
-                    )  # fmt: skip
-                except ImportError_ as failure:
-                    return self._columns_page(request, upload, screen, error=failure.message)
-            rejects_url = kept_rejects(report, options["source"])
-            if report.applied:
-                actions.do_forget_upload(upload)
-        return self._columns_page(request, upload, screen, report=report,
-                                  rejects_url=rejects_url)  # fmt: skip
+            result = jobs.enqueue_at_once(import_upload, token, screen.mapping().to_json(),
+                                          bool(request.POST.get("dry_run")))  # fmt: skip
+            return redirect("admin:exchange_import_job", result=result)
+        return self._columns_page(request, upload, screen)
+
+    def job_view(self, request, result: str) -> HttpResponseBase:
+        """An import under way: how far it has got (the page refreshes itself), then its
+        report, or why it failed."""
+        self._check_may_import(request)
+        status, progress, error = jobs.result_of(result)
+        if not status:
+            raise Http404
+        outcome = progress.outcome if progress is not None else {}
+        finished = status in ("SUCCESSFUL", "FAILED")
+        percent = (round(100 * progress.done / progress.total)
+                   if progress is not None and progress.total else 0)  # fmt: skip
+        return TemplateResponse(request, "admin/exchange/import_job.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Import of a file"),
+            "opts": self.model._meta,
+            "status": status,
+            "finished": finished,
+            "percent": percent,
+            "error": outcome.get("error") or (error if status == "FAILED" else ""),
+            "report": outcome.get("report"),
+            "rejections": outcome.get("rejections", []),
+            "rejects_url": outcome.get("rejects_url"),
+            "duplicates_url": outcome.get("duplicates_url", ""),
+        })  # fmt: skip
 
     def _columns_page(self, request, upload, screen=None, **context) -> HttpResponseBase:
-        report = context.get("report")
         return TemplateResponse(request, "admin/exchange/columns.html", {
             **self.admin_site.each_context(request),
             "title": _("Match the file's columns"),
             "upload": upload,
             "screen": screen,
             "opts": self.model._meta,
-            "rejections": report.rejections if report else [],
-            "duplicates_url": (
-                f"{reverse('duplicates')}?{urlencode({'source': report.source})}"
-                if report and report.applied and report.duplicates else ""
-            ),
             **context,
         })  # fmt: skip
 

@@ -455,11 +455,6 @@ def run_import(
                 report.add(actions.do_import_batch(source_name, batch, now))
             if report.rejected and not partial:
                 raise _Rollback
-            # What the import created or changed, looked at for duplicates at once.
-            if (report.created or report.updated) and not dry_run:
-                touched = set(Organisation.objects.filter(updated_at__gte=now)
-                              .values_list("pk", flat=True))  # fmt: skip
-                report.duplicates = do_record_duplicate_candidates(find_candidates(touched))
             if flag_missing:
                 report.missing = actions.do_flag_missing_from_source(source_name, report.seen, now)
             exchange_actions.do_record_import(
@@ -476,6 +471,12 @@ def run_import(
         if isinstance(error, UnreadableFile):
             raise ImportError_(error.message) from error
         raise
+    if report.applied and (report.created or report.updated):
+        # What the import created or changed, looked at for duplicates once it is committed
+        # (the finder reads the whole atlas: not while the import holds its transaction).
+        touched = set(Organisation.objects.filter(updated_at__gte=now)
+                      .values_list("pk", flat=True))  # fmt: skip
+        report.duplicates = do_record_duplicate_candidates(find_candidates(touched))
     return report
 
 

@@ -345,6 +345,7 @@ def test_the_admin_upload_of_a_deep_file_reports_it(client, demo, tmp_path):
     response = client.post(
         "/en/admin/exchange/source/import/",
         {"file": upload, "format": "json", "source": "up", "mapping": ""},
+        follow=True,  # to the page that follows the import
     )
     assert response.status_code == 200
     assert "Not a record" in response.content.decode()
@@ -487,6 +488,7 @@ def test_the_admin_report_reads_well_in_french(client, demo):
     page = client.post(
         "/fr/admin/exchange/source/import/",
         {"file": upload, "format": "csv", "source": "up", "mapping": ""},
+        follow=True,
     ).content.decode()
     assert "2 organisations créées" in page
     assert "créée le" not in page and "mise à jour le" not in page

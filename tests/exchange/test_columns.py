@@ -64,7 +64,8 @@ def test_an_animator_matches_another_networks_file_and_imports_it(client, demo, 
     assert Organisation.objects.filter(name="Coop Alveare").count() == 0, "nothing written yet"
 
     codes = {keys[value]: code for value, code in FORMS.items()}
-    response = commit(client.post, screen, {**matched(), **codes, "action": "import"})
+    response = commit(client.post, screen, {**matched(), **codes, "action": "import"},
+                      follow=True)  # fmt: skip
     page = response.content.decode()
     assert "Imported" in page
     assert "19 organisations created" in page

@@ -338,7 +338,8 @@ def test_opening_hours_are_checked_in_osm_syntax(client, atlas, commit, tmp_path
 def upload(client, commit, path, **fields):
     with open(path, "rb") as file:
         data = {"file": file, "format": "csv", "source": "network", **fields}
-        return commit(client.post, "/en/admin/exchange/source/import/", data)
+        # A worker imports it (at once in the tests); the page that follows it shows the report.
+        return commit(client.post, "/en/admin/exchange/source/import/", data, follow=True)
 
 
 def test_an_administrator_imports_a_file_from_the_admin(client, atlas, commit, tmp_path):

@@ -1,0 +1,171 @@
+"""Running Essaim as a service: background jobs taken by several workers (retried, never run
+twice, taken up when a worker dies), an import of any size followed on its page, health and
+readiness, the requests' log, and the emails that name the site."""
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from essaim.accounts.models import User
+from essaim.core import jobs
+from essaim.core.models import AuditEntry, WorkerBeat
+from tests.core import job_examples
+from tests.core.test_feed import server_environment
+from tests.helpers import TESTS
+
+ROOT = TESTS.parent
+DATABASE_QUEUE = override_settings(TASKS={"default": {
+    "BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "imports"]}})  # fmt: skip
+
+
+def traces(action: str = "test.job_ran") -> list[int]:
+    return sorted(AuditEntry.objects.filter(action=action).values_list("target_id", flat=True))
+
+
+def workers(tmp_path, count: int, *options: str) -> list[subprocess.Popen]:
+    """`count` workers in their own processes, on the test database."""
+    environment = {**os.environ, **server_environment(tmp_path)}
+    return [subprocess.Popen([sys.executable, "-m", "essaim", "worker", *options], cwd=ROOT,
+                             env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True) for _ in range(count)]  # fmt: skip
+
+
+@DATABASE_QUEUE
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_run_each_job_once(tmp_path):
+    for number in range(40):
+        jobs.enqueue_at_once(job_examples.leave_a_trace, number)
+    for worker in workers(tmp_path, 2, "--batch", "--interval", "0"):
+        output, _ = worker.communicate(timeout=120)
+        assert worker.returncode == 0, output
+    assert traces() == list(range(40)), "every job once, none twice"
+    assert not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL).exists()
+
+
+@DATABASE_QUEUE
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_job_is_tried_again_later_and_its_error_kept(client):
+    jobs.enqueue_at_once(job_examples.fail_until_third_attempt, 7)
+    for attempt in (1, 2, 3):
+        call_command("worker", batch=True, interval=0)
+        assert len(traces("test.job_tried")) == attempt
+        waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY).first()
+        if attempt < 3:
+            # Not at once: after a delay that grows (30 s, then 60 s).
+            delay = waiting.run_after - timezone.now()
+            assert timedelta(seconds=25 * attempt) < delay <= jobs.BACKOFF * 2 ** (attempt - 1)
+            DBTaskResult.objects.filter(pk=waiting.pk).update(run_after=timezone.now())
+        else:
+            assert waiting is None
+    failed = DBTaskResult.objects.filter(status=TaskResultStatus.FAILED)
+    assert failed.count() == 2
+    assert "the mail server does not answer" in failed.first().traceback
+    admin = User.objects.create_superuser("admin", "admin@example.org", "pw-for-tests-only")
+    client.force_login(admin)
+    listed = client.get("/en/admin/django_tasks_database/dbtaskresult/?status__exact=FAILED")
+    assert "fail_until_third_attempt" in listed.content.decode() or "run" in (
+        listed.content.decode())  # fmt: skip
+
+
+@DATABASE_QUEUE
+@pytest.mark.django_db(transaction=True)
+def test_a_job_left_running_by_a_dead_worker_is_run_again(tmp_path):
+    jobs.enqueue_at_once(job_examples.leave_a_trace, 1)
+    # A worker claims it and dies at once (killed before it could finish or say so).
+    DBTaskResult.objects.update(status=TaskResultStatus.RUNNING, worker_ids=["gone-worker"],
+                                started_at=timezone.now() - timedelta(minutes=5))  # fmt: skip
+    call_command("worker", batch=True, interval=0)
+    lost = DBTaskResult.objects.get(status=TaskResultStatus.FAILED)
+    assert "WorkerLost" in lost.traceback
+    assert traces() == [1], "run again, once"
+    assert not WorkerBeat.objects.exists(), "a worker that stops says so"
+
+
+@DATABASE_QUEUE
+@pytest.mark.django_db(transaction=True)
+def test_scheduled_jobs_are_enqueued_once_whatever_the_number_of_workers(tmp_path):
+    running = workers(tmp_path, 2, "--interval", "0.2")
+    time.sleep(6)
+    for worker in running:
+        worker.send_signal(signal.SIGTERM)
+    for worker in running:
+        output, _ = worker.communicate(timeout=60)
+        assert worker.returncode == 0, output
+    announcements = [row for row in DBTaskResult.objects.all()
+                     if row.args_kwargs["args"][1] == ["send_announcements"]]  # fmt: skip
+    slots = {row.enqueued_at.replace(second=0, microsecond=0) for row in announcements}
+    assert len(announcements) == len(slots), "each minute's run enqueued once"
+    assert all(len(row.worker_ids) <= 1 for row in DBTaskResult.objects.all()), "none twice"
+    assert not WorkerBeat.objects.exists()
+
+
+@DATABASE_QUEUE
+@pytest.mark.django_db(transaction=True)
+def test_an_import_uploaded_in_the_admin_is_followed_until_its_report(client, tmp_path):
+    admin = User.objects.create_superuser("admin", "admin@example.org", "pw-for-tests-only")
+    client.force_login(admin)
+    rows = ["id,name,country,locality"] + [f"n-{n},Atelier {n},FR,Arras" for n in range(1200)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    with path.open("rb") as file:
+        response = client.post("/en/admin/exchange/source/import/",
+                               {"file": file, "format": "csv", "source": "big"})  # fmt: skip
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Waiting for a worker to start the import" in page
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
+    assert 'hx-trigger="every 2s"' in page, "with JavaScript, the state alone is asked again"
+    call_command("worker", batch=True, interval=0)
+    page = client.get(response["Location"]).content.decode()
+    assert "The import is finished" in page and "1200 organisations created" in page
+    assert 'http-equiv="refresh"' not in page and "hx-trigger" not in page
+
+
+@pytest.mark.django_db
+def test_health_and_readiness(client, demo, search_index_dir):
+    assert client.get("/healthz").json() == {"status": "alive"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.content
+    state = ready.json()
+    assert state["database"] == "ok" and state["index"]["entries"] == 0
+    assert set(state["queue"]) >= {"waiting", "failed_last_day", "workers"}
+    for path in search_index_dir.glob("feed-position.json"):
+        path.unlink()  # an index that has never followed the database
+    assert client.get("/readyz").status_code == 503
+
+
+@pytest.mark.django_db
+def test_each_request_is_one_json_line_of_the_log_when_asked(client, demo, caplog):
+    from essaim.core.middleware import JsonFormatter, RequestLogMiddleware
+
+    middleware = RequestLogMiddleware(lambda request: client.get("/en/atlas/", {"q": "x"}))
+    with caplog.at_level(logging.INFO, logger="essaim.requests"):
+        middleware(type("Request", (), {"method": "GET", "path": "/en/atlas/"})())
+    line = json.loads(JsonFormatter().format(caplog.records[-1]))
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/en/atlas/", 200)
+    assert line["ms"] >= 0 and "q=" not in json.dumps(line)
+
+
+@pytest.mark.django_db
+def test_account_emails_name_the_site_not_the_host(client, settings):
+    settings.ESSAIM = {**settings.ESSAIM, "SITE_NAME": "Atlas du numérique solidaire",
+                       "PUBLIC_URL": "https://atlas.example.org"}  # fmt: skip
+    client.post("/en/accounts/signup/", {"email": "ada@example.org",
+                                         "password1": "a-long-pass-phrase-9",
+                                         "password2": "a-long-pass-phrase-9"})  # fmt: skip
+    message = mail.outbox[-1]
+    assert message.subject.startswith("[Atlas du numérique solidaire] ")
+    assert "testserver" not in message.subject + message.body
