@@ -1,7 +1,7 @@
 import threading
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -32,13 +32,16 @@ class Command(BaseCommand):
         stop = threading.Event()
 
         def keeping_time() -> None:
-            while not stop.wait(jobs.BEAT_EVERY):
-                try:
-                    jobs.keep_time(worker_id, host, pid, schedule=not batch)
-                except Exception:  # the database restarting: said, then tried again
-                    jobs.logger.exception("The worker's round failed; trying again.")
-                finally:
-                    close_old_connections()
+            try:
+                while not stop.wait(jobs.BEAT_EVERY):
+                    try:
+                        jobs.keep_time(worker_id, host, pid, schedule=not batch)
+                    except Exception:  # the database restarting: said, then tried again
+                        jobs.logger.exception("The worker's round failed; trying again.")
+                    finally:
+                        close_old_connections()
+            finally:
+                connection.close()  # this thread's own connection
 
         clock = threading.Thread(target=keeping_time, name="essaim-worker-clock", daemon=True)
         clock.start()
