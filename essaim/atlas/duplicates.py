@@ -25,6 +25,9 @@ from .models import Identifier, Organisation, Status
 MAX_GROUP = 25
 NEARBY_KM = 1.0
 NAME_SIMILARITY = 0.85
+# Names compared in one neighbourhood (a cell and the eight around it), at most: about ten
+# seconds; beyond, only the same names are paired there.
+NAME_COMPARISONS = 2_000_000
 # Website hosts many organisations share: the same domain says nothing there.
 SHARED_HOSTS = {
     "facebook.com", "fr-fr.facebook.com", "instagram.com", "linkedin.com", "twitter.com",
@@ -159,9 +162,19 @@ def _nearby_alike(places) -> Iterator[tuple[int, int]]:
             for d_column in (-1, 0, 1)
             for entry in places.get((row + d_row, column + d_column), ())
         ]
-        for pk, name, latitude, longitude in here:
-            for other, other_name, other_latitude, other_longitude in neighbours:
-                if other <= pk or not similar_names(name, other_name):
-                    continue
-                if distance_km(latitude, longitude, other_latitude, other_longitude) <= NEARBY_KM:
-                    yield pk, other
+        if len(here) * len(neighbours) > NAME_COMPARISONS:
+            # Thousands of entries at one point: placed at their locality's centre, not at
+            # their address. Comparing every pair of names would take hours; only the same
+            # names count there.
+            named: dict[str, list] = defaultdict(list)
+            for entry in neighbours:
+                named[entry[1]].append(entry)
+            pairs = ((entry, other) for entry in here for other in named[entry[1]])
+        else:
+            pairs = ((entry, other) for entry in here for other in neighbours
+                     if other[0] > entry[0] and similar_names(entry[1], other[1]))  # fmt: skip
+        for (pk, _name, latitude, longitude), (other, _other_name, other_latitude,
+                                               other_longitude) in pairs:  # fmt: skip
+            if other > pk and distance_km(latitude, longitude, other_latitude,
+                                          other_longitude) <= NEARBY_KM:  # fmt: skip
+                yield pk, other

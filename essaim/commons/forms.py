@@ -8,6 +8,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse_lazy
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -196,6 +197,10 @@ class ResourceForm(ContributionForm):
         help_text=_("The big-platform tools it replaces, separated by semicolons."),
     )
     provider = OrganisationsField(label=_("Organisation behind it"))
+    # Typed by name (a list of 250 countries weighs more than the rest of the form).
+    hosting_country = CountryField(
+        label=capfirst(Resource._meta.get_field("hosting_country").verbose_name), required=False
+    )
 
     groups = [
         ("kind", _("Kind of resource"), ["kind", "original_language"]),

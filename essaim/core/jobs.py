@@ -16,17 +16,21 @@ the worker dies), a reminder or a digest marks what it has sent.
 (SCHEDULE); `make run` starts one beside gunicorn.
 """
 
+import json
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import TaskContext, TaskResultStatus, task, task_backends
@@ -105,7 +109,41 @@ def kwargs_without_progress(kwargs: dict) -> dict:
 
 
 def _report_progress(result_id: str, done: int, total: int | None = None, outcome=None) -> None:
-    do_record_progress(result_id, done, total, outcome)
+    if outcome is not None or not connection.in_atomic_block:
+        do_record_progress(result_id, done, total, outcome)
+        if outcome is not None:
+            _progress_file(result_id).unlink(missing_ok=True)
+        return
+    # Inside the job's own transaction (an import), which nobody sees before its end: told
+    # apart from it. SQLite has one writer at a time, the job: its progress goes to a file.
+    if connection.vendor == "sqlite":
+        _progress_file(result_id).parent.mkdir(parents=True, exist_ok=True)
+        written = _progress_file(result_id).with_suffix(".partial")
+        written.write_text(json.dumps({"done": done, "total": total}))
+        written.replace(_progress_file(result_id))
+        return
+    apart = threading.Thread(target=_record_apart, args=(result_id, done, total))
+    apart.start()
+    apart.join()
+
+
+def _record_apart(result_id: str, done: int, total: int | None) -> None:
+    try:
+        do_record_progress(result_id, done, total)  # on this thread's own connection
+    finally:
+        connection.close()
+
+
+def _progress_file(result_id: str) -> Path:
+    return Path(settings.DATA_DIR) / "jobs" / f"{result_id}.json"
+
+
+def _progress_told_apart(result_id: str) -> tuple[int, int | None] | None:
+    try:
+        data = json.loads(_progress_file(result_id).read_text())
+    except (OSError, ValueError):
+        return None
+    return data["done"], data["total"]
 
 
 def _enqueue_now(job_: Job, args: list, kwargs: dict, attempt: int = 1,
@@ -137,6 +175,9 @@ def result_of(result_id: str) -> tuple[str, JobProgress | None, str]:
         key = None  # the immediate queue's own ids (tests): only a progress tells
     row = DBTaskResult.objects.filter(pk=key).first() if key else None
     progress = JobProgress.objects.filter(result_id=result_id).first()
+    apart = _progress_told_apart(result_id)
+    if apart and progress is not None and not progress.outcome and apart[0] > progress.done:
+        progress.done, progress.total = apart
     if row is None:  # run at once (tests' immediate queue): its progress says it is done
         return ("SUCCESSFUL" if progress is not None else ""), progress, ""
     error = row.traceback.strip().splitlines()[-1] if row.traceback else ""
@@ -179,7 +220,7 @@ def command(name: str, *args: str) -> None:
 SCHEDULE = [
     ("send_announcements", ["send_announcements"], Every(minutes=1)),
     ("run_votes", ["run_votes"], Every(minutes=5)),
-    ("pull", ["pull"], Every(minutes=60)),
+    ("pull", ["pull", "--if-followed"], Every(minutes=60)),
     ("snapshot", ["snapshot", "-v", "0"], Every(hour=3)),
     ("find-duplicates", ["find-duplicates"], Every(hour=2)),
     ("embed", ["embed", "--no-progress"], Every(hour=1)),

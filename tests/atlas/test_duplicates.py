@@ -220,3 +220,16 @@ def test_an_import_looks_for_duplicates_of_what_it_brought(client, demo, commit,
     client.force_login(moderator)
     page = client.get("/en/moderation/duplicates/", {"source": "autre-reseau"}).content.decode()
     assert "Alpha SCIC" in page
+
+
+def test_thousands_of_entries_placed_at_one_town_are_compared_by_name_alone(db, commit, tmp_path):
+    """A register imported without addresses: every entry at its town's centre. Comparing
+    every pair of names there would take hours; the same names are still paired."""
+    from tests.exchange.test_imports import run_import, write_csv
+
+    rows = [[f"t-{n}", f"Atelier numérique {n}", "Arras", "FR", "50.29", "2.78", "", ""]
+            for n in range(1500)]  # fmt: skip
+    rows.append(["t-twin", "Atelier numérique 7", "Arras", "FR", "50.29", "2.78", "", ""])
+    out, _err = run_import(write_csv(tmp_path / "register.csv", rows), commit)
+    assert "1501" in out
+    assert pairs() == {frozenset(("Atelier numérique 7",)): ["name-nearby"]}

@@ -5,6 +5,7 @@ readiness, the requests' log, and the emails that name the site."""
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -132,6 +133,32 @@ def test_an_import_uploaded_in_the_admin_is_followed_until_its_report(client, tm
     page = client.get(response["Location"]).content.decode()
     assert "The import is finished" in page and "1200 organisations created" in page
     assert 'http-equiv="refresh"' not in page and "hx-trigger" not in page
+
+
+@DATABASE_QUEUE
+@pytest.mark.django_db(transaction=True)
+def test_an_import_shows_how_far_it_has_got_while_it_runs(client, tmp_path, settings):
+    """The import is one transaction, which nobody sees before its end: its progress is told
+    apart from it, and the page that follows it moves."""
+    admin = User.objects.create_superuser("admin", "admin@example.org", "pw-for-tests-only")
+    client.force_login(admin)
+    rows = ["id,name,country,locality"] + [f"n-{n},Atelier {n},FR,Arras" for n in range(8000)]
+    path = tmp_path / "large.csv"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    with path.open("rb") as file:
+        response = client.post("/en/admin/exchange/source/import/",
+                               {"file": file, "format": "csv", "source": "large"})  # fmt: skip
+    page_address = response["Location"]
+    worker = workers(settings.DATA_DIR, 1, "--batch", "--interval", "0")[0]
+    seen = set()
+    while worker.poll() is None:
+        page = client.get(page_address).content.decode()
+        seen.update(int(percent) for percent in re.findall(r"Importing: (\d+) %", page))
+        time.sleep(0.1)
+    worker.communicate(timeout=60)
+    assert any(0 < percent < 100 for percent in seen), seen
+    page = client.get(page_address).content.decode()
+    assert "8000 organisations created" in page
 
 
 @pytest.mark.django_db

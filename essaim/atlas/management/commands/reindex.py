@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from essaim.atlas.indexing import rebuild_search_index
 from essaim.core import feed
+from essaim.search.index import get_index
 
 
 class Command(BaseCommand):
@@ -21,6 +22,13 @@ class Command(BaseCommand):
     def handle(self, *args, if_needed, **options) -> None:
         started = time.monotonic()
         if if_needed:
+            if feed.read_position() is None:  # never followed: built whole
+                feed.follow()
+                self.stdout.write(
+                    _("Search index rebuilt: %(count)d organisations in %(seconds).1f s.")
+                    % {"count": get_index().count(), "seconds": time.monotonic() - started}
+                )
+                return
             applied = feed.follow()
             self.stdout.write(
                 _("The search index is up to date (%(count)d changes applied in %(seconds).1f s).")

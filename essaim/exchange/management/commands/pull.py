@@ -40,17 +40,23 @@ class Command(BaseCommand):
             "--every", type=int, help=_("Pull again every this many seconds, without end.")
         )
         parser.add_argument(
+            "--if-followed",
+            action="store_true",
+            help=_("Do nothing when no instance is followed (the worker's hourly pull)."),
+        )
+        parser.add_argument(
             "--from-start",
             action="store_true",
             help=_("Read the feed again from its start (after records were rejected)."),
         )
 
-    def handle(
-        self, *args, names: list[str], every: int | None, from_start: bool, **options
-    ) -> None:
+    def handle(self, *args, names: list[str], every: int | None, from_start: bool,
+               if_followed: bool, **options) -> None:  # fmt: skip
         followed = Source.objects.filter(format=Source.Format.ESSAIM).exclude(url="")
         if names:
             followed = followed.filter(name__in=names)
+        if not followed.exists() and if_followed:
+            return
         if not followed.exists():
             raise CommandError(_("No followed instance: add one with essaim follow URL."))
         if from_start:
