@@ -65,6 +65,12 @@ def do_record_change(topic: str, ids=(), *, first: int | None = None,
         return tuple(cursor.fetchone())
 
 
+def do_clear_feed() -> None:
+    """Forget the whole feed (after a restore: every server rebuilds its index, seeing the
+    database went back)."""
+    FeedEntry.objects.all().delete()
+
+
 def do_prune_feed(days: int) -> int:
     """Delete the feed's entries older than `days` (the newest is always kept: it tells a
     server whose position is ahead of it that the database went back); returns how many."""

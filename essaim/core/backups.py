@@ -107,6 +107,7 @@ def make_backup(folder: Path) -> Path:
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=1))
         partial = target.with_suffix(".partial")
+        partial.touch(mode=0o600)  # personal data and the secret key: the owner's alone
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(work / "manifest.json", "manifest.json")
             archive.add(dump, dump.name)
@@ -115,7 +116,6 @@ def make_backup(folder: Path) -> Path:
                 if path.is_file() or path.is_dir():
                     archive.add(path, f"files/{name}", filter=_without_transient)
         partial.replace(target)  # complete, or not there at all
-    target.chmod(0o600)  # personal data and the secret key: the owner's alone
     return target
 
 
@@ -174,9 +174,18 @@ def restore_backup(archive_path: Path) -> dict:
             ):
                 source.backup(live)  # page by page into the live file: its WAL stays right
         else:
+            # The whole schema replaced in one transaction: tables a newer version added
+            # (which `--clean` would leave, and `migrate` would then trip on) go too, and a
+            # failure leaves the database as it was.
             options, environment = _pg_environment(database)
-            _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                  "--single-transaction", *options, str(work / "database.pgdump")],
+            script = work / "restore.sql"
+            _run(["pg_restore", "--no-owner", "--no-privileges", "--file", str(script),
+                  str(work / "database.pgdump")], environment)  # fmt: skip
+            wrapper = work / "replace.sql"
+            wrapper.write_text("DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n"
+                               f"\\i {script}\n")  # fmt: skip
+            _run(["psql", "--quiet", "--no-psqlrc", "--single-transaction",
+                  "--set", "ON_ERROR_STOP=1", "--file", str(wrapper), *options],
                  environment)  # fmt: skip
         for name in KEPT:
             target, saved = _data_dir() / name, work / "files" / name

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.http.request import validate_host
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""}  # noqa: S104 (a name, not a bind)
 NO_MAIL_BACKENDS = {
@@ -27,7 +28,7 @@ def production_settings(app_configs, **kwargs) -> list[Error]:
                  "https://atlas.example.org.",
             id="essaim.E001",
         ))  # fmt: skip
-    elif public.hostname not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+    elif not validate_host(public.hostname, settings.ALLOWED_HOSTS):
         errors.append(Error(
             f"The public address's host {public.hostname!r} is not in ESSAIM_ALLOWED_HOSTS: "
             "visitors would be refused.",

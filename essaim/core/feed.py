@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -289,27 +290,28 @@ def follow_after_commit() -> None:
 
     def apply_now() -> None:
         _registered.callback = None
-        follow(wait=WAIT_AFTER_COMMIT)
+        try:
+            follow(wait=WAIT_AFTER_COMMIT)
+        except Exception:  # the change is committed: the follower thread applies it later
+            logger.exception("Applying the change feed after a commit failed.")
 
     _registered.callback = apply_now
     transaction.on_commit(apply_now)
 
 
 def lag() -> dict:
-    """How far this server is behind the database: entries written and not yet applied, and
-    the age in seconds of the oldest of them (for /readyz)."""
+    """How far this server is behind the database (for /readyz): the entries written and not
+    yet applied, and for how many seconds its position has not moved while some wait (0 when
+    none waits). An index busy applying a large import moves; a stuck one does not."""
     position = read_position()
     if position is None:
-        return {"entries": None, "seconds": None}
-    stamp = _stamp()
-    waiting = FeedEntry.objects.filter(**{f"{stamp}__gte": position.horizon}).exclude(
-        pk__in=[pk for _value, pk in position.applied]
-    )
-    oldest = waiting.aggregate(at=Min("at"))["at"]
-    return {
-        "entries": waiting.count(),
-        "seconds": round((timezone.now() - oldest).total_seconds(), 1) if oldest else 0,
-    }
+        return {"entries": None, "stalled_seconds": None}
+    applied = {pk for _value, pk in position.applied}
+    waiting = [pk for pk in FeedEntry.objects.filter(**{f"{_stamp()}__gte": position.horizon})
+               .values_list("pk", flat=True) if pk not in applied]  # fmt: skip
+    saved = datetime.fromisoformat(position.saved_at) if position.saved_at else None
+    stalled = (timezone.now() - saved).total_seconds() if waiting and saved else 0
+    return {"entries": len(waiting), "stalled_seconds": round(stalled, 1)}
 
 
 _follower: threading.Thread | None = None

@@ -12,9 +12,9 @@ from . import feed, jobs
 from .models import FeedEntry
 
 logger = logging.getLogger(__name__)
-# Not ready while its index lags the database by more than this (seconds of the oldest change
-# not yet applied): a search there would miss what others just wrote.
-MAX_INDEX_LAG = 30
+# Not ready while changes wait and its index has not moved for this long (seconds): a search
+# there would miss what others wrote. An index busy applying a large import moves.
+MAX_INDEX_STALL = 30
 
 
 @never_cache
@@ -34,6 +34,6 @@ def ready(request) -> JsonResponse:
         logger.error("Not ready: the database does not answer: %s", failure)
         return JsonResponse({"status": "not ready", "database": "unreachable"}, status=503)
     checks["index"] = lag
-    ready = lag["entries"] is not None and lag["seconds"] <= MAX_INDEX_LAG
+    ready = lag["entries"] is not None and lag["stalled_seconds"] <= MAX_INDEX_STALL
     status = "ready" if ready else "not ready"
     return JsonResponse({"status": status, **checks}, status=200 if ready else 503)

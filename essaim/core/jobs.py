@@ -48,7 +48,9 @@ logger = logging.getLogger(__name__)
 
 BACKOFF = timedelta(seconds=30)
 BEAT_EVERY = 5  # seconds between two beats of a worker
-LOST_AFTER = timedelta(seconds=60)  # a worker silent this long is gone
+# A worker silent this long is gone. Generous: on SQLite, a worker cannot beat while a long
+# import holds the database's one write lock, and the machines' clocks may differ a little.
+LOST_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,7 @@ SCHEDULE = [
     ("remind_surveys", ["remind_surveys"], Every(hour=8)),
     ("ask-confirmations", ["ask-confirmations"], Every(hour=6, weekday=0)),
     ("record_atlas_counts", ["record_atlas_counts"], Every(hour=4, day=1)),
-    ("prune", ["prune"], Every(hour=1)),
+    ("prune", ["prune"], Every(minutes=60)),
 ]
 
 
@@ -300,7 +302,10 @@ def enqueue_due(now: datetime) -> list[str]:
     enqueued = []
     for name, arguments, when in SCHEDULE:
         slot = when.slot(now)
-        if slot and do_claim_slot(name, slot):
-            enqueue_at_once(command, *arguments)
-            enqueued.append(name)
+        if not slot:
+            continue
+        with transaction.atomic():  # claimed and enqueued together, or neither
+            if do_claim_slot(name, slot):
+                enqueue_at_once(command, *arguments)
+                enqueued.append(name)
     return enqueued

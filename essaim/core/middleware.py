@@ -116,8 +116,9 @@ request_log = logging.getLogger("essaim.requests")
 
 class RequestLogMiddleware:
     """One line per request (ESSAIM_LOG_JSON=1: as JSON, for a log collector): its method,
-    its path without the query (which may hold what someone typed), its status, its size and
-    how long it took. No address, no user: nothing personal."""
+    its route (never the path or the query, which may hold a link's secret or what someone
+    typed), its status, its size and how long it took. No address, no user: nothing
+    personal."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -127,12 +128,19 @@ class RequestLogMiddleware:
         response = self.get_response(request)
         request_log.info("request", extra={"http": {
             "method": request.method,
-            "path": request.path[:500],
+            # The route ("atlas/confirm/<str:token>/"), not the path: a path may hold a
+            # signed link's secret.
+            "path": _route(request),
             "status": response.status_code,
             "bytes": len(response.content) if not response.streaming else None,
             "ms": round((time.perf_counter() - started) * 1000, 1),
         }})  # fmt: skip
         return response
+
+
+def _route(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    return "/" + match.route if match is not None and match.route else "(not found)"
 
 
 class JsonFormatter(logging.Formatter):

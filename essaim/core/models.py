@@ -97,8 +97,8 @@ class JobProgress(models.Model):
     page that follows it."""
 
     result_id = models.CharField(max_length=64, primary_key=True)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(null=True, blank=True)
+    done = models.BigIntegerField(default=0)  # bytes of a file, which may pass 2 GB
+    total = models.BigIntegerField(null=True, blank=True)
     # What the job gives back to the page that follows it (an import's report), once done.
     outcome = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)

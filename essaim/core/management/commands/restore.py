@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from essaim.atlas.models import Organisation
 from essaim.core import feed
+from essaim.core.actions import do_clear_feed
 from essaim.core.backups import (
     BackupError,
     check_restorable,
@@ -43,6 +44,9 @@ class Command(BaseCommand):
         except (BackupError, OSError) as failure:
             raise CommandError(getattr(failure, "message", str(failure))) from failure
         call_command("migrate", "--no-input", verbosity=0)
+        # The restored feed's entries are the old database's (on another PostgreSQL cluster,
+        # their transaction ids mean nothing): the index is rebuilt from the rows anyway.
+        do_clear_feed()
         feed.rebuild()  # the index from the restored database, followed from there
         self.stdout.write(
             _("Restored the %(backup)s: %(count)d organisations; the search index rebuilt.")
