@@ -113,24 +113,31 @@ def test_scheduled_jobs_are_enqueued_once_whatever_the_number_of_workers(tmp_pat
     assert not WorkerBeat.objects.exists()
 
 
-@DATABASE_QUEUE
-@pytest.mark.django_db(transaction=True)
-def test_an_import_uploaded_in_the_admin_is_followed_until_its_report(client, tmp_path):
+def upload_rows(client, tmp_path, count: int) -> str:
+    """An administrator uploads a file of `count` organisations to import at once; the
+    address of the page that follows the import."""
     admin = User.objects.create_superuser("admin", "admin@example.org", "pw-for-tests-only")
     client.force_login(admin)
-    rows = ["id,name,country,locality"] + [f"n-{n},Atelier {n},FR,Arras" for n in range(1200)]
-    path = tmp_path / "big.csv"
+    rows = ["id,name,country,locality"] + [f"n-{n},Atelier {n},FR,Arras" for n in range(count)]
+    path = tmp_path / "register.csv"
     path.write_text("\n".join(rows), encoding="utf-8")
     with path.open("rb") as file:
         response = client.post("/en/admin/exchange/source/import/",
-                               {"file": file, "format": "csv", "source": "big"})  # fmt: skip
+                               {"file": file, "format": "csv", "source": "register"})  # fmt: skip
     assert response.status_code == 302
-    page = client.get(response["Location"]).content.decode()
+    return response["Location"]
+
+
+@DATABASE_QUEUE
+@pytest.mark.django_db(transaction=True)
+def test_an_import_uploaded_in_the_admin_is_followed_until_its_report(client, tmp_path):
+    address = upload_rows(client, tmp_path, 1200)
+    page = client.get(address).content.decode()
     assert "Waiting for a worker to start the import" in page
     assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
     assert 'hx-trigger="every 2s"' in page, "with JavaScript, the state alone is asked again"
     call_command("worker", batch=True, interval=0)
-    page = client.get(response["Location"]).content.decode()
+    page = client.get(address).content.decode()
     assert "The import is finished" in page and "1200 organisations created" in page
     assert 'http-equiv="refresh"' not in page and "hx-trigger" not in page
 
@@ -140,15 +147,7 @@ def test_an_import_uploaded_in_the_admin_is_followed_until_its_report(client, tm
 def test_an_import_shows_how_far_it_has_got_while_it_runs(client, tmp_path, settings):
     """The import is one transaction, which nobody sees before its end: its progress is told
     apart from it, and the page that follows it moves."""
-    admin = User.objects.create_superuser("admin", "admin@example.org", "pw-for-tests-only")
-    client.force_login(admin)
-    rows = ["id,name,country,locality"] + [f"n-{n},Atelier {n},FR,Arras" for n in range(8000)]
-    path = tmp_path / "large.csv"
-    path.write_text("\n".join(rows), encoding="utf-8")
-    with path.open("rb") as file:
-        response = client.post("/en/admin/exchange/source/import/",
-                               {"file": file, "format": "csv", "source": "large"})  # fmt: skip
-    page_address = response["Location"]
+    page_address = upload_rows(client, tmp_path, 8000)
     worker = workers(settings.DATA_DIR, 1, "--batch", "--interval", "0")[0]
     seen = set()
     while worker.poll() is None:
