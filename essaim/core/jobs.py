@@ -186,6 +186,21 @@ def result_of(result_id: str) -> tuple[str, JobProgress | None, str]:
     return row.status, progress, error
 
 
+def later_attempt(result_id: str) -> str | None:
+    """The id of the latest attempt of the same job enqueued after this one (tried again after
+    a failure, or after its worker was lost), if any."""
+    try:
+        row = DBTaskResult.objects.filter(pk=uuid.UUID(str(result_id))).first()
+    except ValueError:
+        return None
+    if row is None:
+        return None
+    same = row.args_kwargs["args"][:3]  # the job's name and arguments, not its attempt
+    later = (DBTaskResult.objects.filter(task_path=row.task_path, enqueued_at__gte=row.enqueued_at)
+             .exclude(pk=row.pk).order_by("-enqueued_at"))  # fmt: skip
+    return next((str(other.pk) for other in later if other.args_kwargs["args"][:3] == same), None)
+
+
 # Scheduled jobs -----------------------------------------------------------------------------
 
 

@@ -190,6 +190,8 @@ class SourceAdmin(admin.ModelAdmin):
         status, progress, error = jobs.result_of(result)
         if not status:
             raise Http404
+        if status == "FAILED" and (again := jobs.later_attempt(result)):
+            return redirect("admin:exchange_import_job", result=again)  # tried again
         outcome = progress.outcome if progress is not None else {}
         finished = status in ("SUCCESSFUL", "FAILED")
         percent = (round(100 * progress.done / progress.total)

@@ -144,6 +144,18 @@ def test_an_import_uploaded_in_the_admin_is_followed_until_its_report(client, tm
 
 @DATABASE_QUEUE
 @pytest.mark.django_db(transaction=True)
+def test_an_import_whose_worker_died_is_followed_on_the_same_page(client, tmp_path):
+    address = upload_rows(client, tmp_path, 300)
+    # A worker claims it and is killed (its transaction, and so the import, rolled back).
+    DBTaskResult.objects.update(status=TaskResultStatus.RUNNING, worker_ids=["gone-worker"],
+                                started_at=timezone.now() - timedelta(minutes=15))  # fmt: skip
+    call_command("worker", batch=True, interval=0)
+    page = client.get(address, follow=True).content.decode()
+    assert "The import is finished" in page and "300 organisations created" in page
+
+
+@DATABASE_QUEUE
+@pytest.mark.django_db(transaction=True)
 def test_an_import_shows_how_far_it_has_got_while_it_runs(client, tmp_path, settings):
     """The import is one transaction, which nobody sees before its end: its progress is told
     apart from it, and the page that follows it moves."""
