@@ -218,6 +218,8 @@ def _follow() -> int:
         _rebuild(bounds)
         return 0
     stamp = _stamp()
+    if stamp == "id" and position.through is None and bounds[1] < position.horizon:
+        return 0  # SQLite, nothing written since: the follower's usual look, one query
     target = _horizon(bounds[1])
     applied = {entry_id for _stamp_value, entry_id in position.applied}
     count = 0
