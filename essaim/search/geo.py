@@ -34,8 +34,12 @@ def mercator(latitude: float, longitude: float) -> tuple[float, float]:
 
 
 def cell_terms(latitude: float, longitude: float) -> list[str]:
-    """The cells holding a point, from the coarsest level to the finest."""
-    return [_cell_name(level, *_cell_at(level, latitude, longitude)) for level in _levels()]
+    """The cells holding a point, from the coarsest level to the finest. A coarser level's
+    column and row are the finest's shifted right (scaling by a power of two is exact): one
+    position computed instead of seventeen, for each of millions of documents at a load."""
+    column, row = _cell_at(FINEST_LEVEL, latitude, longitude)
+    return [f"{level}/{column >> (FINEST_LEVEL - level)}/{row >> (FINEST_LEVEL - level)}"
+            for level in _levels()]  # fmt: skip
 
 
 def _levels() -> range:
