@@ -333,7 +333,11 @@ def _clusters(request, zoom: int, lang: str | None):
     singles = Organisation.objects.select_related("sector").in_bulk(single_ids)
     features = []
     for cluster in clusters:
-        properties = {"count": cluster.count, "same_place": cluster.same_place or None}
+        properties = {
+            "count": cluster.count,
+            "same_place": cluster.same_place or None,
+            "estimated": cluster.estimated or None,
+        }
         org = singles.get(cluster.organisation_id)
         if org:
             with translation.override(lang or translation.get_language()):
@@ -357,6 +361,7 @@ def _clusters(request, zoom: int, lang: str | None):
     return {
         "type": "FeatureCollection",
         "total": sum(c.count for c in clusters),
+        "estimated": any(c.estimated for c in clusters) or None,
         "features": features,
     }
 

@@ -136,6 +136,9 @@ class ClusterProperties(Schema):
         description="True when every organisation of the cluster has the same position: "
         "list them (with `bbox` around it) rather than zoom in.",
     )
+    estimated: bool | None = Field(
+        None, description="True when the count is estimated (see the collection's `estimated`)."
+    )
 
 
 class ClusterGeometry(Schema):
@@ -152,6 +155,12 @@ class ClusterFeature(Schema):
 class ClusterCollection(Schema):
     type: str = "FeatureCollection"
     total: int = Field(description="Organisations in the box: the sum of the counts.")
+    estimated: bool | None = Field(
+        None,
+        description="True when the view holds more than `ESSAIM_MAP_SAMPLE_ABOVE` "
+        "organisations (200,000 by default): the clusters and their counts then come from a "
+        "stable sixteenth of them, counts multiplied by sixteen.",
+    )
     features: list[ClusterFeature]
 
 

@@ -4,9 +4,10 @@ aggregations."""
 from dataclasses import replace
 
 import tantivy
+from django.conf import settings
 
-from .geo import mercator
-from .query import Cluster, SearchQuery
+from .geo import box_cells, mercator
+from .query import SAMPLE_BUCKETS, Cluster, SearchQuery
 
 
 class Clustering:
@@ -17,7 +18,13 @@ class Clustering:
     ) -> tuple[Cluster, ...]:
         """Organisations in the query's box grouped on a grid of 64-pixel cells at `zoom`."""
         return self.remembered(
-            ("clusters", query.cache_key(), zoom, max_clusters),
+            (
+                "clusters",
+                query.cache_key(),
+                zoom,
+                max_clusters,
+                settings.ESSAIM["MAP_SAMPLE_ABOVE"],
+            ),
             lambda searcher: self._clusters(searcher, query, zoom, max_clusters),
         )
 
@@ -25,28 +32,32 @@ class Clustering:
         cell = 1.0 / (2 ** (zoom + 2))
         x_bounds = y_bounds = {}
         if query.bbox and query.bbox[0] <= query.bbox[2]:
-            # The box bounds the grid itself (inclusive bounds: the same documents), and only
-            # the latitudes are queried: intersecting two ranges over millions of documents
-            # costs more than the whole aggregation.
+            # The box bounds the grid itself (inclusive bounds: the same documents). Only the
+            # grid cells over the box and its latitudes are queried: a short term list and one
+            # range, where intersecting two ranges over millions of documents would cost more
+            # than the whole aggregation.
             west, south, east, north = query.bbox
             (x_min, y_min), (x_max, y_max) = mercator(north, west), mercator(south, east)
             x_bounds = {"hard_bounds": {"min": x_min, "max": x_max}}
             y_bounds = {"hard_bounds": {"min": y_min, "max": y_max}}
             query = replace(query, bbox=None)
-            latitudes = tantivy.Query.range_query(
-                self.schema, "lat", tantivy.FieldType.Float, south, north
-            )
+            where = [
+                tantivy.Query.term_set_query(
+                    self.schema, "cell", box_cells(west, south, east, north)
+                ),
+                tantivy.Query.range_query(
+                    self.schema, "lat", tantivy.FieldType.Float, south, north
+                ),
+            ]
         else:
-            latitudes = tantivy.Query.exists_query("lat")
+            where = [tantivy.Query.exists_query("lat")]
         clauses, _shared = self._filtered(searcher, query)
-        clauses.append(latitudes)
+        clauses.extend(where)
         inner = {
-            "lat": {"avg": {"field": "lat"}},
-            "lon": {"avg": {"field": "lon"}},
+            "lat": {"stats": {"field": "lat"}},
+            "lon": {"stats": {"field": "lon"}},
             "first": {"min": {"field": "id"}},
-            **{f"{name}_{end}": {end: {"field": name}}
-               for name in ("lat", "lon") for end in ("min", "max")},
-        }  # fmt: skip
+        }
         aggregation = {
             "x": {
                 "histogram": {"field": "x", "interval": cell, "min_doc_count": 1, **x_bounds},
@@ -63,22 +74,33 @@ class Clustering:
                 },
             }
         }
-        result = searcher.aggregate(self._combine(clauses), aggregation)
+        # A stable sixteenth of the matches first (see `_aggregate`): when it says there are
+        # more than MAP_SAMPLE_ABOVE in the view, its cells, their counts times sixteen, are
+        # the map (cells too sparse to be sampled are among those the 500 largest leave out
+        # anyway); otherwise every match is counted.
+        sample = tantivy.Query.term_query(self.schema, "sample", 0)
+        result = searcher.aggregate(self._combine([*clauses, sample]), aggregation)
+        scale = SAMPLE_BUCKETS
+        sampled = sum(bucket["doc_count"] for column in result["x"]["buckets"]
+                      for bucket in column["y"]["buckets"])  # fmt: skip
+        if sampled * SAMPLE_BUCKETS <= settings.ESSAIM["MAP_SAMPLE_ABOVE"]:
+            result, scale = searcher.aggregate(self._combine(clauses), aggregation), 1
         clusters = []
         for column in result["x"]["buckets"]:
             for bucket in column["y"]["buckets"]:
-                count = bucket["doc_count"]
+                count = bucket["doc_count"] * scale
+                latitude, longitude = bucket["lat"], bucket["lon"]
                 clusters.append(
                     Cluster(
-                        latitude=round(bucket["lat"]["value"], 5),
-                        longitude=round(bucket["lon"]["value"], 5),
+                        latitude=round(latitude["avg"], 5),
+                        longitude=round(longitude["avg"], 5),
                         count=count,
                         organisation_id=int(bucket["first"]["value"]) if count == 1 else None,
                         same_place=count > 1
                         and all(
-                            bucket[f"{name}_max"]["value"] - bucket[f"{name}_min"]["value"] < 1e-5
-                            for name in ("lat", "lon")
-                        ),
+                            stats["max"] - stats["min"] < 1e-5 for stats in (latitude, longitude)
+                        ),  # fmt: skip
+                        estimated=scale > 1,
                     )
                 )
         clusters.sort(key=lambda cluster: -cluster.count)

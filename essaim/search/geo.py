@@ -57,6 +57,23 @@ def _cell_name(level: int, column: int, row: int) -> str:
     return f"{level}/{column}/{row}"
 
 
+def box_cells(west: float, south: float, east: float, north: float, most: int = 16) -> list[str]:
+    """The cells of the finest level at which at most `most` of them cover the box (west <=
+    east): a short term list that holds the box's documents and few others, from which the
+    exact bounds keep those inside."""
+    level = COARSEST_LEVEL
+    while level < FINEST_LEVEL:
+        (west_column, south_row), (east_column, north_row) = (
+            _cell_at(level + 1, south, west), _cell_at(level + 1, north, east))  # fmt: skip
+        if (east_column - west_column + 1) * (north_row - south_row + 1) > most:
+            break
+        level += 1
+    (west_column, south_row), (east_column, north_row) = (
+        _cell_at(level, south, west), _cell_at(level, north, east))  # fmt: skip
+    return [_cell_name(level, column, row) for column in range(west_column, east_column + 1)
+            for row in range(south_row, north_row + 1)]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Covering:
     """The cells covering a circle: `inside` wholly within it, `edge` crossing its border."""

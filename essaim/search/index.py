@@ -27,6 +27,7 @@ from .embeddings import query_vector
 from .geo import cell_terms, mercator
 from .places import PlaceMatching
 from .query import (
+    SAMPLE_BUCKETS,
     SORTS,
     Cluster,
     DocumentLayout,
@@ -47,7 +48,6 @@ WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
 MAX_HITS = 10_000
 SCHEMA_VERSION = "7"
-SAMPLE_BUCKETS = 16
 FUSED_DEPTH = semantic.FUSED_DEPTH
 
 T = TypeVar("T")

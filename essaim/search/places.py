@@ -3,7 +3,7 @@ first, and the distances shown beside the results."""
 
 import tantivy
 
-from .geo import HALF_CIRCUMFERENCE_KM, covering
+from .geo import HALF_CIRCUMFERENCE_KM, box_cells, covering
 from .query import SearchQuery, distance_km
 
 
@@ -16,6 +16,11 @@ class PlaceMatching:
         lat = tantivy.Query.range_query(self.schema, "lat", tantivy.FieldType.Float, south, north)
         if west <= east:
             lon = tantivy.Query.range_query(self.schema, "lon", tantivy.FieldType.Float, west, east)
+            # The grid cells over the box lead: the ranges only check the documents they hold.
+            cells = tantivy.Query.term_set_query(
+                self.schema, "cell", box_cells(west, south, east, north)
+            )
+            return [cells, lat, lon]
         else:  # the box crosses the antimeridian
             lon = tantivy.Query.boolean_query(
                 [

@@ -11,6 +11,10 @@ from typing import Protocol
 SORTS = ("relevance", "name", "id", "updated", "distance")
 
 
+# Large counts are estimated from one of this many stable parts of the documents.
+SAMPLE_BUCKETS = 16
+
+
 @dataclass
 class SearchQuery:
     text: str = ""
@@ -74,6 +78,8 @@ class Cluster:
     # Whether all its organisations share one position (the locality's, often): zooming in
     # would never split it, so the map lists them instead.
     same_place: bool = False
+    # Whether its count is estimated from a sample (a view of hundreds of thousands).
+    estimated: bool = False
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -305,6 +305,30 @@ def test_facet_counts_are_estimated_over_very_many_matches(client, generated, se
     assert "Counts marked ≈ are estimates." in html
 
 
+def test_map_clusters_are_estimated_over_a_very_full_view(client, generated, settings):
+    generated(400)
+    box = {"bbox": "-25,34,45,71", "zoom": 4}
+    exact = get(client, "/api/v1/map/clusters", **box)[1]
+    assert "estimated" not in exact
+    # Counted from the database, not through the search code under test.
+    mapped = Organisation.objects.published().filter(
+        longitude__gte=-25, longitude__lte=45, latitude__gte=34, latitude__lte=71).count()  # fmt: skip
+    assert exact["total"] == mapped > 300
+    settings.ESSAIM = {**settings.ESSAIM, "MAP_SAMPLE_ABOVE": 100}
+    # (Another view than the first: answers are remembered until the index changes.)
+    estimated = get(client, "/api/v1/map/clusters", **{**box, "zoom": 5})[1]
+    assert estimated["estimated"] is True
+    counts = [feature["properties"]["count"] for feature in estimated["features"]]
+    assert counts and all(count % 16 == 0 for count in counts)
+    assert all(feature["properties"]["estimated"] for feature in estimated["features"])
+    assert mapped / 3 < estimated["total"] < mapped * 3
+    # Never a single organisation's link from an estimate.
+    assert not any("url" in feature["properties"] for feature in estimated["features"])
+    # A view holding fewer than the threshold is counted exactly.
+    city = get(client, "/api/v1/map/clusters", bbox="2.2,48.8,2.5,48.95", zoom=12)[1]
+    assert city["total"] > 0 and "estimated" not in city
+
+
 def test_places_complete_a_locality_name(client):
     _status, places = get(client, "/api/v1/places", q="saint-e", country="fr")
     assert places[0]["name"] == "Saint-Étienne"

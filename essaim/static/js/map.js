@@ -91,11 +91,24 @@
     return map;
   }
 
-  function clusterIcon(count, samePlace) {
+  // A count estimated from a sample (views of hundreds of thousands) is shown rounded to two
+  // significant digits, after "≈".
+  function roughly(count) {
+    var unit = Math.pow(10, Math.max(0, String(count).length - 2));
+    return Math.round(count / unit) * unit;
+  }
+
+  function shownCount(count, estimated) {
+    return estimated ? "≈" + roughly(count) : String(count);
+  }
+
+  function clusterIcon(count, samePlace, estimated) {
     var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 44 : 52;
+    var number = estimated ? roughly(count) : count;
+    var shown = number >= 10000 ? Math.round(number / 1000) + "k" : String(number);
     return L.divIcon({
       className: "cluster" + (samePlace ? " same-place" : ""),
-      html: "<span>" + (count >= 10000 ? Math.round(count / 1000) + "k" : count) + "</span>",
+      html: "<span>" + (estimated ? "≈" : "") + shown + "</span>",
       iconSize: [size, size]
     });
   }
@@ -235,10 +248,10 @@
               marker = L.marker([c[1], c[0]], { icon: dotIcon(p.color || "#595959", sector.mark), title: p.name, alt: p.name });
               activate = function () { organisationCard(marker, p); };
             } else if (p.same_place) {
-              marker = L.marker([c[1], c[0]], { icon: clusterIcon(p.count, true), title: p.count + " " + element.dataset.here });
+              marker = L.marker([c[1], c[0]], { icon: clusterIcon(p.count, true, p.estimated), title: shownCount(p.count, p.estimated) + " " + element.dataset.here });
               activate = function () { samePlaceCard(marker, c, p); };
             } else {
-              marker = L.marker([c[1], c[0]], { icon: clusterIcon(p.count, false), title: String(p.count) });
+              marker = L.marker([c[1], c[0]], { icon: clusterIcon(p.count, false, p.estimated), title: shownCount(p.count, p.estimated) });
               activate = function () { map.setView([c[1], c[0]], Math.min(map.getZoom() + 2, 18)); };
             }
             marker.on("click", activate);
@@ -254,7 +267,7 @@
           }
           if (link) {
             link.href = element.dataset.list + "?" + (filters ? filters + "&" : "") + "bbox=" + bbox;
-            link.textContent = linkText + " (" + data.total + ")";
+            link.textContent = linkText + " (" + shownCount(data.total, data.estimated) + ")";
           }
         })
         .catch(function (error) { if (error.name !== "AbortError") { throw error; } })
