@@ -248,6 +248,7 @@ ESSAIM = {
     # Above this many matches, facet counts are estimated from a sixteenth of them.
     "FACET_SAMPLE_ABOVE": int(os.environ.get("ESSAIM_FACET_SAMPLE_ABOVE", "200000")),
     "MAP_SAMPLE_ABOVE": int(os.environ.get("ESSAIM_MAP_SAMPLE_ABOVE", "200000")),
+    "NAME_FIRST_ABOVE": int(os.environ.get("ESSAIM_NAME_FIRST_ABOVE", "200000")),
     # Where visitors write about their data and the instance.
     "CONTACT_EMAIL": os.environ.get(
         "ESSAIM_CONTACT_EMAIL", os.environ.get("ESSAIM_FROM_EMAIL", "essaim@localhost")

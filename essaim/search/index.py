@@ -354,6 +354,7 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
         # and so are the meaning vectors when they rank it.
         hybrid = self._is_hybrid(query)
         key = ("search", query.cache_key(), settings.ESSAIM["FACET_SAMPLE_ABOVE"],
+               settings.ESSAIM["NAME_FIRST_ABOVE"],
                semantic.generation() if hybrid else None)  # fmt: skip
         return self.remembered(key, lambda searcher: self._search(searcher, query, hybrid))
 
@@ -395,8 +396,7 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
         """The page of a search ranked by words and meaning together, the total, and the
         results found by meaning only."""
         without_text = clauses[1:]  # the text clause comes first (see _common_clauses)
-        lexical = searcher.search(self._combine(clauses), FUSED_DEPTH)
-        lexical_ids = searcher.fast_field_values("id", [address for _s, address in lexical.hits])
+        lexical_ids, lexical_count = self._lexical_page(searcher, query, clauses, FUSED_DEPTH, 0)
         meaning = self._semantic_ids(searcher, query, without_text)
         meaning_ids = list(meaning)[:FUSED_DEPTH]
         # Those the words match too are in the words' ranking already (perhaps past its first
@@ -409,15 +409,14 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
         only_meaning = {pk: meaning[pk] for pk in meaning_ids if pk not in words_too}
         ranked_by_meaning = [pk for pk in meaning_ids if pk in only_meaning or pk in lexical_ids]
         fused = semantic.fuse(lexical_ids, ranked_by_meaning)
-        total = lexical.count + len(only_meaning)
+        total = lexical_count + len(only_meaning)
         start, end = query.offset, query.offset + max(1, min(query.limit, MAX_HITS))
         ids = fused[start:end]
-        if end > len(fused) and lexical.count > FUSED_DEPTH:
+        if end > len(fused) and lexical_count > FUSED_DEPTH:
             # Past the fused head (the words' first hundred and the meaning's own), the words'
             # ranking goes on from its hundred-and-first.
-            beyond = searcher.search(self._combine(clauses), end - max(start, len(fused)),
-                                     offset=FUSED_DEPTH + max(0, start - len(fused)))  # fmt: skip
-            ids += searcher.fast_field_values("id", [address for _s, address in beyond.hits])
+            ids += self._lexical_page(searcher, query, clauses, end - max(start, len(fused)),
+                                      FUSED_DEPTH + max(0, start - len(fused)))[0]  # fmt: skip
         return (ids if query.limit else []), total, only_meaning
 
     def _search(self, searcher, query: SearchQuery, hybrid: bool = False) -> SearchResult:
@@ -430,10 +429,11 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
             ids, total, by_meaning = self._hybrid(searcher, query, clauses)
         elif query.sort == "distance" and query.near:
             ids, total = self._nearest_first(searcher, query, clauses, limit)
+        elif query.sort == "relevance" and query.text.strip():
+            ids, total = self._lexical_page(searcher, query, clauses, limit, query.offset)
+            ids = ids if query.limit else []
         else:
-            if query.sort == "relevance" and query.text.strip():
-                options = {}
-            elif query.sort == "name":
+            if query.sort == "name":
                 options = {"order_by_field": "name_key", "order": tantivy.Order.Asc}
             elif query.sort == "updated":
                 options = {"order_by_field": "updated", "order": tantivy.Order.Desc}
@@ -454,6 +454,33 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
             distances=self._distances(searcher, ids, query.near) if query.near else {},
             by_meaning={pk: by_meaning[pk] for pk in ids if pk in by_meaning},
         )
+
+    def _lexical_page(self, searcher, query: SearchQuery, clauses, limit: int, offset: int):
+        """(ids, total) of a page of the search ranked by its words. When its words are in
+        most of a large index, those with a word in their name come first, ranked; the others
+        follow, the most recently updated first, counted without being scored."""
+        name_first = self._name_first(searcher, query.text) if clauses else None
+        if name_first is None:
+            result = searcher.search(self._combine(clauses), max(1, limit), offset=offset)
+            return self._ids(searcher, result), result.count
+        # The text clause comes first (see _common_clauses); unscored, it still filters.
+        matching = [tantivy.Query.const_score_query(clauses[0], 0.0), *clauses[1:]]
+        named = searcher.search(self._combine([name_first, *matching]), max(1, limit),
+                                offset=offset)  # fmt: skip
+        ids = self._ids(searcher, named)
+        if len(ids) == limit:  # the page is full: only the count of the others is needed
+            return ids, searcher.search(self._combine(matching), 1).count
+        others = tantivy.Query.boolean_query([
+            *((tantivy.Occur.Must, clause) for clause in matching),
+            (tantivy.Occur.MustNot, name_first),
+        ])  # fmt: skip
+        rest = searcher.search(others, limit - len(ids), offset=max(0, offset - named.count),
+                               order_by_field="updated", order=tantivy.Order.Desc)  # fmt: skip
+        return ids + self._ids(searcher, rest), named.count + rest.count
+
+    @staticmethod
+    def _ids(searcher, result) -> list[int]:
+        return searcher.fast_field_values("id", [address for _key, address in result.hits])
 
     @staticmethod
     def _every_hit(searcher, query, fields: tuple[str, ...], **order) -> list[tuple]:

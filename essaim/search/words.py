@@ -3,6 +3,7 @@ languages, with typos) and which words to suggest instead of unknown ones: the p
 tantivy engine that reads words."""
 
 import tantivy
+from django.conf import settings
 
 from .text import (
     STEMMERS,
@@ -30,6 +31,10 @@ FUZZY_UNLESS_FOUND_IN = 1000
 MAX_SUGGESTED_WORDS = 8
 MAX_CANDIDATES = 2000
 STEM_BOOST = 0.8
+# A word found in more than ESSAIM_NAME_FIRST_ABOVE documents, and in this share of them,
+# barely ranks: at the EU's scale ("numérique" in a national register) scoring its millions of
+# matches would cost more than the rest of the search (see `_name_first`).
+UNSELECTIVE_SHARE = 0.2
 
 
 class WordMatching:
@@ -90,6 +95,24 @@ class WordMatching:
                     )
                 )
         return tantivy.Query.boolean_query(clauses)
+
+    def _name_first(self, searcher, text: str):
+        """When every word of the search is found in a large share of a large index, the query
+        on names alone (any word in the name, ranked) that puts the organisations named by
+        the words first; otherwise None. Their other matches are counted without being
+        scored, which is several times cheaper over millions of documents."""
+        least = max(settings.ESSAIM["NAME_FIRST_ABOVE"], searcher.num_docs * UNSELECTIVE_SHARE)
+        options = []
+        for raw in meaningful_words(text):
+            for word in fold(raw):
+                # The word itself, not its completions: a prefix's many terms rank cheaply
+                # enough, and would make two passes of it.
+                if searcher.doc_freq("body", word) <= least:
+                    return None
+                options += self._word_options(searcher, "name", word, 4.0, shortest=2)
+        if not options:
+            return None
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, option) for option in options])
 
     def _stem_options(self, raw: str) -> list:
         options = []

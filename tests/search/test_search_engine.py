@@ -158,3 +158,28 @@ def test_a_radius_keeps_exactly_those_within_it_nearest_first(
     assert [item["id"] for item in everyone["results"]] == [
         pk for _km, pk in sorted((km, pk) for pk, (km, _sector) in placed.items())
     ]
+
+
+def test_a_word_in_most_of_a_large_atlas_puts_the_names_first_and_loses_no_match(
+    client, commit, settings
+):
+    # In a national register, "numérique" is in millions of descriptions: scoring them all
+    # would cost more than the search. Made small here: a word in more than 2 entries.
+    settings.ESSAIM = {**settings.ESSAIM, "NAME_FIRST_ABOVE": 2}
+    for number in range(1, 6):
+        create(commit, f"Collectif {number}", short_description_fr="Un atelier ondine.")
+    create(commit, "Ondine Marseille", short_description_fr="Réparation.")
+    create(commit, "Atelier Ondine", short_description_fr="Un atelier ondine, ondine.")
+    create(commit, "Sans rapport", short_description_fr="Rien à voir.")
+    found = names(client, q="ondine", sort="relevance")
+    assert set(found[:2]) == {"Ondine Marseille", "Atelier Ondine"}
+    # The others follow, the most recently changed first.
+    assert found[2:] == [f"Collectif {number}" for number in range(5, 0, -1)]
+    # Page after page, every match once, and the count exact.
+    seen, url = [], "/api/v1/organisations?q=ondine&page_size=3"
+    while url:
+        page = client.get(url).json()
+        assert page["count"] == 7
+        seen += [item["name"] for item in page["results"]]
+        url = page["next"]
+    assert sorted(seen) == sorted(found) and len(seen) == 7
