@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.targets import IMPORT_SCALE, print_targets, projected
+
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = [
     "id", "name", "short_description_fr", "description_fr", "original_language", "legal_form",
@@ -176,7 +178,7 @@ def main() -> None:
         rate = naive_rows_per_second(naive, path, arguments.sample)
         results["naive"] = {"rows_per_second": round(rate),
                             "projected_seconds": round(arguments.count / rate)}  # fmt: skip
-    report(results)
+    results["targets"] = report(results)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     output = ROOT / "bench" / "results" / f"imports-{arguments.count}-{stamp}.json"
     output.parent.mkdir(exist_ok=True)
@@ -184,7 +186,7 @@ def main() -> None:
     print(f"\nWritten to {output.relative_to(ROOT)}")
 
 
-def report(results: dict) -> None:
+def report(results: dict) -> list[dict]:
     ours, again, naive = results["import"], results["reimport"], results["naive"]
     print(f"\n{results['count']} rows ({results['file_mb']} MB of CSV) on {results['database']}")
     print(f"{'':28}{'seconds':>10}{'rows/s':>10}{'vs naive':>10}")
@@ -197,6 +199,11 @@ def report(results: dict) -> None:
     print(f"peak memory of essaim import: {ours['peak_rss_mb']} MB "
           f"for a {results['file_mb']} MB file")  # fmt: skip
     print(ours["report"])
+    count = results["count"]
+    how = (f"at {count:,}" if count == IMPORT_SCALE
+           else f"projected from {count:,} rows at the same rate")  # fmt: skip
+    return print_targets([("import a million rows (essaim import, CSV)", "s",
+                           projected(ours["seconds"], count, IMPORT_SCALE), 300, how)])  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.serving import start_gunicorn
+from bench.targets import EU_SCALE, print_targets, projected
 
 ROOT = Path(__file__).resolve().parent.parent
 FACET_NAMES = ("sector", "country", "region", "legal_form", "family", "service")
@@ -537,7 +538,7 @@ def main() -> None:
     results["bench_process_peak_rss_mb"] = round(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
     )
-    report(results)
+    results["targets"] = report(results)
     output = (
         ROOT
         / "bench"
@@ -548,7 +549,7 @@ def main() -> None:
     print(f"\nWritten to {output.relative_to(ROOT)}")
 
 
-def report(results: dict) -> None:
+def report(results: dict) -> list[dict]:
     reference = (
         "essaim-api" if "essaim-api" in results["engines"] else next(iter(results["engines"]))
     )
@@ -604,6 +605,28 @@ def report(results: dict) -> None:
         f"{results['api_worker_rss_mb']} MB, bench process peak RSS "
         f"{results['bench_process_peak_rss_mb']} MB"
     )
+    return print_targets(target_rows(results))
+
+
+def target_rows(results: dict) -> list[tuple]:
+    count, engines, rows = results["count"], results["engines"], []
+    at = f"at {count:,}" if count == EU_SCALE else f"at {count:,}; the target is set at 2.8 M"
+    if engine := engines.get("essaim-engine"):
+        rows.append(("search: words + count + 6 facets, engine p95", "ms", engine["p95_ms"], 50,
+                     at))  # fmt: skip
+        if api := engines.get("essaim-api"):
+            rows.append(("search: API p95 ÷ engine p95", "×", api["p95_ms"] / engine["p95_ms"],
+                         1.5, at))  # fmt: skip
+    if map_figures := results.get("map"):
+        rows.append(("map clusters, any viewport: engine p95", "ms",
+                     map_figures["essaim-engine"]["p95_ms"], 50, at))  # fmt: skip
+        rows.append(("map clusters, any viewport: API p95", "ms",
+                     map_figures["essaim-api"]["p95_ms"], 50, at))  # fmt: skip
+    if seconds := results["build"].get("load_and_index_s"):
+        how = at if count == EU_SCALE else f"projected from {count:,} at the same rate"
+        rows.append(("load and index 2.8 M organisations", "s",
+                     projected(seconds, count, EU_SCALE), 600, how))  # fmt: skip
+    return rows
 
 
 if __name__ == "__main__":

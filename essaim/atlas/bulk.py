@@ -192,28 +192,26 @@ def bulk_load(
     batch writes its range to the change feed, so that other servers index it too; this one
     indexes from the records themselves, holding the feed meanwhile."""
     index, vocabulary = get_index(), Vocabulary()
-    pending: list[dict] = []
-    pending_entries: list[tuple[int, int]] = []
-    loaded = 0
+    applied: list[tuple[int, int]] = []
+    loaded = uncommitted = 0
     with feed.applying() as mark_applied:
-        for batch in batched(records, BATCH):
-            now = timezone.now()
-            with transaction.atomic():
-                ids = insert_batch(batch, now)
-                pending_entries.append(
-                    do_record_change(feed.ORGANISATIONS, first=ids[0], last=ids[-1])
-                )
-            pending += documents_from_records(ids, batch, vocabulary, now)
-            loaded += len(ids)
-            if len(pending) >= INDEX_EVERY:
-                index.write(pending, append=True)
-                mark_applied(pending_entries)
-                pending, pending_entries = [], []
-            if on_progress:
-                on_progress(len(ids))
-        if pending:
-            index.write(pending, append=True)
-            mark_applied(pending_entries)
+        with index.adding() as adding:
+            for batch in batched(records, BATCH):
+                now = timezone.now()
+                with transaction.atomic():
+                    ids = insert_batch(batch, now)
+                    entry = do_record_change(feed.ORGANISATIONS, first=ids[0], last=ids[-1])
+                adding.add(documents_from_records(ids, batch, vocabulary, now))
+                applied.append(entry)
+                loaded += len(ids)
+                uncommitted += len(ids)
+                if uncommitted >= INDEX_EVERY:
+                    adding.commit()
+                    mark_applied(applied)
+                    applied, uncommitted = [], 0
+                if on_progress:
+                    on_progress(len(ids))
+        mark_applied(applied)  # committed as `adding` ended
     generation.bump()
     # Fresh statistics, or the query planner keeps the plans of an empty table.
     with connection.cursor() as cursor:

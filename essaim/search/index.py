@@ -11,7 +11,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -172,6 +172,14 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
                     writer.delete_documents_by_term("id", pk)
                 for document in documents:
                     writer.add_document(self._to_tantivy(document))
+
+    @contextmanager
+    def adding(self) -> Iterator["_Adding"]:
+        """One writer for a whole bulk load: each batch added as it comes is indexed on other
+        cores while the next is read, commits do not wait for segment merges, and the merges
+        are waited for once, at the end."""
+        with self._writing() as writer:
+            yield _Adding(writer, self._to_tantivy, self._searcher)
 
     def rebuild(self, batches) -> int:
         """Empty the index and fill it from `batches` (lists of documents), in one commit."""
@@ -506,6 +514,19 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
             searcher, self._combine(clauses), ("id",), order_by_field="id", order=tantivy.Order.Asc
         )
         return [pk for (pk,) in hits]
+
+
+class _Adding:
+    def __init__(self, writer, to_tantivy, refresh):
+        self._writer, self._to_tantivy, self._refresh = writer, to_tantivy, refresh
+
+    def add(self, documents: list[dict]) -> None:
+        for document in documents:
+            self._writer.add_document(self._to_tantivy(document))
+
+    def commit(self) -> None:
+        self._writer.commit()
+        self._refresh()  # what was committed is searchable in this process now
 
 
 _facet_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="essaim-facets")

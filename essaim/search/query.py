@@ -4,6 +4,7 @@ clusters, and the `SearchBackend` protocol every engine implements (tantivy's is
 
 import math
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -90,6 +91,12 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
 
 
+class Adding(Protocol):
+    def add(self, documents: list[dict]) -> None: ...
+
+    def commit(self) -> None: ...
+
+
 class SearchBackend(Protocol):
     """A search engine for the atlas. Documents are plain dicts (see `documents.py`); the
     write path replaces them after each commit and rebuilds them all on demand."""
@@ -121,6 +128,10 @@ class SearchBackend(Protocol):
 
     def rebuild(self, batches: Iterable[list[dict]]) -> int:
         """Start afresh from these documents; returns how many the index holds."""
+
+    def adding(self) -> AbstractContextManager["Adding"]:
+        """For a bulk load: `add` new documents as they come, `commit` when asked, and
+        everything committed at the end (nothing of the uncommitted on an error)."""
 
     def last_id(self) -> int:
         """The highest id indexed (0 when empty): where a bulk load resumes."""
