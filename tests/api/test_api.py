@@ -311,8 +311,9 @@ def test_map_clusters_are_estimated_over_a_very_full_view(client, generated, set
     exact = get(client, "/api/v1/map/clusters", **box)[1]
     assert "estimated" not in exact
     # Counted from the database, not through the search code under test.
-    mapped = Organisation.objects.published().filter(
-        longitude__gte=-25, longitude__lte=45, latitude__gte=34, latitude__lte=71).count()  # fmt: skip
+    in_europe = {"longitude__gte": -25, "longitude__lte": 45, "latitude__gte": 34,
+                 "latitude__lte": 71}  # fmt: skip
+    mapped = Organisation.objects.published().filter(**in_europe).count()
     assert exact["total"] == mapped > 300
     settings.ESSAIM = {**settings.ESSAIM, "MAP_SAMPLE_ABOVE": 100}
     # (Another view than the first: answers are remembered until the index changes.)
