@@ -24,7 +24,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -217,6 +217,8 @@ class Every:
     def slot(self, now: datetime) -> str | None:
         """The time slot `now` falls in when the job is due in it, else None."""
         if self.minutes:
+            # Counted in UTC: the hour a local clock repeats in autumn is two hours of slots.
+            now = now.astimezone(UTC)
             return now.strftime("%Y%m%d%H") + f"{now.minute // self.minutes:02d}"
         if now.hour < self.hour:
             return None

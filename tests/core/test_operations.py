@@ -10,7 +10,8 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -212,3 +213,14 @@ def test_account_emails_name_the_site_not_the_host(client, settings):
     message = mail.outbox[-1]
     assert message.subject.startswith("[Atlas du numérique solidaire] ")
     assert "testserver" not in message.subject + message.body
+
+
+@DATABASE_QUEUE
+@pytest.mark.django_db(transaction=True)
+def test_the_hour_a_local_clock_repeats_in_autumn_has_its_minute_jobs_too():
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    summer = datetime(2026, 10, 25, 2, 30, tzinfo=paris)  # before the clocks go back
+    winter = summer.replace(fold=1)  # an hour later, the same time on the clock
+    assert "send_announcements" in jobs.enqueue_due(summer)
+    assert "send_announcements" in jobs.enqueue_due(winter)
+    assert "send_announcements" not in jobs.enqueue_due(winter), "each minute once"
