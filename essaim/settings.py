@@ -247,7 +247,7 @@ ESSAIM = {
     "PUBLIC_URL": os.environ.get("ESSAIM_PUBLIC_URL", "http://127.0.0.1:8000"),
     # Above this many matches, facet counts are estimated from a sixteenth of them.
     "FACET_SAMPLE_ABOVE": int(os.environ.get("ESSAIM_FACET_SAMPLE_ABOVE", "200000")),
-    "MAP_SAMPLE_ABOVE": int(os.environ.get("ESSAIM_MAP_SAMPLE_ABOVE", "200000")),
+    "MAP_SAMPLE_ABOVE": int(os.environ.get("ESSAIM_MAP_SAMPLE_ABOVE", "100000")),
     "NAME_FIRST_ABOVE": int(os.environ.get("ESSAIM_NAME_FIRST_ABOVE", "200000")),
     # Where visitors write about their data and the instance.
     "CONTACT_EMAIL": os.environ.get(
