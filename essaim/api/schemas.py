@@ -158,7 +158,7 @@ class ClusterCollection(Schema):
     estimated: bool | None = Field(
         None,
         description="True when the view holds more than `ESSAIM_MAP_SAMPLE_ABOVE` "
-        "organisations (200,000 by default): the clusters and their counts then come from a "
+        "organisations (100,000 by default): the clusters and their counts then come from a "
         "stable sixteenth of them, counts multiplied by sixteen.",
     )
     features: list[ClusterFeature]

@@ -208,6 +208,7 @@ class SourceAdmin(admin.ModelAdmin):
             "rejections": outcome.get("rejections", []),
             "rejects_url": outcome.get("rejects_url"),
             "duplicates_url": outcome.get("duplicates_url", ""),
+            "duplicates_later": outcome.get("duplicates_later", False),
         })  # fmt: skip
 
     def _columns_page(self, request, upload, screen=None, **context) -> HttpResponseBase:

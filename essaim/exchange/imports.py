@@ -27,6 +27,8 @@ from essaim.atlas.kinds import short
 from essaim.atlas.models import Organisation
 from essaim.atlas.schema import FACTS
 from essaim.contributions.actions import do_record_duplicate_candidates
+from essaim.contributions.jobs import look_for_duplicates_since
+from essaim.core.jobs import enqueue
 from essaim.core.spreadsheets import SafeWriter
 from essaim.core.text import control_character_error
 
@@ -54,6 +56,11 @@ BATCH = 2000
 SHOWN_REJECTIONS = 200
 MAX_ID_SHOWN = 300
 SOURCE_ID_LENGTH = Organisation._meta.get_field("source_id").max_length
+
+
+# Up to this many entries created or changed, an import's report lists their possible
+# duplicates; beyond, a worker looks for them after the import.
+DUPLICATES_FOUND_AT_ONCE = 20_000
 
 
 class ImportError_(ExchangeError):
@@ -114,6 +121,8 @@ class Report(Tally):
     warned: int = 0
     # Pairs of possible duplicates the import's entries are newly in (see atlas/duplicates.py).
     duplicates: int = 0
+    # Whether a worker looks for them after the import instead (a large one).
+    duplicates_later: bool = False
     dry_run: bool = False
     # Id at the source -> line, for every record that had one (valid or not).
     seen: dict[str, int] = field(default_factory=dict, repr=False)
@@ -476,7 +485,11 @@ def run_import(
         # (the finder reads the whole atlas: not while the import holds its transaction).
         touched = set(Organisation.objects.filter(updated_at__gte=now)
                       .values_list("pk", flat=True))  # fmt: skip
-        report.duplicates = do_record_duplicate_candidates(find_candidates(touched))
+        if len(touched) <= DUPLICATES_FOUND_AT_ONCE:
+            report.duplicates = do_record_duplicate_candidates(find_candidates(touched))
+        else:  # minutes at a million entries: the report does not wait for them
+            enqueue(look_for_duplicates_since, now.isoformat())
+            report.duplicates_later = True
     return report
 
 

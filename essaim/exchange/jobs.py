@@ -72,5 +72,7 @@ def report_outcome(report: Report) -> dict:
                         "field": rejection.field, "reason": str(rejection.reason)}
                        for rejection in report.rejections],
         "duplicates_url": (f"{reverse('duplicates')}?{urlencode({'source': report.source})}"
-                           if report.applied and report.duplicates else ""),
+                           if report.applied and (report.duplicates or report.duplicates_later)
+                           else ""),
+        "duplicates_later": report.applied and report.duplicates_later,
     }  # fmt: skip

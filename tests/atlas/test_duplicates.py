@@ -9,6 +9,7 @@ from django.utils import translation
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation
 from essaim.contributions.models import DuplicateCandidate
+from essaim.exchange import imports
 from tests.exchange.test_imports import run_import, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +221,23 @@ def test_an_import_looks_for_duplicates_of_what_it_brought(client, demo, commit,
     client.force_login(moderator)
     page = client.get("/en/moderation/duplicates/", {"source": "autre-reseau"}).content.decode()
     assert "Alpha SCIC" in page
+
+
+def test_a_large_import_leaves_its_duplicates_to_a_worker(client, demo, commit, tmp_path,
+                                                          moderator, monkeypatch):  # fmt: skip
+    # A million entries take minutes to compare: the report does not wait for them.
+    monkeypatch.setattr(imports, "DUPLICATES_FOUND_AT_ONCE", 1)
+    Organisation.objects.all().delete()
+    entry(commit, "reseau", "1", name="Coopérative Alpha", identifier_siret="55210055400013")
+    header = ["id", "name", "country", "identifier_siret"]
+    path = write_csv(tmp_path / "autre.csv", [["a", "Alpha SCIC", "FR", "55210055400013"],
+                                              ["b", "Beta", "FR", ""]], header=header)  # fmt: skip
+    out, _err = run_import(path, commit, source="autre-reseau")
+    assert "new pair" not in out
+    assert "Possible duplicates are looked for in the background" in out
+    assert "/moderation/duplicates/?source=autre-reseau" in out
+    # The worker's job (run at once by the tests' queue) found them all the same.
+    assert pairs() == {frozenset(("Coopérative Alpha", "Alpha SCIC")): ["identifier:siret"]}
 
 
 def test_thousands_of_entries_placed_at_one_town_are_compared_by_name_alone(db, commit, tmp_path):

@@ -130,6 +130,11 @@ class Command(BaseCommand):
                 )
                 % {"count": report.duplicates, "url": duplicates_url(source)}
             )
+        if report.applied and report.duplicates_later:
+            self.stdout.write(
+                _("Possible duplicates are looked for in the background (by a worker): they "
+                  "will be listed at %(url)s") % {"url": duplicates_url(source)}
+            )  # fmt: skip
         if report.warned:
             self.stderr.write(
                 ngettext(
