@@ -99,7 +99,8 @@
   }
 
   function shownCount(count, estimated) {
-    return estimated ? "≈" + roughly(count) : String(count);
+    var number = (estimated ? roughly(count) : count).toLocaleString(document.documentElement.lang || undefined);
+    return (estimated ? "≈" : "") + number;
   }
 
   function clusterIcon(count, samePlace, estimated) {
