@@ -282,7 +282,7 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
                  "source_updated_at", "provenance", "missing_from_source_since"]  # fmt: skip
         known = {
             row["source_id"]: row
-            for row in Organisation.objects.filter(source=source, source_id__in=ids).values(*entry)
+            for row in Organisation.objects.from_source(source, ids).order_by().values(*entry)
         }
         merged = MergedRecord.objects.filter(source=source, source_id__in=ids).exclude(
             source_id__in=list(known)

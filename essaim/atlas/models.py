@@ -163,6 +163,16 @@ class OrganisationQuerySet(models.QuerySet):
     def published(self) -> "OrganisationQuerySet":
         return self.filter(status=Status.PUBLISHED)
 
+    def from_source(self, source: str, source_ids: list[str]) -> "OrganisationQuerySet":
+        """The organisations of a source with these ids there. The conditions of the partial
+        unique index are repeated: without them SQLite cannot use it and reads the whole
+        table (an import of a million rows then reads it a thousand times)."""
+        return (
+            self.filter(source=source, source_id__in=source_ids)
+            .exclude(source="")
+            .exclude(source_id="")
+        )
+
     def in_order(self, ids: list[int]) -> list["Organisation"]:
         """These organisations, with their facts, in the order of `ids` (a search's order)."""
         found = self.with_facts().in_bulk(ids)

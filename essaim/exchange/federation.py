@@ -136,10 +136,11 @@ def _apply_page(source, latest, records, next_since, cleaner, report) -> None:
     with transaction.atomic():
         report.add(actions.do_import_batch(source.name, valid, timezone.now()))
         # Published there again after a deletion there: published here again.
-        for org in Organisation.objects.filter(source=source.name, status=Status.ARCHIVED,
-                                               source_id__in=[pk for pk, *_ in valid]):  # fmt: skip
+        for org in Organisation.objects.from_source(source.name, [pk for pk, *_ in valid]).filter(
+            status=Status.ARCHIVED
+        ):
             actions.do_set_organisation_status(org, Status.PUBLISHED)
-        for org in Organisation.objects.filter(source=source.name, source_id__in=gone).exclude(
+        for org in Organisation.objects.from_source(source.name, gone).exclude(
             status=Status.ARCHIVED
         ):
             actions.do_set_organisation_status(org, Status.ARCHIVED)
