@@ -96,7 +96,9 @@ class Clustering:
                         longitude=round(longitude["avg"], 5),
                         count=count,
                         organisation_id=int(bucket["first"]["value"]) if count == 1 else None,
+                        # (A sample says nothing of the positions of the others.)
                         same_place=count > 1
+                        and scale == 1
                         and all(
                             stats["max"] - stats["min"] < 1e-5 for stats in (latitude, longitude)
                         ),  # fmt: skip

@@ -323,8 +323,9 @@ def test_map_clusters_are_estimated_over_a_very_full_view(client, generated, set
     assert counts and all(count % 16 == 0 for count in counts)
     assert all(feature["properties"]["estimated"] for feature in estimated["features"])
     assert mapped / 3 < estimated["total"] < mapped * 3
-    # Never a single organisation's link from an estimate.
-    assert not any("url" in feature["properties"] for feature in estimated["features"])
+    # Never a single organisation's link, nor "all at one place", from an estimate.
+    assert not any("url" in feature["properties"] or "same_place" in feature["properties"]
+                   for feature in estimated["features"])  # fmt: skip
     # A view holding fewer than the threshold is counted exactly.
     city = get(client, "/api/v1/map/clusters", bbox="2.2,48.8,2.5,48.95", zoom=12)[1]
     assert city["total"] > 0 and "estimated" not in city
