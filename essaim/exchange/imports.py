@@ -22,11 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.atlas import actions
-from essaim.atlas.duplicates import find_candidates
 from essaim.atlas.kinds import short
 from essaim.atlas.models import Organisation
 from essaim.atlas.schema import FACTS
-from essaim.contributions.actions import do_record_duplicate_candidates
 from essaim.contributions.jobs import look_for_duplicates_since
 from essaim.core.jobs import enqueue
 from essaim.core.spreadsheets import SafeWriter
@@ -483,10 +481,8 @@ def run_import(
     if report.applied and (report.created or report.updated):
         # What the import created or changed, looked at for duplicates once it is committed
         # (the finder reads the whole atlas: not while the import holds its transaction).
-        touched = set(Organisation.objects.filter(updated_at__gte=now)
-                      .values_list("pk", flat=True))  # fmt: skip
-        if len(touched) <= DUPLICATES_FOUND_AT_ONCE:
-            report.duplicates = do_record_duplicate_candidates(find_candidates(touched))
+        if Organisation.objects.filter(updated_at__gte=now).count() <= DUPLICATES_FOUND_AT_ONCE:
+            report.duplicates = look_for_duplicates_since(now.isoformat())
         else:  # minutes at a million entries: the report does not wait for them
             enqueue(look_for_duplicates_since, now.isoformat())
             report.duplicates_later = True

@@ -6,7 +6,7 @@ from dataclasses import replace
 import tantivy
 from django.conf import settings
 
-from .geo import box_cells, mercator
+from .geo import mercator
 from .query import SAMPLE_BUCKETS, Cluster, SearchQuery
 
 
@@ -40,15 +40,13 @@ class Clustering:
             (x_min, y_min), (x_max, y_max) = mercator(north, west), mercator(south, east)
             x_bounds = {"hard_bounds": {"min": x_min, "max": x_max}}
             y_bounds = {"hard_bounds": {"min": y_min, "max": y_max}}
-            query = replace(query, bbox=None)
             where = [
-                tantivy.Query.term_set_query(
-                    self.schema, "cell", box_cells(west, south, east, north)
-                ),
+                self._box_cells(query.bbox),
                 tantivy.Query.range_query(
                     self.schema, "lat", tantivy.FieldType.Float, south, north
                 ),
             ]
+            query = replace(query, bbox=None)
         else:
             where = [tantivy.Query.exists_query("lat")]
         clauses, _shared = self._filtered(searcher, query)

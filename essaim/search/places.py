@@ -16,11 +16,7 @@ class PlaceMatching:
         lat = tantivy.Query.range_query(self.schema, "lat", tantivy.FieldType.Float, south, north)
         if west <= east:
             lon = tantivy.Query.range_query(self.schema, "lon", tantivy.FieldType.Float, west, east)
-            # The grid cells over the box lead: the ranges only check the documents they hold.
-            cells = tantivy.Query.term_set_query(
-                self.schema, "cell", box_cells(west, south, east, north)
-            )
-            return [cells, lat, lon]
+            return [self._box_cells(bbox), lat, lon]
         else:  # the box crosses the antimeridian
             lon = tantivy.Query.boolean_query(
                 [
@@ -39,6 +35,11 @@ class PlaceMatching:
                 ]
             )
         return [lat, lon]
+
+    def _box_cells(self, bbox):
+        """The grid cells over a box (west <= east): a short term list that leads an
+        intersection, so that the ranges only check the documents it holds."""
+        return tantivy.Query.term_set_query(self.schema, "cell", box_cells(*bbox))
 
     def _circle(self, searcher, common_clauses, near, radius_km):
         """The documents within `radius_km` of `near`: those filed under a cell wholly inside
