@@ -222,18 +222,26 @@ def _names_of(city: dict) -> dict[str, int]:
     return names
 
 
-def _database() -> sqlite3.Connection:
-    """This thread's read-only connection to the gazetteer, built on first use."""
+def ensure_gazetteer() -> Path:
+    """The gazetteer's file, built first if this data directory has none (some 15 s: servers
+    build it as they start, see `reindex --if-needed`, rather than on someone's first edit)."""
     path = gazetteer_path()
-    connection = getattr(_local, "connection", None)
-    if connection is not None and _local.path == path:
-        return connection
     if not path.exists():
         with _build_lock:
             if not path.exists():
                 # In a process of its own: loading the JSON takes some 300 MB, which a web
                 # worker would otherwise keep for its whole life.
                 subprocess.run([sys.executable, "-m", __name__, str(path)], check=True)  # noqa: S603
+    return path
+
+
+def _database() -> sqlite3.Connection:
+    """This thread's read-only connection to the gazetteer, built on first use."""
+    path = gazetteer_path()
+    connection = getattr(_local, "connection", None)
+    if connection is not None and _local.path == path:
+        return connection
+    ensure_gazetteer()
     connection = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     _local.connection, _local.path = connection, path
     return connection

@@ -1,6 +1,6 @@
 """An organisation as open data: the one public record shared by the API and every export."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.urls import reverse
@@ -25,6 +25,19 @@ def organisation_url(pk: int, name: str) -> str:
         return public_url(reverse("organisation", kwargs={"pk": pk, "slug": slug_for(name)}))
 
 
+# Stand-ins reversed once, then replaced for each record (see `organisation_urls`).
+_PK_MARK, _SLUG_MARK = 987654321987, "essaim-slug-mark"
+
+
+def organisation_urls() -> Callable[[int, str], str]:
+    """`organisation_url` for many records: the address is reversed once and filled in for
+    each (reversing it for each record took half the time of building the records)."""
+    address = organisation_url(_PK_MARK, _SLUG_MARK)
+    template = address.replace("{", "{{").replace("}", "}}")
+    template = template.replace(str(_PK_MARK), "{pk}").replace(_SLUG_MARK, "{slug}")
+    return lambda pk, name: template.format(pk=pk, slug=slug_for(name))
+
+
 def _iso(moment) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -34,15 +47,15 @@ def records_for(ids: list[int], vocabulary: Vocabulary | None = None) -> list[di
     queries (no model instances): the API and the exports serve thousands a second this way."""
     vocabulary = vocabulary or current_vocabulary()
     entries = read_entries(ids, vocabulary)
-    now = timezone.now()
-    return [record_of(entries[pk], vocabulary, now) for pk in ids if pk in entries]
+    now, url_of = timezone.now(), organisation_urls()
+    return [record_of(entries[pk], vocabulary, now, url_of) for pk in ids if pk in entries]
 
 
-def record_of(entry: Entry, vocabulary: Vocabulary, now) -> dict:
+def record_of(entry: Entry, vocabulary: Vocabulary, now, url_of: Callable[[int, str], str]) -> dict:
     """An entry's public record: each fact puts itself in, then where it comes from and its
     quality."""
     facts, about = entry.facts, entry.about
-    record = {"id": entry.id, "url": organisation_url(entry.id, facts["name"])}
+    record = {"id": entry.id, "url": url_of(entry.id, facts["name"])}
     for name, fact in FACTS.items():
         fact.put_in_record(record, facts[name], vocabulary)
     confirmed = entry.confirmed

@@ -373,3 +373,16 @@ def test_every_search_parameter_the_document_declares_is_read(client, demo, path
             assert everywhere.get("count", everywhere.get("total")) > 0
         else:
             assert (status, data.get("parameter")) == (400, name), name
+
+
+def test_each_record_links_to_its_own_organisation_page(client, demo, settings, commit):
+    """Records of one page share their address's pattern, each with its own id and name."""
+    settings.ESSAIM = {**settings.ESSAIM, "PUBLIC_URL": "https://atlas.example.org/"}
+    commit(actions.do_create_organisation, {"name": "{Café} 100 % Numérique", "country": "FR"})
+    _status, data = get(client, "/api/v1/organisations", page_size=100, sort="updated")
+    assert len(data["results"]) > 3 and data["results"][0]["name"] == "{Café} 100 % Numérique"
+    for record in data["results"]:
+        assert record["url"].startswith("https://atlas.example.org/"), record["url"]
+        page = client.get(record["url"].removeprefix("https://atlas.example.org"))
+        assert page.status_code == 200, record["url"]
+        assert record["name"] in unicodedata.normalize("NFC", page.content.decode())

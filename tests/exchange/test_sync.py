@@ -11,8 +11,8 @@ import rdflib
 from django.core.management import call_command
 from django.utils import translation
 from pyld import jsonld
+from rdflib import namespace as terms  # not its names: pytest's collection warns on them
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation
@@ -91,28 +91,28 @@ def test_the_dcat_catalogue_describes_every_dataset_in_turtle_and_json_ld(client
     assert len(as_jsonld) == len(turtle) > 100
     assert isomorphic(turtle, as_jsonld), "both serialisations say the same"
 
-    [catalogue] = turtle.subjects(RDF.type, DCAT.Catalog)
-    datasets = set(turtle.objects(catalogue, DCAT.dataset))
-    titles = {str(turtle.value(d, DCTERMS.title)) for d in datasets}
+    [catalogue] = turtle.subjects(terms.RDF.type, terms.DCAT.Catalog)
+    datasets = set(turtle.objects(catalogue, terms.DCAT.dataset))
+    titles = {str(turtle.value(d, terms.DCTERMS.title)) for d in datasets}
     keys = {str(d).rsplit("#", 1)[1] for d in datasets}
     assert keys == {"organisations", "events", "resources", "opportunities", "observatory",
                     "surveys"}, titles  # fmt: skip
     for dataset in datasets:
-        assert turtle.value(dataset, DCTERMS.accrualPeriodicity) is not None
-        assert turtle.value(dataset, DCTERMS.description) is not None
-        distributions = list(turtle.objects(dataset, DCAT.distribution))
+        assert turtle.value(dataset, terms.DCTERMS.accrualPeriodicity) is not None
+        assert turtle.value(dataset, terms.DCTERMS.description) is not None
+        distributions = list(turtle.objects(dataset, terms.DCAT.distribution))
         assert distributions
         for distribution in distributions:
-            assert turtle.value(distribution, DCTERMS.license) is not None
-            assert turtle.value(distribution, DCAT.mediaType) is not None
-            url = str(turtle.value(distribution, DCAT.accessURL))
+            assert turtle.value(distribution, terms.DCTERMS.license) is not None
+            assert turtle.value(distribution, terms.DCAT.mediaType) is not None
+            url = str(turtle.value(distribution, terms.DCAT.accessURL))
             path = url.removeprefix("http://127.0.0.1:8000")
             assert fetched(client, path), path
     atlas = next(d for d in datasets if str(d).endswith("#organisations"))
-    formats = {str(turtle.value(d, DCTERMS["format"])).rsplit("/", 1)[1]
-               for d in turtle.objects(atlas, DCAT.distribution)}  # fmt: skip
+    formats = {str(turtle.value(d, terms.DCTERMS["format"])).rsplit("/", 1)[1]
+               for d in turtle.objects(atlas, terms.DCAT.distribution)}  # fmt: skip
     assert formats == {"CSV", "JSON", "GEOJSON", "JSON_LD", "GZIP"}
-    services = list(turtle.subjects(RDF.type, DCAT.DataService))
-    assert all(turtle.value(s, DCAT.endpointDescription) for s in services)
-    endpoints = {str(e) for s in services for e in turtle.objects(s, DCAT.endpointURL)}
+    services = list(turtle.subjects(terms.RDF.type, terms.DCAT.DataService))
+    assert all(turtle.value(s, terms.DCAT.endpointDescription) for s in services)
+    endpoints = {str(e) for s in services for e in turtle.objects(s, terms.DCAT.endpointURL)}
     assert "http://127.0.0.1:8000/api/v1/changes" in endpoints

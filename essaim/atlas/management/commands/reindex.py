@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from essaim.atlas.gazetteer import ensure_gazetteer
 from essaim.atlas.indexing import rebuild_search_index
 from essaim.core import feed
 from essaim.search.index import get_index
@@ -16,12 +17,15 @@ class Command(BaseCommand):
             "--if-needed",
             action="store_true",
             help="Only apply the changes the index has not applied yet (the change feed); the "
-            "whole index is built when it never was, or when its position cannot be trusted.",
+            "whole index is built when it never was, or when its position cannot be trusted. "
+            "Also builds this server's gazetteer if its data directory has none.",
         )
 
     def handle(self, *args, if_needed, **options) -> None:
         started = time.monotonic()
         if if_needed:
+            # Everything this server keeps on its own disk, ready before it serves.
+            ensure_gazetteer()
             if feed.read_position() is None:  # never followed: built whole
                 feed.follow()
                 self.stdout.write(
