@@ -84,3 +84,10 @@ def query_vector(text: str) -> np.ndarray | None:
     if embedder is None:
         return None
     return quantise(embedder.encode([text]))[0]
+
+
+def warm_up() -> None:
+    """Load this process's model now, weights included: its first encoding takes about a
+    second, which the first visitor to search after each restart would otherwise wait."""
+    if get_embedder() is not None:
+        query_vector("essaim")
