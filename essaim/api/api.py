@@ -1,12 +1,14 @@
 """The public API, version 1: django-ninja, with its OpenAPI 3.1 document."""
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from essaim.atlas.queries import InvalidQuery
+from essaim.core.middleware import database_trouble_answer
 from essaim.core.permissions import NotAllowed
 
 from .changes import router as changes_router
@@ -136,6 +138,16 @@ def body_too_big(request, error: RequestDataTooBig) -> HttpResponse:
     return api.create_response(
         request, {"detail": _("The request body is too large."), "parameter": None}, status=413
     )
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_trouble(request, error: DatabaseError) -> HttpResponse:
+    """The database busy or out of reach: a 503 to try again (the same in debug mode)."""
+    answer = database_trouble_answer(request, error)
+    if answer is None:
+        raise error
+    return answer
 
 
 @api.exception_handler(Http404)

@@ -7,8 +7,8 @@ import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import OperationalError
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
@@ -63,10 +63,45 @@ class DataCompressionMiddleware(GZipMiddleware):
         return super().process_response(request, response)
 
 
+logger = logging.getLogger(__name__)
+
+
+def database_trouble_answer(request, exception) -> HttpResponseBase | None:
+    """A 503 saying plainly that the database cannot take the request just now (try again,
+    nothing was saved), or None when `exception` is not such a moment. SQLite writes one
+    transaction at a time: while a long import holds it, a visitor's write waits, then fails.
+    A database server may be restarting, or any database short of room: that is logged for
+    the administrators."""
+    if not isinstance(exception, OperationalError | InterfaceError):
+        return None
+    text = str(exception)
+    if "no such" in text:  # a table or a column missing: a migration, not a moment
+        return None
+    busy = "locked" in text
+    if busy:
+        message = _("The atlas is writing a large batch of changes; nothing was saved. "
+                    "Try again in a few minutes.")  # fmt: skip
+    else:
+        logger.error("The database could not answer: %s", text, exc_info=exception)
+        message = _("The atlas cannot reach its database just now; nothing was saved. "
+                    "Try again in a minute.")  # fmt: skip
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message, "parameter": None}, status=503)
+    else:
+        try:
+            response = render(request, "503.html", {"unavailable": not busy}, status=503)
+        except Exception:  # the page itself needs the database (who is signed in): words
+            logger.exception("The busy page could not be drawn")
+            response = HttpResponse(message, content_type="text/plain; charset=utf-8",
+                                    status=503)  # fmt: skip
+    response["Retry-After"] = "120" if busy else "60"
+    return response
+
+
 class BusyDatabaseMiddleware:
-    """SQLite writes one transaction at a time: while a long import holds it, a visitor's
-    write waits, then fails. They are told so plainly (503, try again), never that they did
-    something wrong; their browser's Back button still holds what they typed."""
+    """The visitor is told plainly when the database cannot take their request (503, try
+    again), never that they did something wrong; their browser's Back button still holds
+    what they typed."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -75,11 +110,7 @@ class BusyDatabaseMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception) -> HttpResponseBase | None:
-        if isinstance(exception, OperationalError) and "locked" in str(exception):
-            response = render(request, "503.html", status=503)
-            response["Retry-After"] = "120"
-            return response
-        return None
+        return database_trouble_answer(request, exception)
 
 
 # Longer addresses are refused before any work: no page or API call needs more.

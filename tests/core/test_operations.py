@@ -10,23 +10,30 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import zoneinfo
 from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from essaim.accounts.models import User
+from bench.serving import start_gunicorn
+from essaim.accounts.models import ApiToken, User
+from essaim.atlas import actions
+from essaim.atlas.models import Organisation
 from essaim.core import jobs
 from essaim.core.models import AuditEntry, WorkerBeat
 from tests.core import job_examples
 from tests.core.test_feed import server_environment
-from tests.helpers import TESTS
+from tests.factories import UserFactory
+from tests.helpers import TESTS, committed
 
 ROOT = TESTS.parent
 DATABASE_QUEUE = override_settings(TASKS={"default": {
@@ -224,3 +231,78 @@ def test_the_hour_a_local_clock_repeats_in_autumn_has_its_minute_jobs_too():
     assert "send_announcements" in jobs.enqueue_due(summer)
     assert "send_announcements" in jobs.enqueue_due(winter)
     assert "send_announcements" not in jobs.enqueue_due(winter), "each minute once"
+
+
+# The database away, or restarted ---------------------------------------------------------
+
+
+def fetch(address: str, language: str = "en") -> tuple[int, str, dict]:
+    request = urllib.request.Request(address, headers={"Accept-Language": language})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            return answer.status, answer.read().decode(), dict(answer.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), dict(error.headers)
+
+
+def test_a_database_out_of_reach_is_said_plainly_and_the_server_stays_up(tmp_path):
+    """A server started while its database cannot be reached (a restart, a network cut):
+    every page and API call says so with a 503 and a time to try again, in the visitor's
+    language, and /readyz says it is not ready; /healthz still answers (the process is
+    alive)."""
+    # Nothing listens on port 9; in debug mode, pages need no collected static files.
+    environment = {**server_environment(tmp_path), "ESSAIM_DEBUG": "1",
+                   "DATABASE_URL": "postgres://essaim@127.0.0.1:9/essaim"}  # fmt: skip
+    server, port = start_gunicorn(tmp_path, **environment)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        status, page, headers = fetch(f"{base}/fr/atlas/")
+        assert status == 503 and headers["Retry-After"]
+        assert "base de données" in page and "Traceback" not in page
+        status, body, headers = fetch(f"{base}/api/v1/organisations?q=atelier", "es")
+        assert status == 503 and headers["Retry-After"]
+        assert "base de datos" in json.loads(body)["detail"]
+        assert fetch(f"{base}/readyz")[0] == 503
+        assert fetch(f"{base}/healthz")[0] == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="SQLite has no server to restart")
+@pytest.mark.django_db(transaction=True)
+def test_after_the_database_restarts_requests_reconnect_and_lose_nothing(tmp_path):
+    """The database server restarting cuts every connection the web server kept: the next
+    requests reconnect by themselves, and a write then is kept."""
+    moderator = UserFactory(username="moderator", is_moderator=True)
+    key = ApiToken.new_key()
+    ApiToken.objects.create(user=moderator, name="restart", digest=ApiToken.digest_of(key),
+                            prefix=key[:8])  # fmt: skip
+    with committed():
+        before = actions.do_create_organisation({"name": "Avant le redémarrage", "country": "FR"})
+    server, port = start_gunicorn(tmp_path, **server_environment(tmp_path))
+    base = f"http://127.0.0.1:{port}"
+    record = f"{base}/api/v1/organisations/{before.pk}"  # read from the database
+    try:
+        for _ in range(16):  # every thread of both workers keeps a connection
+            assert fetch(record)[0] == 200
+        with connection.cursor() as cursor:  # what a restart does to them
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                           "datname = current_database() AND pid <> pg_backend_pid()")  # fmt: skip
+        statuses = [fetch(record)[0] for _ in range(16)]
+        assert statuses == [200] * 16
+        request = urllib.request.Request(  # noqa: S310
+            f"{base}/api/v1/organisations", method="POST",
+            data=json.dumps({"facts": {"name": "Après le redémarrage", "country": "FR"}}).encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            assert answer.status == 201
+        assert Organisation.objects.filter(name="Après le redémarrage").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
