@@ -8,6 +8,7 @@ through `search()` and `clusters()`, which every page, the API and the exports s
 """
 
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -74,6 +75,22 @@ def build_schema(layout: DocumentLayout) -> tantivy.Schema:
         builder.add_float_field(name, indexed=True, fast=True)
     builder.add_text_field("cell", tokenizer_name="raw", index_option="basic")  # see geo.py
     return builder.build()
+
+
+class IndexNotWritten(OSError):
+    """The index's files could not be written (a full disk): nothing of the write is
+    committed, and the index answers with what it held before."""
+
+
+def _failed_write(message: str) -> str | None:
+    """The system's reason ("No space left on device") when tantivy's error is a failed
+    write: it says them as a ValueError, in several shapes, all naming the system's error."""
+    if "(os error " not in message and "IoError" not in message:
+        return None
+    found = re.search(r'message: "([^"]+)"', message) or re.search(
+        r"([A-Z][^'(:]*) \(os error \d+\)", message
+    )
+    return found.group(1) if found else message
 
 
 class SearchIndex(WordMatching, PlaceMatching, Clustering):
@@ -151,8 +168,10 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
                 yield writer
                 writer.commit()
                 writer.wait_merging_threads()
-            except BaseException:
+            except BaseException as error:
                 writer.rollback()
+                if isinstance(error, ValueError) and (reason := _failed_write(str(error))):
+                    raise IndexNotWritten(reason) from error
                 raise
         self._searcher()  # make the commit visible to this process now
 

@@ -2,10 +2,12 @@
 twice, taken up when a worker dies), an import of any size followed on its page, health and
 readiness, the requests' log, and the emails that name the site."""
 
+import gzip
 import json
 import logging
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -306,3 +308,66 @@ def test_after_the_database_restarts_requests_reconnect_and_lose_nothing(tmp_pat
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# A full disk -----------------------------------------------------------------------------
+
+
+def essaim_limited(data_dir, *args: str, largest_file: int | None = None):
+    """`essaim *args` as a server of its own on the test database; with `largest_file`, no
+    file it writes may grow past that many bytes (what a full disk does to a writer, without
+    filling this machine's)."""
+
+    def limit() -> None:
+        if largest_file is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (largest_file, largest_file))
+
+    return subprocess.run(
+        [sys.executable, "-m", "essaim", *args], cwd=ROOT, text=True, capture_output=True,
+        env={**os.environ, **server_environment(data_dir)}, preexec_fn=limit, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_snapshots_that_cannot_be_written_say_so_and_leave_the_last_ones_whole(tmp_path, generated):
+    server = tmp_path / "server"
+    generated(1500)
+    first = essaim_limited(server, "snapshot")
+    assert first.returncode == 0, first.stderr
+    folder = server / "snapshots"
+    published = {path.name: path.read_bytes() for path in folder.iterdir()}
+    assert any(name.endswith(".csv.gz") for name in published)
+    with committed():
+        actions.do_create_organisation({"name": "Écrite après le disque plein", "country": "FR"})
+    full = essaim_limited(server, "snapshot", largest_file=1024)
+    assert full.returncode != 0 and "Traceback" not in full.stderr, full.stderr
+    assert full.stderr.startswith("CommandError:") and "File too large" in full.stderr, full.stderr
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == published
+    again = essaim_limited(server, "snapshot")  # once there is room
+    assert again.returncode == 0, again.stderr
+    [csv_file] = folder.glob("*.csv.gz")
+    assert "Écrite après le disque plein" in gzip.decompress(csv_file.read_bytes()).decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_index_that_cannot_be_written_keeps_what_it_had_and_catches_up_later(
+    tmp_path, generated
+):
+    server = tmp_path / "server"  # a server of its own: this process keeps another index
+    generated(1500)
+    assert essaim_limited(server, "reindex", "--if-needed").returncode == 0
+    with committed():  # a change made through another server
+        org = actions.do_create_organisation({"name": "Zéphyrine", "country": "FR"})
+    committed_state = (server / "index" / "meta.json").read_bytes()
+    for command in (("reindex",), ("reindex", "--if-needed")):  # rebuilt whole, or followed
+        full = essaim_limited(server, *command, largest_file=1024)
+        # Said in one line with the system's reason (the command speaks the site's language).
+        assert full.returncode != 0 and "Traceback" not in full.stderr, full.stderr
+        assert full.stderr.startswith("CommandError:") and "File too large" in full.stderr
+        # Nothing half-written was committed: the index holds what it held.
+        assert (server / "index" / "meta.json").read_bytes() == committed_state
+    behind = essaim_limited(server, "check-index", largest_file=1024)
+    assert behind.returncode != 0 and str(org.pk) in behind.stdout  # only the new one missing
+    caught_up = essaim_limited(server, "reindex", "--if-needed")  # once there is room
+    assert caught_up.returncode == 0, caught_up.stderr
+    assert essaim_limited(server, "check-index").returncode == 0  # level with the database

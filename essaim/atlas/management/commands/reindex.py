@@ -1,12 +1,12 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from essaim.atlas.gazetteer import ensure_gazetteer
 from essaim.atlas.indexing import rebuild_search_index
 from essaim.core import feed
-from essaim.search.index import get_index
+from essaim.search.index import IndexNotWritten, get_index
 
 
 class Command(BaseCommand):
@@ -22,6 +22,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, if_needed, **options) -> None:
+        try:
+            self._reindex(if_needed)
+        except IndexNotWritten as error:
+            raise CommandError(
+                _("The search index could not be written (%(error)s). It still answers with "
+                  "what it held; make room and run it again.") % {"error": error}
+            ) from error  # fmt: skip
+
+    def _reindex(self, if_needed: bool) -> None:
         started = time.monotonic()
         if if_needed:
             # Everything this server keeps on its own disk, ready before it serves.

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from essaim.exchange.snapshots import write_snapshots
@@ -12,7 +12,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        written, position = write_snapshots()
+        try:
+            written, position = write_snapshots()
+        except OSError as error:  # a full disk, most often: nothing half-written is left
+            raise CommandError(
+                _("The snapshots could not be written (%(error)s). Those already published "
+                  "are kept; make room and run it again.") % {"error": error.strerror or error}
+            ) from error  # fmt: skip
         if not options["verbosity"]:
             return
         for snapshot in written:
