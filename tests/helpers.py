@@ -11,6 +11,11 @@ from django.utils import translation
 TESTS = Path(__file__).resolve().parent
 
 
+def on_sqlite() -> bool:
+    """Whether the suite runs on SQLite (the embedded default) rather than PostgreSQL."""
+    return connections["default"].vendor == "sqlite"
+
+
 @contextmanager
 def committed(using: str = "default"):
     """Run the callbacks scheduled for after the commit by what happens inside, as the commit

@@ -89,7 +89,9 @@ def write_snapshots(day: date | None = None) -> tuple[list[Snapshot], int]:
         _write_gzipped(target, chunks)
         written.append(Snapshot(target, day, kind))
     about = {**licence(), "day": day.isoformat(), "changes_since": position}
-    (folder / f"organisations-{day.isoformat()}.json").write_text(json.dumps(about) + "\n")
+    # Whole or not at all too: a full disk cannot leave a day's snapshots half described.
+    with replaced_atomically(folder / f"organisations-{day.isoformat()}.json") as raw:
+        raw.write((json.dumps(about) + "\n").encode("utf-8"))
     keep = settings.ESSAIM["SNAPSHOTS_KEEP"]
     days = sorted({item.day for item in snapshots()}, reverse=True)
     for old in snapshots():

@@ -70,6 +70,15 @@ def names_found(base: str, words: str) -> list[str]:
         return [item["name"] for item in json.load(answer)["results"]]
 
 
+def moderator_key() -> str:
+    """An API key of a moderator (who may create and edit any organisation)."""
+    moderator = UserFactory(username="moderator", is_moderator=True)
+    key = ApiToken.new_key()
+    ApiToken.objects.create(user=moderator, name="servers", digest=ApiToken.digest_of(key),
+                            prefix=key[:8])  # fmt: skip
+    return key
+
+
 @pytest.fixture
 def atlas(db):
     with committed():
@@ -80,10 +89,7 @@ def atlas(db):
 
 
 def test_a_write_through_one_server_is_found_on_the_other_within_a_second(atlas, tmp_path):
-    moderator = UserFactory(username="moderator", is_moderator=True)
-    key = ApiToken.new_key()
-    ApiToken.objects.create(user=moderator, name="feed", digest=ApiToken.digest_of(key),
-                            prefix=key[:8])  # fmt: skip
+    key = moderator_key()
     first, second = [], []
     for name, servers in (("first", first), ("second", second)):
         # Started as deployments start a server: what it keeps on its disk is prepared first.

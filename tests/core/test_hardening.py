@@ -7,6 +7,8 @@ import json
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 
+from tests.helpers import on_sqlite
+
 pytestmark = pytest.mark.django_db
 
 IMPOSSIBLE_DATES = [
@@ -607,12 +609,6 @@ def test_a_rate_limit_store_that_cannot_be_written_lets_a_first_visitor_through(
     from essaim.contributions.models import Suggestion
 
     assert Suggestion.objects.filter(proposed__name="Coop Nouvelle").exists()
-
-
-def on_sqlite() -> bool:
-    from django.conf import settings
-
-    return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
 
 @pytest.mark.skipif(not on_sqlite(), reason="PostgreSQL has no database-wide write lock")

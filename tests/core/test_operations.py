@@ -27,15 +27,14 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from bench.serving import start_gunicorn
-from essaim.accounts.models import ApiToken, User
+from essaim.accounts.models import User
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation
 from essaim.core import jobs
 from essaim.core.models import AuditEntry, WorkerBeat
 from tests.core import job_examples
-from tests.core.test_feed import server_environment
-from tests.factories import UserFactory
-from tests.helpers import TESTS, committed
+from tests.core.test_feed import moderator_key, server_environment
+from tests.helpers import TESTS, committed, on_sqlite
 
 ROOT = TESTS.parent
 DATABASE_QUEUE = override_settings(TASKS={"default": {
@@ -271,19 +270,12 @@ def test_a_database_out_of_reach_is_said_plainly_and_the_server_stays_up(tmp_pat
         server.wait(timeout=30)
 
 
-def on_postgresql() -> bool:
-    return connection.vendor == "postgresql"
-
-
-@pytest.mark.skipif(not on_postgresql(), reason="SQLite has no server to restart")
+@pytest.mark.skipif(on_sqlite(), reason="SQLite has no server to restart")
 @pytest.mark.django_db(transaction=True)
 def test_after_the_database_restarts_requests_reconnect_and_lose_nothing(tmp_path):
     """The database server restarting cuts every connection the web server kept: the next
     requests reconnect by themselves, and a write then is kept."""
-    moderator = UserFactory(username="moderator", is_moderator=True)
-    key = ApiToken.new_key()
-    ApiToken.objects.create(user=moderator, name="restart", digest=ApiToken.digest_of(key),
-                            prefix=key[:8])  # fmt: skip
+    key = moderator_key()
     with committed():
         before = actions.do_create_organisation({"name": "Avant le redémarrage", "country": "FR"})
     server, port = start_gunicorn(tmp_path, **server_environment(tmp_path))
