@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test.utils import override_settings
+from django.utils import translation
 
 from tests.factories import UserFactory
 from tests.helpers import CommittingClient, committed
@@ -45,6 +46,15 @@ def offline():
 def search_index_dir(settings, tmp_path):
     settings.ESSAIM = {**settings.ESSAIM, "INDEX_DIR": tmp_path / "index"}
     return tmp_path / "index"
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language: a request through the test client leaves its
+    page's language active in the thread, and tests run in random order."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
