@@ -268,6 +268,19 @@ def _put_logo(org: Organisation, name: str, **origin) -> Organisation:
 
 
 EMPTY_FACTS = empty_facts()
+# A created entry's history holds every fact, from nothing (as `_record_change` has it): the
+# pairs of the facts an import leaves empty are made once, not for each of a million rows.
+_CREATED_EMPTY = {name: [None, value] for name, value in EMPTY_FACTS.items() if value is not None}
+
+
+def _created_fields(facts: dict) -> dict:
+    fields = _CREATED_EMPTY.copy()
+    for name, value in facts.items():
+        if value is None:
+            fields.pop(name, None)
+        else:
+            fields[name] = [None, value]
+    return fields
 
 
 def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> dict[str, int]:
@@ -369,9 +382,7 @@ def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> N
             "organisation_id": pk,
             "organisation_name": facts["name"],
             "kind": Change.Kind.CREATED,
-            # As `_record_change` has it for a creation: every fact, from nothing.
-            "fields": {name: [None, value] for name, value in {**EMPTY_FACTS, **facts}.items()
-                       if value is not None},  # fmt: skip
+            "fields": _created_fields(facts),
             "published": True,
             "created_at": now,
         }

@@ -113,6 +113,15 @@ CREATE INDEX city_latitude ON city (latitude);
 CREATE INDEX postcode_code ON postcode (code);
 """
 _local = threading.local()
+
+
+def _forget_connection() -> None:
+    # A forked process opens its own: SQLite connections must not cross a fork.
+    global _local
+    _local = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_connection)
 _build_lock = threading.Lock()
 
 

@@ -10,10 +10,12 @@ line, field and reason. A dry run does everything, then rolls it back.
 """
 
 import json
+import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,6 +28,7 @@ from essaim.atlas.kinds import short
 from essaim.atlas.models import Organisation
 from essaim.atlas.schema import FACTS
 from essaim.contributions.jobs import look_for_duplicates_since
+from essaim.core import parallel
 from essaim.core.jobs import enqueue
 from essaim.core.spreadsheets import SafeWriter
 from essaim.core.text import control_character_error
@@ -54,6 +57,8 @@ BATCH = 2000
 SHOWN_REJECTIONS = 200
 MAX_ID_SHOWN = 300
 SOURCE_ID_LENGTH = Organisation._meta.get_field("source_id").max_length
+
+logger = logging.getLogger(__name__)
 
 
 # Up to this many entries created or changed, an import's report lists their possible
@@ -368,63 +373,82 @@ def records_to_facts(
     report: Report,
 ) -> Iterator[tuple[str, dict, dict]]:
     """(id at the source, facts, provenance) for each valid record; rejected ones are added
-    to the report."""
+    to the report. A long file's records are checked by a helper process (`core/parallel.py`)
+    while this one writes the previous ones; the report is kept here, in the file's order."""
     cleaner = Cleaner()
+    # Read for this import, which creates no terms: no reading again (the helper cannot).
+    cleaner.vocabulary.refreshed = True
     seen = report.seen
-    for line, record in records:
+    prepare = partial(_prepared, fmt, mapping, cleaner)
+    for (line, record), (source_id, problem, outcome) in parallel.in_order(prepare, records):
         report.read += 1
-        fields = mapping.translate(fmt.to_fields(mapping.rename(record)))
-        format_errors = fields.pop("__errors__", [])
-        source_id = _record_id(fields)
 
         def reject(name: str, reason: str, line=line, source_id=source_id, record=record):
             report.reject(Rejection(line, source_id, name, reason, record))
 
-        if "__width__" in record:
-            reject(
-                "",
-                _("This line has %(found)d values where the header has %(expected)d columns.")
-                % dict(zip(("found", "expected"), record["__width__"], strict=True)),
-            )
-            continue
-        if TOO_DEEP in record:
-            reject("", _("Not a record: its values nest deeper than %(depth)d levels.")
-                   % {"depth": record[TOO_DEEP]})  # fmt: skip
-            continue
-        if "__too_large__" in record:
-            reject("", _("This record is larger than %(size)d MB.")
-                   % {"size": record["__too_large__"]})  # fmt: skip
-            continue
-        if bad := next((key for key in record if key.startswith("__not_")), None):
-            reject("", _("Not a record: %(value)s") % {"value": short(record[bad])})
-            continue
-        if not source_id:
-            reject("id", _("An id is required: re-importing the source finds its records by it."))
-            continue
-        if len(source_id) > SOURCE_ID_LENGTH or control_character_error(source_id):
-            reject("id", _("An id is at most %(count)d characters, without control characters.")
-                   % {"count": SOURCE_ID_LENGTH})  # fmt: skip
+        if problem:
+            reject(*problem)
             continue
         if source_id in seen:
             reject("id", _("Id %(id)s is already used at line %(line)d.")
                    % {"id": short(source_id), "line": seen[source_id]})  # fmt: skip
             continue
         seen[source_id] = line
-        facts, provenance, errors = cleaner.clean(fields)
-        errors = format_errors + errors
-        # Only a required value or an unreadable record rejects it; a bad optional value is
-        # left out, and the report says which, with its line and reason.
-        blocking = [error for error in errors if not costs_only_itself(error[0])]
+        blocking, facts, provenance, refused, fields = outcome
         if blocking:
             for name, reason in blocking:
                 reject(name, reason)
             continue
-        if errors:
-            set_aside(facts, errors)
-            for name, _reason in errors:
-                provenance.pop(name, None)
-            report.warn(line, source_id, errors, fields)
+        if refused:
+            report.warn(line, source_id, refused, fields)
         yield source_id, facts, provenance
+
+
+def _prepared(fmt: ImportFormat, mapping: Mapping, cleaner: Cleaner, numbered: tuple[int, dict]):
+    """What a record gives, found without the report (in a helper process for a long file):
+    (its id at the source, (field, reason) when it cannot be read at all, else (the errors
+    that reject it, facts, provenance, the optional values left out, its fields when some
+    were))."""
+    _line, record = numbered
+    fields = mapping.translate(fmt.to_fields(mapping.rename(record)))
+    format_errors = fields.pop("__errors__", [])
+    source_id = _record_id(fields)
+    if problem := _unreadable(record, source_id):
+        return source_id, problem, None
+    facts, provenance, errors = cleaner.clean(fields)
+    errors = format_errors + errors
+    # Only a required value or an unreadable record rejects it; a bad optional value is left
+    # out, and the report says which, with its line and reason.
+    blocking = [error for error in errors if not costs_only_itself(error[0])]
+    if blocking or not errors:
+        return source_id, None, (blocking, facts, provenance, [], None)
+    set_aside(facts, errors)
+    for name, _reason in errors:
+        provenance.pop(name, None)
+    return source_id, None, ([], facts, provenance, errors, fields)
+
+
+def _unreadable(record: dict, source_id: str) -> tuple[str, str] | None:
+    """(field, reason) when a record is refused before its values are looked at."""
+    if "__width__" in record:
+        return "", _(
+            "This line has %(found)d values where the header has %(expected)d columns."
+        ) % dict(zip(("found", "expected"), record["__width__"], strict=True))
+    if TOO_DEEP in record:
+        return "", _("Not a record: its values nest deeper than %(depth)d levels.") % {
+            "depth": record[TOO_DEEP]
+        }
+    if "__too_large__" in record:
+        return "", _("This record is larger than %(size)d MB.") % {"size": record["__too_large__"]}
+    if bad := next((key for key in record if key.startswith("__not_")), None):
+        return "", _("Not a record: %(value)s") % {"value": short(record[bad])}
+    if not source_id:
+        return "id", _("An id is required: re-importing the source finds its records by it.")
+    if len(source_id) > SOURCE_ID_LENGTH or control_character_error(source_id):
+        return "id", _("An id is at most %(count)d characters, without control characters.") % {
+            "count": SOURCE_ID_LENGTH
+        }
+    return None
 
 
 def run_import(
@@ -477,6 +501,12 @@ def run_import(
             report.rejects.close()
         if isinstance(error, UnreadableFile):
             raise ImportError_(error.message) from error
+        if isinstance(error, parallel.HelperFailed):
+            logger.error("Import of %s stopped: %s", source_name, error)
+            raise ImportError_(
+                _("The import stopped: the process that checks its records ended unexpectedly. "
+                  "Nothing was imported; run it again.")
+            ) from error  # fmt: skip
         raise
     if report.applied and (report.created or report.updated):
         # What the import created or changed, looked at for duplicates once it is committed
