@@ -60,18 +60,17 @@ def documents_in_order(
         yield pk, built
 
 
-def documents_from_records(ids: list[int], records, vocabulary: Vocabulary, now) -> list[dict]:
-    """Documents for organisations just inserted from (fields, relations) records at `now`:
-    the bulk path indexes what it wrote without reading it back."""
-    documents = []
-    for pk, (fields, relations) in zip(ids, records, strict=True):
-        row = {**fields, "id": pk, "created_at": now, "updated_at": now}
-        row.setdefault("status", Status.PUBLISHED)
-        if row["status"] == Status.PUBLISHED:
-            documents.append(
-                document_of(entry_from_row(row, relations, {}, vocabulary), vocabulary)
-            )
-    return documents
+def document_from_record(
+    pk: int, record: tuple[dict, dict], vocabulary: Vocabulary, now
+) -> dict | None:
+    """The document of an organisation just inserted from its (fields, relations) record at
+    `now` (None when unpublished): the bulk path indexes what it wrote without reading it."""
+    fields, relations = record
+    row = {**fields, "id": pk, "created_at": now, "updated_at": now}
+    row.setdefault("status", Status.PUBLISHED)
+    if row["status"] != Status.PUBLISHED:
+        return None
+    return document_of(entry_from_row(row, relations, {}, vocabulary), vocabulary)
 
 
 def _facts_that(does) -> tuple:

@@ -9,11 +9,11 @@ import os
 import pytest
 from django.core.management import CommandError, call_command
 
-from essaim.atlas import indexing
 from essaim.atlas.models import Change, Organisation
 from essaim.core import parallel
 from essaim.exchange.cleaning import Cleaner
 from tests.exchange.test_imports import ROWS, published_records, rejects_of, run_import, write_csv
+from tests.helpers import use_a_helper
 
 pytestmark = pytest.mark.django_db
 
@@ -34,23 +34,6 @@ def long_file(path):
     rows.insert(45, ["n-2", "Autre", "Lille", "FR", "", "", "", ""])  # n-2 again, much later
     rows.append(ROWS[2])
     return write_csv(path, rows)
-
-
-def use_a_helper(monkeypatch) -> list:
-    """A helper for more than 10 records or entries, sent 7 at a time, the index committed
-    every 20 entries; counts the helper's runs."""
-    runs = []
-    with_helper = parallel._with_helper
-
-    def counted(*args):
-        runs.append(True)
-        return with_helper(*args)
-
-    monkeypatch.setattr(parallel, "ALONE_BELOW", 10)
-    monkeypatch.setattr(parallel, "CHUNK", 7)
-    monkeypatch.setattr(indexing, "INDEX_COMMIT_EVERY", 20)
-    monkeypatch.setattr(parallel, "_with_helper", counted)
-    return runs
 
 
 @pytest.fixture
