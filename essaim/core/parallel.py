@@ -47,9 +47,16 @@ def _processor_to_spare() -> bool:
     # a third holds a lock the helper would wait for forever.
     return (
         "fork" in multiprocessing.get_all_start_methods()
-        and len(os.sched_getaffinity(0)) > 1
+        and _processors() > 1
         and threading.current_thread() is threading.main_thread()
     )
+
+
+def _processors() -> int:
+    """The processors this process may run on (all of them where the system cannot say)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:
