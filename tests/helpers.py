@@ -18,9 +18,7 @@ def on_sqlite() -> bool:
 
 def use_a_helper(monkeypatch) -> list:
     """Make the work shared with a helper process (`core/parallel.py`) happen at a test's size:
-    past 10 items, sent 7 at a time; the index committed every 20 entries (30 in a bulk load
-    of batches of 20). Returns the list of the helper's runs, to check it ran."""
-    from essaim.atlas import bulk, indexing
+    past 10 items, sent 7 at a time. Returns the list of the helper's runs, to check it ran."""
     from essaim.core import parallel
 
     runs = []
@@ -33,9 +31,6 @@ def use_a_helper(monkeypatch) -> list:
     monkeypatch.setattr(parallel, "ALONE_BELOW", 10)
     monkeypatch.setattr(parallel, "CHUNK", 7)
     monkeypatch.setattr(parallel, "_with_helper", counted)
-    monkeypatch.setattr(indexing, "INDEX_COMMIT_EVERY", 20)
-    monkeypatch.setattr(bulk, "BATCH", 20)
-    monkeypatch.setattr(bulk, "INDEX_EVERY", 30)
     return runs
 
 

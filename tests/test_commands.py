@@ -9,8 +9,6 @@ from django.utils import translation
 
 from essaim.atlas import actions
 from essaim.atlas.models import Organisation
-from essaim.core import parallel
-from tests.helpers import use_a_helper
 
 pytestmark = pytest.mark.django_db
 
@@ -109,32 +107,6 @@ def test_generate_resumes_to_the_same_organisations(client, generated, search_in
     )
     assert resumed == straight
     assert len({source_id for source_id, _n, _l in straight}) == 50
-
-
-def test_a_generation_shared_with_a_helper_indexes_each_entry_as_one_made_alone(
-    client, generated, monkeypatch
-):
-    runs = use_a_helper(monkeypatch)
-    generated(95, seed=4)
-    assert runs, "a helper built the documents"
-    # Nothing is left for the feed to apply: the load applied what it wrote.
-    assert "up to date (0 changes applied" in run("reindex", if_needed=True)
-    queries = [{}, {"q": "numérique", "facets": "sector,country"}, {"country": "IT"},
-               {"near": "45.46,9.19", "radius_km": 300}]  # fmt: skip
-    answers = [found(client, query) for query in queries]
-    assert answers[0]["count"] == 95 and all(answer["count"] for answer in answers)
-    assert "matches" in run("check-index")
-    monkeypatch.setattr(parallel, "ALONE_BELOW", 1_000_000)
-    run("reindex")  # the index again, built here alone
-    assert [found(client, query) for query in queries] == answers
-
-
-def found(client, query: dict) -> dict:
-    """An answer's count, facets and records by id (equal scores come in the order of the
-    index's segments, which differs between two builds)."""
-    answer = client.get("/api/v1/organisations", {**query, "page_size": 100}).json()
-    records = {record["id"]: record for record in answer.pop("results")}
-    return {**answer, "results": records}
 
 
 def test_check_index_reports_and_repairs_drift(generated, commit):

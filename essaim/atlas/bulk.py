@@ -14,12 +14,12 @@ from itertools import islice
 from django.db import connection, transaction
 from django.utils import timezone
 
-from essaim.core import feed, generation, parallel
+from essaim.core import feed, generation
 from essaim.core.actions import do_record_change
 from essaim.search.index import get_index
 from essaim.search.query import microseconds
 
-from .documents import document_from_record
+from .documents import documents_from_records
 from .indexing import index_organisations
 from .models import Organisation
 from .schema import RELATIONS
@@ -190,45 +190,28 @@ def bulk_load(
 ) -> int:
     """Insert the records batch by batch and index them as they go; returns how many. Each
     batch writes its range to the change feed, so that other servers index it too; this one
-    indexes from the records themselves, holding the feed meanwhile. A helper process builds
-    the documents of a batch while the next one is inserted (`core/parallel.py`)."""
+    indexes from the records themselves, holding the feed meanwhile."""
     index, vocabulary = get_index(), Vocabulary()
-    # (last id, feed entry) of the batches inserted and not yet in an index commit.
-    inserted: list[tuple[int, tuple[int, int]]] = []
-    loaded = 0
-
-    def insert() -> Iterator[tuple[int, tuple, object]]:
-        nonlocal loaded
-        for batch in batched(records, BATCH):
-            now = timezone.now()
-            with transaction.atomic():
-                ids = insert_batch(batch, now)
-                entry = do_record_change(feed.ORGANISATIONS, first=ids[0], last=ids[-1])
-            inserted.append((ids[-1], entry))
-            loaded += len(ids)
-            if on_progress:
-                on_progress(len(ids))
-            for pk, record in zip(ids, batch, strict=True):
-                yield pk, record, now
-
-    def document(item: tuple[int, tuple, object]) -> dict | None:
-        return document_from_record(*item[:2], vocabulary, item[2])
-
-    with feed.applying() as mark_applied, index.adding() as adding:
-        uncommitted = 0
-        with closing(parallel.in_order(document, insert())) as documents:
-            for (pk, _record, _now), built in documents:
-                if built:
-                    adding.add([built])
-                uncommitted += 1
-                # Committed at the end of a batch: its feed entry is applied as a whole.
-                if uncommitted >= INDEX_EVERY and any(pk == last for last, _entry in inserted):
+    applied: list[tuple[int, int]] = []
+    loaded = uncommitted = 0
+    with feed.applying() as mark_applied:
+        with index.adding() as adding:
+            for batch in batched(records, BATCH):
+                now = timezone.now()
+                with transaction.atomic():
+                    ids = insert_batch(batch, now)
+                    entry = do_record_change(feed.ORGANISATIONS, first=ids[0], last=ids[-1])
+                adding.add(documents_from_records(ids, batch, vocabulary, now))
+                applied.append(entry)
+                loaded += len(ids)
+                uncommitted += len(ids)
+                if uncommitted >= INDEX_EVERY:
                     adding.commit()
-                    applied = [entry for last, entry in inserted if last <= pk]
                     mark_applied(applied)
-                    del inserted[: len(applied)]
-                    uncommitted = 0
-        mark_applied([entry for _last, entry in inserted])  # committed as `adding` ends
+                    applied, uncommitted = [], 0
+                if on_progress:
+                    on_progress(len(ids))
+        mark_applied(applied)  # committed as `adding` ended
     generation.bump()
     # Fresh statistics, or the query planner keeps the plans of an empty table.
     with connection.cursor() as cursor:

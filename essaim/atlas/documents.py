@@ -5,9 +5,6 @@ Documents are built in bulk from plain database rows (no model instances), so th
 millions of organisations stays fast.
 """
 
-from collections.abc import Iterable, Iterator
-
-from essaim.core import parallel
 from essaim.search.query import DocumentLayout, microseconds
 from essaim.search.text import sort_key
 
@@ -37,40 +34,18 @@ def documents_for(
     return documents, [pk for pk in ids if pk not in kept]
 
 
-def documents_in_order(
-    batches: Iterable[list[int]], vocabulary: Vocabulary
-) -> Iterator[tuple[int, dict | None]]:
-    """(id, its document, or None when it is to leave the index: unpublished or gone) for
-    each id of the batches, in order. Entries are read here, a batch at a time; for many, a
-    helper process builds their documents meanwhile (`core/parallel.py`)."""
-
-    def entries() -> Iterator[tuple[int, Entry | None]]:
-        for ids in batches:
-            found = read_entries(ids, vocabulary)
-            for pk in ids:
-                yield pk, found.get(pk)
-
-    def document(item: tuple[int, Entry | None]) -> dict | None:
-        entry = item[1]
-        if entry is None or entry.facts["status"] != Status.PUBLISHED:
-            return None
-        return document_of(entry, vocabulary)
-
-    for (pk, _entry), built in parallel.in_order(document, entries()):
-        yield pk, built
-
-
-def document_from_record(
-    pk: int, record: tuple[dict, dict], vocabulary: Vocabulary, now
-) -> dict | None:
-    """The document of an organisation just inserted from its (fields, relations) record at
-    `now` (None when unpublished): the bulk path indexes what it wrote without reading it."""
-    fields, relations = record
-    row = {**fields, "id": pk, "created_at": now, "updated_at": now}
-    row.setdefault("status", Status.PUBLISHED)
-    if row["status"] != Status.PUBLISHED:
-        return None
-    return document_of(entry_from_row(row, relations, {}, vocabulary), vocabulary)
+def documents_from_records(ids: list[int], records, vocabulary: Vocabulary, now) -> list[dict]:
+    """Documents for organisations just inserted from (fields, relations) records at `now`:
+    the bulk path indexes what it wrote without reading it back."""
+    documents = []
+    for pk, (fields, relations) in zip(ids, records, strict=True):
+        row = {**fields, "id": pk, "created_at": now, "updated_at": now}
+        row.setdefault("status", Status.PUBLISHED)
+        if row["status"] == Status.PUBLISHED:
+            documents.append(
+                document_of(entry_from_row(row, relations, {}, vocabulary), vocabulary)
+            )
+    return documents
 
 
 def _facts_that(does) -> tuple:

@@ -5,14 +5,12 @@ The write path (`actions.py`, `bulk.py`) calls these; nothing else writes the in
 """
 
 from collections.abc import Iterable, Iterator
-from contextlib import closing
-from itertools import chain, islice
 
 from essaim.core import feed, generation
 from essaim.core.actions import do_record_change
 from essaim.search.index import get_index
 
-from .documents import documents_in_order
+from .documents import documents_for
 from .meaning import EMBED_IN_WRITE_PATH, embed_after_write
 from .models import Organisation
 from .vocabulary import Vocabulary
@@ -27,13 +25,13 @@ def index_organisations(ids: Iterable[int]) -> None:
     for a million (tantivy's commit of a single huge write held 1.3 GB for a million). The
     change feed calls it; the write path records its changes in the feed instead."""
     ids = list(ids)
-    batches = (ids[start : start + INDEX_BATCH] for start in range(0, len(ids), INDEX_BATCH))
-    with closing(documents_in_order(batches, Vocabulary())) as stream:
-        documents = _started(stream)
-        for _commit in range(0, len(ids), INDEX_COMMIT_EVERY):
-            part = islice(documents, INDEX_COMMIT_EVERY)
-            get_index().write_batches(([document], []) if document else ([], [pk])
-                                      for pk, document in part)  # fmt: skip
+    vocabulary = Vocabulary()
+    for first in range(0, len(ids), INDEX_COMMIT_EVERY):
+        chunk = ids[first : first + INDEX_COMMIT_EVERY]
+        get_index().write_batches(
+            documents_for(chunk[start : start + INDEX_BATCH], vocabulary)
+            for start in range(0, len(chunk), INDEX_BATCH)
+        )
     generation.bump()
     embed_after_write(ids)
 
@@ -48,14 +46,6 @@ def index_after_commit(ids: Iterable[int]) -> None:
         feed.follow_after_commit()
 
 
-def _started(iterator: Iterator) -> Iterator:
-    """The iterator, its first item already taken: a helper process it forks for many entries
-    starts now, before the index's writer opens (a forked process would keep the writer's lock
-    on the index directory after this one releases it)."""
-    first = list(islice(iterator, 1))
-    return chain(first, iterator)
-
-
 def vocabulary_changed() -> None:
     """The taxonomies' labels or codes changed: every server computes its answers again."""
     do_record_change("vocabulary")
@@ -63,27 +53,12 @@ def vocabulary_changed() -> None:
 
 
 def _documents_in_batches(batch_size: int = INDEX_BATCH) -> Iterator[list[dict]]:
-    """The published organisations' documents, in lists of `batch_size`."""
+    vocabulary = Vocabulary()
     published = Organisation.objects.published().order_by("pk")
-
-    def ids() -> Iterator[list[int]]:
-        last = 0
-        while batch := list(
-            published.filter(pk__gt=last).values_list("pk", flat=True)[:batch_size]
-        ):
-            last = batch[-1]
-            yield batch
-
-    batch = []
-    with closing(documents_in_order(ids(), Vocabulary())) as documents:
-        for _pk, document in documents:
-            if document:
-                batch.append(document)
-            if len(batch) == batch_size:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
+    last = 0
+    while ids := list(published.filter(pk__gt=last).values_list("pk", flat=True)[:batch_size]):
+        last = ids[-1]
+        yield documents_for(ids, vocabulary)[0]
 
 
 def rebuild_search_index() -> int:
@@ -96,7 +71,7 @@ def rebuild_search_index() -> int:
 def write_whole_index() -> None:
     """The index from the database alone (the feed's rebuild step), and the meaning vectors
     of a small atlas (a large one's are `essaim embed`'s work, which skips what is there)."""
-    get_index().rebuild(_started(_documents_in_batches()))
+    get_index().rebuild(_documents_in_batches())
     generation.bump()
     published = Organisation.objects.published().values_list("pk", flat=True)
     if (few := list(published[: EMBED_IN_WRITE_PATH + 1])) and len(few) <= EMBED_IN_WRITE_PATH:
