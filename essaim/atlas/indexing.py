@@ -26,12 +26,13 @@ def index_organisations(ids: Iterable[int]) -> None:
     change feed calls it; the write path records its changes in the feed instead."""
     ids = list(ids)
     vocabulary = Vocabulary()
-    for first in range(0, len(ids), INDEX_COMMIT_EVERY):
-        chunk = ids[first : first + INDEX_COMMIT_EVERY]
-        get_index().write_batches(
-            documents_for(chunk[start : start + INDEX_BATCH], vocabulary)
-            for start in range(0, len(chunk), INDEX_BATCH)
-        )
+    get_index().write_batches(
+        (
+            documents_for(ids[start : start + INDEX_BATCH], vocabulary)
+            for start in range(0, len(ids), INDEX_BATCH)
+        ),
+        commit_every=INDEX_COMMIT_EVERY,
+    )
     generation.bump()
     embed_after_write(ids)
 

@@ -123,8 +123,9 @@ class SearchBackend(Protocol):
         """Replace these documents (by id) and remove `deleted_ids`, in one commit."""
 
     def write_batches(self, batches: Iterable[tuple[list[dict], list[int]]],
-                      append: bool = False) -> None:  # fmt: skip
-        """`write` for many batches, committed once."""
+                      append: bool = False, commit_every: int = 0) -> None:  # fmt: skip
+        """`write` for many batches, committed once (or every `commit_every` entries, and at
+        the end)."""
 
     def rebuild(self, batches: Iterable[list[dict]]) -> int:
         """Start afresh from these documents; returns how many the index holds."""

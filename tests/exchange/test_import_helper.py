@@ -9,6 +9,7 @@ import os
 import pytest
 from django.core.management import CommandError, call_command
 
+from essaim.atlas import indexing
 from essaim.atlas.models import Change, Organisation
 from essaim.core import parallel
 from essaim.exchange.cleaning import Cleaner
@@ -55,6 +56,7 @@ def test_a_file_checked_by_a_helper_gives_the_report_and_atlas_of_one_checked_al
     Organisation.objects.all().delete()
 
     runs = use_a_helper(monkeypatch)
+    monkeypatch.setattr(indexing, "INDEX_COMMIT_EVERY", 20)  # commits along the way, one writer
     shared = run_import(path, commit, partial=True, dry_run=True)
     assert runs, "the helper checked the records"
     assert [line for line in shared[0].splitlines() if not line.startswith("In ")] == [
