@@ -9,13 +9,13 @@ resumes.
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
-from itertools import islice
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from essaim.core import feed, generation
 from essaim.core.actions import do_record_change
+from essaim.core.parallel import batched
 from essaim.search.index import get_index
 from essaim.search.query import microseconds
 
@@ -176,12 +176,6 @@ def compare_index(repair: bool = False) -> tuple[dict[str, int], list[int]]:
         if repair:
             index_organisations(differing)
     return totals, examples
-
-
-def batched(records: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def bulk_load(

@@ -39,7 +39,7 @@ def in_order(function: Callable, items: Iterable) -> Iterator[tuple]:
         for item in chain(first, items):
             yield item, function(item)
         return
-    yield from _with_helper(function, _chunks(chain(first, items), CHUNK))
+    yield from _with_helper(function, batched(chain(first, items), CHUNK))
 
 
 def _processor_to_spare() -> bool:
@@ -59,7 +59,9 @@ def _processors() -> int:
     return os.cpu_count() or 1
 
 
-def _chunks(items: Iterator, size: int) -> Iterator[list]:
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """The items in lists of `size` (the last one shorter), read as they are needed."""
+    items = iter(items)
     while part := list(islice(items, size)):
         yield part
 

@@ -37,12 +37,6 @@ def long_file(path):
     return write_csv(path, rows)
 
 
-@pytest.fixture
-def atlas(demo):
-    Organisation.objects.all().delete()
-    Change.objects.all().delete()
-
-
 def test_a_file_checked_by_a_helper_gives_the_report_and_atlas_of_one_checked_alone(
     atlas, client, commit, tmp_path, monkeypatch, caplog
 ):

@@ -51,13 +51,6 @@ ROWS = [
 ]
 
 
-@pytest.fixture
-def atlas(demo):
-    """The demo's taxonomies, without its organisations: an empty atlas to import into."""
-    Organisation.objects.all().delete()
-    Change.objects.all().delete()
-
-
 def published_records(client) -> dict[str, dict]:
     data = json.loads(b"".join(client.get("/exports/organisations.json").streaming_content))
     return {record["name"]: record for record in data["organisations"]}

@@ -1,0 +1,12 @@
+"""Fixtures of the import and exchange tests."""
+
+import pytest
+
+from essaim.atlas.models import Change, Organisation
+
+
+@pytest.fixture
+def atlas(demo):
+    """The demo's taxonomies, without its organisations: an empty atlas to import into."""
+    Organisation.objects.all().delete()
+    Change.objects.all().delete()
