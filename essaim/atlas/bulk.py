@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from essaim.core import feed, generation
 from essaim.core.actions import do_record_change
+from essaim.core.memory import rare_collections
 from essaim.core.parallel import batched
 from essaim.search.index import get_index
 from essaim.search.query import microseconds
@@ -188,7 +189,7 @@ def bulk_load(
     index, vocabulary = get_index(), Vocabulary()
     applied: list[tuple[int, int]] = []
     loaded = uncommitted = 0
-    with feed.applying() as mark_applied:
+    with rare_collections(), feed.applying() as mark_applied:
         with index.adding() as adding:
             for batch in batched(records, BATCH):
                 now = timezone.now()

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from essaim.core import feed, generation
 from essaim.core.actions import do_record_change
+from essaim.core.memory import rare_collections
 from essaim.search.index import get_index
 
 from .documents import documents_for
@@ -26,13 +27,14 @@ def index_organisations(ids: Iterable[int]) -> None:
     change feed calls it; the write path records its changes in the feed instead."""
     ids = list(ids)
     vocabulary = Vocabulary()
-    get_index().write_batches(
-        (
-            documents_for(ids[start : start + INDEX_BATCH], vocabulary)
-            for start in range(0, len(ids), INDEX_BATCH)
-        ),
-        commit_every=INDEX_COMMIT_EVERY,
-    )
+    with rare_collections():
+        get_index().write_batches(
+            (
+                documents_for(ids[start : start + INDEX_BATCH], vocabulary)
+                for start in range(0, len(ids), INDEX_BATCH)
+            ),
+            commit_every=INDEX_COMMIT_EVERY,
+        )
     generation.bump()
     embed_after_write(ids)
 
@@ -72,7 +74,8 @@ def rebuild_search_index() -> int:
 def write_whole_index() -> None:
     """The index from the database alone (the feed's rebuild step), and the meaning vectors
     of a small atlas (a large one's are `essaim embed`'s work, which skips what is there)."""
-    get_index().rebuild(_documents_in_batches())
+    with rare_collections():
+        get_index().rebuild(_documents_in_batches())
     generation.bump()
     published = Organisation.objects.published().values_list("pk", flat=True)
     if (few := list(published[: EMBED_IN_WRITE_PATH + 1])) and len(few) <= EMBED_IN_WRITE_PATH:

@@ -30,6 +30,7 @@ from essaim.atlas.schema import FACTS
 from essaim.contributions.jobs import look_for_duplicates_since
 from essaim.core import parallel
 from essaim.core.jobs import enqueue
+from essaim.core.memory import rare_collections
 from essaim.core.spreadsheets import SafeWriter
 from essaim.core.text import control_character_error
 
@@ -478,7 +479,7 @@ def run_import(
         _check_header(header, mapping, fmt, report)
 
     try:
-        with transaction.atomic():
+        with rare_collections(), transaction.atomic():
             records = fmt.read(raw, encoding=encoding, on_header=on_header, **(companions or {}))
             valid = records_to_facts(records, fmt, mapping, report)
             now = timezone.now()
