@@ -20,7 +20,7 @@ from .facts import (
     facts_of,
     split_facts,
 )
-from .indexing import INDEX_BATCH, index_after_commit, vocabulary_changed
+from .indexing import INDEX_BATCH, NewEntries, index_after_commit, vocabulary_changed
 from .logos import Logo
 from .models import (
     Change,
@@ -283,11 +283,14 @@ def _created_fields(facts: dict) -> dict:
     return fields
 
 
-def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> dict[str, int]:
+def do_import_batch(
+    source: str, batch: list[tuple[str, dict, dict]], now, new_entries: NewEntries | None = None
+) -> dict[str, int]:
     """Apply a batch of validated records of a source, each (id at the source, facts,
     provenance): an id already known updates its organisation (only the facts the record
     gives), a new one creates it. Every creation and update is in the history and the change
-    feed; the index follows once the caller's transaction commits."""
+    feed; the index follows once the caller's transaction commits (`new_entries`, if given,
+    indexes the created ones as they are written)."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
         ids = [source_id for source_id, *_rest in batch]
@@ -329,7 +332,7 @@ def do_import_batch(source: str, batch: list[tuple[str, dict, dict]], now) -> di
             else:
                 counts["unchanged"] += 1
         _record_freshness(refreshed, now)
-        _create_imported(source, new, now)
+        _create_imported(source, new, now, new_entries)
         counts["created"] = len(new)
     return counts
 
@@ -358,7 +361,9 @@ def _provenance_source(entry: dict, fact: str) -> str:
     return origin["source"] if origin else entry["source"]
 
 
-def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> None:
+def _create_imported(
+    source: str, items: list[tuple[str, dict, dict]], now, new_entries: NewEntries | None
+) -> None:
     """Create organisations in bulk (the batch path's inserts), with their identifiers and
     one `created` change each."""
     if not items:
@@ -371,11 +376,15 @@ def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> N
         records.append((written.fields, written.relations))
     ids = insert_batch(records, now)
     created = list(zip(ids, items, strict=True))
+    identifiers = [
+        {name.removeprefix("identifier_"): value for name, value in facts.items()
+         if name.startswith("identifier_") and value}
+        for _source_id, facts, _provenance in items
+    ]  # fmt: skip
     insert_rows(Identifier, [
-        {"organisation_id": pk, "scheme": name.removeprefix("identifier_"), "value": value}
-        for pk, (_source_id, facts, _provenance) in created
-        for name, value in facts.items()
-        if name.startswith("identifier_") and value
+        {"organisation_id": pk, "scheme": scheme, "value": value}
+        for pk, schemes in zip(ids, identifiers, strict=True)
+        for scheme, value in schemes.items()
     ])  # fmt: skip
     insert_rows(Change, [
         {
@@ -388,7 +397,10 @@ def _create_imported(source: str, items: list[tuple[str, dict, dict]], now) -> N
         }
         for pk, (_source_id, facts, _provenance) in created
     ])  # fmt: skip
-    index_after_commit(ids)
+    if new_entries is None:
+        index_after_commit(ids)
+    else:
+        new_entries.created(ids, records, identifiers, now)
 
 
 def do_flag_missing_from_source(source: str, present: Iterable[str], now) -> int:

@@ -196,7 +196,10 @@ def bulk_load(
                 with transaction.atomic():
                     ids = insert_batch(batch, now)
                     entry = do_record_change(feed.ORGANISATIONS, first=ids[0], last=ids[-1])
-                adding.add(documents_from_records(ids, batch, vocabulary, now))
+                adding.add(
+                    documents_from_records(ids, batch, vocabulary, now),
+                    replacing=(ids[0], ids[-1]),  # an id used before, now free again (SQLite)
+                )
                 applied.append(entry)
                 loaded += len(ids)
                 uncommitted += len(ids)

@@ -34,16 +34,20 @@ def documents_for(
     return documents, [pk for pk in ids if pk not in kept]
 
 
-def documents_from_records(ids: list[int], records, vocabulary: Vocabulary, now) -> list[dict]:
-    """Documents for organisations just inserted from (fields, relations) records at `now`:
-    the bulk path indexes what it wrote without reading it back."""
+def documents_from_records(
+    ids: list[int], records, vocabulary: Vocabulary, now, identifiers: list[dict] | None = None
+) -> list[dict]:
+    """Documents for organisations just inserted from (fields, relations) records at `now`,
+    with their identifiers by scheme (one dict per record) if they have some: the bulk path
+    and imports index what they wrote without reading it back."""
     documents = []
-    for pk, (fields, relations) in zip(ids, records, strict=True):
+    identifiers = identifiers or [{}] * len(records)
+    for pk, (fields, relations), schemes in zip(ids, records, identifiers, strict=True):
         row = {**fields, "id": pk, "created_at": now, "updated_at": now}
         row.setdefault("status", Status.PUBLISHED)
         if row["status"] == Status.PUBLISHED:
             documents.append(
-                document_of(entry_from_row(row, relations, {}, vocabulary), vocabulary)
+                document_of(entry_from_row(row, relations, schemes, vocabulary), vocabulary)
             )
     return documents
 

@@ -48,6 +48,9 @@ POLL_SECONDS = 0.5
 # How long a process waits for another one applying the feed after its own commit, before it
 # leaves its changes to that one.
 WAIT_AFTER_COMMIT = 10.0
+# Present while a bulk load or an import holds the lock (`applying`): nobody waits for it then.
+# Left behind by a killed process, it only makes others try the (free) lock without waiting.
+LONG_APPLIER = "feed.long-applier"
 
 _appliers: dict[str, Callable[[list[int]], None]] = {}
 _rebuilders: list[Callable[[], None]] = []
@@ -155,24 +158,38 @@ def _holding(wait: float | None) -> Iterator[bool]:
 def follow(wait: float | None = None) -> int:
     """Apply the entries this index directory has not applied; returns how many (0 when
     another process kept the lock for `wait` seconds: it applies them)."""
+    if wait and (_directory() / LONG_APPLIER).exists():
+        wait = 0  # a load or an import holds the lock for minutes, and applies these after
     with _holding(wait) as held:
         return _follow() if held else 0
 
 
+_applier = threading.local()
+
+
 @contextmanager
 def applying() -> Iterator[Callable[[list], None]]:
-    """For a bulk loader that writes the index itself: the feed's lock, held throughout (no
-    other process applies the loader's entries meanwhile), and a function to call with the
-    (stamp, id) of the entries its index commits have applied."""
+    """For a bulk loader or an import that writes the index itself: the feed's lock, held
+    throughout (no other process applies their entries meanwhile), and a function to call with
+    the (stamp, id) of the entries its index commits have applied. The other changes it
+    commits meanwhile (an import's updates) are applied once it is done."""
     with _holding(None):
         _follow()  # level with the database first (the index built whole if it never was)
         marked = []
-        yield marked.extend
+        _applier.active = True
+        busy = _directory() / LONG_APPLIER
+        busy.write_text(str(os.getpid()))
+        try:
+            yield marked.extend
+        finally:
+            _applier.active = False
+            busy.unlink(missing_ok=True)
         position = read_position()
         if position is not None and marked:
             position.applied += [list(pair) for pair in marked]
             position.seen = max(position.seen, *(pk for _stamp_value, pk in marked))
             _save(position)
+    follow()
 
 
 def rebuild() -> None:
@@ -292,6 +309,8 @@ def follow_after_commit() -> None:
 
     def apply_now() -> None:
         _registered.callback = None
+        if getattr(_applier, "active", False):
+            return  # this thread holds the feed's lock: `applying` follows once it is done
         try:
             follow(wait=WAIT_AFTER_COMMIT)
         except Exception:  # the change is committed: the follower thread applies it later

@@ -14,6 +14,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.atlas import actions
+from essaim.atlas.indexing import indexing_new_entries
 from essaim.atlas.kinds import short
 from essaim.atlas.models import Organisation
 from essaim.atlas.schema import FACTS
@@ -468,6 +470,7 @@ def run_import(
     """Import a file of a source. `mapping` replaces the source's saved one (and is saved);
     without it, the saved one is used. `companions` are the format's other files
     (data·inclusion's services). Raises ImportError_ when the file cannot be read at all.
+    Runs outside any transaction (the command's, a job's): it commits its own, then the index.
     """
     fmt = _formats()[fmt_name]
     report = Report(source=source_name, dry_run=dry_run)
@@ -478,13 +481,16 @@ def run_import(
     def on_header(header: Header) -> None:
         _check_header(header, mapping, fmt, report)
 
+    # A dry run writes no index; a real one indexes what it creates as it goes, committed
+    # after the database is, rolled back with it.
+    indexing = nullcontext() if dry_run else indexing_new_entries()
     try:
-        with rare_collections(), transaction.atomic():
+        with rare_collections(), indexing as new_entries, transaction.atomic():
             records = fmt.read(raw, encoding=encoding, on_header=on_header, **(companions or {}))
             valid = records_to_facts(records, fmt, mapping, report)
             now = timezone.now()
             for batch in _batches(valid, on_progress):
-                report.add(actions.do_import_batch(source_name, batch, now))
+                report.add(actions.do_import_batch(source_name, batch, now, new_entries))
             if report.rejected and not partial:
                 raise _Rollback
             if flag_missing:

@@ -206,7 +206,7 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
         cores while the next is read, commits do not wait for segment merges, and the merges
         are waited for once, at the end."""
         with self._writing() as writer:
-            yield _Adding(writer, self._to_tantivy, self._searcher)
+            yield _Adding(writer, self._to_tantivy, self._searcher, self.schema)
 
     def rebuild(self, batches) -> int:
         """Empty the index and fill it from `batches` (lists of documents), in one commit."""
@@ -544,10 +544,14 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
 
 
 class _Adding:
-    def __init__(self, writer, to_tantivy, refresh):
+    def __init__(self, writer, to_tantivy, refresh, schema):
         self._writer, self._to_tantivy, self._refresh = writer, to_tantivy, refresh
+        self._schema = schema
 
-    def add(self, documents: list[dict]) -> None:
+    def add(self, documents: list[dict], replacing: tuple[int, int] | None = None) -> None:
+        if replacing:  # one operation for the range, applied to what was added before it
+            self._writer.delete_documents_by_query(tantivy.Query.range_query(
+                self._schema, "id", tantivy.FieldType.Integer, *replacing))  # fmt: skip
         for document in documents:
             self._writer.add_document(self._to_tantivy(document))
 

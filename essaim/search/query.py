@@ -92,7 +92,9 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 class Adding(Protocol):
-    def add(self, documents: list[dict]) -> None: ...
+    def add(self, documents: list[dict], replacing: tuple[int, int] | None = None) -> None:
+        """Add these documents; `replacing` (first id, last id) removes the entries the index
+        held for those ids first."""
 
     def commit(self) -> None: ...
 
