@@ -31,7 +31,7 @@ FACETS = "family,sector,service,legal_form,country,region,territory,language"
 
 
 def answers(client) -> dict:
-    """What searches of the API answer: words, a place, filters, and every facet."""
+    """What searches of the API answer: words, a place, filters, every facet, quality."""
     found = {}
     for params in ({"q": "numérique"}, {"q": "lien"}, {"q": "lombarda"},
                    {"q": "reemploi"}, {"near": "Arras", "radius_km": "30"},
@@ -43,6 +43,11 @@ def answers(client) -> dict:
             {name: sorted((item["code"], item["count"]) for item in values)
              for name, values in page["facets"].items()},
         )  # fmt: skip
+    # The quality the index holds (an official identifier counts in it), at every threshold.
+    found["quality"] = [
+        client.get("/api/v1/organisations", {"quality_min": minimum}).json()["count"]
+        for minimum in range(0, 101)
+    ]
     return found
 
 
