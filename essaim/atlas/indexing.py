@@ -77,7 +77,7 @@ def indexing_new_entries() -> Iterator[NewEntries]:
     the index commits only once the database has, and is rolled back with it; the feed stays
     held meanwhile, and the import's other changes (updates) are applied after."""
     with feed.applying() as mark_applied:
-        with rare_collections(), get_index().adding() as adding:
+        with get_index().adding() as adding:
             new = NewEntries(adding)
             yield new
         mark_applied(new.entries)

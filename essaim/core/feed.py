@@ -48,7 +48,8 @@ POLL_SECONDS = 0.5
 # How long a process waits for another one applying the feed after its own commit, before it
 # leaves its changes to that one.
 WAIT_AFTER_COMMIT = 10.0
-# Present while a bulk load or an import holds the lock (`applying`): nobody waits for it then.
+# Present while a bulk load or an import holds the lock (`applying`): nobody waits for it then,
+# the import itself neither (its own commits: `applying` follows once it is done).
 # Left behind by a killed process, it only makes others try the (free) lock without waiting.
 LONG_APPLIER = "feed.long-applier"
 
@@ -164,9 +165,6 @@ def follow(wait: float | None = None) -> int:
         return _follow() if held else 0
 
 
-_applier = threading.local()
-
-
 @contextmanager
 def applying() -> Iterator[Callable[[list], None]]:
     """For a bulk loader or an import that writes the index itself: the feed's lock, held
@@ -176,13 +174,11 @@ def applying() -> Iterator[Callable[[list], None]]:
     with _holding(None):
         _follow()  # level with the database first (the index built whole if it never was)
         marked = []
-        _applier.active = True
         busy = _directory() / LONG_APPLIER
         busy.write_text(str(os.getpid()))
         try:
             yield marked.extend
         finally:
-            _applier.active = False
             busy.unlink(missing_ok=True)
         position = read_position()
         if position is not None and marked:
@@ -309,8 +305,6 @@ def follow_after_commit() -> None:
 
     def apply_now() -> None:
         _registered.callback = None
-        if getattr(_applier, "active", False):
-            return  # this thread holds the feed's lock: `applying` follows once it is done
         try:
             follow(wait=WAIT_AFTER_COMMIT)
         except Exception:  # the change is committed: the follower thread applies it later
