@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from essaim.atlas import actions
-from essaim.atlas.models import Status
+from essaim.atlas.models import Service, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,27 @@ def test_a_name_outranks_a_description_and_words_as_typed_outrank_stems_and_typo
     assert found.index("Collectif Quenouille") < found.index("Les Quenouilles")
     assert found.index("Les Quenouilles") < found.index("Quenoille")
     assert found[-1] == "Quenoille", "a typo comes after every word found as typed or stemmed"
+
+
+def test_a_label_finds_its_organisations_in_every_language_and_a_renamed_one_at_once(
+    client, demo, commit
+):
+    weaving = ["weaving", "Tissage solidaire", "Solidarity weaving", "Tessitura solidale",
+               "Tejido solidario"]  # fmt: skip
+    commit(actions.do_load_taxonomies, {"service": [weaving]})
+    create(commit, "Zorbal Atelier", services=["weaving"])
+    create(commit, "Zorbal Autre")
+    # As typed in each language, as a prefix, by a stem ("tissages"), with a typo ("tisage").
+    for word in ("tissage", "weaving", "tessitura", "tejido", "tiss", "tissages", "tisage"):
+        assert names(client, q=f"zorbal {word}") == ["Zorbal Atelier"], word
+    assert names(client, q="zorbal", service="weaving") == ["Zorbal Atelier"]
+
+    term = Service.objects.get(code="weaving")
+    term.label_en = "Community looms"
+    commit(actions.do_save_taxonomy_term, term)
+    assert names(client, q="zorbal looms") == ["Zorbal Atelier"]
+    assert names(client, q="zorbal weaving") == []
+    assert names(client, q="zorbal loomz") == ["Zorbal Atelier"]  # a typo of the new label
 
 
 def test_sort_updated_puts_the_latest_change_first(client, demo, commit):
