@@ -82,15 +82,10 @@ def _reindex_users(ids: list[int]) -> None:
 
 
 def do_save_taxonomy_term(term) -> None:
-    """Save a term edited by an administrator. Its users' documents hold its code, not its
-    labels (the search matches those itself): they are reindexed only when the code changed."""
+    """Save a term edited by an administrator; its labels are searchable, so reindex its users."""
     with transaction.atomic():
-        before = type(term).objects.filter(pk=term.pk).values_list("code", flat=True).first()
         term.save()
-        if before is not None and before != term.code:
-            _reindex_users(list(_users_of(term).values_list("pk", flat=True)))
-        else:
-            _vocabulary_changed()
+        _reindex_users(list(_users_of(term).values_list("pk", flat=True)))
 
 
 def do_delete_taxonomy_term(term) -> None:

@@ -12,20 +12,12 @@ from .gazetteer import region_centre
 from .kinds import Fact
 from .models import CONTENT_LANGUAGES, Status
 from .schema import FACTS, Entry, entry_from_row, read_entries
-from .vocabulary import FACETS, Vocabulary, current_vocabulary
-
-
-def _facet_labels():
-    """The taxonomies' labels, which the search matches words with: the same object until a
-    term changes (a new generation of the data)."""
-    return current_vocabulary().facet_labels
-
+from .vocabulary import FACETS, Vocabulary
 
 # What the index holds of an organisation besides its words and position (ESSAIM_SEARCH_DOCUMENTS
-# names it): the public filters, the quality score's parts (completeness 0-100, the last
-# confirmation in µs) that `quality.quality_thresholds` bounds, and where the taxonomies'
-# labels are, found by the search without being copied into each document.
-LAYOUT = DocumentLayout(facets=FACETS, numbers=("completeness", "confirmed"), labels=_facet_labels)
+# names it): the public filters, and the quality score's parts (completeness 0-100, the last
+# confirmation in µs) that `quality.quality_thresholds` bounds.
+LAYOUT = DocumentLayout(facets=FACETS, numbers=("completeness", "confirmed"))
 
 
 def documents_for(

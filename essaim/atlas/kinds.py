@@ -50,7 +50,7 @@ class Fact:
 
     empty = ""
     facet: str | None = None  # the search facet (and public filter) it is, if any
-    searched = False  # its words are found by the search
+    searched = False  # its words (or its terms' labels) are found by the search
 
     json_type: object = str  # its type in the API record (and so the OpenAPI document)
 
@@ -401,9 +401,9 @@ class Standard(Fact):
 
 
 class Term(Fact):
-    """A term of a taxonomy, by its code. Its labels are found by the search without being in
-    the documents: the index matches them to the code (`search/words.py`)."""
+    """A term of a taxonomy, by its code."""
 
+    searched = True
     json_type = str | None
 
     def __init__(self, name: str, model, **options):
@@ -439,6 +439,12 @@ class Term(Fact):
 
     def put_in_record(self, record: dict, value, vocabulary: Vocabulary) -> None:
         record[self.name] = value or None
+
+    def words(self, value, vocabulary: Vocabulary) -> list[str]:
+        return vocabulary.labels(self.model, value) if value else []
+
+    def words_by_language(self, value, vocabulary: Vocabulary) -> Iterable[tuple[str, str]]:
+        return vocabulary.localized[self.model].get(value, {}).items() if value else ()
 
 
 class Terms(Term):
@@ -486,6 +492,13 @@ class Terms(Term):
 
     def put_in_record(self, record: dict, value, vocabulary: Vocabulary) -> None:
         record[self.name] = vocabulary.in_order(self.model, value)
+
+    def words(self, value, vocabulary: Vocabulary) -> list[str]:
+        return [label for code in value for label in vocabulary.labels(self.model, code)]
+
+    def words_by_language(self, value, vocabulary: Vocabulary) -> Iterable[tuple[str, str]]:
+        localized = vocabulary.localized[self.model]
+        return [pair for code in value for pair in localized.get(code, {}).items()]
 
     def facet_values(self, value, vocabulary: Vocabulary) -> list[str]:
         return list(value)

@@ -88,10 +88,12 @@ class Vocabulary:
             self.localized[model] = {
                 row[1]: dict(zip(CONTENT_LANGUAGES, row[2:], strict=True)) for row in rows
             }
-        # The labels the search matches a search's words with, by facet (see documents.py).
-        self.facet_labels = {
-            facet: self.localized[model] for facet, model in TAXONOMY_MODELS.items()
-        }
+        # Its labels in every language, for the search's words (asked for every document).
+        self.every_label = {
+            model: {code: [label for label in labels.values() if label]
+                    for code, labels in terms.items()}
+            for model, terms in self.localized.items()
+        }  # fmt: skip
         # Each term's place in its taxonomy's order (the models' ordering): lists of terms are
         # given in that order, whatever order the database returns them in.
         self.ranks = {
@@ -121,6 +123,10 @@ class Vocabulary:
     def in_order(self, model, codes: list[str]) -> list[str]:
         ranks = self.ranks[model]
         return sorted(codes, key=lambda code: ranks.get(code, len(ranks)))
+
+    def labels(self, model, code: str) -> list[str]:
+        """The term's labels in every language, for the search's words."""
+        return self.every_label[model].get(code, [])
 
     def choices(self, model) -> list[tuple[str, str]]:
         """(code, label) of every term, in the taxonomy's order and the active language."""

@@ -248,7 +248,7 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
         searcher, state = self._searcher()
         if not self._cache_size:
             return compute(searcher)
-        key = (state, self.label_words().version, *key)
+        key = (state, *key)
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)

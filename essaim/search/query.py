@@ -3,7 +3,7 @@ clusters, and the `SearchBackend` protocol every engine implements (tantivy's is
 `index.SearchIndex`; `ESSAIM_SEARCH_BACKEND` names the class to use)."""
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,14 +52,10 @@ class SearchQuery:
 class DocumentLayout:
     """What a domain's documents hold besides their id, name, words and position: keyword
     facets (filtered and counted) and whole numbers (bounded by `SearchQuery.thresholds`).
-    `labels`, if given, returns the facet values' labels ({facet: {code: {language: label}}},
-    the same object while they are unchanged): a search's words find the documents holding a
-    value whose label they match, without the labels being in each document.
     `ESSAIM_SEARCH_DOCUMENTS` names the layout the engine builds its index for."""
 
     facets: tuple[str, ...] = ()
     numbers: tuple[str, ...] = ()
-    labels: Callable[[], Mapping[str, Mapping[str, Mapping[str, str]]]] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,6 @@
 """How the words of a search match the index (as typed, as prefixes, by their stems in the four
 languages, with typos) and which words to suggest instead of unknown ones: the part of the
-tantivy engine that reads words.
-
-The labels of facet values ("Financement", "Funding", "Finanziamento"…) are not copied into
-every document: the layout's `labels` gives them, and a word matching a label matches the
-documents holding its code. A document then holds a few words instead of some forty labels
-(loading and indexing take a third less time), and a renamed label is found at once, without
-reindexing.
-"""
-
-import bisect
-import itertools
-import threading
-from collections import defaultdict
-from collections.abc import Callable, Mapping
+tantivy engine that reads words."""
 
 import tantivy
 from django.conf import settings
@@ -50,109 +37,8 @@ STEM_BOOST = 0.8
 UNSELECTIVE_SHARE = 0.2
 
 
-# Labels by facet, code and language ({"service": {"funding": {"fr": "Financement", …}}}).
-Labels = Mapping[str, Mapping[str, Mapping[str, str]]]
-_versions = itertools.count(1)
-REMEMBERED_LOOK_ALIKES = 10_000
-
-
-class LabelWords:
-    """The words of the facet values' labels, folded and stemmed as the index's texts are,
-    each with the (facet, code) pairs whose labels hold it."""
-
-    def __init__(self, labels: Labels):
-        self.labels = labels
-        self.version = next(_versions)  # keys what was remembered with these labels
-        self.folded: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        self.stemmed: dict[str, dict[str, set[tuple[str, str]]]] = {
-            language: defaultdict(set) for language in STEMMERS
-        }
-        for facet, terms in labels.items():
-            for code, by_language in terms.items():
-                for language, label in by_language.items():
-                    if not label:
-                        continue
-                    for word in fold(label):
-                        self.folded[word].add((facet, code))
-                    if language in STEMMERS:
-                        for stem in stems(label, language):
-                            self.stemmed[language][stem].add((facet, code))
-        self.words = sorted(self.folded)
-        # What was asked before, as searches repeat their words (a typo's look-alikes take
-        # a few milliseconds to find among some thousand words).
-        self._found: dict[tuple, list[str]] = {}
-
-    def completions(self, word: str) -> list[str]:
-        """The label words beginning with `word` (itself included)."""
-        start = bisect.bisect_left(self.words, word)
-        end = bisect.bisect_left(self.words, word + "\U0010ffff", start)
-        return self.words[start:end]
-
-    def close_to(self, word: str, distance: int) -> list[str]:
-        """The label words at most `distance` letters away from `word`."""
-        key = (word, distance)
-        if (found := self._found.get(key)) is None:
-            found = [other for other in self.words
-                     if abs(len(other) - len(word)) <= distance
-                     and edit_distance(word, other, distance) <= distance]  # fmt: skip
-            if len(self._found) >= REMEMBERED_LOOK_ALIKES:
-                self._found.clear()
-            self._found[key] = found
-        return found
-
-
 class WordMatching:
-    """Mixed into the tantivy index: needs `self.schema`, `self.layout` and `self.remembered`."""
-
-    _label_words: LabelWords | None = None
-    _label_words_lock = threading.Lock()
-
-    def label_words(self) -> LabelWords:
-        """The label words of the layout's labels as they are now (built again only when a
-        label or a code changed)."""
-        source: Callable[[], Labels] | None = self.layout.labels
-        labels = source() if source else {}
-        table = self._label_words
-        if table is not None and (table.labels is labels or table.labels == labels):
-            return table
-        with self._label_words_lock:
-            table = self._label_words
-            if table is None or table.labels != labels:
-                table = self._label_words = LabelWords(labels)
-        return table
-
-    def _label_options(self, table: LabelWords, word: str, stemmed: dict, fuzzy: bool) -> list:
-        """Ways `word` can match a facet value by its labels, weighted as the same match in
-        the body would be: as typed, from three letters as a prefix, by one of its `stemmed`
-        forms ({language: stems}), or (`fuzzy`) with a typo."""
-        boosts: dict[tuple[str, str], float] = {}
-
-        def offer(pairs, boost):
-            for pair in pairs:
-                boosts[pair] = max(boosts.get(pair, 0.0), boost)
-
-        offer(table.folded.get(word, ()), 2.0)
-        if len(word) >= 3:
-            for other in table.completions(word):
-                offer(table.folded[other], 1.0)
-        for language, found in stemmed.items():
-            for stem in found:
-                offer(table.stemmed[language].get(stem, ()), STEM_BOOST)
-        distance = next((d for length, d in FUZZY_DISTANCES if len(word) >= length), 0)
-        if fuzzy and distance:
-            for other in table.close_to(word, distance):
-                offer(table.folded[other], FUZZY_BOOST)
-        return [
-            tantivy.Query.boost_query(tantivy.Query.term_query(self.schema, facet, code), boost)
-            for (facet, code), boost in sorted(boosts.items())
-        ]
-
-    @staticmethod
-    def _label_doc_freq(searcher, table: LabelWords, word: str) -> int:
-        """How many documents hold a facet value whose labels hold `word` as typed (an
-        upper bound: a document may hold several)."""
-        return sum(searcher.doc_freq(facet, code)
-                   for facet, code in table.folded.get(word, ()))  # fmt: skip
+    """Mixed into the tantivy index: needs `self.schema` and `self.remembered`."""
 
     def _word_options(self, searcher, name: str, word: str, boost: float, shortest: int) -> list:
         """Ways `word` can match field `name`: the word itself, and from `shortest` letters as a
@@ -189,21 +75,16 @@ class WordMatching:
         if not fold(text):
             return None
         clauses = []
-        table = self.label_words()
         for raw in meaningful_words(text):
-            stemmed = self._stems(raw)
             for word in fold(raw):
-                found = sum(searcher.doc_freq(name, word) for name in ("name", "body"))
-                fuzzy = found + self._label_doc_freq(searcher, table, word) < (
-                    FUZZY_UNLESS_FOUND_IN
-                )
                 options = [
                     *self._word_options(searcher, "name", word, 4.0, shortest=2),
                     *self._word_options(searcher, "body", word, 1.0, shortest=3),
-                    *self._stem_options(stemmed),
-                    *self._label_options(table, word, stemmed, fuzzy),
+                    *self._stem_options(raw),
                 ]
-                if fuzzy:
+                if sum(searcher.doc_freq(name, word) for name in ("name", "body")) < (
+                    FUZZY_UNLESS_FOUND_IN
+                ):
                     options.extend(self._fuzzy_options(word))
                 clauses.append(
                     (
@@ -222,43 +103,26 @@ class WordMatching:
         scored, which is several times cheaper over millions of documents."""
         least = max(settings.ESSAIM["NAME_FIRST_ABOVE"], searcher.num_docs * UNSELECTIVE_SHARE)
         options = []
-        table = self.label_words()
         for raw in meaningful_words(text):
             for word in fold(raw):
                 # The word itself, not its completions: a prefix's many terms rank cheaply
                 # enough, and would make two passes of it.
-                found = searcher.doc_freq("body", word) + self._label_doc_freq(
-                    searcher, table, word
-                )
-                if found <= least:
+                if searcher.doc_freq("body", word) <= least:
                     return None
                 options += self._word_options(searcher, "name", word, 4.0, shortest=2)
         if not options:
             return None
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, option) for option in options])
 
-    @staticmethod
-    def _stems(raw: str) -> dict[str, list[str]]:
-        """The stems of a typed word and of its agent or action noun, by language."""
-        return {
-            language: sorted(
-                {
-                    stem
-                    for variant in word_variants(raw, language)
-                    for stem in stems(variant, language)
-                }
-            )  # fmt: skip
-            for language in STEMMERS
-        }
-
-    def _stem_options(self, stemmed: dict[str, list[str]]) -> list:
-        return [
-            tantivy.Query.boost_query(
-                tantivy.Query.term_query(self.schema, f"stem_{language}", stem), STEM_BOOST
-            )
-            for language, found in stemmed.items()
-            for stem in found
-        ]
+    def _stem_options(self, raw: str) -> list:
+        options = []
+        for language in STEMMERS:
+            found = {stem for variant in word_variants(raw, language)
+                     for stem in stems(variant, language)}  # fmt: skip
+            for stem in sorted(found):
+                term = tantivy.Query.term_query(self.schema, f"stem_{language}", stem)
+                options.append(tantivy.Query.boost_query(term, STEM_BOOST))
+        return options
 
     def _fuzzy_options(self, word: str) -> list:
         distance = next((d for length, d in FUZZY_DISTANCES if len(word) >= length), 0)
@@ -281,34 +145,29 @@ class WordMatching:
     def _suggest(self, searcher, text: str) -> str:
         typed = words_of(text)[:MAX_SUGGESTED_WORDS]
         changed, suggested = False, []
-        table = self.label_words()
         for raw in typed:
             folded = fold(raw)
             word = folded[0] if len(folded) == 1 else ""
             known = not word or len(word) < 4 or is_stop_word(raw) or any(
                 searcher.terms_with_prefix(field, word, limit=1) for field in ("name", "body")
-            ) or bool(table.completions(word))  # fmt: skip
-            replacement = None if known else self._closest_term(searcher, table, word)
+            )  # fmt: skip
+            replacement = None if known else self._closest_term(searcher, word)
             suggested.append(replacement or raw)
             changed = changed or bool(replacement)
         return " ".join(suggested) if changed else ""
 
-    def _closest_term(self, searcher, table: LabelWords, word: str) -> str | None:
+    @staticmethod
+    def _closest_term(searcher, word: str) -> str | None:
         limit = 2 if len(word) >= 8 else 1
-        # Words beginning like this one: a typo is seldom in the first two letters.
-        candidates = [
-            *(pair for name in ("name", "body")
-              for pair in searcher.terms_with_prefix(name, word[:2], limit=MAX_CANDIDATES)),
-            *((term, self._label_doc_freq(searcher, table, term))
-              for term in table.completions(word[:2])),
-        ]  # fmt: skip
         best = None
-        for term, count in candidates:
-            if abs(len(term) - len(word)) > limit or term.isdigit():
-                continue
-            distance = edit_distance(word, term, limit)
-            if distance <= limit:
-                key = (distance, -count, term)
-                if best is None or key < best[0]:
-                    best = (key, term)
+        for name in ("name", "body"):
+            # Words beginning like this one: a typo is seldom in the first two letters.
+            for term, count in searcher.terms_with_prefix(name, word[:2], limit=MAX_CANDIDATES):
+                if abs(len(term) - len(word)) > limit or term.isdigit():
+                    continue
+                distance = edit_distance(word, term, limit)
+                if distance <= limit:
+                    key = (distance, -count, term)
+                    if best is None or key < best[0]:
+                        best = (key, term)
         return best[1] if best else None

@@ -18,11 +18,8 @@ from django.db import connection
 from tests.helpers import TESTS
 
 ROOT = TESTS.parent
-# Every organisation a search finds, and how many: equal scores come back in the order of the
-# index's segments, which a rebuilt index lays out anew, so the order of ties is not compared.
 SEARCH = ("from essaim.search.index import get_index, SearchQuery; "
-          "found = get_index().search(SearchQuery(text='numérique', limit=500)); "
-          "print(found.total, sorted(found.ids))")  # fmt: skip
+          "print(get_index().search(SearchQuery(text='numérique', limit=50)).ids)")  # fmt: skip
 
 
 class Instance:
