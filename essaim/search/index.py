@@ -48,7 +48,7 @@ from .words import WordMatching
 WRITER_HEAP_BYTES = 128 * 1024 * 1024
 WRITER_THREADS = 2
 MAX_HITS = 10_000
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 FUSED_DEPTH = semantic.FUSED_DEPTH
 
 T = TypeVar("T")
@@ -65,14 +65,17 @@ def build_schema(layout: DocumentLayout) -> tantivy.Schema:
     for language in STEMMERS:
         builder.add_text_field(f"stem_{language}", tokenizer_name=f"stem_{language}",
                                index_option="freq")  # fmt: skip
-    builder.add_integer_field("updated", indexed=True, fast=True)
+    # Numbers are filtered by ranges, sorted and counted, which tantivy does on fast fields
+    # alone: not indexed as terms too (a term per distinct position, millions of them, was
+    # written and merged for nothing).
+    builder.add_integer_field("updated", fast=True)
     builder.add_integer_field("sample", indexed=True)
     for name in layout.numbers:
-        builder.add_integer_field(name, indexed=True, fast=True)
+        builder.add_integer_field(name, fast=True)
     for name in layout.facets:
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     for name in ("lat", "lon", "x", "y"):
-        builder.add_float_field(name, indexed=True, fast=True)
+        builder.add_float_field(name, fast=True)
     builder.add_text_field("cell", tokenizer_name="raw", index_option="basic")  # see geo.py
     return builder.build()
 
@@ -147,11 +150,14 @@ class SearchIndex(WordMatching, PlaceMatching, Clustering):
             **{name: document[name] for name in self.layout.numbers},
             **{name: codes for name, codes in document["facets"].items() if codes},
         }
+        # Each field's texts as one text: tantivy converts and copies a value at a time, and
+        # without positions the words and their counts are the same (measured: a quarter less
+        # time handing documents to tantivy, a sixth less indexing them).
         if document["body"]:
-            fields["body"] = document["body"]
+            fields["body"] = "\n".join(document["body"])
         for language, texts in document.get("stems", {}).items():
             if texts:
-                fields[f"stem_{language}"] = texts
+                fields[f"stem_{language}"] = "\n".join(texts)
         if "lat" in document:
             latitude, longitude = float(document["lat"]), float(document["lon"])
             x, y = mercator(latitude, longitude)
