@@ -45,19 +45,16 @@ def _row_maker(fields: list, fixed: dict) -> Callable[..., tuple]:
             if field.attname not in fixed:
                 converted.append((field.attname, field))
         defaults[field.attname] = default
-    defaults.update(fixed)
     names = [field.attname for field in fields]
     # The row's values in one call (an itemgetter of one name gives the value, not a tuple).
     read = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     primary = fields[0].model._meta.pk.attname
 
     def make(values: dict, pk=None) -> tuple:
-        row = defaults | values
+        row = {**defaults, **values, **fixed}
         for attname, field in converted:
             if attname in values:
                 row[attname] = field.get_db_prep_save(values[attname], connection)
-        for attname, value in fixed.items():
-            row[attname] = value
         if pk is not None:
             row[primary] = pk
         return read(row)
